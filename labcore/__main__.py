@@ -1,0 +1,4 @@
+"""`python -m labcore`: see labcore.cli."""
+from labcore.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,178 @@
+"""`python -m labcore ...`: list, run, sweep, runs, export, bench.
+
+Flags of `run`/`sweep` are generated from the experiment's Config specs. Invalid values
+exit 2 with one line naming the parameter and its allowed range, before anything is
+submitted or written.
+"""
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import sys
+import time
+from pathlib import Path
+
+from labcore import jobs
+from labcore.experiments import REGISTRY, get as get_experiment
+from labcore.params import ParamError, from_dict, specs
+from labcore.store import FINISHED, Store
+
+
+class UsageError(Exception):
+    """Bad command-line input: printed as one line, exit status 2."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the process exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = argparse.ArgumentParser(prog="python -m labcore", description="DL Theory Lab engine")
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("list", help="experiments and their parameters")
+    for name, helptext in (("run", "train one run"), ("sweep", "train a grid of runs")):
+        p = sub.add_parser(name, help=helptext, add_help=False)
+        p.add_argument("experiment")
+    sub.add_parser("runs", help="runs in the store")
+    p = sub.add_parser("export", help="write a run's CSV/JSON files")
+    p.add_argument("run_id")
+    p.add_argument("--out", required=True)
+    p = sub.add_parser("bench", help="lab overhead vs a bare PyTorch loop")
+    p.add_argument("--repeats", type=int, default=3)
+    args, rest = parser.parse_known_args(argv)
+    try:
+        if args.cmd in ("run", "sweep"):
+            return _train(args.cmd, args.experiment, rest)
+        if rest:
+            raise UsageError(f"unrecognised arguments: {' '.join(rest)}")
+        if args.cmd == "list":
+            return _list()
+        if args.cmd == "runs":
+            return _runs()
+        if args.cmd == "export":
+            return _export(args.run_id, args.out)
+        from labcore.bench import main as bench_main
+        return bench_main(args.repeats)
+    except (UsageError, ParamError, KeyError) as exc:
+        msg = exc.args[0] if exc.args else str(exc)
+        print(f"error: {msg}", file=sys.stderr)
+        return 2
+
+
+def _train_parser(cmd: str, experiment: str) -> argparse.ArgumentParser:
+    exp = get_experiment(experiment)
+    p = argparse.ArgumentParser(prog=f"python -m labcore {cmd} {experiment}")
+    for s in specs(exp.config):
+        meta = f"{s.allowed()}; default {s.default}" + (f" [{s.unit}]" if s.unit else "")
+        flags = sorted({f"--{s.name}", f"--{s.name.replace('_', '-')}"}, key=len)
+        p.add_argument(*flags, dest=s.name, default=None,
+                       metavar="V[,V...]" if cmd == "sweep" else "V", help=f"{s.help} ({meta})")
+    p.add_argument("--out", default=None, help="directory for metrics.csv, config.json, summary.json")
+    p.add_argument("--no-cache", action="store_true", help="train again even if the run is stored")
+    if cmd == "sweep":
+        p.add_argument("--seeds", default=None, help="comma-separated seeds, e.g. 0,1,2")
+    return p
+
+
+def _train(cmd: str, experiment: str, rest: list[str]) -> int:
+    exp = get_experiment(experiment)
+    parser = _train_parser(cmd, experiment)
+    try:
+        ns = parser.parse_args(rest)
+    except SystemExit as exc:  # argparse already printed its one-line message
+        return int(exc.code or 0)
+    given = {s.name: getattr(ns, s.name) for s in specs(exp.config) if getattr(ns, s.name) is not None}
+    if cmd == "run":
+        grid = [given]
+    else:
+        if ns.seeds:
+            given["seed"] = ns.seeds
+        axes = {k: str(v).split(",") for k, v in given.items()}
+        grid = [dict(zip(axes, combo)) for combo in itertools.product(*axes.values())]
+    configs = [from_dict(exp.config, values) for values in grid]  # validate everything first
+    store = Store()
+    ids = [jobs.submit(experiment, cfg, store, force=ns.no_cache) for cfg in configs]
+    records = _wait_all(store, ids)
+    failed = [r for r in records if r["status"] != "done"]
+    for rec in records:
+        print(f"{rec['id']}  {rec['status']:<11} {json.dumps(rec['overrides'])}"
+              + (f"  ({rec['error'].strip().splitlines()[-1]})" if rec.get("error") else ""))
+    if ns.out:
+        out = Path(ns.out)
+        if cmd == "run":
+            store.export(ids[0], out)
+        else:
+            for rid in ids:
+                store.export(rid, out / rid)
+            _sweep_table(store, ids).to_csv(out / "sweep.csv", index=False)
+        print(f"wrote {out}")
+    return 1 if failed else 0
+
+
+def _sweep_table(store: Store, ids: list[str]):
+    import pandas as pd
+
+    from labcore.store import summary
+
+    rows = []
+    for rid in ids:
+        rec = store.get(rid)
+        final = summary(rec, store.metrics(rid))["final"]
+        rows.append({"run_id": rid, "status": rec["status"], **rec["config"], **final})
+    return pd.DataFrame(rows)
+
+
+def _wait_all(store: Store, ids: list[str]) -> list[dict]:
+    """Poll until every run finished, drawing one progress bar on stderr."""
+    start = time.monotonic()
+    tty = sys.stderr.isatty()
+    last_drawn = -1.0
+    try:
+        while True:
+            recs = [store.get(rid) for rid in ids]
+            frac = sum(1.0 if r["status"] in FINISHED else r["progress"] for r in recs) / len(recs)
+            elapsed = time.monotonic() - start
+            eta = f" ETA {elapsed / frac - elapsed:5.1f}s" if 0 < frac < 1 else ""
+            done = sum(r["status"] in FINISHED for r in recs)
+            bar = "#" * int(30 * frac) + "." * (30 - int(30 * frac))
+            line = f"[{bar}] {100 * frac:5.1f}% {done}/{len(recs)} runs {elapsed:5.1f}s{eta}"
+            if tty:
+                print("\r" + line, end="", file=sys.stderr, flush=True)
+            elif frac - last_drawn >= 0.1 or done == len(recs):
+                print(line, file=sys.stderr, flush=True)
+                last_drawn = frac
+            if done == len(recs):
+                if tty:
+                    print(file=sys.stderr)
+                return recs
+            time.sleep(0.2)
+    except KeyboardInterrupt:
+        for rid in ids:
+            jobs.cancel(rid, store)
+        print("\ncancelled", file=sys.stderr)
+        return [jobs.wait(rid, store, timeout=5) for rid in ids]
+
+
+def _list() -> int:
+    for name, exp in REGISTRY.items():
+        print(f"{name}: {exp.title}")
+        for s in specs(exp.config):
+            print(f"  --{s.name.replace('_', '-'):<18} default {s.default!s:<10} {s.allowed():<28} {s.help}")
+    return 0
+
+
+def _runs() -> int:
+    store = Store()
+    print(f"store {store.dir} ({store.size_bytes() / 1e6:.1f} MB)")
+    for rec in store.runs():
+        created = time.strftime("%Y-%m-%d %H:%M", time.localtime(rec["created"]))
+        print(f"{rec['id']}  {rec['experiment']:<16} {rec['status']:<11} {100 * rec['progress']:5.1f}%  "
+              f"{created}  {json.dumps(rec['overrides'])}")
+    return 0
+
+
+def _export(rid: str, out: str) -> int:
+    store = Store()
+    if store.get(rid) is None:
+        raise UsageError(f"no run {rid!r} in {store.dir}")
+    print(f"wrote {store.export(rid, out)}")
+    return 0

@@ -1,0 +1,94 @@
+"""Sidebar form generated from a Config's ParamSpecs, bound to URL query params.
+
+Each widget's key is the parameter name and `bind="query-params"`, so the URL carries the
+settings and a link reproduces the view. Streamlit silently drops a bound query value it
+cannot use; we check the raw query params first so an out-of-range value gets a message
+naming the parameter and its range.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import streamlit as st
+
+from labcore.params import ParamError, ParamSpec, from_dict, specs
+
+CORE = ("width", "init", "lr", "seed")  # always shown first
+
+
+def log_grid(spec: ParamSpec) -> list:
+    """Options for a log-scale slider: 1-2-5 decades (and powers of two for ints) in range."""
+    lo, hi = spec.lo, spec.hi
+    values = set()
+    for e in range(math.floor(math.log10(lo)) - 1, math.ceil(math.log10(hi)) + 1):
+        for m in (1, 2, 5):
+            values.add(m * 10.0**e)
+    if spec.type is int:
+        values |= {2.0**k for k in range(0, 40)}
+        values = {int(round(v)) for v in values if v >= 1}
+    else:
+        values = {float(f"{v:.6g}") for v in values}
+    values |= {spec.default, spec.type(lo), spec.type(hi)}
+    return sorted(v for v in values if lo <= v <= hi)
+
+
+def url_errors(spec_list: list[ParamSpec]) -> list[str]:
+    """Messages for query params that name a parameter but hold an invalid value."""
+    errors = []
+    for spec in spec_list:
+        raw = st.query_params.get(spec.name)
+        if raw is None:
+            continue
+        try:
+            spec.coerce(raw)
+        except ParamError as exc:
+            errors.append(f"URL: {exc} (using {spec.default})")
+    return errors
+
+
+def _widget(spec: ParamSpec, prefix: str) -> Any:
+    label = spec.name + (f" [{spec.unit}]" if spec.unit else "")
+    kw = dict(key=prefix + spec.name, help=spec.help or None, bind="query-params")
+    if spec.choices is not None:
+        return st.selectbox(label, spec.choices, index=spec.choices.index(spec.default), **kw)
+    if spec.type is bool:
+        return st.checkbox(label, value=spec.default, **kw)
+    if spec.log:
+        options = log_grid(spec)
+        raw = st.query_params.get(spec.name)
+        if raw is not None:  # a valid value from a link that is not on the grid
+            try:
+                options = sorted(set(options) | {spec.coerce(raw)})
+            except ParamError:
+                pass
+        return st.select_slider(label, options=options, value=spec.default, **kw)
+    if spec.lo is not None and spec.hi is not None and spec.hi - spec.lo <= 1000:
+        step = 1 if spec.type is int else (spec.hi - spec.lo) / 100
+        return st.slider(label, spec.type(spec.lo), spec.type(spec.hi), spec.default, step=step, **kw)
+    return st.number_input(label, min_value=spec.type(spec.lo), max_value=spec.type(spec.hi),
+                           value=spec.default, **kw)
+
+
+def config_form(config_cls: type, prefix: str = "") -> tuple[Any | None, dict]:
+    """Draw the form in the sidebar; returns (validated Config or None, raw values)."""
+    spec_list = specs(config_cls)
+    for message in url_errors(spec_list):
+        st.sidebar.error(message)
+    core = [s for s in spec_list if s.name in CORE]
+    rest = [s for s in spec_list if s.name not in CORE and not s.advanced]
+    advanced = [s for s in spec_list if s.advanced]
+    values = {}
+    with st.sidebar:
+        st.subheader("Settings")
+        for spec in core + rest:
+            values[spec.name] = _widget(spec, prefix)
+        if advanced:
+            with st.expander("Advanced"):
+                for spec in advanced:
+                    values[spec.name] = _widget(spec, prefix)
+    try:
+        return from_dict(config_cls, values), values
+    except ParamError as exc:
+        st.sidebar.error(str(exc))
+        return None, values

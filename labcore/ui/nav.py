@@ -1,0 +1,26 @@
+"""Navigation: the list of pages, built in one function (as Streamlit's hello app does)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from labcore.experiments import REGISTRY
+
+ROOT = Path(__file__).resolve().parents[2]
+ICONS = {"lazy_training": ":material/trending_down:"}
+
+
+def experiment_pages() -> dict[str, str]:
+    """Experiment name -> page file, for the experiments that have a page."""
+    return {name: f"pages/{name}.py" for name in REGISTRY if (ROOT / "pages" / f"{name}.py").exists()}
+
+
+def pages() -> dict[str, list]:
+    """Sections of st.Page objects for st.navigation."""
+    phenomena = [st.Page(path, title=REGISTRY[name].title, url_path=name,
+                         icon=ICONS.get(name, ":material/science:"))
+                 for name, path in experiment_pages().items()]
+    lab = [st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
+           st.Page("pages/runs.py", title="Runs", url_path="runs", icon=":material/table:")]
+    return {"Lab": lab, "Phenomena": phenomena}

@@ -1,0 +1,173 @@
+"""The shared layout of a phenomenon page: text, form, run controls, live charts, seeds,
+sweep and CSV download. A page file only says which charts to draw."""
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import pandas as pd
+import streamlit as st
+
+from labcore import analysis, jobs, plots
+from labcore.experiments import get as get_experiment
+from labcore.params import specs
+from labcore.store import FINISHED
+from labcore.ui import state
+from labcore.ui.form import config_form
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One live chart: metric columns on a shared axis; `hlines(cfg)` gives reference lines."""
+
+    title: str
+    metrics: tuple[str, ...]
+    log_y: bool = False
+    hlines: Callable | None = None
+
+
+@dataclass(frozen=True)
+class SweepView:
+    """How to draw the sweep: final `metric` against the experiment's sweep parameter."""
+
+    metric: str
+    loglog: bool = False
+    reference_exponent: float | None = None
+
+
+@dataclass
+class Selection:
+    """The runs a page shows: one group of seeds, and the sweep over the key axis."""
+
+    group: list = field(default_factory=list)       # Configs, one per seed
+    group_ids: list[str] = field(default_factory=list)
+    sweep: list = field(default_factory=list)
+    sweep_ids: list[str] = field(default_factory=list)
+
+
+def render(name: str, charts: list[Chart], sweep_view: SweepView | None = None,
+           extra: Callable | None = None) -> Selection | None:
+    """Draw the whole page for experiment `name`; `extra(selection)` adds page-specific views."""
+    exp = get_experiment(name)
+    st.title(exp.title)
+    st.markdown(exp.what_to_look_for)
+    st.caption(exp.reference)
+    _presets(exp)
+    cfg, _ = config_form(exp.config)
+    n_seeds = st.sidebar.number_input("N seeds", 1, 10, 1, key="n_seeds", bind="query-params",
+                                      help="train seeds seed, seed+1, ... and show mean ± std")
+    if cfg is None:
+        st.stop()
+    sel = _selection(exp, cfg, int(n_seeds))
+    _controls(exp, sel)
+    live(name, sel, charts, sweep_view)
+    if extra is not None:
+        extra(sel)
+    return sel
+
+
+def _selection(exp, cfg, n_seeds: int) -> Selection:
+    group = [dataclasses.replace(cfg, seed=cfg.seed + i) for i in range(n_seeds)]
+    sweep = [dataclasses.replace(c, **{exp.sweep_param: v}) for v in exp.sweep_values for c in group]
+    return Selection(group, [jobs.run_id_for(exp.name, c) for c in group],
+                     sweep, [jobs.run_id_for(exp.name, c) for c in sweep])
+
+
+def _presets(exp) -> None:
+    def apply(values: dict) -> None:
+        for key, value in values.items():
+            st.session_state[key] = value
+
+    defaults = {s.name: s.default for s in specs(exp.config)}
+    with st.sidebar:
+        cols = st.columns(1 + len(exp.presets))
+        cols[0].button("Defaults", on_click=apply, args=(defaults,), width="stretch")
+        for col, (label, values) in zip(cols[1:], exp.presets.items()):
+            col.button(label, on_click=apply, args=(values,), width="stretch",
+                       help=", ".join(f"{k}={v}" for k, v in values.items()))
+
+
+def _controls(exp, sel: Selection) -> None:
+    store = state.store()
+    run_col, cancel_col, sweep_col = st.columns(3)
+    if run_col.button("Run", type="primary", width="stretch"):
+        for cfg in sel.group:
+            jobs.submit(exp.name, cfg, store)
+    if cancel_col.button("Cancel", width="stretch"):
+        for rid in set(sel.group_ids + sel.sweep_ids):
+            jobs.cancel(rid, store)
+    values = ", ".join(str(v) for v in exp.sweep_values)
+    if sweep_col.button(f"Sweep {exp.sweep_param}", width="stretch",
+                        help=f"{exp.sweep_param} = {values}, each with the N seeds"):
+        for cfg in sel.sweep:
+            jobs.submit(exp.name, cfg, store)
+
+
+def status_line(recs: list[dict]) -> str:
+    """'running 45% · ETA 12 s' for a group of run records (pure; used by the page)."""
+    if not recs:
+        return "not run yet: press Run"
+    counts = pd.Series([r["status"] for r in recs]).value_counts().to_dict()
+    text = ", ".join(f"{n} {s}" for s, n in counts.items())
+    active = [r for r in recs if r["status"] not in FINISHED]
+    progress = sum(1.0 if r["status"] in FINISHED else r["progress"] for r in recs) / len(recs)
+    text += f" · {100 * progress:.0f}%"
+    started = [r["started"] for r in active if r.get("started")]
+    if active and started and progress > 0:
+        elapsed = time.time() - min(started)
+        text += f" · ETA {max(0.0, elapsed * (1 - progress) / progress):.0f} s"
+    return text
+
+
+@st.fragment(run_every=1.0)
+def live(name: str, sel: Selection, charts: list[Chart], sweep_view: SweepView | None) -> None:
+    """Poll the store once a second and redraw status and charts from the rows seen so far."""
+    store = state.store()
+    recs = [r for r in (store.get(rid) for rid in sel.group_ids) if r is not None]
+    st.markdown(f"**Status:** {status_line(recs)}")
+    for rec in recs:
+        if rec["status"] == "diverged":
+            st.error(f"Run {rec['id']} diverged at step {rec['diverged_step']}: {rec['error']}")
+        elif rec["status"] in ("failed", "interrupted"):
+            st.error(f"Run {rec['id']} {rec['status']}: {(rec['error'] or '').strip().splitlines()[-1:]}")
+    frame = analysis.long_frame([(r, state.metrics(r["id"])) for r in recs], label_by=("seed",))
+    if recs and len(frame):
+        _draw_charts(frame, charts, sel, multi_seed=len(sel.group) > 1)
+        st.download_button("Download CSV (plotted runs)", frame.to_csv(index=False), key="dl_runs",
+                           file_name=f"{name}_runs.csv", mime="text/csv")
+    if sweep_view is not None:
+        _draw_sweep(name, sel, sweep_view)
+
+
+def _draw_charts(frame: pd.DataFrame, charts: list[Chart], sel: Selection, multi_seed: bool) -> None:
+    cols = st.columns(2)
+    for i, chart in enumerate(charts):
+        hl = chart.hlines(sel.group[0]) if chart.hlines else None
+        if multi_seed:
+            frame = frame.assign(group=f"{len(sel.group)} seeds")
+            band = analysis.seed_bands(frame, chart.metrics, by="group").rename(columns={"group": "label"})
+            fig = plots.bands(band, chart.metrics, chart.title, log_y=chart.log_y)
+        else:
+            fig = plots.curves(frame, chart.metrics, chart.title, log_y=chart.log_y, hlines=hl)
+        cols[i % 2].plotly_chart(fig, width="stretch", key=f"chart_{i}")
+
+
+def _draw_sweep(name: str, sel: Selection, view: SweepView) -> None:
+    exp = get_experiment(name)
+    recs = [r for r in (state.store().get(rid) for rid in sel.sweep_ids) if r is not None]
+    if not recs:
+        return
+    st.subheader(f"Sweep over {exp.sweep_param}")
+    st.caption(status_line(recs))
+    frame = analysis.long_frame([(r, state.metrics(r["id"])) for r in recs if r["status"] == "done"])
+    if view.metric not in frame:
+        return
+    table = analysis.sweep_summary(frame, exp.sweep_param, view.metric)
+    slope = analysis.loglog_slope(table[exp.sweep_param], table[view.metric]) if view.loglog and len(table) > 1 else None
+    fig = plots.sweep(table, exp.sweep_param, view.metric, f"final {view.metric} vs {exp.sweep_param}",
+                      loglog=view.loglog, slope=slope, reference_exponent=view.reference_exponent)
+    st.plotly_chart(fig, width="stretch", key="sweep_chart")
+    st.download_button("Download CSV (sweep)", table.to_csv(index=False), key="dl_sweep",
+                       file_name=f"{name}_sweep.csv", mime="text/csv")

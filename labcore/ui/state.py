@@ -1,0 +1,30 @@
+"""Per-session state for pages: the shared Store and incremental metric reads."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from labcore.store import Store, rows_frame
+
+
+@st.cache_resource
+def store() -> Store:
+    """One Store per server process (location: $LAB_CACHE_DIR or ./cache)."""
+    return Store()
+
+
+def metrics(rid: str) -> pd.DataFrame:
+    """All rows of run `rid`, reading from the store only the chunks this session has not seen."""
+    cache = st.session_state.setdefault("_rows", {})
+    entry = cache.get(rid)
+    created = (store().cache.get(f"run:{rid}") or {}).get("created")
+    if entry is None or entry["created"] != created:  # new run, or re-created under the same id
+        entry = cache[rid] = {"cursor": 0, "rows": [], "created": created}
+    rows, cursor = store().read_rows(rid, entry["cursor"])
+    if rows:
+        entry["rows"].extend(rows)
+        entry["frame"] = None
+    entry["cursor"] = cursor
+    if entry.get("frame") is None:
+        entry["frame"] = rows_frame(entry["rows"])
+    return entry["frame"]
