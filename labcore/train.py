@@ -60,15 +60,15 @@ class Recorder:
         for k, v in scalars.items():
             row[k] = float(v)
         self.rows.append(row)
-        loss = row.get("loss")
-        if loss is not None and not math.isfinite(loss):
-            self.flush()
-            raise Diverged(step, loss)
         if self.store is not None:
             with self._lock:
                 self._pending.append(row)
-            if time.monotonic() - self._last_flush >= self.flush_s:
-                self.flush()
+        loss = row.get("loss")
+        if loss is not None and not math.isfinite(loss):
+            self.flush()  # the non-finite row is kept: it shows where the run blew up
+            raise Diverged(step, loss)
+        if self.store is not None and time.monotonic() - self._last_flush >= self.flush_s:
+            self.flush()
 
     def meta(self, device: str | None = None, **info: Any) -> None:
         """Record the device a run trains on and other facts (e.g. the effective lr)."""
@@ -96,10 +96,10 @@ class Recorder:
         """Write pending rows as one chunk."""
         if self.store is None:
             return
-        with self._lock:
+        with self._lock:  # held through the write so chunks land in row order
             pending, self._pending = self._pending, []
-        self.store.append_rows(self.run_id, pending)
-        self._last_flush = time.monotonic()
+            self.store.append_rows(self.run_id, pending)
+            self._last_flush = time.monotonic()
 
     def close(self) -> None:
         """Flush and stop the heartbeat thread."""

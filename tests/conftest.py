@@ -1,0 +1,19 @@
+"""Shared fixtures. Every test gets its own store directory; workers inherit it."""
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+os.environ["LAB_PLUGINS"] = "tests.plugin_experiments"
+os.environ.setdefault("LAB_MAX_JOBS", "2")
+sys.path.insert(0, str(ROOT))
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch):
+    from labcore.store import Store
+
+    monkeypatch.setenv("LAB_CACHE_DIR", str(tmp_path / "cache"))
+    return Store(tmp_path / "cache")

@@ -1,0 +1,70 @@
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def cli(*args, env_dir):
+    import os
+    env = {**os.environ, "LAB_CACHE_DIR": str(env_dir)}
+    return subprocess.run([sys.executable, "-m", "labcore", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_run_writes_three_files_and_second_run_is_a_cache_hit(tmp_path):
+    out = tmp_path / "out"
+    args = ("run", "lazy_training", "--width", "64", "--steps", "20", "--eval-every", "5", "--out", str(out))
+    first = cli(*args, env_dir=tmp_path / "cache")
+    assert first.returncode == 0, first.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["config.json", "metrics.csv", "summary.json"]
+    frame = pd.read_csv(out / "metrics.csv")
+    assert list(frame.columns) == ["step", "loss", "train_acc", "test_acc", "rel_change",
+                                   "rel_change_l2", "kernel_change"]
+    assert list(frame["step"]) == [0, 5, 10, 15, 20]
+    config = json.loads((out / "config.json").read_text())
+    assert config["config"]["width"] == 64 and config["experiment"] == "lazy_training"
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["status"] == "done" and summary["final"]["loss"] == frame["loss"].iloc[-1]
+
+    t0 = time.monotonic()
+    second = cli(*args, env_dir=tmp_path / "cache")
+    assert second.returncode == 0
+    assert time.monotonic() - t0 < 10  # no training: just the interpreter start and a lookup
+    assert json.loads((out / "summary.json").read_text())["created"] == summary["created"]
+
+
+def test_invalid_value_exits_2_with_one_line_and_writes_nothing(tmp_path):
+    out = tmp_path / "out"
+    res = cli("run", "lazy_training", "--width", "1", "--out", str(out), env_dir=tmp_path / "cache")
+    assert res.returncode == 2
+    assert res.stderr.strip() == "error: width=1 is out of range; allowed: 2..100000"
+    assert not out.exists()
+    res = cli("sweep", "lazy_training", "--width", "16,0", "--out", str(out), env_dir=tmp_path / "cache")
+    assert res.returncode == 2 and "width=0 is out of range" in res.stderr
+    assert not out.exists() and not (tmp_path / "cache" / "logs").exists()  # nothing was submitted
+
+
+def test_sweep_runs_the_grid_and_writes_a_summary(tmp_path):
+    out = tmp_path / "sweep"
+    res = cli("sweep", "quadratic", "--lr", "0.1,0.5", "--seeds", "0,1", "--steps", "5", "--out", str(out),
+              env_dir=tmp_path / "cache")
+    assert res.returncode == 0, res.stderr
+    table = pd.read_csv(out / "sweep.csv")
+    assert len(table) == 4 and sorted(table["lr"].unique()) == [0.1, 0.5]
+    assert len([p for p in out.iterdir() if p.is_dir()]) == 4
+    listing = cli("runs", env_dir=tmp_path / "cache")
+    assert listing.stdout.count("quadratic") == 4
+    rid = table["run_id"][0]
+    exported = cli("export", rid, "--out", str(tmp_path / "exp"), env_dir=tmp_path / "cache")
+    assert exported.returncode == 0
+    assert (tmp_path / "exp" / "metrics.csv").read_text() == (out / rid / "metrics.csv").read_text()
+
+
+def test_list_shows_parameters_with_ranges(tmp_path):
+    res = cli("list", env_dir=tmp_path / "cache")
+    assert "lazy_training" in res.stdout and "2..100000" in res.stdout
