@@ -4,13 +4,17 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from labcore.store import Store, rows_frame
+from labcore.store import Store, default_dir, rows_frame
+
+
+def store() -> Store:
+    """The Store at $LAB_CACHE_DIR (or ./cache), opened once per server process."""
+    return _open(str(default_dir()))
 
 
 @st.cache_resource
-def store() -> Store:
-    """One Store per server process (location: $LAB_CACHE_DIR or ./cache)."""
-    return Store()
+def _open(directory: str) -> Store:
+    return Store(directory)
 
 
 def metrics(rid: str) -> pd.DataFrame:

@@ -1,0 +1,91 @@
+"""Pages through streamlit.testing.v1.AppTest (plotly figures are in element.proto.spec)."""
+import json
+import time
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from labcore import jobs
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+def app(page=None, query=None):
+    at = AppTest.from_file(APP, default_timeout=60)
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    at.run()
+    if page:
+        at.switch_page(page)
+        at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def arr(value):
+    """Plotly 7 ships arrays as {'dtype', 'bdata' (base64)}; plain lists stay lists."""
+    if isinstance(value, dict) and "bdata" in value:
+        import base64
+
+        import numpy as np
+        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"]).tolist()
+    return list(value)
+
+
+def figures(at):
+    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+
+
+def test_home_lists_phenomena_active_runs_device_and_store(store):
+    rid = jobs.submit("quadratic", {"steps": 100_000, "sleep_ms": 2}, store)
+    try:
+        time.sleep(0.5)
+        at = app()
+        text = " ".join(m.value for m in at.markdown)
+        assert "Lazy training vs width" in " ".join(s.value for s in at.subheader)
+        assert "CPU cores" in text and str(store.dir) in text
+        assert any(rid in p.proto.text for p in at.get("progress"))
+    finally:
+        jobs.cancel(rid, store)
+        jobs.wait(rid, store, timeout=10)
+
+
+def test_lazy_page_form_run_and_live_charts(store):
+    at = app("pages/lazy_training.py")
+    labels = [s.label for s in at.select_slider] + [s.label for s in at.selectbox]
+    for name in ("width", "lr", "init", "parametrization", "steps"):
+        assert any(lab.startswith(name) for lab in labels)
+    assert "not run yet" in " ".join(m.value for m in at.markdown)
+    at.select_slider(key="width").set_value(32)
+    at.select_slider(key="steps").set_value(20)
+    at.run()
+    next(b for b in at.button if b.label == "Run").click()
+    at.run()
+    rid = jobs.run_id_for("lazy_training", {"width": 32, "steps": 20})
+    assert jobs.wait(rid, store, timeout=60)["status"] == "done"
+    at.run()
+    assert "1 done" in " ".join(m.value for m in at.markdown)
+    figs = figures(at)
+    by_title = {f["layout"]["title"]["text"]: f for f in figs}
+    assert len(figs) == 4 and "Training loss" in by_title
+    loss = by_title["Training loss"]["data"][0]
+    assert arr(loss["x"]) == [0, 5, 10, 15, 20] and arr(loss["y"])[-1] < arr(loss["y"])[0]
+    assert by_title["Relative weight change ‖θ−θ₀‖/‖θ₀‖"]["layout"]["yaxis"]["type"] == "log"
+    assert any("Download CSV" in d.proto.label for d in at.get("download_button"))
+
+
+def test_seed_group_draws_mean_and_std_band(store):
+    for seed in (0, 1):
+        jobs.wait(jobs.submit("lazy_training", {"width": 16, "steps": 10, "seed": seed}, store), store, timeout=60)
+    at = app("pages/lazy_training.py", query={"width": "16", "steps": "10", "n_seeds": "2"})
+    loss = next(f for f in figures(at) if f["layout"]["title"]["text"] == "Training loss")
+    names = [t["name"] for t in loss["data"]]
+    assert any("(mean)" in n for n in names) and any("±1 std" in n for n in names)
+
+
+def test_out_of_range_url_value_names_parameter_and_range(store):
+    at = app("pages/lazy_training.py", query={"width": "1"})
+    errors = " ".join(e.value for e in at.error)
+    assert "width=1 is out of range; allowed: 2..100000" in errors
+    assert at.select_slider(key="width").value == 256  # the default is used, nothing else is lost
