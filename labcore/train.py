@@ -129,6 +129,7 @@ def train_loop(rec: Recorder, steps: int, step_fn: Callable[[int], Any],
     `measure_every` steps and after the last step. A non-finite loss raises Diverged with
     the step where it happened; a cancel request raises Cancelled.
     """
+    t0 = time.perf_counter()
     for step in range(steps + 1):
         if rec.should_stop():
             raise Cancelled()
@@ -140,6 +141,7 @@ def train_loop(rec: Recorder, steps: int, step_fn: Callable[[int], Any],
         if not math.isfinite(loss):
             rec.log(step, loss=loss)  # records the bad row, raises Diverged
         rec.progress((step + 1) / steps)
+    rec.meta(loop_s=time.perf_counter() - t0)  # the loop's own wall time, for `labcore bench`
     return steps
 
 
