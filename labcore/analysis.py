@@ -10,8 +10,9 @@ import pandas as pd
 def long_frame(runs: Iterable[tuple[dict, pd.DataFrame]], label_by: Sequence[str] = ()) -> pd.DataFrame:
     """Concatenate (record, metrics) pairs into long format.
 
-    Columns: run_id, label, the config fields, then step and metric columns. The label is
-    the values of `label_by` (e.g. width=64) or the run id when `label_by` is empty.
+    Columns: run_id, label, group (settings without the seed), cfg_<field> for every config
+    field, then step and metric columns. The label is the values of `label_by` (e.g.
+    seed=0) or the run id when `label_by` is empty.
     """
     parts = []
     for rec, frame in runs:
@@ -19,11 +20,11 @@ def long_frame(runs: Iterable[tuple[dict, pd.DataFrame]], label_by: Sequence[str
             continue
         cfg = rec["config"]
         label = ", ".join(f"{k}={cfg[k]}" for k in label_by) if label_by else rec["id"]
-        head = pd.DataFrame({"run_id": rec["id"], "label": label, **{f"cfg_{k}": v for k, v in cfg.items()}},
-                            index=frame.index)
+        head = pd.DataFrame({"run_id": rec["id"], "label": label, "group": settings_label(rec, drop=("seed",)),
+                             **{f"cfg_{k}": v for k, v in cfg.items()}}, index=frame.index)
         parts.append(pd.concat([head, frame], axis=1))
     if not parts:
-        return pd.DataFrame(columns=["run_id", "label", "step"])
+        return pd.DataFrame(columns=["run_id", "label", "group", "step"])
     return pd.concat(parts, ignore_index=True)
 
 
@@ -73,3 +74,28 @@ def loglog_slope(x: Sequence[float], y: Sequence[float]) -> float:
     """Least-squares slope of log y against log x (the exponent of a power law)."""
     lx, ly = np.log(np.asarray(x, float)), np.log(np.asarray(y, float))
     return float(np.polyfit(lx, ly, 1)[0])
+
+
+def settings_label(rec: dict, drop: Sequence[str] = ()) -> str:
+    """'lazy_training width=64, lr=0.5': experiment plus the non-default settings."""
+    parts = [f"{k}={v}" for k, v in sorted(rec["overrides"].items()) if k not in drop]
+    return f"{rec['experiment']} " + (", ".join(parts) if parts else "(defaults)")
+
+
+def runs_table(records: Iterable[dict]) -> pd.DataFrame:
+    """One row per run: id, experiment, non-default settings, seed, status, progress,
+    duration, device, created — the Runs page table and `runs.csv`."""
+    rows = []
+    for rec in records:
+        end = rec.get("finished") or (rec.get("started") and pd.Timestamp.now().timestamp())
+        rows.append({
+            "run_id": rec["id"], "experiment": rec["experiment"],
+            "settings": ", ".join(f"{k}={v}" for k, v in sorted(rec["overrides"].items()) if k != "seed"),
+            "seed": rec["config"].get("seed"), "status": rec["status"],
+            "progress": round(100 * float(rec.get("progress") or 0.0), 1),
+            "duration_s": round(end - rec["started"], 2) if rec.get("started") and end else None,
+            "device": rec.get("device"),
+            "created": pd.Timestamp(rec["created"], unit="s").strftime("%Y-%m-%d %H:%M:%S"),
+        })
+    cols = ["run_id", "experiment", "settings", "seed", "status", "progress", "duration_s", "device", "created"]
+    return pd.DataFrame(rows, columns=cols)

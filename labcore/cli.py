@@ -33,8 +33,8 @@ def main(argv: list[str] | None = None) -> int:
         p = sub.add_parser(name, help=helptext, add_help=False)
         p.add_argument("experiment")
     sub.add_parser("runs", help="runs in the store")
-    p = sub.add_parser("export", help="write a run's CSV/JSON files")
-    p.add_argument("run_id")
+    p = sub.add_parser("export", help="write runs' CSV/JSON files (several: plus runs_long.csv, runs.csv)")
+    p.add_argument("run_id", nargs="+")
     p.add_argument("--out", required=True)
     p = sub.add_parser("bench", help="lab overhead vs a bare PyTorch loop")
     p.add_argument("--repeats", type=int, default=3)
@@ -170,9 +170,8 @@ def _runs() -> int:
     return 0
 
 
-def _export(rid: str, out: str) -> int:
-    store = Store()
-    if store.get(rid) is None:
-        raise UsageError(f"no run {rid!r} in {store.dir}")
-    print(f"wrote {store.export(rid, out)}")
+def _export(ids: list[str], out: str) -> int:
+    from labcore.export import export_runs
+
+    print(f"wrote {export_runs(Store(), ids, out)}")
     return 0

@@ -1,42 +1,80 @@
 """A real browser (Playwright + Debian's Chromium) against a running dashboard."""
+import re
 import time
 
 import pandas as pd
+import pytest
 
+from labcore import jobs
+from labcore.store import Store
 from tests.browser import browser_page, plot_points, require_browser, streamlit_server
 
 
-def test_lazy_training_page_grows_curves_live_and_downloads_csv(tmp_path):
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
     require_browser()
-    cache = tmp_path / "cache"
+    cache = tmp_path_factory.mktemp("browser") / "cache"
     cache.mkdir()
-    with streamlit_server(cache) as base, browser_page() as page:
-        # a long run so the chart can be watched while it trains
-        page.goto(f"{base}/lazy_training?steps=20000&eval_every=20&width=128")
-        page.get_by_text("not run yet").wait_for()
-        slider = page.get_by_role("slider").first  # width is the first slider
-        slider.focus()
-        page.keyboard.press("ArrowRight")
-        page.wait_for_function("() => location.search.includes('width=')")
-        page.wait_for_timeout(500)
-        assert "width=" in page.url and "width=128" not in page.url  # the slider moved (256 is next)
-        page.get_by_role("button", name="Run", exact=True).click()
-        page.get_by_text("1 running").wait_for()
-        counts = []
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and len(set(counts)) < 3:
-            n = plot_points(page, "Training loss")
-            if n and (not counts or n != counts[-1]):
-                counts.append(n)
-            page.wait_for_timeout(300)
-        assert len(set(counts)) >= 3 and counts == sorted(counts), counts  # grew during training
-        assert page.get_by_text("1 running").count() >= 1  # ...while still running
-        with page.expect_download() as info:
-            page.get_by_role("button", name="Download CSV (plotted runs)").click()
-        path = tmp_path / "runs.csv"
-        info.value.save_as(path)
-        frame = pd.read_csv(path)
-        assert {"run_id", "step", "loss", "rel_change", "kernel_change"} <= set(frame.columns)
-        assert len(frame) >= counts[0]
-        page.get_by_role("button", name="Cancel", exact=True).click()
-        page.get_by_text("1 cancelled").wait_for()
+    with streamlit_server(cache) as base:
+        yield base, Store(cache)
+
+
+@pytest.fixture
+def page(server):
+    with browser_page() as page:
+        yield page
+
+
+def test_lazy_training_page_grows_curves_live_and_downloads_csv(server, page, tmp_path):
+    base, _ = server
+    # a long run so the chart can be watched while it trains
+    page.goto(f"{base}/lazy_training?steps=20000&eval_every=20&width=128")
+    page.get_by_text("not run yet").wait_for()
+    slider = page.get_by_role("slider").first  # width is the first slider
+    slider.focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => location.search.includes('width=')")
+    page.wait_for_timeout(500)
+    assert "width=" in page.url and "width=128" not in page.url  # the slider moved
+    page.get_by_role("button", name="Run", exact=True).click()
+    page.get_by_text("1 running").wait_for()
+    counts = []
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(set(counts)) < 3:
+        n = plot_points(page, "Training loss")
+        if n and (not counts or n != counts[-1]):
+            counts.append(n)
+        page.wait_for_timeout(300)
+    assert len(set(counts)) >= 3 and counts == sorted(counts), counts  # grew during training
+    assert page.get_by_text("1 running").count() >= 1  # ...while still running
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download CSV (plotted runs)").click()
+    path = tmp_path / "runs.csv"
+    info.value.save_as(path)
+    frame = pd.read_csv(path)
+    assert {"run_id", "step", "loss", "rel_change", "kernel_change"} <= set(frame.columns)
+    assert len(frame) >= counts[0]
+    page.get_by_role("button", name="Cancel", exact=True).click()
+    page.get_by_text("1 cancelled").wait_for()
+
+
+def test_runs_page_overlays_two_runs_and_downloads_long_csv(server, page, tmp_path):
+    base, store = server
+    ids = [jobs.submit("lazy_training", {"width": w, "steps": 20}, store) for w in (16, 64)]
+    for rid in ids:
+        assert jobs.wait(rid, store, timeout=60)["status"] == "done"
+    page.goto(f"{base}/runs")
+    box = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Compare runs").locator("input")
+    for rid in ids:
+        box.click()
+        page.get_by_role("option", name=re.compile(rid)).click()
+    page.keyboard.press("Escape")
+    page.wait_for_function(
+        "() => Array.from(document.querySelectorAll('.js-plotly-plot')).some(gd => gd.data && gd.data.length == 2)")
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download selected runs, long format (CSV)").click()
+    path = tmp_path / "long.csv"
+    info.value.save_as(path)
+    long = pd.read_csv(path)
+    assert sorted(long["run_id"].unique()) == sorted(ids)
+    assert len(long) == 2 * 5  # steps 0..20 every 5

@@ -89,3 +89,29 @@ def test_out_of_range_url_value_names_parameter_and_range(store):
     errors = " ".join(e.value for e in at.error)
     assert "width=1 is out of range; allowed: 2..100000" in errors
     assert at.select_slider(key="width").value == 256  # the default is used, nothing else is lost
+
+
+def test_runs_page_compares_groups_and_offers_exports(store):
+    ids = [jobs.submit("quadratic", {"steps": 5, "seed": s}, store) for s in (0, 1, 2)]
+    ids.append(jobs.submit("quadratic", {"steps": 5, "lr": 0.5}, store))
+    for rid in ids:
+        assert jobs.wait(rid, store, timeout=60)["status"] == "done"
+    at = app("pages/runs.py")
+    assert len(at.dataframe[0].value) == 4
+    at.multiselect(key="runs").set_value(ids)
+    at.run()
+    figs = figures(at)
+    overlay = figs[0]
+    assert len(overlay["data"]) == 4  # one trace per selected run
+    at.toggle(key="group_seeds").set_value(True)
+    at.run()
+    names = [t["name"] for t in figures(at)[0]["data"]]
+    assert sum("(mean)" in n for n in names) == 2  # the 3-seed group and the single run
+    labels = [d.proto.label for d in at.get("download_button")]
+    assert "Download selected runs, long format (CSV)" in labels and "Download runs table (CSV)" in labels
+    link = " ".join(m.value for m in at.markdown)
+    assert "/quadratic?steps=5" in link
+    # delete the finished runs
+    next(b for b in at.button if b.label.startswith("Delete 4")).click()
+    at.run()
+    assert store.runs() == []
