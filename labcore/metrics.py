@@ -77,3 +77,37 @@ def ntk_one_hidden(x: torch.Tensor, w: torch.Tensor, b: torch.Tensor | None, v: 
     a = (gate[:, None, :] * v[None, :, :]).reshape(-1, v.shape[1])  # (P*C, m)
     k_hidden = out_scale**2 * (a @ a.T) * torch.kron(gram, torch.ones_like(eye))  # (P*C, P*C)
     return torch.kron(k_out, eye) + k_hidden
+
+
+@torch.no_grad()
+def pearson_matrix(a: torch.Tensor, b: torch.Tensor, eps: float = 1e-12) -> torch.Tensor:
+    """Pearson correlation between every column of a (n, m) and every column of b (n, M).
+
+    Returns (m, M). A constant column (e.g. a dead ReLU) has correlation 0 with everything.
+    """
+    a = a - a.mean(dim=0)
+    b = b - b.mean(dim=0)
+    na, nb = a.norm(dim=0), b.norm(dim=0)  # (m,), (M,)
+    corr = (a.T @ b) / (na[:, None] * nb[None, :]).clamp_min(eps)
+    dead = (na[:, None] < eps) | (nb[None, :] < eps)
+    return corr.masked_fill(dead, 0.0)
+
+
+@torch.no_grad()
+def best_match(corr: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """For each row (teacher node) of corr (m, M): best correlation and the student index."""
+    return corr.max(dim=1)
+
+
+@torch.no_grad()
+def init_rank(corr_init: torch.Tensor, chosen: torch.Tensor) -> torch.Tensor:
+    """Rank (0 = best) that each chosen student had at init among all students, per teacher
+    node. corr_init: (m, M), chosen: (m,) student indices. Returns (m,) int64."""
+    picked = corr_init.gather(1, chosen[:, None])  # (m, 1)
+    return (corr_init > picked).sum(dim=1)
+
+
+@torch.no_grad()
+def fan_out_norms(next_weight: torch.Tensor) -> torch.Tensor:
+    """‖W_{k+1}[:, i]‖ for every node i of layer k. next_weight: (out, n_k) -> (n_k,)."""
+    return next_weight.norm(dim=0)

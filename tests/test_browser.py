@@ -78,3 +78,14 @@ def test_runs_page_overlays_two_runs_and_downloads_long_csv(server, page, tmp_pa
     long = pd.read_csv(path)
     assert sorted(long["run_id"].unique()) == sorted(ids)
     assert len(long) == 2 * 5  # steps 0..20 every 5
+
+
+def test_teacher_student_page_runs_and_shows_heatmap(server, page):
+    base, _ = server
+    page.goto(f"{base}/teacher_student?teacher=10-15&d_output=20&node_multi=2&steps=200&eval_every=50")
+    page.get_by_role("button", name="Run", exact=True).click()
+    page.get_by_text("1 done").wait_for()
+    page.wait_for_function(
+        "() => Array.from(document.querySelectorAll('.js-plotly-plot'))"
+        ".some(gd => gd.data && gd.data[0] && gd.data[0].type === 'heatmap')")
+    assert plot_points(page, "Mean best correlation per teacher node") == 5  # steps 0..200 every 50

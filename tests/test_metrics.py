@@ -1,6 +1,7 @@
 import math
 
 import numpy as np
+import pytest
 import torch
 
 from labcore import metrics
@@ -48,3 +49,24 @@ def test_kernel_change_and_accuracy():
 def test_loglog_slope_recovers_power_law():
     x = np.array([16, 64, 256, 1024])
     assert math.isclose(loglog_slope(x, 3.0 * x ** -0.5), -0.5, rel_tol=1e-9)
+
+
+def test_pearson_matrix_matches_numpy_corrcoef():
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=(200, 4)), rng.normal(size=(200, 6))
+    b[:, 2] = 3 * a[:, 1] + 0.1 * b[:, 2]  # one strongly correlated pair
+    b[:, 5] = 1.0  # a dead unit: correlation 0 by convention
+    got = metrics.pearson_matrix(torch.tensor(a), torch.tensor(b)).numpy()
+    want = np.corrcoef(a.T, b[:, :5].T)[:4, 4:]
+    np.testing.assert_allclose(got[:, :5], want, atol=1e-10)
+    assert np.all(got[:, 5] == 0.0) and got[1, 2] > 0.99
+
+
+def test_best_match_init_rank_and_fan_out():
+    corr = torch.tensor([[0.1, 0.9, 0.5], [0.8, 0.2, 0.3]])
+    best, idx = metrics.best_match(corr)
+    assert idx.tolist() == [1, 0] and best.tolist() == pytest.approx([0.9, 0.8])
+    corr_init = torch.tensor([[0.3, 0.1, 0.2], [0.5, 0.6, 0.7]])
+    assert metrics.init_rank(corr_init, idx).tolist() == [2, 2]  # both winners started last
+    w = torch.tensor([[3.0, 0.0], [4.0, 1.0]])
+    assert metrics.fan_out_norms(w).tolist() == [5.0, 1.0]

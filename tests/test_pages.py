@@ -115,3 +115,24 @@ def test_runs_page_compares_groups_and_offers_exports(store):
     next(b for b in at.button if b.label.startswith("Delete 4")).click()
     at.run()
     assert store.runs() == []
+
+
+def test_teacher_student_page_draws_layers_and_artifacts(store):
+    cfg = {"teacher": "10-15", "d_output": 20, "node_multi": 2, "steps": 100, "eval_every": 50}
+    rid = jobs.submit("teacher_student", cfg, store)
+    assert jobs.wait(rid, store, timeout=60)["status"] == "done"
+    at = app("pages/teacher_student.py")
+    at.text_input(key="teacher").set_value("10-15")
+    at.select_slider(key="d_output").set_value(20)
+    at.slider(key="node_multi").set_value(2)
+    at.select_slider(key="steps").set_value(100)
+    at.select_slider(key="eval_every").set_value(50)
+    at.run()
+    assert not at.exception
+    figs = {f["layout"]["title"]["text"]: f for f in figures(at)}
+    corr = figs["Mean best correlation per teacher node, by layer"]
+    assert [t["name"] for t in corr["data"]] == ["corr_l1_mean", "corr_l2_mean"]
+    assert any(t.startswith("Layer 1: teacher node × student node") for t in figs)
+    assert any(t.startswith("Luck: rank at init") for t in figs)
+    fan = next(f for t, f in figs.items() if t.startswith("Layer 1: fan-out norm"))
+    assert len(arr(fan["data"][0]["y"])) == 20

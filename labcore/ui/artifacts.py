@@ -35,3 +35,35 @@ def draw(store: Store, rec: dict, key: str = "art") -> None:
         st.caption("This run stored no artifacts.")
         return
     RENDERERS.get(rec["experiment"], generic)(store, rec, key)
+
+
+def _layers(rec: dict, prefix: str) -> list[int]:
+    return sorted(int(n[len(prefix):]) for n in rec.get("artifacts", []) if n.startswith(prefix))
+
+
+def teacher_student(store: Store, rec: dict, key: str) -> None:
+    """Correlation matrix, fan-out norms (aligned nodes coloured) and the luck view, per layer."""
+    layers = _layers(rec, "corr_l")
+    if not layers:
+        return
+    k = st.radio("Layer (1 = lowest)", layers, horizontal=True, key=f"{key}_layer")
+    corr = store.artifact(rec["id"], f"corr_l{k}")
+    st.plotly_chart(plots.heatmap(corr.to_numpy(), f"Layer {k}: teacher node × student node correlation",
+                                  x="student node", y="teacher node", zmin=-1, zmax=1),
+                    width="stretch", key=f"{key}_corr")
+    c1, c2 = st.columns(2)
+    fan = store.artifact(rec["id"], f"fanout_l{k}")
+    if fan is not None:
+        colors = ["#d62728" if a else "#7f7f7f" for a in fan["aligned"]]
+        c1.plotly_chart(plots.bars(fan["student_node"], fan["fan_out_norm"],
+                                   f"Layer {k}: fan-out norm per student node (red = best match of a teacher node)",
+                                   colors=colors, y="‖fan-out‖"), width="stretch", key=f"{key}_fan")
+    luck = store.artifact(rec["id"], f"luck_l{k}")
+    if luck is not None:
+        c2.plotly_chart(plots.bars(luck["teacher_node"], luck["init_rank"],
+                                   f"Luck: rank at init of each final best student (0 = already best; "
+                                   f"{int(fan['fan_out_norm'].size) if fan is not None else '?'} students)",
+                                   y="rank at init"), width="stretch", key=f"{key}_luck")
+
+
+RENDERERS["teacher_student"] = teacher_student

@@ -54,6 +54,8 @@ def _widget(spec: ParamSpec, prefix: str) -> Any:
         return st.selectbox(label, spec.choices, index=spec.choices.index(spec.default), **kw)
     if spec.type is bool:
         return st.checkbox(label, value=spec.default, **kw)
+    if spec.type is str:
+        return st.text_input(label, value=spec.default, **kw)
     if spec.log:
         options = log_grid(spec)
         raw = st.query_params.get(spec.name)

@@ -8,7 +8,9 @@ import streamlit as st
 from labcore.experiments import REGISTRY
 
 ROOT = Path(__file__).resolve().parents[2]
-ICONS = {"lazy_training": ":material/trending_down:"}
+ICONS = {"lazy_training": ":material/trending_down:", "teacher_student": ":material/school:",
+         "feature_diversity": ":material/grid_view:", "steady_learner": ":material/timeline:",
+         "preconditioner": ":material/speed:"}
 
 
 def experiment_pages() -> dict[str, str]:

@@ -3,6 +3,7 @@ sweep and CSV download. A page file only says which charts to draw."""
 from __future__ import annotations
 
 import dataclasses
+import fnmatch
 import time
 from dataclasses import dataclass, field
 from typing import Callable
@@ -14,7 +15,7 @@ from labcore import analysis, jobs, plots
 from labcore.experiments import get as get_experiment
 from labcore.params import specs
 from labcore.store import FINISHED
-from labcore.ui import state
+from labcore.ui import artifacts, state
 from labcore.ui.form import config_form
 
 
@@ -63,9 +64,19 @@ def render(name: str, charts: list[Chart], sweep_view: SweepView | None = None,
     sel = _selection(exp, cfg, int(n_seeds))
     _controls(exp, sel)
     live(name, sel, charts, sweep_view)
+    _artifacts(sel)
     if extra is not None:
         extra(sel)
     return sel
+
+
+@st.fragment(run_every=3.0)
+def _artifacts(sel: Selection) -> None:
+    """Artifacts of the first run of the group, once it has stored them."""
+    rec = state.store().get(sel.group_ids[0])
+    if rec is not None and rec.get("artifacts"):
+        st.subheader("Artifacts" + (f" (seed {rec['config'].get('seed')})" if len(sel.group) > 1 else ""))
+        artifacts.draw(state.store(), rec, key="page_art")
 
 
 def _selection(exp, cfg, n_seeds: int) -> Selection:
@@ -141,9 +152,18 @@ def live(name: str, sel: Selection, charts: list[Chart], sweep_view: SweepView |
         _draw_sweep(name, sel, sweep_view)
 
 
+def expand(patterns: tuple[str, ...], columns) -> list[str]:
+    """Metric names with shell-style patterns (e.g. corr_l*_mean) matched against columns."""
+    out = []
+    for pat in patterns:
+        out += [c for c in columns if fnmatch.fnmatchcase(c, pat)] if any(ch in pat for ch in "*?[") else [pat]
+    return list(dict.fromkeys(out))
+
+
 def _draw_charts(frame: pd.DataFrame, charts: list[Chart], sel: Selection, multi_seed: bool) -> None:
     cols = st.columns(2)
     for i, chart in enumerate(charts):
+        chart = dataclasses.replace(chart, metrics=tuple(expand(chart.metrics, frame.columns)))
         hl = chart.hlines(sel.group[0]) if chart.hlines else None
         if multi_seed:
             frame = frame.assign(group=f"{len(sel.group)} seeds")

@@ -1,0 +1,66 @@
+import pytest
+import torch
+
+from labcore import teachers
+from labcore.experiments import get
+from labcore.params import ParamError
+from labcore.train import Recorder
+
+SMALL = dict(teacher="10-15", d_output=20, node_multi=5, steps=1000, eval_every=250, eval_size=512)
+
+
+def _run(**kw):
+    exp = get("teacher_student")
+    rec = Recorder()
+    exp.run(exp.make_config(**kw), rec)
+    return rec
+
+
+def test_teacher_rows_are_unique_unit_norm_levels():
+    t = teachers.make_teacher(20, [10, 15], 5, seed=0)
+    for lin in t.linears():
+        rows = torch.cat([lin.weight, lin.bias[:, None]], dim=1)
+        torch.testing.assert_close(rows.norm(dim=1), torch.ones(len(rows)))
+        assert len({tuple(r.tolist()) for r in lin.weight}) == lin.out_features
+        assert all(r.abs().sum() > 0 for r in lin.weight)
+    levels = t.hidden[0].weight / t.hidden[0].weight.abs().max(dim=1, keepdim=True).values
+    assert set(torch.round(levels * 2).unique().tolist()) <= {-2.0, -1.0, 0.0, 1.0, 2.0}
+
+
+def test_student_recovers_the_teacher_lowest_layer_first():
+    rows = _run(**SMALL).rows
+    first, last = rows[0], rows[-1]
+    assert last["corr_l1_mean"] >= 0.95 > first["corr_l1_mean"]
+    assert last["corr_l1_mean"] > last["corr_l2_mean"]
+    assert last["loss"] < first["loss"] / 10
+
+
+def test_unit_data_std_leaves_correlations_low():
+    wide, narrow = _run(**SMALL).rows[-1], _run(**{**SMALL, "data_std": 1.0}).rows[-1]
+    assert narrow["corr_l1_mean"] < 0.8 < wide["corr_l1_mean"]
+
+
+def test_artifacts_matrix_fan_out_and_luck():
+    rec = _run(**{**SMALL, "steps": 200})
+    corr = rec.artifacts["corr_l1"]
+    assert corr.shape == (10, 50)
+    fan = rec.artifacts["fanout_l1"]
+    assert len(fan) == 50 and fan["aligned"].sum() <= 10
+    luck = rec.artifacts["luck_l2"]
+    assert len(luck) == 15 and (luck["init_rank"] >= 0).all() and (luck["init_rank"] < 75).all()
+
+
+def test_matrix_mode_keeps_unit_fan_in_and_unaligned_nodes_carry_less():
+    rec = _run(teacher="10-15", d_output=20, mode="matrix", init="perturb", node_multi=2, lr=0.05,
+               steps=600, eval_every=300, eval_size=512)
+    assert rec.rows[-1]["corr_l1_mean"] > 0.99  # the teacher copy stays aligned
+    fan = rec.artifacts["fanout_l1"]
+    aligned = fan[fan["best_corr"] > 0.95]["fan_out_norm"]
+    unaligned = fan[fan["best_corr"] < 0.5]["fan_out_norm"]
+    assert len(aligned) >= 10 and len(unaligned) > 0
+    assert unaligned.mean() < aligned.mean()
+
+
+def test_malformed_teacher_widths_name_the_format():
+    with pytest.raises(ParamError, match="teacher='10-x' is not valid; allowed: positive widths joined by '-'"):
+        get("teacher_student").make_config(teacher="10-x")
