@@ -84,7 +84,7 @@ def test_teacher_student_page_runs_and_shows_heatmap(server, page):
     base, _ = server
     page.goto(f"{base}/teacher_student?teacher=10-15&d_output=20&node_multi=2&steps=200&eval_every=50")
     page.get_by_role("button", name="Run", exact=True).click()
-    page.get_by_text("1 done").wait_for()
+    page.get_by_text("Status: 1 done").wait_for()
     page.wait_for_function(
         "() => Array.from(document.querySelectorAll('.js-plotly-plot'))"
         ".some(gd => gd.data && gd.data[0] && gd.data[0].type === 'heatmap')")
