@@ -121,26 +121,32 @@ class Recorder:
 
 
 def train_loop(rec: Recorder, steps: int, step_fn: Callable[[int], Any],
-               measure_fn: Callable[[int], dict] | None = None, measure_every: int = 1) -> int:
-    """Run `steps` optimisation steps with measurements; returns the number of steps done.
+               measure_fn: Callable[[int], dict] | None = None, measure_every: int = 1,
+               until: Callable[[dict], bool] | None = None) -> int:
+    """Run up to `steps` optimisation steps with measurements; returns the steps done.
 
     `step_fn(step)` performs one update and returns its loss (float or 0-d tensor).
     `measure_fn(step)` returns a dict of metrics; it is called at step 0, every
-    `measure_every` steps and after the last step. A non-finite loss raises Diverged with
-    the step where it happened; a cancel request raises Cancelled.
+    `measure_every` steps and after the last step. `until(row)`, if given, ends training
+    early once a measured row satisfies it (e.g. the loss reached a target). A non-finite
+    loss raises Diverged with the step where it happened; a cancel request raises Cancelled.
     """
     t0 = time.perf_counter()
     for step in range(steps + 1):
         if rec.should_stop():
             raise Cancelled()
         if measure_fn is not None and (step % measure_every == 0 or step == steps):
-            rec.log(step, **measure_fn(step))
+            row = measure_fn(step)
+            rec.log(step, **row)
+            if until is not None and step > 0 and until(row):
+                steps = step
         if step == steps:
             break
         loss = float(step_fn(step))
         if not math.isfinite(loss):
             rec.log(step, loss=loss)  # records the bad row, raises Diverged
         rec.progress((step + 1) / steps)
+    rec.progress(1.0)
     rec.meta(loop_s=time.perf_counter() - t0)  # the loop's own wall time, for `labcore bench`
     return steps
 

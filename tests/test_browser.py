@@ -89,3 +89,12 @@ def test_teacher_student_page_runs_and_shows_heatmap(server, page):
         "() => Array.from(document.querySelectorAll('.js-plotly-plot'))"
         ".some(gd => gd.data && gd.data[0] && gd.data[0].type === 'heatmap')")
     assert plot_points(page, "Mean best correlation per teacher node") == 5  # steps 0..200 every 50
+
+
+def test_steady_learner_page_runs_and_shows_region_map(server, page):
+    base, _ = server
+    page.goto(f"{base}/steady_learner?n_samples=30&epochs=10&grid=20&freq=1.0")
+    page.get_by_role("button", name="Run", exact=True).click()
+    page.get_by_text("Status: 1 done").wait_for()
+    page.get_by_text("Activation regions over").first.wait_for()
+    assert plot_points(page, "Cumulative trajectory length") == 11  # epochs 0..10

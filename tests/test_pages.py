@@ -136,3 +136,24 @@ def test_teacher_student_page_draws_layers_and_artifacts(store):
     assert any(t.startswith("Luck: rank at init") for t in figs)
     fan = next(f for t, f in figs.items() if t.startswith("Layer 1: fan-out norm"))
     assert len(arr(fan["data"][0]["y"])) == 20
+
+
+def test_steady_learner_page_sweeps_frequency_with_seed_bands(store):
+    small = {"n_samples": 20, "epochs": 5, "grid": 10}
+    for f in (0.25, 0.5, 0.75, 1.0):
+        for seed in (0, 1):
+            jobs.wait(jobs.submit("steady_learner", {**small, "freq": f, "seed": seed}, store), store, timeout=60)
+    at = app("pages/steady_learner.py")
+    at.select_slider(key="n_samples").set_value(20)
+    at.select_slider(key="epochs").set_value(5)
+    at.select_slider(key="grid").set_value(10)
+    at.number_input(key="n_seeds").set_value(2)
+    at.run()
+    assert not at.exception
+    figs = {f["layout"]["title"]["text"]: f for f in figures(at)}
+    sweep = figs["final traj_len_total vs freq"]
+    assert arr(sweep["data"][0]["x"]) == [0.25, 0.5, 0.75, 1.0]
+    assert "array" in sweep["data"][0]["error_y"]  # std over the 2 seeds
+    assert "final dist_init vs freq" in figs and "final bias_var_avg vs freq" in figs
+    assert any(t.startswith("Activation regions over") for t in figs)
+    assert at.radio(key="sweep_axis").options == ["freq", "corruption"]

@@ -11,8 +11,9 @@ from labcore.params import specs
 class Experiment:
     """Registry entry for one phenomenon.
 
-    `sweep_param`/`sweep_values` name the phenomenon's key axis and `sweep_metric` the final
-    value plotted against it; `presets` are named sets of overrides (e.g. "paper scale").
+    `sweep_param`/`sweep_values` name the phenomenon's key axis (`more_sweeps` any others)
+    and `sweep_metric` the final value plotted against it; `presets` are named sets of
+    overrides (e.g. "paper scale").
     """
 
     name: str
@@ -25,6 +26,11 @@ class Experiment:
     sweep_values: tuple
     sweep_metric: str
     presets: dict[str, dict] = field(default_factory=dict)
+    more_sweeps: dict[str, tuple] = field(default_factory=dict)  # other axes: param -> values
+
+    def sweep_axes(self) -> dict[str, tuple]:
+        """Every sweep axis, the key one first."""
+        return {self.sweep_param: self.sweep_values, **self.more_sweeps}
 
     def make_config(self, **values: Any) -> Any:
         """A validated Config from (possibly string) values; see labcore.params.from_dict."""

@@ -67,3 +67,18 @@ def teacher_student(store: Store, rec: dict, key: str) -> None:
 
 
 RENDERERS["teacher_student"] = teacher_student
+
+
+def steady_learner(store: Store, rec: dict, key: str) -> None:
+    """The activation-region map of the trained MLP over the input square."""
+    regions = store.artifact(rec["id"], "regions")
+    if regions is None:
+        return
+    z = regions.to_numpy()
+    n = int(z.max()) + 1
+    fig = plots.heatmap(z, f"Activation regions over [-1, 1]² ({n} regions; colour = region id)",
+                        x="x2 (grid index)", y="x1 (grid index)")
+    st.plotly_chart(fig, width="stretch", key=f"{key}_regions")
+
+
+RENDERERS["steady_learner"] = steady_learner

@@ -66,7 +66,7 @@ def _widget(spec: ParamSpec, prefix: str) -> Any:
                 pass
         return st.select_slider(label, options=options, value=spec.default, **kw)
     if spec.lo is not None and spec.hi is not None and spec.hi - spec.lo <= 1000:
-        step = 1 if spec.type is int else (spec.hi - spec.lo) / 100
+        step = 1 if spec.type is int else 10.0 ** math.floor(math.log10((spec.hi - spec.lo) / 100))
         return st.slider(label, spec.type(spec.lo), spec.type(spec.hi), spec.default, step=step, **kw)
     return st.number_input(label, min_value=spec.type(spec.lo), max_value=spec.type(spec.hi),
                            value=spec.default, **kw)

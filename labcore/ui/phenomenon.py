@@ -31,11 +31,12 @@ class Chart:
 
 @dataclass(frozen=True)
 class SweepView:
-    """How to draw the sweep: final `metric` against the experiment's sweep parameter."""
+    """How to draw a sweep: final `metric` (and `more_metrics`) against the swept parameter."""
 
     metric: str
     loglog: bool = False
     reference_exponent: float | None = None
+    more_metrics: tuple[str, ...] = ()
 
 
 @dataclass
@@ -46,6 +47,7 @@ class Selection:
     group_ids: list[str] = field(default_factory=list)
     sweep: list = field(default_factory=list)
     sweep_ids: list[str] = field(default_factory=list)
+    axis: str = ""                                   # the swept parameter
 
 
 def render(name: str, charts: list[Chart], sweep_view: SweepView | None = None,
@@ -61,7 +63,10 @@ def render(name: str, charts: list[Chart], sweep_view: SweepView | None = None,
                                       help="train seeds seed, seed+1, ... and show mean ± std")
     if cfg is None:
         st.stop()
-    sel = _selection(exp, cfg, int(n_seeds))
+    axes = exp.sweep_axes()
+    axis = st.sidebar.radio("Sweep axis", list(axes), key="sweep_axis", bind="query-params",
+                            horizontal=True) if len(axes) > 1 else exp.sweep_param
+    sel = _selection(exp, cfg, int(n_seeds), axis)
     _controls(exp, sel)
     live(name, sel, charts, sweep_view)
     _artifacts(sel)
@@ -79,11 +84,11 @@ def _artifacts(sel: Selection) -> None:
         artifacts.draw(state.store(), rec, key="page_art")
 
 
-def _selection(exp, cfg, n_seeds: int) -> Selection:
+def _selection(exp, cfg, n_seeds: int, axis: str) -> Selection:
     group = [dataclasses.replace(cfg, seed=cfg.seed + i) for i in range(n_seeds)]
-    sweep = [dataclasses.replace(c, **{exp.sweep_param: v}) for v in exp.sweep_values for c in group]
+    sweep = [dataclasses.replace(c, **{axis: v}) for v in exp.sweep_axes()[axis] for c in group]
     return Selection(group, [jobs.run_id_for(exp.name, c) for c in group],
-                     sweep, [jobs.run_id_for(exp.name, c) for c in sweep])
+                     sweep, [jobs.run_id_for(exp.name, c) for c in sweep], axis)
 
 
 def _presets(exp) -> None:
@@ -109,9 +114,9 @@ def _controls(exp, sel: Selection) -> None:
     if cancel_col.button("Cancel", width="stretch"):
         for rid in set(sel.group_ids + sel.sweep_ids):
             jobs.cancel(rid, store)
-    values = ", ".join(str(v) for v in exp.sweep_values)
-    if sweep_col.button(f"Sweep {exp.sweep_param}", width="stretch",
-                        help=f"{exp.sweep_param} = {values}, each with the N seeds"):
+    values = ", ".join(str(v) for v in exp.sweep_axes()[sel.axis])
+    if sweep_col.button(f"Sweep {sel.axis}", width="stretch",
+                        help=f"{sel.axis} = {values}, each with the N seeds"):
         for cfg in sel.sweep:
             jobs.submit(exp.name, cfg, store)
 
@@ -175,19 +180,23 @@ def _draw_charts(frame: pd.DataFrame, charts: list[Chart], sel: Selection, multi
 
 
 def _draw_sweep(name: str, sel: Selection, view: SweepView) -> None:
-    exp = get_experiment(name)
     recs = [r for r in (state.store().get(rid) for rid in sel.sweep_ids) if r is not None]
     if not recs:
         return
-    st.subheader(f"Sweep over {exp.sweep_param}")
+    st.subheader(f"Sweep over {sel.axis}")
     st.caption(status_line(recs))
     frame = analysis.long_frame([(r, state.metrics(r["id"])) for r in recs if r["status"] == "done"])
-    if view.metric not in frame:
-        return
-    table = analysis.sweep_summary(frame, exp.sweep_param, view.metric)
-    slope = analysis.loglog_slope(table[exp.sweep_param], table[view.metric]) if view.loglog and len(table) > 1 else None
-    fig = plots.sweep(table, exp.sweep_param, view.metric, f"final {view.metric} vs {exp.sweep_param}",
-                      loglog=view.loglog, slope=slope, reference_exponent=view.reference_exponent)
-    st.plotly_chart(fig, width="stretch", key="sweep_chart")
-    st.download_button("Download CSV (sweep)", table.to_csv(index=False), key="dl_sweep",
-                       file_name=f"{name}_sweep.csv", mime="text/csv")
+    metrics = [m for m in (view.metric,) + view.more_metrics if m in frame]
+    cols = st.columns(min(len(metrics), 3) or 1)
+    tables = []
+    for i, metric in enumerate(metrics):
+        table = analysis.sweep_summary(frame, sel.axis, metric)
+        slope = (analysis.loglog_slope(table[sel.axis], table[metric])
+                 if view.loglog and len(table) > 1 else None)
+        fig = plots.sweep(table, sel.axis, metric, f"final {metric} vs {sel.axis}", loglog=view.loglog,
+                          slope=slope, reference_exponent=view.reference_exponent)
+        cols[i % len(cols)].plotly_chart(fig, width="stretch", key=f"sweep_chart_{i}")
+        tables.append(table.set_index([sel.axis, "n_seeds"]))
+    if tables:
+        st.download_button("Download CSV (sweep)", pd.concat(tables, axis=1).reset_index().to_csv(index=False),
+                           key="dl_sweep", file_name=f"{name}_sweep_{sel.axis}.csv", mime="text/csv")
