@@ -135,3 +135,39 @@ def region_ids(patterns: torch.Tensor) -> tuple[torch.Tensor, int]:
     pattern: returns (ids (n,), number of distinct patterns = activation regions hit)."""
     _, ids = torch.unique(patterns.to(torch.int8), dim=0, return_inverse=True)
     return ids, int(ids.max()) + 1 if len(ids) else 0
+
+
+@torch.no_grad()
+def mean_pairwise_corr(vectors: torch.Tensor, tol: float = 1e-7) -> float:
+    """Mean Pearson correlation over all pairs of rows of vectors (k, d).
+
+    Identical rows count as correlation 1 even when constant (e.g. an all-zero layer of a
+    ConstNet); a constant row that differs from another counts as 0.
+    """
+    v = vectors.double()
+    k = v.shape[0]
+    if k < 2:
+        return 1.0
+    scale = v.abs().max().clamp_min(1e-30)
+    if float((v - v[0]).abs().max() / scale) <= tol:
+        return 1.0
+    corr = pearson_matrix(v.T, v.T)  # (k, k)
+    off = corr.sum() - corr.diagonal().sum()
+    return float(off / (k * (k - 1)))
+
+
+@torch.no_grad()
+def weight_correlations(weight: torch.Tensor) -> tuple[float, float]:
+    """(fwd_corr, bwd_corr) of a Linear (out, in) or Conv (out, in, k, k) weight:
+    correlation between the fan-out vectors of the input units (W[:, i]) and between the
+    fan-in filters of the output units (W[o])."""
+    fan_out = weight.transpose(0, 1).reshape(weight.shape[1], -1)  # (in, out·k·k)
+    fan_in = weight.reshape(weight.shape[0], -1)  # (out, in·k·k)
+    return mean_pairwise_corr(fan_out), mean_pairwise_corr(fan_in)
+
+
+@torch.no_grad()
+def feature_correlation(acts: torch.Tensor) -> float:
+    """Mean pairwise correlation between the channels (units) of activations (n, C, ...)."""
+    chans = acts.transpose(0, 1).reshape(acts.shape[1], -1)  # (C, n·H·W)
+    return mean_pairwise_corr(chans)

@@ -98,3 +98,12 @@ def test_steady_learner_page_runs_and_shows_region_map(server, page):
     page.get_by_text("Status: 1 done").wait_for()
     page.get_by_text("Activation regions over").first.wait_for()
     assert plot_points(page, "Cumulative trajectory length") == 11  # epochs 0..10
+
+
+def test_feature_diversity_page_runs_and_shows_layer_heatmap(server, page):
+    base, _ = server
+    page.goto(f"{base}/feature_diversity?steps=20&eval_every=10&n_train=100&n_test=50")
+    page.get_by_role("button", name="Run", exact=True).click()
+    page.get_by_text("Status: 1 done").wait_for()
+    page.get_by_text("feat_corr per layer over time").first.wait_for()
+    assert plot_points(page, "Mean correlations") == 3  # steps 0, 10, 20

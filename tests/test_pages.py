@@ -157,3 +157,25 @@ def test_steady_learner_page_sweeps_frequency_with_seed_bands(store):
     assert "final dist_init vs freq" in figs and "final bias_var_avg vs freq" in figs
     assert any(t.startswith("Activation regions over") for t in figs)
     assert at.radio(key="sweep_axis").options == ["freq", "corruption"]
+
+
+def test_feature_diversity_page_shows_variants_side_by_side_and_layer_heatmap(store):
+    small = {"steps": 20, "eval_every": 10, "n_train": 100, "n_test": 50}
+    variants = [{"init": "constant", "breaker": "none"}, {"init": "constant", "breaker": "dropout"},
+                {"init": "constant", "breaker": "noise"}, {"init": "random", "breaker": "none"}]
+    for v in variants:
+        assert jobs.wait(jobs.submit("feature_diversity", {**small, **v}, store), store, timeout=90)["status"] == "done"
+    at = app("pages/feature_diversity.py")
+    at.select_slider(key="steps").set_value(20)
+    at.select_slider(key="eval_every").set_value(10)
+    at.select_slider(key="n_train").set_value(100)
+    at.select_slider(key="n_test").set_value(50)
+    at.run()
+    assert not at.exception
+    figs = {f["layout"]["title"]["text"]: f for f in figures(at)}
+    side = figs["test_acc: variants"]
+    assert [t["name"] for t in side["data"]] == ["ConstNet, deterministic", "ConstNet + dropout",
+                                                 "ConstNet + gradient noise", "random init"]
+    heat = figs["feat_corr per layer over time"]
+    assert heat["data"][0]["type"] == "heatmap"
+    assert len(arr(heat["data"][0]["y"])) == 7  # stem + 6 convs

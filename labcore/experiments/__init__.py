@@ -10,7 +10,7 @@ import importlib
 import os
 
 from labcore.experiments.base import Experiment
-from labcore.experiments import lazy_training, steady_learner, teacher_student
+from labcore.experiments import feature_diversity, lazy_training, steady_learner, teacher_student
 
 REGISTRY: dict[str, Experiment] = {}
 
@@ -31,7 +31,8 @@ def get(name: str) -> Experiment:
         raise KeyError(f"unknown experiment {name!r}; known: {', '.join(REGISTRY)}") from None
 
 
-for _exp in (lazy_training.EXPERIMENT, teacher_student.EXPERIMENT, steady_learner.EXPERIMENT):
+for _exp in (lazy_training.EXPERIMENT, teacher_student.EXPERIMENT, feature_diversity.EXPERIMENT,
+             steady_learner.EXPERIMENT):
     register(_exp)
 for _module in filter(None, os.environ.get("LAB_PLUGINS", "").split(",")):
     importlib.import_module(_module.strip())

@@ -50,9 +50,23 @@ class Selection:
     axis: str = ""                                   # the swept parameter
 
 
+@dataclass(frozen=True)
+class Arms:
+    """Named variants of the current settings trained side by side (e.g. breaker on/off)."""
+
+    variants: dict[str, dict]
+    metrics: tuple[str, ...]
+
+
 def render(name: str, charts: list[Chart], sweep_view: SweepView | None = None,
-           extra: Callable | None = None) -> Selection | None:
-    """Draw the whole page for experiment `name`; `extra(selection)` adds page-specific views."""
+           extra: Callable | None = None, arms: Arms | None = None,
+           layer_heatmap: str | None = None) -> Selection | None:
+    """Draw the whole page for experiment `name`.
+
+    `arms` adds a side-by-side comparison of variants; `layer_heatmap` (a metric pattern
+    such as feat_corr_l*) draws that metric as a layer × step heatmap; `extra(selection)`
+    adds anything else page-specific.
+    """
     exp = get_experiment(name)
     st.title(exp.title)
     st.markdown(exp.what_to_look_for)
@@ -68,7 +82,9 @@ def render(name: str, charts: list[Chart], sweep_view: SweepView | None = None,
                             horizontal=True) if len(axes) > 1 else exp.sweep_param
     sel = _selection(exp, cfg, int(n_seeds), axis)
     _controls(exp, sel)
-    live(name, sel, charts, sweep_view)
+    live(name, sel, charts, sweep_view, layer_heatmap)
+    if arms is not None:
+        _arms(exp, sel.group[0], arms)
     _artifacts(sel)
     if extra is not None:
         extra(sel)
@@ -138,7 +154,8 @@ def status_line(recs: list[dict]) -> str:
 
 
 @st.fragment(run_every=1.0)
-def live(name: str, sel: Selection, charts: list[Chart], sweep_view: SweepView | None) -> None:
+def live(name: str, sel: Selection, charts: list[Chart], sweep_view: SweepView | None,
+         layer_heatmap: str | None = None) -> None:
     """Poll the store once a second and redraw status and charts from the rows seen so far."""
     store = state.store()
     recs = [r for r in (store.get(rid) for rid in sel.group_ids) if r is not None]
@@ -151,6 +168,8 @@ def live(name: str, sel: Selection, charts: list[Chart], sweep_view: SweepView |
     frame = analysis.long_frame([(r, state.metrics(r["id"])) for r in recs], label_by=("seed",))
     if recs and len(frame):
         _draw_charts(frame, charts, sel, multi_seed=len(sel.group) > 1)
+        if layer_heatmap:
+            _layer_heatmap(frame[frame["run_id"] == recs[0]["id"]], layer_heatmap)
         st.download_button("Download CSV (plotted runs)", frame.to_csv(index=False), key="dl_runs",
                            file_name=f"{name}_runs.csv", mime="text/csv")
     if sweep_view is not None:
@@ -200,3 +219,51 @@ def _draw_sweep(name: str, sel: Selection, view: SweepView) -> None:
     if tables:
         st.download_button("Download CSV (sweep)", pd.concat(tables, axis=1).reset_index().to_csv(index=False),
                            key="dl_sweep", file_name=f"{name}_sweep_{sel.axis}.csv", mime="text/csv")
+
+
+def _layer_heatmap(frame: pd.DataFrame, pattern: str) -> None:
+    """A per-layer metric (columns matching `pattern`, e.g. feat_corr_l*) as layer × step."""
+    cols = sorted(expand((pattern,), frame.columns), key=lambda c: int(c.rsplit("_l", 1)[1]))
+    sub = frame.dropna(subset=cols[:1])
+    if not cols or sub.empty:
+        return
+    fig = plots.heatmap(sub[cols].to_numpy().T, f"{pattern.replace('_l*', '')} per layer over time",
+                        x="measurement (step)", y="layer (1 = stem)", zmin=0, zmax=1)
+    fig.update_traces(x=sub["step"].tolist(), y=list(range(1, len(cols) + 1)))
+    st.plotly_chart(fig, width="stretch", key="layer_heatmap")
+
+
+def _arms(exp, cfg, arms: Arms) -> None:
+    """Train the variants of `cfg` side by side and overlay their curves."""
+    st.subheader("Side by side")
+    configs = {label: dataclasses.replace(cfg, **over) for label, over in arms.variants.items()}
+    ids = {label: jobs.run_id_for(exp.name, c) for label, c in configs.items()}
+    if st.button(f"Run the {len(configs)} variants: " + " · ".join(configs), key="run_arms"):
+        for c in configs.values():
+            jobs.submit(exp.name, c, state.store())
+    _arms_live(ids, arms.metrics)
+
+
+@st.fragment(run_every=1.0)
+def _arms_live(ids: dict[str, str], metrics: tuple[str, ...]) -> None:
+    store = state.store()
+    recs = {label: store.get(rid) for label, rid in ids.items()}
+    found = [(dict(r, id=r["id"]), label) for label, r in recs.items() if r is not None]
+    if not found:
+        st.caption("Not run yet.")
+        return
+    st.caption(status_line([r for r, _ in found]))
+    parts = []
+    for rec, label in found:
+        f = state.metrics(rec["id"])
+        if len(f):
+            parts.append(f.assign(label=label, run_id=rec["id"]))
+    if not parts:
+        return
+    frame = pd.concat(parts, ignore_index=True)
+    cols = st.columns(len(metrics))
+    for i, metric in enumerate(metrics):
+        cols[i].plotly_chart(plots.curves(frame, [metric], f"{metric}: variants"), width="stretch",
+                             key=f"arms_{metric}")
+    st.download_button("Download CSV (variants)", frame.to_csv(index=False), key="dl_arms",
+                       file_name="variants.csv", mime="text/csv")
