@@ -103,3 +103,12 @@ def bars(labels: Sequence, values: Sequence[float], title: str, colors: Sequence
     """A bar chart; `colors` per bar (e.g. to mark aligned nodes)."""
     fig = go.Figure(go.Bar(x=list(labels), y=list(values), marker_color=colors))
     return _layout(fig, title, "", y, log_y=log_y)
+
+
+def grouped_bars(frame: pd.DataFrame, x: str, y: str, group: str, title: str, log_y: bool = False) -> go.Figure:
+    """Bars of `y` against `x`, one colour per value of `group` (e.g. per method)."""
+    fig = go.Figure()
+    for i, (name, sub) in enumerate(frame.groupby(group, sort=False)):
+        fig.add_trace(go.Bar(x=sub[x], y=sub[y], name=str(name), marker_color=PALETTE[i % len(PALETTE)]))
+    fig.update_layout(barmode="group")
+    return _layout(fig, title, x, y, log_y=log_y)

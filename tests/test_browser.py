@@ -107,3 +107,14 @@ def test_feature_diversity_page_runs_and_shows_layer_heatmap(server, page):
     page.get_by_text("Status: 1 done").wait_for()
     page.get_by_text("feat_corr per layer over time").first.wait_for()
     assert plot_points(page, "Mean correlations") == 3  # steps 0, 10, 20
+
+
+def test_preconditioner_page_runs_both_methods(server, page):
+    base, _ = server
+    page.goto(f"{base}/preconditioner?steps=20&eval_every=10&n_train=100&n_test=50")
+    page.get_by_role("button", name="Run the 2 variants: default · static").click()
+    page.get_by_text("2 done").first.wait_for()
+    page.wait_for_function(
+        "() => Array.from(document.querySelectorAll('.js-plotly-plot'))"
+        ".some(gd => (gd.layout.title.text || '').includes('loss_smooth: variants') && gd.data.length == 2)")
+    page.get_by_text("Gradient std at each layer's output, at init").first.wait_for()

@@ -179,3 +179,21 @@ def test_feature_diversity_page_shows_variants_side_by_side_and_layer_heatmap(st
     heat = figs["feat_corr per layer over time"]
     assert heat["data"][0]["type"] == "heatmap"
     assert len(arr(heat["data"][0]["y"])) == 7  # stem + 6 convs
+
+
+def test_preconditioner_page_draws_both_methods_and_init_bars(store):
+    small = {"steps": 20, "eval_every": 10, "n_train": 100, "n_test": 50}
+    for m in ("default", "static"):
+        assert jobs.wait(jobs.submit("preconditioner", {**small, "method": m}, store), store, timeout=90)["status"] == "done"
+    at = app("pages/preconditioner.py")
+    at.select_slider(key="steps").set_value(20)
+    at.select_slider(key="eval_every").set_value(10)
+    at.select_slider(key="n_train").set_value(100)
+    at.select_slider(key="n_test").set_value(50)
+    at.run()
+    assert not at.exception
+    figs = {f["layout"]["title"]["text"]: f for f in figures(at)}
+    assert [t["name"] for t in figs["loss_smooth: variants"]["data"]] == ["default", "static"]
+    bars = figs["Gradient std at each layer's output, at init"]
+    assert [t["name"] for t in bars["data"]] == ["default", "static"]
+    assert bars["layout"]["yaxis"]["type"] == "log"

@@ -10,7 +10,8 @@ import importlib
 import os
 
 from labcore.experiments.base import Experiment
-from labcore.experiments import feature_diversity, lazy_training, steady_learner, teacher_student
+from labcore.experiments import (feature_diversity, lazy_training, preconditioner, steady_learner,
+                                 teacher_student)
 
 REGISTRY: dict[str, Experiment] = {}
 
@@ -32,7 +33,7 @@ def get(name: str) -> Experiment:
 
 
 for _exp in (lazy_training.EXPERIMENT, teacher_student.EXPERIMENT, feature_diversity.EXPERIMENT,
-             steady_learner.EXPERIMENT):
+             steady_learner.EXPERIMENT, preconditioner.EXPERIMENT):
     register(_exp)
 for _module in filter(None, os.environ.get("LAB_PLUGINS", "").split(",")):
     importlib.import_module(_module.strip())

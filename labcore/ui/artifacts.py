@@ -82,3 +82,25 @@ def steady_learner(store: Store, rec: dict, key: str) -> None:
 
 
 RENDERERS["steady_learner"] = steady_learner
+
+
+def init_layers_compare(store: Store, runs: dict[str, str], key: str) -> None:
+    """Per-layer gradient and activation std at init, one colour per run (e.g. per method)."""
+    import pandas as pd
+
+    parts = [store.artifact(rid, "init_layers").assign(run=label) for label, rid in runs.items()
+             if store.get(rid) is not None and store.artifact(rid, "init_layers") is not None]
+    if not parts:
+        return
+    frame = pd.concat(parts, ignore_index=True)
+    c1, c2 = st.columns(2)
+    c1.plotly_chart(plots.grouped_bars(frame, "layer", "grad_std", "run",
+                                       "Gradient std at each layer's output, at init", log_y=True),
+                    width="stretch", key=f"{key}_grad")
+    c2.plotly_chart(plots.grouped_bars(frame, "layer", "act_std", "run",
+                                       "Activation std per layer, at init", log_y=True),
+                    width="stretch", key=f"{key}_act")
+
+
+RENDERERS["preconditioner"] = lambda store, rec, key: init_layers_compare(
+    store, {rec["config"]["method"]: rec["id"]}, key)

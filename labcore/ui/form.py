@@ -79,7 +79,7 @@ def config_form(config_cls: type, prefix: str = "") -> tuple[Any | None, dict]:
         st.sidebar.error(message)
     core = [s for s in spec_list if s.name in CORE]
     rest = [s for s in spec_list if s.name not in CORE and not s.advanced]
-    advanced = [s for s in spec_list if s.advanced]
+    advanced = [s for s in spec_list if s.advanced and s.name not in CORE]
     values = {}
     with st.sidebar:
         st.subheader("Settings")
