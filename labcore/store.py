@@ -7,7 +7,6 @@ Layout of keys (all values are plain data: dicts, lists, numbers, strings):
   rows:{id}:{k}             chunk k: a list of row dicts ({"step": .., metric: ..})
   art:{id}:{name}           an artifact: {"columns": [...], "data": [[...], ...]}
   cancel:{id}               set when a cancel was requested
-  heartbeat:{id}            last time the worker said it was alive
   slots, queue              job scheduling (see labcore.jobs)
 
 Rows are appended in chunks inside a transaction, so an append is O(1), several writers
@@ -98,7 +97,7 @@ class Store:
         rec = self.cache.get(f"run:{rid}")
         if rec is None or rec["status"] not in ACTIVE or rec.get("pid") is None:
             return rec
-        beat = self.cache.get(f"heartbeat:{rid}", rec.get("started") or rec["created"])
+        beat = rec.get("heartbeat") or rec.get("started") or rec["created"]
         if not pid_alive(rec["pid"]) or time.time() - beat > HEARTBEAT_STALE_S:
             return self.update(rid, status="interrupted", finished=time.time(),
                                error=rec.get("error") or "worker process died")
@@ -120,9 +119,10 @@ class Store:
         recs = [self.get(rid) for rid in sorted(index, key=index.get, reverse=True)]
         return [r for r in recs if r is not None]
 
-    def beat(self, rid: str) -> None:
-        """Record that the worker of `rid` is alive."""
-        self.cache.set(f"heartbeat:{rid}", time.time())
+    def beat(self, rid: str, **fields: Any) -> None:
+        """Record that the worker of `rid` is alive (and update `fields`, e.g. progress),
+        in one write."""
+        self.update(rid, heartbeat=time.time(), **fields)
 
     # ---- metric rows ---------------------------------------------------------------
     def append_rows(self, rid: str, rows: list[dict]) -> None:
@@ -204,7 +204,7 @@ class Store:
             self.cache.delete(f"rows:{rid}:{k}")
         for name in (rec or {}).get("artifacts", []):
             self.cache.delete(f"art:{rid}:{name}")
-        for key in (f"nchunks:{rid}", f"cancel:{rid}", f"heartbeat:{rid}"):
+        for key in (f"nchunks:{rid}", f"cancel:{rid}"):
             self.cache.delete(key)
 
     def size_bytes(self) -> int:

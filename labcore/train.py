@@ -36,7 +36,7 @@ class Recorder:
     (tests, benchmarks) everything stays in memory.
     """
 
-    def __init__(self, store: Any = None, run_id: str | None = None, flush_s: float = 0.25,
+    def __init__(self, store: Any = None, run_id: str | None = None, flush_s: float = 0.5,
                  beat_s: float = 0.5) -> None:
         self.store, self.run_id, self.flush_s = store, run_id, flush_s
         self.rows: list[dict] = []          # every row (kept for in-memory use)
@@ -111,8 +111,7 @@ class Recorder:
 
     def _beat_loop(self, every: float) -> None:
         while not self._closed.wait(every):
-            self.store.beat(self.run_id)
-            self.store.update(self.run_id, progress=self.fraction)
+            self.store.beat(self.run_id, progress=self.fraction)
             if self.store.cancel_requested(self.run_id):
                 self._stop.set()
             # Flush rows here too, so a slow step still shows its rows promptly.
