@@ -1,4 +1,5 @@
-"""DL Theory Lab: `streamlit run app.py`. Navigation only; pages live in pages/."""
+"""DL Theory Lab: `streamlit run app.py`. Navigation only; the page files live in views/
+(not pages/, which Streamlit would also list in the sidebar on deep links)."""
 import streamlit as st
 
 from labcore.ui.nav import pages

@@ -30,6 +30,9 @@ def test_lazy_training_page_grows_curves_live_and_downloads_csv(server, page, tm
     # a long run so the chart can be watched while it trains
     page.goto(f"{base}/lazy_training?steps=20000&eval_every=20&width=128")
     page.get_by_text("not run yet").wait_for()
+    nav = page.evaluate("() => Array.from(document.querySelectorAll('[data-testid=stSidebarNav] a'))"
+                        ".map(a => a.textContent)")
+    assert any("Lazy training vs width" in n for n in nav) and not any(n == "app" for n in nav)
     slider = page.get_by_role("slider").first  # width is the first slider
     slider.focus()
     page.keyboard.press("ArrowRight")

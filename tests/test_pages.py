@@ -52,7 +52,7 @@ def test_home_lists_phenomena_active_runs_device_and_store(store):
 
 
 def test_lazy_page_form_run_and_live_charts(store):
-    at = app("pages/lazy_training.py")
+    at = app("views/lazy_training.py")
     labels = [s.label for s in at.select_slider] + [s.label for s in at.selectbox]
     for name in ("width", "lr", "init", "parametrization", "steps"):
         assert any(lab.startswith(name) for lab in labels)
@@ -78,14 +78,14 @@ def test_lazy_page_form_run_and_live_charts(store):
 def test_seed_group_draws_mean_and_std_band(store):
     for seed in (0, 1):
         jobs.wait(jobs.submit("lazy_training", {"width": 16, "steps": 10, "seed": seed}, store), store, timeout=60)
-    at = app("pages/lazy_training.py", query={"width": "16", "steps": "10", "n_seeds": "2"})
+    at = app("views/lazy_training.py", query={"width": "16", "steps": "10", "n_seeds": "2"})
     loss = next(f for f in figures(at) if f["layout"]["title"]["text"] == "Training loss")
     names = [t["name"] for t in loss["data"]]
     assert any("(mean)" in n for n in names) and any("±1 std" in n for n in names)
 
 
 def test_out_of_range_url_value_names_parameter_and_range(store):
-    at = app("pages/lazy_training.py", query={"width": "1"})
+    at = app("views/lazy_training.py", query={"width": "1"})
     errors = " ".join(e.value for e in at.error)
     assert "width=1 is out of range; allowed: 2..100000" in errors
     assert at.select_slider(key="width").value == 256  # the default is used, nothing else is lost
@@ -96,7 +96,7 @@ def test_runs_page_compares_groups_and_offers_exports(store):
     ids.append(jobs.submit("quadratic", {"steps": 5, "lr": 0.5}, store))
     for rid in ids:
         assert jobs.wait(rid, store, timeout=60)["status"] == "done"
-    at = app("pages/runs.py")
+    at = app("views/runs.py")
     assert len(at.dataframe[0].value) == 4
     at.multiselect(key="runs").set_value(ids)
     at.run()
@@ -121,7 +121,7 @@ def test_teacher_student_page_draws_layers_and_artifacts(store):
     cfg = {"teacher": "10-15", "d_output": 20, "node_multi": 2, "steps": 100, "eval_every": 50}
     rid = jobs.submit("teacher_student", cfg, store)
     assert jobs.wait(rid, store, timeout=60)["status"] == "done"
-    at = app("pages/teacher_student.py")
+    at = app("views/teacher_student.py")
     at.text_input(key="teacher").set_value("10-15")
     at.select_slider(key="d_output").set_value(20)
     at.slider(key="node_multi").set_value(2)
@@ -143,7 +143,7 @@ def test_steady_learner_page_sweeps_frequency_with_seed_bands(store):
     for f in (0.25, 0.5, 0.75, 1.0):
         for seed in (0, 1):
             jobs.wait(jobs.submit("steady_learner", {**small, "freq": f, "seed": seed}, store), store, timeout=60)
-    at = app("pages/steady_learner.py")
+    at = app("views/steady_learner.py")
     at.select_slider(key="n_samples").set_value(20)
     at.select_slider(key="epochs").set_value(5)
     at.select_slider(key="grid").set_value(10)
@@ -165,7 +165,7 @@ def test_feature_diversity_page_shows_variants_side_by_side_and_layer_heatmap(st
                 {"init": "constant", "breaker": "noise"}, {"init": "random", "breaker": "none"}]
     for v in variants:
         assert jobs.wait(jobs.submit("feature_diversity", {**small, **v}, store), store, timeout=90)["status"] == "done"
-    at = app("pages/feature_diversity.py")
+    at = app("views/feature_diversity.py")
     at.select_slider(key="steps").set_value(20)
     at.select_slider(key="eval_every").set_value(10)
     at.select_slider(key="n_train").set_value(100)
@@ -185,7 +185,7 @@ def test_preconditioner_page_draws_both_methods_and_init_bars(store):
     small = {"steps": 20, "eval_every": 10, "n_train": 100, "n_test": 50}
     for m in ("default", "static"):
         assert jobs.wait(jobs.submit("preconditioner", {**small, "method": m}, store), store, timeout=90)["status"] == "done"
-    at = app("pages/preconditioner.py")
+    at = app("views/preconditioner.py")
     at.select_slider(key="steps").set_value(20)
     at.select_slider(key="eval_every").set_value(10)
     at.select_slider(key="n_train").set_value(100)

@@ -15,7 +15,7 @@ ICONS = {"lazy_training": ":material/trending_down:", "teacher_student": ":mater
 
 def experiment_pages() -> dict[str, str]:
     """Experiment name -> page file, for the experiments that have a page."""
-    return {name: f"pages/{name}.py" for name in REGISTRY if (ROOT / "pages" / f"{name}.py").exists()}
+    return {name: f"views/{name}.py" for name in REGISTRY if (ROOT / "views" / f"{name}.py").exists()}
 
 
 def pages() -> dict[str, list]:
@@ -23,6 +23,6 @@ def pages() -> dict[str, list]:
     phenomena = [st.Page(path, title=REGISTRY[name].title, url_path=name,
                          icon=ICONS.get(name, ":material/science:"))
                  for name, path in experiment_pages().items()]
-    lab = [st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
-           st.Page("pages/runs.py", title="Runs", url_path="runs", icon=":material/table:")]
+    lab = [st.Page("views/home.py", title="Home", icon=":material/home:", default=True),
+           st.Page("views/runs.py", title="Runs", url_path="runs", icon=":material/table:")]
     return {"Lab": lab, "Phenomena": phenomena}
