@@ -33,6 +33,32 @@ def arr(value):
     return list(value)
 
 
+def open_with(page, **values):
+    """Open `page` and set widgets by key (select sliders, sliders, text, numbers)."""
+    at = app(page)
+    for key, value in values.items():
+        for kind in ("select_slider", "slider", "text_input", "number_input"):
+            found = [w for w in getattr(at, kind) if w.key == key]
+            if found:
+                found[0].set_value(value)
+                break
+        else:
+            raise KeyError(key)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def train(experiment, configs, store):
+    """Train every config through the job system and check each finished."""
+    for cfg in configs:
+        assert jobs.wait(jobs.submit(experiment, cfg, store), store, timeout=90)["status"] == "done"
+
+
+def by_title(at):
+    return {f["layout"]["title"]["text"]: f for f in figures(at)}
+
+
 def figures(at):
     return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
 
@@ -119,17 +145,8 @@ def test_runs_page_compares_groups_and_offers_exports(store):
 
 def test_teacher_student_page_draws_layers_and_artifacts(store):
     cfg = {"teacher": "10-15", "d_output": 20, "node_multi": 2, "steps": 100, "eval_every": 50}
-    rid = jobs.submit("teacher_student", cfg, store)
-    assert jobs.wait(rid, store, timeout=60)["status"] == "done"
-    at = app("views/teacher_student.py")
-    at.text_input(key="teacher").set_value("10-15")
-    at.select_slider(key="d_output").set_value(20)
-    at.slider(key="node_multi").set_value(2)
-    at.select_slider(key="steps").set_value(100)
-    at.select_slider(key="eval_every").set_value(50)
-    at.run()
-    assert not at.exception
-    figs = {f["layout"]["title"]["text"]: f for f in figures(at)}
+    train("teacher_student", [cfg], store)
+    figs = by_title(open_with("views/teacher_student.py", **cfg))
     corr = figs["Mean best correlation per teacher node, by layer"]
     assert [t["name"] for t in corr["data"]] == ["corr_l1_mean", "corr_l2_mean"]
     assert any(t.startswith("Layer 1: teacher node × student node") for t in figs)
@@ -140,17 +157,9 @@ def test_teacher_student_page_draws_layers_and_artifacts(store):
 
 def test_steady_learner_page_sweeps_frequency_with_seed_bands(store):
     small = {"n_samples": 20, "epochs": 5, "grid": 10}
-    for f in (0.25, 0.5, 0.75, 1.0):
-        for seed in (0, 1):
-            jobs.wait(jobs.submit("steady_learner", {**small, "freq": f, "seed": seed}, store), store, timeout=60)
-    at = app("views/steady_learner.py")
-    at.select_slider(key="n_samples").set_value(20)
-    at.select_slider(key="epochs").set_value(5)
-    at.select_slider(key="grid").set_value(10)
-    at.number_input(key="n_seeds").set_value(2)
-    at.run()
-    assert not at.exception
-    figs = {f["layout"]["title"]["text"]: f for f in figures(at)}
+    train("steady_learner", [{**small, "freq": f, "seed": s} for f in (0.25, 0.5, 0.75, 1.0) for s in (0, 1)], store)
+    at = open_with("views/steady_learner.py", **small, n_seeds=2)
+    figs = by_title(at)
     sweep = figs["final traj_len_total vs freq"]
     assert arr(sweep["data"][0]["x"]) == [0.25, 0.5, 0.75, 1.0]
     assert "array" in sweep["data"][0]["error_y"]  # std over the 2 seeds
@@ -163,16 +172,8 @@ def test_feature_diversity_page_shows_variants_side_by_side_and_layer_heatmap(st
     small = {"steps": 20, "eval_every": 10, "n_train": 100, "n_test": 50}
     variants = [{"init": "constant", "breaker": "none"}, {"init": "constant", "breaker": "dropout"},
                 {"init": "constant", "breaker": "noise"}, {"init": "random", "breaker": "none"}]
-    for v in variants:
-        assert jobs.wait(jobs.submit("feature_diversity", {**small, **v}, store), store, timeout=90)["status"] == "done"
-    at = app("views/feature_diversity.py")
-    at.select_slider(key="steps").set_value(20)
-    at.select_slider(key="eval_every").set_value(10)
-    at.select_slider(key="n_train").set_value(100)
-    at.select_slider(key="n_test").set_value(50)
-    at.run()
-    assert not at.exception
-    figs = {f["layout"]["title"]["text"]: f for f in figures(at)}
+    train("feature_diversity", [{**small, **v} for v in variants], store)
+    figs = by_title(open_with("views/feature_diversity.py", **small))
     side = figs["test_acc: variants"]
     assert [t["name"] for t in side["data"]] == ["ConstNet, deterministic", "ConstNet + dropout",
                                                  "ConstNet + gradient noise", "random init"]
@@ -183,16 +184,8 @@ def test_feature_diversity_page_shows_variants_side_by_side_and_layer_heatmap(st
 
 def test_preconditioner_page_draws_both_methods_and_init_bars(store):
     small = {"steps": 20, "eval_every": 10, "n_train": 100, "n_test": 50}
-    for m in ("default", "static"):
-        assert jobs.wait(jobs.submit("preconditioner", {**small, "method": m}, store), store, timeout=90)["status"] == "done"
-    at = app("views/preconditioner.py")
-    at.select_slider(key="steps").set_value(20)
-    at.select_slider(key="eval_every").set_value(10)
-    at.select_slider(key="n_train").set_value(100)
-    at.select_slider(key="n_test").set_value(50)
-    at.run()
-    assert not at.exception
-    figs = {f["layout"]["title"]["text"]: f for f in figures(at)}
+    train("preconditioner", [{**small, "method": m} for m in ("default", "static")], store)
+    figs = by_title(open_with("views/preconditioner.py", **small))
     assert [t["name"] for t in figs["loss_smooth: variants"]["data"]] == ["default", "static"]
     bars = figs["Gradient std at each layer's output, at init"]
     assert [t["name"] for t in bars["data"]] == ["default", "static"]
