@@ -46,11 +46,11 @@ def load(name: str, n_train: int, n_test: int, seed: int = 0, flatten: bool = Tr
     """Load `name`, take a seeded random subset of n_train / n_test examples."""
     test_pool = None
     if name == "digits":
-        x, y, n_classes = _digits()
+        x, y, n_classes = digits_arrays()
     elif name == "synthetic":
         x, y, n_classes = _clusters(n_train + n_test, seed)
     elif name in TORCHVISION:
-        (x, y), test_pool, n_classes = _torchvision(name)
+        (x, y), test_pool, n_classes = torchvision_arrays(name)
     else:
         raise ValueError(f"unknown dataset {name!r}; known: {', '.join(DATASETS)}")
     gen = np.random.default_rng(seed)
@@ -74,7 +74,7 @@ def _take(x: np.ndarray, y: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np
     return x[idx], y[idx]
 
 
-def _digits() -> tuple[np.ndarray, np.ndarray, int]:
+def digits_arrays() -> tuple[np.ndarray, np.ndarray, int]:
     """The 1797 8x8 handwritten digits shipped inside scikit-learn, scaled to [0, 1]."""
     from sklearn.datasets import load_digits
 
@@ -93,7 +93,7 @@ def _clusters(n: int, seed: int, dim: int = 32, n_classes: int = 10) -> tuple[np
     return x.astype(np.float32), y.astype(np.int64), n_classes
 
 
-def _torchvision(name: str):
+def torchvision_arrays(name: str):
     """((x_train, y_train), (x_test, y_test), n_classes) with x as (n, c, h, w) in [0, 1]."""
     # Read from LAB_DATA_DIR first; download there only when it is missing.
     try:

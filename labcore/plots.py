@@ -112,3 +112,12 @@ def grouped_bars(frame: pd.DataFrame, x: str, y: str, group: str, title: str, lo
         fig.add_trace(go.Bar(x=sub[x], y=sub[y], name=str(name), marker_color=PALETTE[i % len(PALETTE)]))
     fig.update_layout(barmode="group")
     return _layout(fig, title, x, y, log_y=log_y)
+
+
+def box(frame: pd.DataFrame, x: str, y: str, title: str, log_y: bool = False) -> go.Figure:
+    """One box (with the points) of `y` per value of `x`."""
+    fig = go.Figure()
+    for i, (value, sub) in enumerate(frame.groupby(x, sort=True)):
+        fig.add_trace(go.Box(y=sub[y], name=f"{x}={value}", boxpoints="all", jitter=0.4,
+                             marker_color=PALETTE[i % len(PALETTE)]))
+    return _layout(fig, title, x, y, log_y=log_y)

@@ -34,19 +34,26 @@ def sinusoid(n: int, freq: float, seed: int) -> tuple[torch.Tensor, torch.Tensor
     return embed(pts, rot), y, rot
 
 
-def two_class_digits(n: int, corruption: float, seed: int, pair: tuple[int, int] = (3, 8)):
-    """Two digit classes from scikit-learn's digits as ±1 targets, a fraction flipped.
+PAIRS = {"digits": (3, 8), "cifar10": (0, 5)}  # cifar10: airplane vs dog
 
-    Returns x (n, 1, 8, 8) in [0, 1] and y (n,) in {-1, +1}.
+
+def two_class(dataset: str, n: int, corruption: float, seed: int):
+    """Two classes as ±1 targets with a fraction `corruption` of labels flipped.
+
+    digits (offline): 3 vs 8 from scikit-learn; cifar10 (torchvision, when available):
+    airplane vs dog. Returns x (n, c, h, w) in [0, 1] and y (n,) in {-1, +1}.
     """
-    from sklearn.datasets import load_digits
+    from labcore import data
 
-    d = load_digits()
-    keep = np.isin(d.target, pair)
+    if dataset == "digits":
+        x_all, y_all, _ = data.digits_arrays()
+    else:
+        (x_all, y_all), _, _ = data.torchvision_arrays(dataset)
+    pair = PAIRS[dataset]
     rng = np.random.default_rng(seed)
-    idx = rng.permutation(np.flatnonzero(keep))[:n]
-    x = torch.tensor(d.images[idx] / 16.0, dtype=torch.float32)[:, None]
-    y = torch.tensor(np.where(d.target[idx] == pair[0], 1.0, -1.0), dtype=torch.float32)
+    idx = rng.permutation(np.flatnonzero(np.isin(y_all, pair)))[:n]
+    x = torch.tensor(x_all[idx], dtype=torch.float32)
+    y = torch.tensor(np.where(y_all[idx] == pair[0], 1.0, -1.0), dtype=torch.float32)
     flip = torch.tensor(rng.random(len(y)) < corruption)
     return x, torch.where(flip, -y, y)
 
@@ -77,23 +84,23 @@ class SmallCNN(nn.Module):
     No global pooling, so the net can memorise corrupted labels. The tracked bias is the
     first convolution's."""
 
-    def __init__(self, width: int) -> None:
+    def __init__(self, width: int, in_ch: int = 1, side: int = 8) -> None:
         super().__init__()
-        self.conv1 = nn.Conv2d(1, width, 3, padding=1)
+        self.conv1 = nn.Conv2d(in_ch, width, 3, padding=1)
         self.conv2 = nn.Conv2d(width, width, 3, padding=1, stride=2)
-        self.out = nn.Linear(width * 16, 1)
+        self.out = nn.Linear(width * ((side + 1) // 2) ** 2, 1)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:  # (n, 1, 8, 8) -> (n, 1)
-        h = torch.relu(self.conv2(torch.relu(self.conv1(x))))  # (n, w, 4, 4)
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # (n, c, s, s) -> (n, 1)
+        h = torch.relu(self.conv2(torch.relu(self.conv1(x))))  # (n, w, s/2, s/2)
         return self.out(h.flatten(1))
 
 
-def build(mode: str, width: int, depth: int, init: str) -> tuple[nn.Module, torch.Tensor]:
+def build(mode: str, width: int, depth: int, init: str, in_shape: tuple = (1, 8, 8)) -> tuple[nn.Module, torch.Tensor]:
     """The network and the bias parameter whose trajectory is measured."""
     if mode == "mlp":
         model = init_weights(BiasFirstMLP(width, depth), init)
         return model, model.bias
-    model = init_weights(SmallCNN(width), init)
+    model = init_weights(SmallCNN(width, in_shape[0], in_shape[-1]), init)
     if init != "pytorch":  # a zero first-layer bias would make every channel start symmetric in b
         nn.init.uniform_(model.conv1.bias, -0.1, 0.1)
     return model, model.conv1.bias

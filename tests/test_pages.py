@@ -166,6 +166,8 @@ def test_steady_learner_page_sweeps_frequency_with_seed_bands(store):
     assert "final dist_init vs freq" in figs and "final bias_var_avg vs freq" in figs
     assert any(t.startswith("Activation regions over") for t in figs)
     assert at.radio(key="sweep_axis").options == ["freq", "corruption"]
+    boxes = next(f for t, f in figs.items() if t.startswith("Bias variance over the last"))
+    assert [b["name"] for b in boxes["data"]] == ["freq=0.25", "freq=0.5", "freq=0.75", "freq=1.0"]
 
 
 def test_feature_diversity_page_shows_variants_side_by_side_and_layer_heatmap(store):

@@ -67,3 +67,30 @@ def test_label_corruption_lengthens_the_cnn_trajectory():
     noisy, _ = _final(**{**kw, "corruption": 0.4})
     assert noisy["traj_len_total"] > 2 * clean["traj_len_total"]
     assert noisy["dist_init"] > clean["dist_init"]
+
+
+def test_two_class_cifar_pair_reads_torchvision_files(tmp_path, monkeypatch):
+    """CIFAR-10 airplane vs dog through torchvision's on-disk format, written by the test."""
+    import pickle
+
+    import numpy as np
+
+    root = tmp_path / "cifar-10-batches-py"
+    root.mkdir()
+    rng = np.random.default_rng(0)
+    for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
+        batch = {"data": rng.integers(0, 256, size=(20, 3072), dtype=np.uint8),
+                 "labels": [int(v) for v in rng.integers(0, 10, size=20)]}
+        with open(root / name, "wb") as fh:
+            pickle.dump(batch, fh)
+    with open(root / "batches.meta", "wb") as fh:
+        pickle.dump({"label_names": [str(i) for i in range(10)]}, fh)
+    import torchvision
+    monkeypatch.setattr(torchvision.datasets.CIFAR10, "_check_integrity", lambda self: True)
+    monkeypatch.setattr(torchvision.datasets.cifar, "check_integrity", lambda *a, **k: True)
+    monkeypatch.setattr(torchvision.datasets.CIFAR10, "download", lambda self: pytest.fail("network used"))
+    monkeypatch.setenv("LAB_DATA_DIR", str(tmp_path))
+    x, y = steady.two_class("cifar10", 10, 0.0, seed=0)
+    assert x.shape[1:] == (3, 32, 32) and set(y.tolist()) <= {-1.0, 1.0}
+    model, bias = steady.build("cnn", 4, 1, "kaiming", tuple(x.shape[1:]))
+    assert model(x).shape == (len(x), 1) and bias.shape == (4,)

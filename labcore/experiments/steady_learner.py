@@ -25,6 +25,8 @@ class Config(BaseConfig):
     depth: int = param(3, lo=1, hi=8, help="ReLU layers after the frozen identity layer")
     mode: str = param("mlp", choices=("mlp", "cnn"), help="cnn: two-class digits with label corruption")
     corruption: float = param(0.0, lo=0.0, hi=1.0, help="cnn mode: fraction of labels flipped")
+    cnn_data: str = param("digits", choices=("digits", "cifar10"),
+                          help="cnn mode: digits 3 vs 8 (offline) or CIFAR-10 airplane vs dog (torchvision)")
     grid: int = param(100, lo=10, hi=1000, log=True, help="region map resolution (mlp mode)",
                       advanced=True)
     device: str = param("cpu", choices=DEVICE_CHOICES, advanced=True,
@@ -36,7 +38,7 @@ def run(cfg: Config, rec) -> None:
     import torch
 
     from labcore import device, metrics
-    from labcore.steady import build, sinusoid, two_class_digits
+    from labcore.steady import build, sinusoid, two_class
     from labcore.train import set_seed, train_loop
 
     set_seed(cfg.seed)
@@ -44,8 +46,8 @@ def run(cfg: Config, rec) -> None:
     if cfg.mode == "mlp":
         x, y, rotate = sinusoid(cfg.n_samples, cfg.freq, cfg.seed)  # (N, 10), (N,)
     else:
-        x, y = two_class_digits(cfg.n_samples, cfg.corruption, cfg.seed)  # (N, 1, 8, 8), (N,)
-    model, bias = build(cfg.mode, cfg.width, cfg.depth, cfg.init)
+        x, y = two_class(cfg.cnn_data, cfg.n_samples, cfg.corruption, cfg.seed)  # (N, c, s, s), (N,)
+    model, bias = build(cfg.mode, cfg.width, cfg.depth, cfg.init, tuple(x.shape[1:]))
     model, x, y = model.to(dev), x.to(dev), y.to(dev)
     opt = torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=cfg.lr)
     b0 = bias.detach().clone()
