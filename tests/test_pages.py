@@ -163,7 +163,7 @@ def test_steady_learner_page_sweeps_frequency_with_seed_bands(store):
     sweep = figs["final traj_len_total vs freq"]
     assert arr(sweep["data"][0]["x"]) == [0.25, 0.5, 0.75, 1.0]
     assert "array" in sweep["data"][0]["error_y"]  # std over the 2 seeds
-    assert "final dist_init vs freq" in figs and "final bias_var_avg vs freq" in figs
+    assert "final dist_init vs freq" in figs and "final bias_var_total vs freq" in figs
     assert any(t.startswith("Activation regions over") for t in figs)
     assert at.radio(key="sweep_axis").options == ["freq", "corruption"]
     boxes = next(f for t, f in figs.items() if t.startswith("Bias variance over the last"))

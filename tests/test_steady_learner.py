@@ -56,6 +56,7 @@ def test_higher_frequency_means_longer_trajectory_and_further_from_init(seed):
     low, _ = _final(freq=0.25, seed=seed)
     high, rec = _final(freq=1.0, seed=seed)
     assert high["traj_len_total"] > 2 * low["traj_len_total"]
+    assert high["bias_var_total"] > low["bias_var_total"]
     assert high["dist_init"] > low["dist_init"]
     assert high["regions"] >= low["regions"]
     assert rec.artifacts["regions"].shape == (20, 20)

@@ -31,6 +31,6 @@ render(
         Chart("Training loss (MSE/2)", ("loss",), log_y=True),
         Chart("Activation regions hit on the [-1, 1]² grid", ("regions",)),
     ],
-    sweep_view=SweepView(metric="traj_len_total", more_metrics=("bias_var_avg", "dist_init")),
+    sweep_view=SweepView(metric="traj_len_total", more_metrics=("bias_var_total", "dist_init")),
     extra=variance_boxes,
 )

@@ -80,7 +80,7 @@ def run(cfg: Config, rec) -> None:
         full = float((0.5 * (model(x).squeeze(1) - y) ** 2).mean())
         row = {"loss": full, "traj_len": last["traj_len"] if step else 0.0,
                "traj_len_total": total, "bias_var": last["bias_var"] if step else 0.0,
-               "bias_var_avg": var_sum / max(n_epochs, 1),
+               "bias_var_avg": var_sum / max(n_epochs, 1), "bias_var_total": var_sum,
                "dist_init": float((bias - b0).norm())}
         if cfg.mode == "mlp":
             ids, row["regions"] = region_map(model, rotate, cfg.grid, dev)
@@ -114,7 +114,8 @@ EXPERIMENT = Experiment(
     what_to_look_for=(
         "An MLP learns y = cos(2πf x₁)·cos(2πf x₂) with batch-1 SGD. Its first layer is a frozen "
         "identity with a trainable bias b. Per epoch we measure the length of b's trajectory "
-        "(each step's ‖Δb‖ normalised by η·|error|), its variance and its distance from init. "
+        "(each step's ‖Δb‖ normalised by η·|error|), its variance (per epoch, summed over training as "
+        "`bias_var_total`) and its distance from init. "
         "**Higher frequency f (a more complex target) gives a longer trajectory, a larger variance "
         "and ends further from initialisation**; the trained net also cuts the input plane into "
         "more linear regions. In cnn mode, corrupting more labels has the same effect."),
