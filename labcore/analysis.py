@@ -3,8 +3,13 @@ from __future__ import annotations
 
 from typing import Iterable, Sequence
 
+import fnmatch
+import time
+
 import numpy as np
 import pandas as pd
+
+from labcore.store import FINISHED
 
 
 def long_frame(runs: Iterable[tuple[dict, pd.DataFrame]], label_by: Sequence[str] = ()) -> pd.DataFrame:
@@ -99,3 +104,27 @@ def runs_table(records: Iterable[dict]) -> pd.DataFrame:
         })
     cols = ["run_id", "experiment", "settings", "seed", "status", "progress", "duration_s", "device", "created"]
     return pd.DataFrame(rows, columns=cols)
+
+
+def status_line(recs: list[dict]) -> str:
+    """'running 45% · ETA 12 s' for a group of run records ."""
+    if not recs:
+        return "not run yet: press Run"
+    counts = pd.Series([r["status"] for r in recs]).value_counts().to_dict()
+    text = ", ".join(f"{n} {s}" for s, n in counts.items())
+    active = [r for r in recs if r["status"] not in FINISHED]
+    progress = sum(1.0 if r["status"] in FINISHED else r["progress"] for r in recs) / len(recs)
+    text += f" · {100 * progress:.0f}%"
+    started = [r["started"] for r in active if r.get("started")]
+    if active and started and progress > 0:
+        elapsed = time.time() - min(started)
+        text += f" · ETA {max(0.0, elapsed * (1 - progress) / progress):.0f} s"
+    return text
+
+
+def expand(patterns: tuple[str, ...], columns) -> list[str]:
+    """Metric names with shell-style patterns (e.g. corr_l*_mean) matched against columns."""
+    out = []
+    for pat in patterns:
+        out += [c for c in columns if fnmatch.fnmatchcase(c, pat)] if any(ch in pat for ch in "*?[") else [pat]
+    return list(dict.fromkeys(out))

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from labcore import jobs
 from labcore.experiments import REGISTRY, get as get_experiment
+from labcore.export import export_runs
 from labcore.params import ParamError, from_dict, specs
 from labcore.store import FINISHED, Store
 
@@ -99,10 +100,10 @@ def _train(cmd: str, experiment: str, rest: list[str]) -> int:
     if ns.out:
         out = Path(ns.out)
         if cmd == "run":
-            store.export(ids[0], out)
+            export_runs(store, ids[:1], out)
         else:
             for rid in ids:
-                store.export(rid, out / rid)
+                export_runs(store, [rid], out / rid)
             _sweep_table(store, ids).to_csv(out / "sweep.csv", index=False)
         print(f"wrote {out}")
     return 1 if failed else 0
@@ -111,7 +112,7 @@ def _train(cmd: str, experiment: str, rest: list[str]) -> int:
 def _sweep_table(store: Store, ids: list[str]):
     import pandas as pd
 
-    from labcore.store import summary
+    from labcore.tables import summary
 
     rows = []
     for rid in ids:
@@ -171,7 +172,5 @@ def _runs() -> int:
 
 
 def _export(ids: list[str], out: str) -> int:
-    from labcore.export import export_runs
-
     print(f"wrote {export_runs(Store(), ids, out)}")
     return 0

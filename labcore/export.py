@@ -2,6 +2,7 @@
 format, and the runs table. The page offers the same CSVs as downloads."""
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pandas as pd
 
 from labcore import analysis
 from labcore.store import Store
+from labcore.tables import summary
 
 
 def selection_long(store: Store, ids: list[str]) -> pd.DataFrame:
@@ -23,6 +25,25 @@ def runs_csv_table(store: Store, ids: list[str] | None = None) -> pd.DataFrame:
     return analysis.runs_table(recs)
 
 
+def export_run(store: Store, rid: str, out: str | os.PathLike) -> Path:
+    """Write metrics.csv, config.json, summary.json and one CSV per artifact to `out`."""
+    rec = store.get(rid)
+    if rec is None:
+        raise KeyError(rid)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    frame = store.metrics(rid)
+    frame.to_csv(out / "metrics.csv", index=False)
+    (out / "config.json").write_text(json.dumps(
+        {"experiment": rec["experiment"], "run_id": rid, "config": rec["config"]}, indent=2))
+    (out / "summary.json").write_text(json.dumps(summary(rec, frame), indent=2))
+    for name in rec["artifacts"]:
+        art = store.artifact(rid, name)
+        if art is not None:
+            art.to_csv(out / f"{name}.csv", index=False)
+    return out
+
+
 def export_runs(store: Store, ids: list[str], out: str | os.PathLike) -> Path:
     """One id: metrics.csv, config.json, summary.json and artifact CSVs in `out`.
     Several: one such folder per run under `out`, plus `runs_long.csv` and `runs.csv`."""
@@ -31,9 +52,9 @@ def export_runs(store: Store, ids: list[str], out: str | os.PathLike) -> Path:
     if missing:
         raise KeyError(f"no run {missing[0]!r} in {store.dir}")
     if len(ids) == 1:
-        return store.export(ids[0], out)
+        return export_run(store, ids[0], out)
     for rid in ids:
-        store.export(rid, out / rid)
+        export_run(store, rid, out / rid)
     selection_long(store, ids).to_csv(out / "runs_long.csv", index=False)
     runs_csv_table(store, ids).to_csv(out / "runs.csv", index=False)
     return out

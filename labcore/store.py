@@ -19,11 +19,12 @@ import json
 import os
 import time
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import diskcache
-import numpy as np
 import pandas as pd
+
+from labcore.tables import plain_row, rows_frame, to_table
 
 SCHEMA_VERSION = 1
 FINISHED = ("done", "failed", "cancelled", "diverged", "interrupted")
@@ -131,7 +132,7 @@ class Store:
             return
         with self.cache.transact():
             k = self.cache.get(f"nchunks:{rid}", 0)
-            self.cache.set(f"rows:{rid}:{k}", [_plain(r) for r in rows])
+            self.cache.set(f"rows:{rid}:{k}", [plain_row(r) for r in rows])
             self.cache.set(f"nchunks:{rid}", k + 1)
 
     def read_rows(self, rid: str, cursor: int = 0) -> tuple[list[dict], int]:
@@ -170,25 +171,7 @@ class Store:
     def cancel_requested(self, rid: str) -> bool:
         return bool(self.cache.get(f"cancel:{rid}", False))
 
-    # ---- export, deletion, budget --------------------------------------------------
-    def export(self, rid: str, out: str | os.PathLike) -> Path:
-        """Write metrics.csv, config.json, summary.json and one CSV per artifact to `out`."""
-        rec = self.get(rid)
-        if rec is None:
-            raise KeyError(rid)
-        out = Path(out)
-        out.mkdir(parents=True, exist_ok=True)
-        frame = self.metrics(rid)
-        frame.to_csv(out / "metrics.csv", index=False)
-        (out / "config.json").write_text(json.dumps(
-            {"experiment": rec["experiment"], "run_id": rid, "config": rec["config"]}, indent=2))
-        (out / "summary.json").write_text(json.dumps(summary(rec, frame), indent=2))
-        for name in rec["artifacts"]:
-            art = self.artifact(rid, name)
-            if art is not None:
-                art.to_csv(out / f"{name}.csv", index=False)
-        return out
-
+    # ---- deletion, budget ----------------------------------------------------------
     def delete(self, rid: str) -> None:
         """Remove a run entirely (caller makes sure it is not running)."""
         self._drop_data(rid)
@@ -224,49 +207,3 @@ class Store:
             self.delete(rec["id"])
             removed.append(rec["id"])
         return removed
-
-
-def summary(rec: dict, frame: pd.DataFrame) -> dict:
-    """Status and the last measured value of every metric."""
-    final = {}
-    for col in frame.columns:
-        if col == "step":
-            continue
-        vals = frame[col].dropna()
-        if len(vals):
-            final[col] = _plain_value(vals.iloc[-1])
-    keys = ("id", "experiment", "status", "progress", "error", "diverged_step", "device",
-            "created", "started", "finished")
-    return {**{k: rec.get(k) for k in keys}, "steps_logged": int(len(frame)), "final": final}
-
-
-def rows_frame(rows: Iterable[dict]) -> pd.DataFrame:
-    """Rows -> DataFrame with `step` first; blanks (NaN) where a metric was not measured."""
-    frame = pd.DataFrame(list(rows))
-    if frame.empty:
-        return pd.DataFrame({"step": pd.Series(dtype="int64")})
-    cols = ["step"] + [c for c in frame.columns if c != "step"]
-    return frame[cols]
-
-
-def to_table(value: Any) -> dict:
-    """Array (1-D/2-D) or DataFrame -> {"columns": [...], "data": rows} of plain numbers."""
-    if isinstance(value, pd.DataFrame):
-        return {"columns": [str(c) for c in value.columns],
-                "data": [[_plain_value(v) for v in row] for row in value.itertuples(index=False)]}
-    arr = np.asarray(value)
-    if arr.ndim == 1:
-        arr = arr[:, None]
-    if arr.ndim != 2:
-        raise ValueError(f"artifact must be 1-D or 2-D, got shape {arr.shape}")
-    return {"columns": [str(i) for i in range(arr.shape[1])], "data": arr.tolist()}
-
-
-def _plain_value(v: Any) -> Any:
-    if isinstance(v, np.generic):
-        return v.item()
-    return v
-
-
-def _plain(row: dict) -> dict:
-    return {k: _plain_value(v) for k, v in row.items()}

@@ -3,7 +3,6 @@ import json
 import time
 from pathlib import Path
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from labcore import jobs

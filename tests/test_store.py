@@ -72,7 +72,9 @@ def test_export_writes_metrics_config_summary_and_artifacts(store, tmp_path):
     store.append_rows("r", [{"step": 0, "loss": 2.0}, {"step": 5, "loss": 1.0, "x": 3.0}])
     store.put_artifact("r", "hist", [1.0, 2.0])
     store.update("r", status="done")
-    out = store.export("r", tmp_path / "out")
+    from labcore.export import export_run
+
+    out = export_run(store, "r", tmp_path / "out")
     assert sorted(p.name for p in out.iterdir()) == ["config.json", "hist.csv", "metrics.csv", "summary.json"]
     frame = pd.read_csv(out / "metrics.csv")
     assert list(frame.columns) == ["step", "loss", "x"] and len(frame) == 2

@@ -3,8 +3,6 @@ sweep and CSV download. A page file only says which charts to draw."""
 from __future__ import annotations
 
 import dataclasses
-import fnmatch
-import time
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -14,8 +12,8 @@ import streamlit as st
 from labcore import analysis, jobs, plots
 from labcore.experiments import get as get_experiment
 from labcore.params import specs
-from labcore.store import FINISHED
-from labcore.ui import artifacts, state
+from labcore.ui import artifacts, state, variants
+from labcore.ui.variants import Arms
 from labcore.ui.form import config_form
 
 
@@ -50,14 +48,6 @@ class Selection:
     axis: str = ""                                   # the swept parameter
 
 
-@dataclass(frozen=True)
-class Arms:
-    """Named variants of the current settings trained side by side (e.g. breaker on/off)."""
-
-    variants: dict[str, dict]
-    metrics: tuple[str, ...]
-
-
 def render(name: str, charts: list[Chart], sweep_view: SweepView | None = None,
            extra: Callable | None = None, arms: Arms | None = None,
            layer_heatmap: str | None = None) -> Selection | None:
@@ -84,7 +74,7 @@ def render(name: str, charts: list[Chart], sweep_view: SweepView | None = None,
     _controls(exp, sel)
     live(name, sel, charts, sweep_view, layer_heatmap)
     if arms is not None:
-        _arms(exp, sel.group[0], arms)
+        variants.side_by_side(exp, sel.group[0], arms)
     _artifacts(sel)
     if extra is not None:
         extra(sel)
@@ -137,29 +127,13 @@ def _controls(exp, sel: Selection) -> None:
             jobs.submit(exp.name, cfg, store)
 
 
-def status_line(recs: list[dict]) -> str:
-    """'running 45% · ETA 12 s' for a group of run records (pure; used by the page)."""
-    if not recs:
-        return "not run yet: press Run"
-    counts = pd.Series([r["status"] for r in recs]).value_counts().to_dict()
-    text = ", ".join(f"{n} {s}" for s, n in counts.items())
-    active = [r for r in recs if r["status"] not in FINISHED]
-    progress = sum(1.0 if r["status"] in FINISHED else r["progress"] for r in recs) / len(recs)
-    text += f" · {100 * progress:.0f}%"
-    started = [r["started"] for r in active if r.get("started")]
-    if active and started and progress > 0:
-        elapsed = time.time() - min(started)
-        text += f" · ETA {max(0.0, elapsed * (1 - progress) / progress):.0f} s"
-    return text
-
-
 @st.fragment(run_every=1.0)
 def live(name: str, sel: Selection, charts: list[Chart], sweep_view: SweepView | None,
          layer_heatmap: str | None = None) -> None:
     """Poll the store once a second and redraw status and charts from the rows seen so far."""
     store = state.store()
     recs = [r for r in (store.get(rid) for rid in sel.group_ids) if r is not None]
-    st.markdown(f"**Status:** {status_line(recs)}")
+    st.markdown(f"**Status:** {analysis.status_line(recs)}")
     for rec in recs:
         if rec["status"] == "diverged":
             st.error(f"Run {rec['id']} diverged at step {rec['diverged_step']}: {rec['error']}")
@@ -169,25 +143,17 @@ def live(name: str, sel: Selection, charts: list[Chart], sweep_view: SweepView |
     if recs and len(frame):
         _draw_charts(frame, charts, sel, multi_seed=len(sel.group) > 1)
         if layer_heatmap:
-            _layer_heatmap(frame[frame["run_id"] == recs[0]["id"]], layer_heatmap)
+            variants.layer_heatmap(frame[frame["run_id"] == recs[0]["id"]], layer_heatmap)
         st.download_button("Download CSV (plotted runs)", frame.to_csv(index=False), key="dl_runs",
                            file_name=f"{name}_runs.csv", mime="text/csv")
     if sweep_view is not None:
         _draw_sweep(name, sel, sweep_view)
 
 
-def expand(patterns: tuple[str, ...], columns) -> list[str]:
-    """Metric names with shell-style patterns (e.g. corr_l*_mean) matched against columns."""
-    out = []
-    for pat in patterns:
-        out += [c for c in columns if fnmatch.fnmatchcase(c, pat)] if any(ch in pat for ch in "*?[") else [pat]
-    return list(dict.fromkeys(out))
-
-
 def _draw_charts(frame: pd.DataFrame, charts: list[Chart], sel: Selection, multi_seed: bool) -> None:
     cols = st.columns(2)
     for i, chart in enumerate(charts):
-        chart = dataclasses.replace(chart, metrics=tuple(expand(chart.metrics, frame.columns)))
+        chart = dataclasses.replace(chart, metrics=tuple(analysis.expand(chart.metrics, frame.columns)))
         hl = chart.hlines(sel.group[0]) if chart.hlines else None
         if multi_seed:
             frame = frame.assign(group=f"{len(sel.group)} seeds")
@@ -203,7 +169,7 @@ def _draw_sweep(name: str, sel: Selection, view: SweepView) -> None:
     if not recs:
         return
     st.subheader(f"Sweep over {sel.axis}")
-    st.caption(status_line(recs))
+    st.caption(analysis.status_line(recs))
     frame = analysis.long_frame([(r, state.metrics(r["id"])) for r in recs if r["status"] == "done"])
     metrics = [m for m in (view.metric,) + view.more_metrics if m in frame]
     cols = st.columns(min(len(metrics), 3) or 1)
@@ -219,51 +185,3 @@ def _draw_sweep(name: str, sel: Selection, view: SweepView) -> None:
     if tables:
         st.download_button("Download CSV (sweep)", pd.concat(tables, axis=1).reset_index().to_csv(index=False),
                            key="dl_sweep", file_name=f"{name}_sweep_{sel.axis}.csv", mime="text/csv")
-
-
-def _layer_heatmap(frame: pd.DataFrame, pattern: str) -> None:
-    """A per-layer metric (columns matching `pattern`, e.g. feat_corr_l*) as layer × step."""
-    cols = sorted(expand((pattern,), frame.columns), key=lambda c: int(c.rsplit("_l", 1)[1]))
-    sub = frame.dropna(subset=cols[:1])
-    if not cols or sub.empty:
-        return
-    fig = plots.heatmap(sub[cols].to_numpy().T, f"{pattern.replace('_l*', '')} per layer over time",
-                        x="measurement (step)", y="layer (1 = stem)", zmin=0, zmax=1)
-    fig.update_traces(x=sub["step"].tolist(), y=list(range(1, len(cols) + 1)))
-    st.plotly_chart(fig, width="stretch", key="layer_heatmap")
-
-
-def _arms(exp, cfg, arms: Arms) -> None:
-    """Train the variants of `cfg` side by side and overlay their curves."""
-    st.subheader("Side by side")
-    configs = {label: dataclasses.replace(cfg, **over) for label, over in arms.variants.items()}
-    ids = {label: jobs.run_id_for(exp.name, c) for label, c in configs.items()}
-    if st.button(f"Run the {len(configs)} variants: " + " · ".join(configs), key="run_arms"):
-        for c in configs.values():
-            jobs.submit(exp.name, c, state.store())
-    _arms_live(ids, arms.metrics)
-
-
-@st.fragment(run_every=1.0)
-def _arms_live(ids: dict[str, str], metrics: tuple[str, ...]) -> None:
-    store = state.store()
-    recs = {label: store.get(rid) for label, rid in ids.items()}
-    found = [(dict(r, id=r["id"]), label) for label, r in recs.items() if r is not None]
-    if not found:
-        st.caption("Not run yet.")
-        return
-    st.caption(status_line([r for r, _ in found]))
-    parts = []
-    for rec, label in found:
-        f = state.metrics(rec["id"])
-        if len(f):
-            parts.append(f.assign(label=label, run_id=rec["id"]))
-    if not parts:
-        return
-    frame = pd.concat(parts, ignore_index=True)
-    cols = st.columns(len(metrics))
-    for i, metric in enumerate(metrics):
-        cols[i].plotly_chart(plots.curves(frame, [metric], f"{metric}: variants"), width="stretch",
-                             key=f"arms_{metric}")
-    st.download_button("Download CSV (variants)", frame.to_csv(index=False), key="dl_arms",
-                       file_name="variants.csv", mime="text/csv")
