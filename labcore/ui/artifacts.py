@@ -56,7 +56,8 @@ def teacher_student(store: Store, rec: dict, key: str) -> None:
     if fan is not None:
         colors = ["#d62728" if a else "#7f7f7f" for a in fan["aligned"]]
         c1.plotly_chart(plots.bars(fan["student_node"], fan["fan_out_norm"],
-                                   f"Layer {k}: fan-out norm per student node (red = best match of a teacher node)",
+                                   f"Layer {k}: fan-out norm per student node (red = aligned: corr ≥ 0.95 "
+                                   "with a teacher node)",
                                    colors=colors, y="‖fan-out‖"), width="stretch", key=f"{key}_fan")
     luck = store.artifact(rec["id"], f"luck_l{k}")
     if luck is not None:
