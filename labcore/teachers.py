@@ -108,3 +108,27 @@ def project_fan_in_grads(net: ReluMLP) -> None:
         grad -= (grad * row).sum(dim=1, keepdim=True) * row
         lin.weight.grad.copy_(grad[:, :-1])
         lin.bias.grad.copy_(grad[:, -1])
+
+
+def per_sample_gradients(net: ReluMLP, x: torch.Tensor, target: torch.Tensor) -> dict[str, torch.Tensor]:
+    """Exact per-sample gradients of the MSE loss (torch.func): name -> (B, *param_shape).
+
+    Their mean over the batch is the batch gradient of F.mse_loss; their spread is the
+    gradient noise that SGD sees. Needs a net without BatchNorm (it couples samples).
+    """
+    from torch.func import functional_call, grad, vmap
+
+    params = {n: p.detach() for n, p in net.named_parameters()}
+
+    def sample_loss(p: dict, xi: torch.Tensor, ti: torch.Tensor) -> torch.Tensor:
+        out, _ = functional_call(net, p, (xi[None],))  # (1, d_out)
+        return torch.nn.functional.mse_loss(out, ti[None])
+
+    return vmap(grad(sample_loss), in_dims=(None, 0, 0))(params, x, target)
+
+
+def gradient_noise_ratio(grads: dict[str, torch.Tensor]) -> float:
+    """Σ per-coordinate variance over the batch / ‖mean gradient‖² (larger = noisier SGD)."""
+    var = sum(float(g.var(dim=0, unbiased=False).sum()) for g in grads.values())
+    mean_sq = sum(float(g.mean(dim=0).pow(2).sum()) for g in grads.values())
+    return var / max(mean_sq, 1e-30)

@@ -66,3 +66,25 @@ def test_matrix_mode_collapses_unaligned_fan_out_by_more_than_10x():
 def test_malformed_teacher_widths_name_the_format():
     with pytest.raises(ParamError, match="teacher='10-x' is not valid; allowed: positive widths joined by '-'"):
         get("teacher_student").make_config(teacher="10-x")
+
+
+def test_per_sample_gradients_average_to_the_batch_gradient():
+    torch.manual_seed(0)
+    teacher = teachers.make_teacher(6, [4], 3, seed=0)
+    student = teachers.ReluMLP(6, [8], 3)
+    x = 5 * torch.randn(16, 6)
+    target, _ = teacher(x)
+    grads = teachers.per_sample_gradients(student, x, target)
+    out, _ = student(x)
+    torch.nn.functional.mse_loss(out, target).backward()
+    for name, p in student.named_parameters():
+        assert grads[name].shape == (16, *p.shape)
+        torch.testing.assert_close(grads[name].mean(dim=0), p.grad, rtol=1e-4, atol=1e-6)
+    assert teachers.gradient_noise_ratio(grads) > 0
+
+
+def test_per_sample_mode_trains_and_logs_gradient_noise():
+    rows = _run(**{**SMALL, "steps": 300, "eval_every": 150, "per_sample": True}).rows
+    assert rows[-1]["corr_l1_mean"] > rows[0]["corr_l1_mean"] and rows[-1]["grad_noise"] > 0
+    with pytest.raises(ParamError, match="per_sample=true is not allowed with normalize=true"):
+        get("teacher_student").make_config(per_sample=True, normalize=True)

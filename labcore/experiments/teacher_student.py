@@ -31,6 +31,8 @@ class Config(BaseConfig):
     mode: str = param("sgd", choices=("sgd", "matrix"),
                       help="matrix: projected GD on unit-norm fan-in rows (over-parameterisation check)")
     normalize: bool = param(False, help="BatchNorm before every ReLU of the student")
+    per_sample: bool = param(False, help="exact per-sample gradients (torch.func), averaged for the step; "
+                                         "logs grad_noise, the gradient noise ratio")
     init_std: float = param(0.1, lo=1e-4, hi=10.0, log=True, help="std of gaussian init / perturb noise",
                             advanced=True)
     eval_size: int = param(1024, lo=16, hi=100_000, log=True, help="fixed eval batch", advanced=True)
@@ -40,6 +42,9 @@ class Config(BaseConfig):
     def check(self) -> None:
         from labcore.teachers import parse_widths
 
+        if self.per_sample and self.normalize:
+            raise ParamError("per_sample=true is not allowed with normalize=true; allowed: per_sample with "
+                             "normalize=false (BatchNorm couples the samples of a batch)")
         try:
             parse_widths(self.teacher)
         except ValueError:
@@ -89,15 +94,24 @@ def run(cfg: Config, rec) -> None:
         return [metrics.pearson_matrix(t, s) for t, s in zip(t_acts, s_acts)]  # (m_k, M_k) each
 
     corr_init = correlations()
+    noise = {"ratio": None}  # gradient noise ratio of the last step (per_sample only)
 
     def step_fn(step: int):
         x = cfg.data_std * torch.randn((cfg.batch_size, cfg.d_input), generator=gen).to(dev)
         with torch.no_grad():
             target, _ = teacher(x)
-        out, _ = student(x)
-        loss = torch.nn.functional.mse_loss(out, target)  # mean over batch and outputs, as nn.MSELoss
         opt.zero_grad(set_to_none=True)
-        loss.backward()
+        if cfg.per_sample:
+            grads = teachers.per_sample_gradients(student, x, target)  # name -> (B, *shape)
+            for name, p in student.named_parameters():
+                p.grad = grads[name].mean(dim=0)
+            noise["ratio"] = teachers.gradient_noise_ratio(grads)
+            with torch.no_grad():
+                loss = torch.nn.functional.mse_loss(student(x)[0], target)
+        else:
+            out, _ = student(x)
+            loss = torch.nn.functional.mse_loss(out, target)  # mean over batch and outputs, as nn.MSELoss
+            loss.backward()
         if cfg.mode == "matrix":
             teachers.project_fan_in_grads(student)
         opt.step()
@@ -111,6 +125,8 @@ def run(cfg: Config, rec) -> None:
             out, _ = student(x_eval)
         student.train()
         row = {"loss": float(torch.nn.functional.mse_loss(out, y_eval))}
+        if noise["ratio"] is not None:
+            row["grad_noise"] = noise["ratio"]
         for k, (corr, live) in enumerate(zip(correlations(), alive), start=1):
             best, _ = metrics.best_match(corr[live])
             row[f"corr_l{k}_mean"], row[f"corr_l{k}_min"] = float(best.mean()), float(best.min())

@@ -153,7 +153,10 @@ def live(name: str, sel: Selection, charts: list[Chart], sweep_view: SweepView |
 def _draw_charts(frame: pd.DataFrame, charts: list[Chart], sel: Selection, multi_seed: bool) -> None:
     cols = st.columns(2)
     for i, chart in enumerate(charts):
-        chart = dataclasses.replace(chart, metrics=tuple(analysis.expand(chart.metrics, frame.columns)))
+        chart = dataclasses.replace(chart, metrics=tuple(m for m in analysis.expand(chart.metrics, frame.columns)
+                                                         if m in frame))
+        if not chart.metrics:  # e.g. a metric only some modes measure
+            continue
         hl = chart.hlines(sel.group[0]) if chart.hlines else None
         if multi_seed:
             frame = frame.assign(group=f"{len(sel.group)} seeds")
