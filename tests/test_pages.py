@@ -148,7 +148,7 @@ def test_teacher_student_page_draws_layers_and_artifacts(store):
     figs = by_title(open_with("views/teacher_student.py", **cfg))
     corr = figs["Mean best correlation per teacher node, by layer"]
     assert [t["name"] for t in corr["data"]] == ["corr_l1_mean", "corr_l2_mean"]
-    assert any(t.startswith("Layer 1: teacher node × student node") for t in figs)
+    assert "Layer 1: teacher node × student node correlation (step 100)" in figs  # the latest snapshot
     assert any(t.startswith("Luck: rank at init") for t in figs)
     fan = next(f for t, f in figs.items() if t.startswith("Layer 1: fan-out norm"))
     assert len(arr(fan["data"][0]["y"])) == 20

@@ -41,9 +41,12 @@ def test_unit_data_std_leaves_correlations_low():
 
 
 def test_artifacts_matrix_fan_out_and_luck():
-    rec = _run(**{**SMALL, "steps": 200})
+    rec = _run(**{**SMALL, "steps": 200, "eval_every": 50})
     corr = rec.artifacts["corr_l1"]
     assert corr.shape == (10, 50)
+    snaps = sorted(int(n.split("_t")[1]) for n in rec.artifacts if n.startswith("corr_l1_t"))
+    assert snaps[0] == 0 and snaps[-1] == 200 and 3 <= len(snaps) <= 6
+    assert (rec.artifacts["corr_l1_t200"] == corr).all()
     fan = rec.artifacts["fanout_l1"]
     assert len(fan) == 50 and set(fan["aligned"]) <= {0, 1}
     assert ((fan["best_corr"] >= 0.95) == (fan["aligned"] == 1)).all()

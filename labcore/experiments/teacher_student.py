@@ -95,6 +95,7 @@ def run(cfg: Config, rec) -> None:
 
     corr_init = correlations()
     noise = {"ratio": None}  # gradient noise ratio of the last step (per_sample only)
+    snap_every = cfg.eval_every * max(1, round(cfg.steps / 4 / cfg.eval_every))  # ~5 snapshots
 
     def step_fn(step: int):
         x = cfg.data_std * torch.randn((cfg.batch_size, cfg.d_input), generator=gen).to(dev)
@@ -127,7 +128,10 @@ def run(cfg: Config, rec) -> None:
         row = {"loss": float(torch.nn.functional.mse_loss(out, y_eval))}
         if noise["ratio"] is not None:
             row["grad_noise"] = noise["ratio"]
+        snapshot = step % snap_every == 0 or step == cfg.steps
         for k, (corr, live) in enumerate(zip(correlations(), alive), start=1):
+            if snapshot:  # a few matrices over time for the page's time slider
+                rec.artifact(f"corr_l{k}_t{step}", corr.cpu().numpy())
             best, _ = metrics.best_match(corr[live])
             row[f"corr_l{k}_mean"], row[f"corr_l{k}_min"] = float(best.mean()), float(best.min())
         return row

@@ -38,6 +38,13 @@ def draw(store: Store, rec: dict, key: str = "art") -> None:
 
 
 def _layers(rec: dict, prefix: str) -> list[int]:
+    return sorted(int(n[len(prefix):]) for n in rec.get("artifacts", [])
+                  if n.startswith(prefix) and n[len(prefix):].isdigit())
+
+
+def _snapshots(rec: dict, k: int) -> list[int]:
+    """Steps at which the layer-k correlation matrix was kept (artifacts corr_l{k}_t{step})."""
+    prefix = f"corr_l{k}_t"
     return sorted(int(n[len(prefix):]) for n in rec.get("artifacts", []) if n.startswith(prefix))
 
 
@@ -47,8 +54,13 @@ def teacher_student(store: Store, rec: dict, key: str) -> None:
     if not layers:
         return
     k = st.radio("Layer (1 = lowest)", layers, horizontal=True, key=f"{key}_layer")
-    corr = store.artifact(rec["id"], f"corr_l{k}")
-    st.plotly_chart(plots.heatmap(corr.to_numpy(), f"Layer {k}: teacher node × student node correlation",
+    steps = _snapshots(rec, k)
+    name, when = f"corr_l{k}", "end"
+    if len(steps) > 1:
+        step = st.select_slider("Correlation matrix at step", steps, value=steps[-1], key=f"{key}_snap")
+        name, when = f"corr_l{k}_t{step}", f"step {step}"
+    corr = store.artifact(rec["id"], name)
+    st.plotly_chart(plots.heatmap(corr.to_numpy(), f"Layer {k}: teacher node × student node correlation ({when})",
                                   x="student node", y="teacher node", zmin=-1, zmax=1),
                     width="stretch", key=f"{key}_corr")
     c1, c2 = st.columns(2)
