@@ -78,12 +78,9 @@ def lab_run(store, values: dict) -> dict:
 
 def main(repeats: int = 3) -> int:
     """Print the lab/bare wall-time ratio and the submit-to-first-row latency."""
-    import torch
-
     from labcore.experiments import get
     from labcore.store import Store
 
-    torch.set_num_threads(torch.get_num_threads())
     cfg = get("lazy_training").make_config(**BENCH_CONFIG)
     store = Store(tempfile.mkdtemp(prefix="labbench-"))
     bare, lab = [], []

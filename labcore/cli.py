@@ -15,7 +15,7 @@ from pathlib import Path
 
 from labcore import jobs
 from labcore.experiments import REGISTRY, get as get_experiment
-from labcore.export import export_runs
+from labcore.export import export_run, export_runs
 from labcore.params import ParamError, from_dict, specs
 from labcore.store import FINISHED, Store
 
@@ -100,10 +100,10 @@ def _train(cmd: str, experiment: str, rest: list[str]) -> int:
     if ns.out:
         out = Path(ns.out)
         if cmd == "run":
-            export_runs(store, ids[:1], out)
+            export_run(store, ids[0], out)
         else:
             for rid in ids:
-                export_runs(store, [rid], out / rid)
+                export_run(store, rid, out / rid)
             _sweep_table(store, ids).to_csv(out / "sweep.csv", index=False)
         print(f"wrote {out}")
     return 1 if failed else 0

@@ -13,6 +13,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import qualitative
 
+from labcore.analysis import smooth as smooth_values
+
 PALETTE = qualitative.Plotly
 
 
@@ -39,7 +41,7 @@ def curves(frame: pd.DataFrame, metrics: Sequence[str], title: str, log_y: bool 
         sub = frame[frame["label"] == label][[x, metric]].dropna() if metric in frame else None
         if sub is None or sub.empty:
             continue
-        yv = sub[metric].rolling(smooth, min_periods=1).mean() if smooth > 1 else sub[metric]
+        yv = pd.Series(smooth_values(sub[metric], smooth), index=sub.index)
         yv = yv.where(yv > 0) if log_y else yv  # log axes cannot show zero
         name = label if len(metrics) == 1 else (metric if len(labels) == 1 else f"{label} · {metric}")
         fig.add_trace(go.Scatter(x=sub[x], y=yv, mode="lines+markers", marker=dict(size=4),

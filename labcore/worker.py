@@ -28,13 +28,16 @@ def execute(store: Store, rid: str, poll: float = 0.2) -> str:
     rec = store.get(rid)
     exp = get_experiment(rec["experiment"])
     limit = jobs.max_jobs()
-    while not jobs.try_acquire_slot(store, rid, limit):
-        store.beat(rid)
-        if store.cancel_requested(rid):
-            jobs.release_slot(store, rid)
-            store.update(rid, status="cancelled", finished=time.time())
-            return "cancelled"
-        time.sleep(poll)
+    try:
+        while not jobs.try_acquire_slot(store, rid, limit):
+            store.beat(rid)
+            if store.cancel_requested(rid):
+                raise Cancelled()
+            time.sleep(poll)
+    except Cancelled:  # a cancel request or SIGTERM while still queued
+        jobs.release_slot(store, rid)
+        store.update(rid, status="cancelled", finished=time.time())
+        return "cancelled"
     store.update(rid, status="running", started=time.time(), pid=os.getpid(), versions=_versions())
     store.beat(rid)
     recorder = Recorder(store, rid)

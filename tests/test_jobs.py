@@ -101,6 +101,11 @@ def test_queued_run_can_be_cancelled_before_it_starts(store, monkeypatch):
     jobs.cancel(second, store)
     assert jobs.wait(second, store, timeout=10)["status"] == "cancelled"
     assert store.get(second)["started"] is None
+    third = jobs.submit("quadratic", {"steps": 10, "seed": 2}, store)
+    while not store.get(third).get("heartbeat"):  # its worker is up and waiting for a slot
+        time.sleep(0.05)
+    os.kill(store.get(third)["pid"], signal.SIGTERM)  # e.g. a scheduler stopping a queued job
+    assert jobs.wait(third, store, timeout=10)["status"] == "cancelled"
     jobs.cancel(first, store)
     assert jobs.wait(first, store, timeout=10)["status"] == "cancelled"
 

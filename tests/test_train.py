@@ -1,4 +1,5 @@
 import math
+import time
 
 import pytest
 
@@ -40,6 +41,22 @@ def test_recorder_flushes_rows_to_the_store_in_order(store):
     rec = Recorder(store, "r", flush_s=0.0)
     for s in range(50):
         rec.log(s, loss=float(s))
+    rec.progress(0.4)
     rec.close()
     assert list(store.metrics("r")["step"]) == list(range(50))
-    assert store.get("r")["progress"] == 0.0
+    assert store.get("r")["progress"] == 0.4
+
+
+def test_recorder_sees_a_cancel_request_and_beats(store):
+    store.create("r", "quadratic", {}, {})
+    rec = Recorder(store, "r", beat_s=0.05)
+    try:
+        assert not rec.should_stop()
+        store.request_cancel("r")
+        deadline = time.monotonic() + 2
+        while not rec.should_stop() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert rec.should_stop()
+        assert time.time() - store.get("r")["heartbeat"] < 1.0
+    finally:
+        rec.close()

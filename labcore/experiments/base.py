@@ -4,7 +4,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from labcore.params import specs
 
 
 @dataclass(frozen=True)
@@ -37,6 +36,3 @@ class Experiment:
         from labcore.params import from_dict
 
         return from_dict(self.config, values)
-
-    def param_names(self) -> list[str]:
-        return [s.name for s in specs(self.config)]

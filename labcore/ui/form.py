@@ -72,8 +72,9 @@ def _widget(spec: ParamSpec, prefix: str) -> Any:
                            value=spec.default, **kw)
 
 
-def config_form(config_cls: type, prefix: str = "") -> tuple[Any | None, dict]:
-    """Draw the form in the sidebar; returns (validated Config or None, raw values)."""
+def config_form(config_cls: type, prefix: str = "") -> Any | None:
+    """Draw the form in the sidebar; returns the validated Config, or None after showing
+    the error of a cross-field check."""
     spec_list = specs(config_cls)
     for message in url_errors(spec_list):
         st.sidebar.error(message)
@@ -90,7 +91,7 @@ def config_form(config_cls: type, prefix: str = "") -> tuple[Any | None, dict]:
                 for spec in advanced:
                     values[spec.name] = _widget(spec, prefix)
     try:
-        return from_dict(config_cls, values), values
+        return from_dict(config_cls, values)
     except ParamError as exc:
         st.sidebar.error(str(exc))
-        return None, values
+        return None

@@ -62,7 +62,7 @@ def render(name: str, charts: list[Chart], sweep_view: SweepView | None = None,
     st.markdown(exp.what_to_look_for)
     st.caption(exp.reference)
     _presets(exp)
-    cfg, _ = config_form(exp.config)
+    cfg = config_form(exp.config)
     n_seeds = st.sidebar.number_input("N seeds", 1, 10, 1, key="n_seeds", bind="query-params",
                                       help="train seeds seed, seed+1, ... and show mean ± std")
     if cfg is None:
@@ -152,6 +152,8 @@ def live(name: str, sel: Selection, charts: list[Chart], sweep_view: SweepView |
 
 def _draw_charts(frame: pd.DataFrame, charts: list[Chart], sel: Selection, multi_seed: bool) -> None:
     cols = st.columns(2)
+    if multi_seed:
+        frame = frame.assign(group=f"{len(sel.group)} seeds")
     for i, chart in enumerate(charts):
         chart = dataclasses.replace(chart, metrics=tuple(m for m in analysis.expand(chart.metrics, frame.columns)
                                                          if m in frame))
@@ -159,7 +161,6 @@ def _draw_charts(frame: pd.DataFrame, charts: list[Chart], sel: Selection, multi
             continue
         hl = chart.hlines(sel.group[0]) if chart.hlines else None
         if multi_seed:
-            frame = frame.assign(group=f"{len(sel.group)} seeds")
             band = analysis.seed_bands(frame, chart.metrics, by="group").rename(columns={"group": "label"})
             fig = plots.bands(band, chart.metrics, chart.title, log_y=chart.log_y)
         else:
