@@ -16,10 +16,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import torch  # noqa: E402
 
-from labcore import jobs  # noqa: E402
-from labcore.experiments import get  # noqa: E402
-from labcore.store import Store  # noqa: E402
-from labcore.train import Recorder  # noqa: E402
+from labcore.engine import jobs  # noqa: E402
+from labcore.core.registry import get  # noqa: E402
+from labcore.runs.store import Store  # noqa: E402
+from labcore.core.recorder import Recorder  # noqa: E402
 
 
 def rows(name: str, **kw) -> list[dict]:

@@ -23,7 +23,10 @@ def bare_loop(cfg) -> float:
     import torch
     from torch.nn.functional import cross_entropy
 
-    from labcore import data, device, metrics, models
+    from labcore.nn import data
+    from labcore.nn import device
+    from labcore.nn.measures import basic as metrics
+    from labcore.nn import models
 
     torch.manual_seed(cfg.seed)
     dev = device.resolve(cfg.device)
@@ -60,8 +63,8 @@ def bare_loop(cfg) -> float:
 
 def lab_run(store, values: dict) -> dict:
     """Submit through the lab (worker process) and time it; returns the timings."""
-    from labcore import jobs
-    from labcore.store import pid_alive
+    from labcore.engine import jobs
+    from labcore.runs.store import pid_alive
 
     t0 = time.perf_counter()
     rid = jobs.submit("lazy_training", values, store, force=True)
@@ -78,8 +81,8 @@ def lab_run(store, values: dict) -> dict:
 
 def main(repeats: int = 3) -> int:
     """Print the lab/bare wall-time ratio and the submit-to-first-row latency."""
-    from labcore.experiments import get
-    from labcore.store import Store
+    from labcore.core.registry import get
+    from labcore.runs.store import Store
 
     cfg = get("lazy_training").make_config(**BENCH_CONFIG)
     store = Store(tempfile.mkdtemp(prefix="labbench-"))

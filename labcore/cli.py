@@ -13,11 +13,11 @@ import sys
 import time
 from pathlib import Path
 
-from labcore import jobs
-from labcore.experiments import REGISTRY, get as get_experiment
-from labcore.export import export_run, export_runs
-from labcore.params import ParamError, from_dict, specs
-from labcore.store import FINISHED, Store
+from labcore.engine import jobs
+from labcore.core.registry import REGISTRY, UnknownExperiment, get as get_experiment
+from labcore.runs.export import UnknownRun, export_run, export_runs
+from labcore.core.params import ParamError, from_dict, specs
+from labcore.runs.store import FINISHED, Store
 
 
 class UsageError(Exception):
@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
             return _export(args.run_id, args.out)
         from labcore.bench import main as bench_main
         return bench_main(args.repeats)
-    except (UsageError, ParamError, KeyError) as exc:
+    except (UsageError, ParamError, UnknownExperiment, UnknownRun) as exc:
         msg = exc.args[0] if exc.args else str(exc)
         print(f"error: {msg}", file=sys.stderr)
         return 2
@@ -112,7 +112,7 @@ def _train(cmd: str, experiment: str, rest: list[str]) -> int:
 def _sweep_table(store: Store, ids: list[str]):
     import pandas as pd
 
-    from labcore.tables import summary
+    from labcore.runs.tables import summary
 
     rows = []
     for rid in ids:

@@ -6,14 +6,14 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-os.environ["LAB_PLUGINS"] = "tests.plugin_experiments"
+os.environ["LAB_PLUGINS"] = "tests.plugins.quadratic"
 os.environ.setdefault("LAB_MAX_JOBS", "2")
 sys.path.insert(0, str(ROOT))
 
 
 @pytest.fixture
 def store(tmp_path, monkeypatch):
-    from labcore.store import Store
+    from labcore.runs.store import Store
 
     monkeypatch.setenv("LAB_CACHE_DIR", str(tmp_path / "cache"))
     return Store(tmp_path / "cache")

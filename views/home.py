@@ -3,10 +3,11 @@ import time
 
 import streamlit as st
 
-from labcore import device, jobs
-from labcore.experiments import REGISTRY
+from labcore.nn import device
+from labcore.engine import jobs
+from labcore.core.registry import REGISTRY
 from labcore.ui import state
-from labcore.ui.nav import experiment_pages
+from labcore.ui.nav import phenomenon_page
 
 st.title("DL Theory Lab")
 st.markdown("Pick a phenomenon, move the sliders, press **Run**: a real PyTorch model trains in "
@@ -14,13 +15,12 @@ st.markdown("Pick a phenomenon, move the sliders, press **Run**: a real PyTorch 
             "settings come back instantly; compare and export them on **Runs**.")
 
 cols = st.columns(3)
-for i, (name, path) in enumerate(experiment_pages().items()):
-    exp = REGISTRY[name]
+for i, exp in enumerate(REGISTRY.values()):
     with cols[i % 3].container(border=True):
         st.subheader(exp.title)
-        st.write(exp.what_to_look_for)
-        st.caption(exp.reference)
-        st.page_link(path, label=f"Open {exp.title}", icon=":material/arrow_forward:")
+        st.write(exp.page.what_to_look_for)
+        st.caption(exp.page.reference)
+        st.page_link(phenomenon_page(exp), label=f"Open {exp.title}", icon=":material/arrow_forward:")
 
 
 @st.fragment(run_every=2.0)

@@ -3,8 +3,10 @@ import urllib.parse
 
 import streamlit as st
 
-from labcore import analysis, export, plots
-from labcore.store import FINISHED
+from labcore.runs import analysis
+from labcore.runs import export
+from labcore.runs import plots
+from labcore.runs.store import FINISHED
 from labcore.ui import artifacts, state
 
 st.title("Runs")
@@ -74,7 +76,7 @@ for rid in selected:
         if rec.get("error"):
             st.error(rec["error"] if rec["status"] != "diverged" else
                      f"diverged at step {rec['diverged_step']}: {rec['error']}")
-        query = urllib.parse.urlencode(rec["overrides"])
+        query = urllib.parse.urlencode({k: analysis.show(v) for k, v in rec["overrides"].items()})
         st.markdown(f"[Open on the {rec['experiment']} page with these settings](/{rec['experiment']}?{query})")
         st.json(rec["config"], expanded=False)
         artifacts.draw(store, rec, key=f"art_{rid}")

@@ -12,7 +12,7 @@ from typing import Any
 
 import streamlit as st
 
-from labcore.params import ParamError, ParamSpec, from_dict, specs
+from labcore.core.params import ParamError, ParamSpec, format_value, from_dict, specs
 
 CORE = ("width", "init", "lr", "seed")  # always shown first
 
@@ -56,6 +56,8 @@ def _widget(spec: ParamSpec, prefix: str) -> Any:
         return st.checkbox(label, value=spec.default, **kw)
     if spec.type is str:
         return st.text_input(label, value=spec.default, **kw)
+    if spec.type is tuple:  # typed as "10-15-20-25"; validated centrally by the spec
+        return st.text_input(label, value=format_value(spec.default), **kw)
     if spec.log:
         options = log_grid(spec)
         raw = st.query_params.get(spec.name)

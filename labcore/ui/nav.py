@@ -1,28 +1,29 @@
-"""Navigation: the list of pages, built in one function (as Streamlit's hello app does)."""
-from __future__ import annotations
+"""Navigation: the list of pages, built in one function (as Streamlit's hello app does).
 
-from pathlib import Path
+Phenomenon pages are generated from the registry: each Experiment's PageSpec becomes a
+page at /<name>, so adding a phenomenon adds its page with no file here or in views/.
+"""
+from __future__ import annotations
 
 import streamlit as st
 
-from labcore.experiments import REGISTRY
-
-ROOT = Path(__file__).resolve().parents[2]
-ICONS = {"lazy_training": ":material/trending_down:", "teacher_student": ":material/school:",
-         "feature_diversity": ":material/grid_view:", "steady_learner": ":material/timeline:",
-         "preconditioner": ":material/speed:"}
+from labcore.core.experiment import Experiment
+from labcore.core.registry import REGISTRY
 
 
-def experiment_pages() -> dict[str, str]:
-    """Experiment name -> page file, for the experiments that have a page."""
-    return {name: f"views/{name}.py" for name in REGISTRY if (ROOT / "views" / f"{name}.py").exists()}
+def phenomenon_page(exp: Experiment) -> st.Page:
+    """The st.Page of one phenomenon (a callable page rendering its PageSpec)."""
+    def page() -> None:
+        from labcore.ui.page import render
+
+        render(exp)
+
+    page.__name__ = f"page_{exp.name}"  # Streamlit keys callable pages by name
+    return st.Page(page, title=exp.title, url_path=exp.name, icon=exp.icon)
 
 
 def pages() -> dict[str, list]:
     """Sections of st.Page objects for st.navigation."""
-    phenomena = [st.Page(path, title=REGISTRY[name].title, url_path=name,
-                         icon=ICONS.get(name, ":material/science:"))
-                 for name, path in experiment_pages().items()]
     lab = [st.Page("views/home.py", title="Home", icon=":material/home:", default=True),
            st.Page("views/runs.py", title="Runs", url_path="runs", icon=":material/table:")]
-    return {"Lab": lab, "Phenomena": phenomena}
+    return {"Lab": lab, "Phenomena": [phenomenon_page(exp) for exp in REGISTRY.values()]}

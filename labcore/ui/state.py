@@ -4,8 +4,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from labcore.store import Store, default_dir
-from labcore.tables import rows_frame
+from labcore.runs.store import Store, default_dir
+from labcore.runs.tables import rows_frame
 
 
 def store() -> Store:

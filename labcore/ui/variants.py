@@ -8,7 +8,9 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from labcore import analysis, jobs, plots
+from labcore.runs import analysis
+from labcore.engine import jobs
+from labcore.runs import plots
 from labcore.ui import state
 
 

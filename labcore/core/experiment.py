@@ -1,0 +1,121 @@
+"""What every phenomenon declares: `Experiment` (Config, run, metric and artifact names,
+cost) and a Streamlit-free `PageSpec` that the ui renders.
+
+Metric and artifact names may be patterns (`corr_l*_mean`, `corr_l{k}`): `{k}` and `*`
+stand for any run of characters. The contract test checks, for every registry entry on a
+tiny Config, that emitted names ⊆ declared names ⊇ charted names.
+"""
+from __future__ import annotations
+
+import fnmatch
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One live chart: metric columns (patterns allowed) against `x` on a shared axis.
+
+    `hlines(cfg)` gives labelled reference lines ({label: y}) where theory predicts a value;
+    they are drawn with single runs and with seed bands alike. `note` says what to see.
+    """
+
+    title: str
+    metrics: tuple[str, ...]
+    log_y: bool = False
+    hlines: Callable[[Any], dict[str, float]] | None = None
+    note: str = ""
+    x: str = "step"
+
+
+@dataclass(frozen=True)
+class SweepView:
+    """A sweep: the page trains every value of an axis (× the N seeds) and plots the final
+    value of each of `metrics` against it. The first axis is the phenomenon's key axis."""
+
+    axes: dict[str, tuple]
+    metrics: tuple[str, ...]
+    loglog: bool = False
+    reference_exponent: float | None = None
+
+    @property
+    def key_axis(self) -> str:
+        return next(iter(self.axes))
+
+
+@dataclass(frozen=True)
+class Arms:
+    """Named variants of the current settings trained side by side (e.g. breaker on/off)."""
+
+    variants: dict[str, dict]
+    metrics: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    """Everything a phenomenon page shows, as plain data (no Streamlit).
+
+    `panels` and `artifact_view` name functions of the phenomenon's optional `ui.py`:
+    a panel is called with the page's Selection, the artifact view with (store, record, key).
+    """
+
+    what_to_look_for: str
+    reference: str
+    charts: tuple[Chart, ...]
+    sweep: SweepView | None = None
+    arms: Arms | None = None
+    layer_heatmap: str | None = None
+    presets: dict[str, dict] = field(default_factory=dict)
+    panels: tuple[str, ...] = ()
+    artifact_view: str | None = None
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """Registry entry for one phenomenon.
+
+    `run(cfg, rec)` trains and writes through the Recorder; `metrics`/`artifacts` are the
+    names it may emit; `cost(cfg) -> (bytes, flops)` estimates peak memory and compute so
+    oversized configs are refused before anything is written; `run_seeds(cfgs, recs)`,
+    when given, trains several seeds in one process.
+    """
+
+    name: str
+    title: str
+    config: type
+    run: Callable[[Any, Any], None]
+    metrics: tuple[str, ...]
+    artifacts: tuple[str, ...]
+    page: PageSpec
+    icon: str = ":material/science:"
+    cost: Callable[[Any], tuple[float, float]] | None = None
+    run_seeds: Callable[[list, list], None] | None = None
+
+    @property
+    def module(self) -> str:
+        """The package that defines the phenomenon (its optional `ui.py` lives there)."""
+        return self.run.__module__
+
+    def sweep_axes(self) -> dict[str, tuple]:
+        """Every sweep axis, the key one first (empty when the page has no sweep)."""
+        return dict(self.page.sweep.axes) if self.page.sweep else {}
+
+    def make_config(self, **values: Any) -> Any:
+        """A validated Config from (possibly string) values; see labcore.core.params.from_dict."""
+        from labcore.core.params import from_dict
+
+        return from_dict(self.config, values)
+
+    def declares_metric(self, name: str) -> bool:
+        """True when `name` matches one of the declared metric names or patterns."""
+        return any(matches(p, name) for p in self.metrics)
+
+    def declares_artifact(self, name: str) -> bool:
+        """True when `name` matches one of the declared artifact names or patterns."""
+        return any(matches(p, name) for p in self.artifacts)
+
+
+def matches(pattern: str, name: str) -> bool:
+    """Shell-style match where `{k}`-style placeholders count as `*`."""
+    return fnmatch.fnmatchcase(name, re.sub(r"\{[^}]*\}", "*", pattern))

@@ -1,0 +1,142 @@
+"""Width and lazy (NTK) training: the wider the net, the less its weights and its tangent
+kernel move during training (Jacot et al. 2018; Chizat, Oyallon & Bach 2019).
+
+Seed recipe (DL_theory_exp run_ntk.py): one-hidden-layer ReLU MLP, full-batch GD with
+cross-entropy, lr = base_lr / sqrt(width), rel_change = Σ‖θ_t−θ_0‖ / Σ‖θ_0‖ over tensors.
+torch is imported inside `run` so the registry (and the pages) load without it.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from labcore.core import groups
+from labcore.core.experiment import Chart, Experiment, PageSpec, SweepView
+from labcore.core.params import BaseConfig, ParamError, param
+
+
+@dataclass(frozen=True)
+class Config(BaseConfig):
+    width: int = param(256, lo=2, hi=100_000, log=True, help="hidden units", unit="units")
+    parametrization: str = param("standard", choices=("standard", "ntk"),
+                                 help="standard: lr/sqrt(width) as the seed; ntk: a·relu(Wx/√d)/√width")
+    init: str = param("kaiming", choices=groups.INITS, help="weight init (standard parametrization)")
+    lr: float = groups.lr(1.0, help="base learning rate; standard divides it by sqrt(width)")
+    seed: int = groups.seed()
+    steps: int = groups.steps(200, help="full-batch GD steps")
+    dataset: str = groups.dataset()
+    n_train: int = groups.n_train(256)
+    n_test: int = groups.n_test(512)
+    eval_every: int = groups.eval_every(5, advanced=False)
+    probe: int = param(8, lo=0, hi=64, help="probe points for the empirical NTK (0: skip)")
+    device: str = groups.device()
+
+    def check(self) -> None:
+        if self.probe > self.n_train:
+            raise ParamError(f"probe={self.probe} is out of range; allowed: 0..n_train ({self.n_train})")
+
+
+def cost(cfg: Config) -> tuple[float, float]:
+    """(peak bytes, flops): data, weights (×4: params, grads, init copy, slack) and activations."""
+    d_in, classes = 64 if cfg.dataset == "digits" else 32 if cfg.dataset == "synthetic" else 3072, 10
+    n = cfg.n_train + cfg.n_test
+    params = cfg.width * (d_in + classes + 1) + classes
+    acts = 3 * n * cfg.width
+    flops = 6.0 * cfg.n_train * params * cfg.steps
+    return 4.0 * (n * d_in + 4 * params + acts), flops
+
+
+def run(cfg: Config, rec) -> None:
+    """Train the one-hidden-layer MLP and log loss, accuracies, rel_change(s), kernel_change."""
+    import torch
+    from torch.nn.functional import cross_entropy
+
+    from labcore.nn import data, device, models
+    from labcore.nn.measures.basic import accuracy, rel_change, rel_change_l2
+    from labcore.nn.measures.ntk import kernel_change, ntk_one_hidden
+    from labcore.core.loop import train_loop
+    from labcore.core.rng import seed_everything as set_seed
+
+    set_seed(cfg.seed)
+    dev = device.resolve(cfg.device)
+    split = data.load(cfg.dataset, cfg.n_train, cfg.n_test, cfg.seed)
+    x, y = split.x_train.to(dev), split.y_train.to(dev)  # (n, d), (n,)
+    xt, yt = split.x_test.to(dev), split.y_test.to(dev)
+    d_in = x.shape[1]
+    if cfg.parametrization == "ntk":
+        model = models.NTKMLP(d_in, cfg.width, split.n_classes)
+        lr = cfg.lr
+    else:
+        model = models.init_weights(models.mlp(d_in, [cfg.width], split.n_classes), cfg.init)
+        lr = cfg.lr / math.sqrt(cfg.width)
+    model = model.to(dev)
+    opt = torch.optim.SGD(model.parameters(), lr=lr)
+    params0 = [p.detach().clone() for p in model.parameters()]
+    probe = x[: cfg.probe]  # (P, d)
+
+    def kernel() -> torch.Tensor:
+        if cfg.parametrization == "ntk":
+            return ntk_one_hidden(probe, model.weight_in, None, model.weight_out, None,
+                                          in_scale=1 / math.sqrt(d_in), out_scale=1 / math.sqrt(cfg.width))
+        first, last = model[0], model[2]
+        return ntk_one_hidden(probe, first.weight, first.bias, last.weight, last.bias)
+
+    k0 = kernel() if cfg.probe else None
+
+    def step_fn(step: int):
+        opt.zero_grad(set_to_none=True)
+        loss = cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss.detach()
+
+    @torch.no_grad()
+    def measure(step: int) -> dict:
+        logits = model(x)  # (n, C)
+        params = list(model.parameters())
+        row = {
+            "loss": float(cross_entropy(logits, y)),
+            "train_acc": accuracy(logits, y),
+            "test_acc": accuracy(model(xt), yt),
+            "rel_change": rel_change(params0, params),
+            "rel_change_l2": rel_change_l2(params0, params),
+        }
+        if k0 is not None:
+            row["kernel_change"] = kernel_change(k0, kernel())
+        return row
+
+    rec.meta(device=device.describe(dev), effective_lr=lr)
+    train_loop(rec, cfg.steps, step_fn, measure, cfg.eval_every)
+
+
+EXPERIMENT = Experiment(
+    name="lazy_training",
+    title="Lazy training vs width",
+    config=Config,
+    run=run,
+    metrics=("loss", "train_acc", "test_acc", "rel_change", "rel_change_l2", "kernel_change"),
+    artifacts=(),
+    icon=":material/trending_down:",
+    cost=cost,
+    page=PageSpec(
+        what_to_look_for=(
+            "Train the same one-hidden-layer ReLU net at several widths. The relative distance the "
+            "weights travel (`rel_change`) and the change of the empirical neural tangent kernel "
+            "(`kernel_change`) shrink as the width grows, roughly like width^(-1/2): wide nets "
+            "fit the data while staying close to their initialisation (lazy / NTK regime)."),
+        reference=("Jacot, Gabriel & Hongler 2018, *Neural Tangent Kernel*; Chizat, Oyallon & Bach "
+                   "2019, *On Lazy Training in Differentiable Programming*. Seed: DL_theory_exp run_ntk.py."),
+        charts=(
+            Chart("Training loss", ("loss",)),
+            Chart("Accuracy", ("train_acc", "test_acc")),
+            Chart("Relative weight change ‖θ−θ₀‖/‖θ₀‖", ("rel_change", "rel_change_l2"), log_y=True),
+            Chart("Kernel change ‖K−K₀‖/‖K₀‖ (empirical NTK)", ("kernel_change",), log_y=True),
+        ),
+        sweep=SweepView(axes={"width": (16, 64, 256, 1024, 4096)}, metrics=("rel_change",), loglog=True,
+                        reference_exponent=-0.5),
+        presets={
+            "paper scale (MNIST, GPU)": dict(dataset="mnist", n_train=1024, steps=500, lr=0.01,
+                                             init="pytorch", width=10_000),
+        },
+    ),
+)

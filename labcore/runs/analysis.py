@@ -1,0 +1,136 @@
+"""Pure pandas helpers over stored runs: long-format tables, seed bands, sweep summaries."""
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+import fnmatch
+import time
+
+import numpy as np
+import pandas as pd
+
+from labcore.core.params import format_value
+from labcore.runs.store import FINISHED
+
+
+def show(value):
+    """A stored config value as a table cell: tuple parameters (stored as lists) as '10-15'."""
+    return format_value(tuple(value)) if isinstance(value, list) else value
+
+
+def long_frame(runs: Iterable[tuple[dict, pd.DataFrame]], label_by: Sequence[str] = ()) -> pd.DataFrame:
+    """Concatenate (record, metrics) pairs into long format.
+
+    Columns: run_id, label, group (settings without the seed), cfg_<field> for every config
+    field, then step and metric columns. The label is the values of `label_by` (e.g.
+    seed=0) or the run id when `label_by` is empty.
+    """
+    parts = []
+    for rec, frame in runs:
+        if frame.empty:
+            continue
+        cfg = rec["config"]
+        label = ", ".join(f"{k}={cfg[k]}" for k in label_by) if label_by else rec["id"]
+        head = pd.DataFrame({"run_id": rec["id"], "label": label, "group": settings_label(rec, drop=("seed",)),
+                             **{f"cfg_{k}": show(v) for k, v in cfg.items()}}, index=frame.index)
+        parts.append(pd.concat([head, frame], axis=1))
+    if not parts:
+        return pd.DataFrame(columns=["run_id", "label", "group", "step"])
+    return pd.concat(parts, ignore_index=True)
+
+
+def seed_bands(frame: pd.DataFrame, metrics: Sequence[str], by: str = "label") -> pd.DataFrame:
+    """Mean and std over the runs in each group, step by step.
+
+    frame: long format with `by`, `run_id`, `step` and metric columns. Returns one row per
+    (group, step) with `<m>_mean`, `<m>_std` (sample std, ddof=1; 0 for a single run) and `n` runs.
+    """
+    present = [m for m in metrics if m in frame]
+    if frame.empty or not present:
+        return pd.DataFrame(columns=[by, "step", "n"])
+    grouped = frame.groupby([by, "step"], sort=True)[present]
+    mean = grouped.mean().add_suffix("_mean")
+    std = grouped.std(ddof=1).fillna(0.0).add_suffix("_std")
+    count = frame.groupby([by, "step"])["run_id"].nunique().rename("n")
+    out = pd.concat([mean, std, count], axis=1).reset_index()
+    order = list(dict.fromkeys(frame[by]))
+    out[by] = pd.Categorical(out[by], categories=order, ordered=True)
+    return out.sort_values([by, "step"]).reset_index(drop=True).astype({by: str})
+
+
+def final_values(frame: pd.DataFrame, metric: str) -> pd.Series:
+    """Last measured value of `metric` per run_id."""
+    sub = frame.dropna(subset=[metric]).sort_values("step")
+    return sub.groupby("run_id")[metric].last()
+
+
+def sweep_summary(frame: pd.DataFrame, param: str, metric: str) -> pd.DataFrame:
+    """Final `metric` against config `param`: mean, std and count over seeds per value."""
+    finals = final_values(frame, metric)
+    per_run = frame.drop_duplicates("run_id").set_index("run_id")[f"cfg_{param}"]
+    table = pd.DataFrame({param: per_run.loc[finals.index].to_numpy(), metric: finals.to_numpy()})
+    agg = table.groupby(param)[metric].agg(["mean", "std", "count"]).reset_index()
+    agg = agg.rename(columns={"mean": metric, "std": f"{metric}_std", "count": "n_seeds"})
+    agg[f"{metric}_std"] = agg[f"{metric}_std"].fillna(0.0)
+    return agg.sort_values(param).reset_index(drop=True)
+
+
+def smooth(values: Sequence[float], window: int) -> np.ndarray:
+    """Trailing moving average over `window` points (window 1: unchanged)."""
+    s = pd.Series(values, dtype=float)
+    return s.rolling(max(1, window), min_periods=1).mean().to_numpy()
+
+
+def loglog_slope(x: Sequence[float], y: Sequence[float]) -> float:
+    """Least-squares slope of log y against log x (the exponent of a power law)."""
+    lx, ly = np.log(np.asarray(x, float)), np.log(np.asarray(y, float))
+    return float(np.polyfit(lx, ly, 1)[0])
+
+
+def settings_label(rec: dict, drop: Sequence[str] = ()) -> str:
+    """'lazy_training width=64, lr=0.5': experiment plus the non-default settings."""
+    parts = [f"{k}={show(v)}" for k, v in sorted(rec["overrides"].items()) if k not in drop]
+    return f"{rec['experiment']} " + (", ".join(parts) if parts else "(defaults)")
+
+
+def runs_table(records: Iterable[dict]) -> pd.DataFrame:
+    """One row per run: id, experiment, non-default settings, seed, status, progress,
+    duration, device, created — the Runs page table and `runs.csv`."""
+    rows = []
+    for rec in records:
+        end = rec.get("finished") or (rec.get("started") and pd.Timestamp.now().timestamp())
+        rows.append({
+            "run_id": rec["id"], "experiment": rec["experiment"],
+            "settings": ", ".join(f"{k}={show(v)}" for k, v in sorted(rec["overrides"].items()) if k != "seed"),
+            "seed": rec["config"].get("seed"), "status": rec["status"],
+            "progress": round(100 * float(rec.get("progress") or 0.0), 1),
+            "duration_s": round(end - rec["started"], 2) if rec.get("started") and end else None,
+            "device": rec.get("device"),
+            "created": pd.Timestamp(rec["created"], unit="s").strftime("%Y-%m-%d %H:%M:%S"),
+        })
+    cols = ["run_id", "experiment", "settings", "seed", "status", "progress", "duration_s", "device", "created"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def status_line(recs: list[dict]) -> str:
+    """'running 45% · ETA 12 s' for a group of run records ."""
+    if not recs:
+        return "not run yet: press Run"
+    counts = pd.Series([r["status"] for r in recs]).value_counts().to_dict()
+    text = ", ".join(f"{n} {s}" for s, n in counts.items())
+    active = [r for r in recs if r["status"] not in FINISHED]
+    progress = sum(1.0 if r["status"] in FINISHED else r["progress"] for r in recs) / len(recs)
+    text += f" · {100 * progress:.0f}%"
+    started = [r["started"] for r in active if r.get("started")]
+    if active and started and progress > 0:
+        elapsed = time.time() - min(started)
+        text += f" · ETA {max(0.0, elapsed * (1 - progress) / progress):.0f} s"
+    return text
+
+
+def expand(patterns: tuple[str, ...], columns) -> list[str]:
+    """Metric names with shell-style patterns (e.g. corr_l*_mean) matched against columns."""
+    out = []
+    for pat in patterns:
+        out += [c for c in columns if fnmatch.fnmatchcase(c, pat)] if any(ch in pat for ch in "*?[") else [pat]
+    return list(dict.fromkeys(out))

@@ -1,0 +1,64 @@
+"""Exports shared by the CLI and the Runs page: one run's files, several runs in long
+format, and the runs table. The page offers the same CSVs as downloads."""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from labcore.runs import analysis
+from labcore.runs.store import Store
+from labcore.runs.tables import summary
+
+
+class UnknownRun(LookupError):
+    """A run id that is not in the store (a usage error, not a bug)."""
+
+
+def selection_long(store: Store, ids: list[str]) -> pd.DataFrame:
+    """Several runs in long format: run_id, label, group, cfg_* columns, step, metrics."""
+    recs = [r for r in (store.get(rid) for rid in ids) if r is not None]
+    return analysis.long_frame([(r, store.metrics(r["id"])) for r in recs])
+
+
+def runs_csv_table(store: Store, ids: list[str] | None = None) -> pd.DataFrame:
+    """The runs table (all runs, or `ids`)."""
+    recs = store.runs() if ids is None else [r for r in (store.get(i) for i in ids) if r is not None]
+    return analysis.runs_table(recs)
+
+
+def export_run(store: Store, rid: str, out: str | os.PathLike) -> Path:
+    """Write metrics.csv, config.json, summary.json and one CSV per artifact to `out`."""
+    rec = store.get(rid)
+    if rec is None:
+        raise UnknownRun(f"no run {rid!r} in {store.dir}")
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    frame = store.metrics(rid)
+    frame.to_csv(out / "metrics.csv", index=False)
+    (out / "config.json").write_text(json.dumps(
+        {"experiment": rec["experiment"], "run_id": rid, "config": rec["config"]}, indent=2))
+    (out / "summary.json").write_text(json.dumps(summary(rec, frame), indent=2))
+    for name in rec["artifacts"]:
+        art = store.artifact(rid, name)
+        if art is not None:
+            art.to_csv(out / f"{name}.csv", index=False)
+    return out
+
+
+def export_runs(store: Store, ids: list[str], out: str | os.PathLike) -> Path:
+    """One id: metrics.csv, config.json, summary.json and artifact CSVs in `out`.
+    Several: one such folder per run under `out`, plus `runs_long.csv` and `runs.csv`."""
+    out = Path(out)
+    missing = [rid for rid in ids if store.get(rid) is None]
+    if missing:
+        raise UnknownRun(f"no run {missing[0]!r} in {store.dir}")
+    if len(ids) == 1:
+        return export_run(store, ids[0], out)
+    for rid in ids:
+        export_run(store, rid, out / rid)
+    selection_long(store, ids).to_csv(out / "runs_long.csv", index=False)
+    runs_csv_table(store, ids).to_csv(out / "runs.csv", index=False)
+    return out

@@ -1,0 +1,168 @@
+"""A phenomenon page, rendered from the phenomenon's PageSpec: text, form, run controls,
+live charts, seeds, sweep, variants, its own panels and CSV downloads. Nothing here knows
+a phenomenon by name."""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+import pandas as pd
+import streamlit as st
+
+from labcore.core.experiment import Chart, Experiment, SweepView
+from labcore.core.params import format_value, specs
+from labcore.engine import jobs
+from labcore.runs import analysis, plots
+from labcore.ui import artifacts, state, variants
+from labcore.ui.form import config_form
+
+
+@dataclass
+class Selection:
+    """The runs a page shows: one group of seeds, and the sweep over the key axis."""
+
+    group: list = field(default_factory=list)       # Configs, one per seed
+    group_ids: list[str] = field(default_factory=list)
+    sweep: list = field(default_factory=list)
+    sweep_ids: list[str] = field(default_factory=list)
+    axis: str = ""                                   # the swept parameter
+
+
+def render(exp: Experiment) -> Selection | None:
+    """Draw the whole page of `exp` from its PageSpec; returns the page's Selection."""
+    page = exp.page
+    st.title(exp.title)
+    st.markdown(page.what_to_look_for)
+    st.caption(page.reference)
+    _presets(exp)
+    cfg = config_form(exp.config)
+    n_seeds = st.sidebar.number_input("N seeds", 1, 10, 1, key="n_seeds", bind="query-params",
+                                      help="train seeds seed, seed+1, ... and show mean ± std")
+    if cfg is None:
+        st.stop()
+    axes = exp.sweep_axes()
+    axis = (st.sidebar.radio("Sweep axis", list(axes), key="sweep_axis", bind="query-params", horizontal=True)
+            if len(axes) > 1 else next(iter(axes), ""))
+    sel = _selection(exp, cfg, int(n_seeds), axis)
+    _controls(exp, sel)
+    live(exp, sel)
+    if page.arms is not None:
+        variants.side_by_side(exp, sel.group[0], page.arms)
+    _artifacts(sel)
+    for panel in page.panels:
+        artifacts.phenomenon_ui(exp, panel)(sel)
+    return sel
+
+
+@st.fragment(run_every=3.0)
+def _artifacts(sel: Selection) -> None:
+    """Artifacts of the first run of the group, once it has stored them."""
+    rec = state.store().get(sel.group_ids[0])
+    if rec is not None and rec.get("artifacts"):
+        st.subheader("Artifacts" + (f" (seed {rec['config'].get('seed')})" if len(sel.group) > 1 else ""))
+        artifacts.draw(state.store(), rec, key="page_art")
+
+
+def _selection(exp, cfg, n_seeds: int, axis: str) -> Selection:
+    group = [dataclasses.replace(cfg, seed=cfg.seed + i) for i in range(n_seeds)]
+    values = exp.sweep_axes().get(axis, ())
+    sweep = [dataclasses.replace(c, **{axis: v}) for v in values for c in group]
+    return Selection(group, [jobs.run_id_for(exp.name, c) for c in group],
+                     sweep, [jobs.run_id_for(exp.name, c) for c in sweep], axis)
+
+
+def _presets(exp) -> None:
+    def apply(values: dict) -> None:
+        for key, value in values.items():
+            st.session_state[key] = format_value(value) if isinstance(value, tuple) else value
+
+    defaults = {s.name: s.default for s in specs(exp.config)}
+    presets = exp.page.presets
+    with st.sidebar:
+        cols = st.columns(1 + len(presets))
+        cols[0].button("Defaults", on_click=apply, args=(defaults,), width="stretch")
+        for col, (label, values) in zip(cols[1:], presets.items()):
+            col.button(label, on_click=apply, args=(values,), width="stretch",
+                       help=", ".join(f"{k}={v}" for k, v in values.items()))
+
+
+def _controls(exp, sel: Selection) -> None:
+    store = state.store()
+    run_col, cancel_col, sweep_col = st.columns(3)
+    if run_col.button("Run", type="primary", width="stretch"):
+        for cfg in sel.group:
+            jobs.submit(exp.name, cfg, store)
+    if cancel_col.button("Cancel", width="stretch"):
+        for rid in set(sel.group_ids + sel.sweep_ids):
+            jobs.cancel(rid, store)
+    if not sel.axis:
+        return
+    values = ", ".join(str(v) for v in exp.sweep_axes()[sel.axis])
+    if sweep_col.button(f"Sweep {sel.axis}", width="stretch",
+                        help=f"{sel.axis} = {values}, each with the N seeds"):
+        for cfg in sel.sweep:
+            jobs.submit(exp.name, cfg, store)
+
+
+@st.fragment(run_every=1.0)
+def live(exp: Experiment, sel: Selection) -> None:
+    """Poll the store once a second and redraw status and charts from the rows seen so far."""
+    name, page = exp.name, exp.page
+    store = state.store()
+    recs = [r for r in (store.get(rid) for rid in sel.group_ids) if r is not None]
+    st.markdown(f"**Status:** {analysis.status_line(recs)}")
+    for rec in recs:
+        if rec["status"] == "diverged":
+            st.error(f"Run {rec['id']} diverged at step {rec['diverged_step']}: {rec['error']}")
+        elif rec["status"] in ("failed", "interrupted"):
+            st.error(f"Run {rec['id']} {rec['status']}: {(rec['error'] or '').strip().splitlines()[-1:]}")
+    frame = analysis.long_frame([(r, state.metrics(r["id"])) for r in recs], label_by=("seed",))
+    if recs and len(frame):
+        _draw_charts(frame, page.charts, sel, multi_seed=len(sel.group) > 1)
+        if page.layer_heatmap:
+            variants.layer_heatmap(frame[frame["run_id"] == recs[0]["id"]], page.layer_heatmap)
+        st.download_button("Download CSV (plotted runs)", frame.to_csv(index=False), key="dl_runs",
+                           file_name=f"{name}_runs.csv", mime="text/csv")
+    if page.sweep is not None:
+        _draw_sweep(name, sel, page.sweep)
+
+
+def _draw_charts(frame: pd.DataFrame, charts: tuple[Chart, ...], sel: Selection, multi_seed: bool) -> None:
+    cols = st.columns(2)
+    if multi_seed:
+        frame = frame.assign(group=f"{len(sel.group)} seeds")
+    for i, chart in enumerate(charts):
+        chart = dataclasses.replace(chart, metrics=tuple(m for m in analysis.expand(chart.metrics, frame.columns)
+                                                         if m in frame))
+        if not chart.metrics:  # e.g. a metric only some modes measure
+            continue
+        hl = chart.hlines(sel.group[0]) if chart.hlines else None
+        if multi_seed:
+            band = analysis.seed_bands(frame, chart.metrics, by="group").rename(columns={"group": "label"})
+            fig = plots.bands(band, chart.metrics, chart.title, log_y=chart.log_y, hlines=hl)
+        else:
+            fig = plots.curves(frame, chart.metrics, chart.title, log_y=chart.log_y, hlines=hl)
+        cols[i % 2].plotly_chart(fig, width="stretch", key=f"chart_{i}")
+
+
+def _draw_sweep(name: str, sel: Selection, view: SweepView) -> None:
+    recs = [r for r in (state.store().get(rid) for rid in sel.sweep_ids) if r is not None]
+    if not recs:
+        return
+    st.subheader(f"Sweep over {sel.axis}")
+    st.caption(analysis.status_line(recs))
+    frame = analysis.long_frame([(r, state.metrics(r["id"])) for r in recs if r["status"] == "done"])
+    metrics = [m for m in view.metrics if m in frame]
+    cols = st.columns(min(len(metrics), 3) or 1)
+    tables = []
+    for i, metric in enumerate(metrics):
+        table = analysis.sweep_summary(frame, sel.axis, metric)
+        slope = (analysis.loglog_slope(table[sel.axis], table[metric])
+                 if view.loglog and len(table) > 1 else None)
+        fig = plots.sweep(table, sel.axis, metric, f"final {metric} vs {sel.axis}", loglog=view.loglog,
+                          slope=slope, reference_exponent=view.reference_exponent)
+        cols[i % len(cols)].plotly_chart(fig, width="stretch", key=f"sweep_chart_{i}")
+        tables.append(table.set_index([sel.axis, "n_seeds"]))
+    if tables:
+        st.download_button("Download CSV (sweep)", pd.concat(tables, axis=1).reset_index().to_csv(index=False),
+                           key="dl_sweep", file_name=f"{name}_sweep_{sel.axis}.csv", mime="text/csv")

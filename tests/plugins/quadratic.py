@@ -1,0 +1,59 @@
+"""A test plugin phenomenon (loaded through LAB_PLUGINS): gradient descent on a quadratic.
+
+It is also the worked example of docs/adding-a-phenomenon.md: this file is the whole
+phenomenon; it appears in `labcore list`, trains in workers and gets a page.
+
+GD on f(x) = ½ λ x² multiplies x by (1 − lr·λ) each step, so lr > 2/λ diverges
+exponentially — a real divergence for the job tests. `sleep_ms` slows steps down so
+cancel and kill can be tested mid-run; `crash_at` raises to test failure records.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from labcore.core import groups
+from labcore.core.experiment import Chart, Experiment, PageSpec, SweepView
+from labcore.core.params import BaseConfig, param
+from labcore.core.loop import train_loop
+
+
+@dataclass(frozen=True)
+class Config(BaseConfig):
+    lr: float = param(0.1, lo=1e-6, hi=1e6, log=True)
+    curvature: float = param(1.0, lo=1e-3, hi=1e3, log=True)
+    steps: int = param(20, lo=1, hi=1_000_000, log=True)
+    sleep_ms: float = param(0.0, lo=0.0, hi=1000.0)
+    crash_at: int = param(-1, lo=-1, hi=1_000_000)
+    seed: int = groups.seed()
+
+
+def run(cfg: Config, rec) -> None:
+    x = 1.0 + cfg.seed
+
+    def step_fn(step: int) -> float:
+        nonlocal x
+        if step == cfg.crash_at:
+            raise RuntimeError(f"crash requested at step {step}")
+        time.sleep(cfg.sleep_ms / 1000)
+        loss = 0.5 * cfg.curvature * x * x  # before the update, as a network's forward pass
+        x = x - cfg.lr * cfg.curvature * x
+        return loss
+
+    rec.meta(device="cpu")
+    rec.artifact("final_x", [x])
+    train_loop(rec, cfg.steps, step_fn, lambda step: {"loss": 0.5 * cfg.curvature * x * x, "x": x})
+
+
+EXPERIMENT = Experiment(
+    name="quadratic", title="GD on a quadratic (test plugin)", config=Config, run=run,
+    metrics=("loss", "x"), artifacts=("final_x",), icon=":material/functions:",
+    cost=lambda cfg: (1e3, 10.0 * cfg.steps),
+    page=PageSpec(
+        what_to_look_for="GD on ½λx² multiplies x by (1 − lr·λ) per step: it diverges when lr > 2/λ.",
+        reference="test plugin",
+        charts=(Chart("Loss", ("loss",), log_y=True, hlines=lambda cfg: {"start": 0.5 * cfg.curvature}),
+                Chart("Iterate", ("x",))),
+        sweep=SweepView(axes={"lr": (0.1, 1.0)}, metrics=("loss",)),
+    ),
+)

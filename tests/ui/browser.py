@@ -1,0 +1,94 @@
+"""Helpers for real-browser tests: a Streamlit server on a free port and Debian's Chromium."""
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+
+
+def require_browser():
+    """Skip (or fail under LAB_REQUIRE_BROWSER=1, as in CI) when Chromium/Playwright are missing."""
+    missing = not Path(CHROMIUM).exists()
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        missing = True
+    if missing:
+        if os.environ.get("LAB_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"browser tests need {CHROMIUM} and playwright (scripts/test.sh installs them)")
+        pytest.skip(f"{CHROMIUM} or playwright not installed")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def streamlit_server(cache_dir: Path):
+    """Run `streamlit run app.py` on 127.0.0.1 and yield its base URL once healthy."""
+    port = free_port()
+    env = {**os.environ, "LAB_CACHE_DIR": str(cache_dir)}
+    log = open(cache_dir.parent / "streamlit.log", "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1",
+         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if urllib.request.urlopen(f"{base}/_stcore/health", timeout=2).status == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline or proc.poll() is not None:
+                raise RuntimeError("streamlit did not become healthy: " + (cache_dir.parent / "streamlit.log").read_text())
+            time.sleep(0.3)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        log.close()
+
+
+@contextlib.contextmanager
+def browser_page():
+    """A Playwright page in headless Debian Chromium."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                     args=["--no-sandbox", "--disable-dev-shm-usage"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+        page.set_default_timeout(60_000)
+        try:
+            yield page
+        finally:
+            browser.close()
+
+
+def plot_points(page, title: str) -> int:
+    """Number of points drawn in the first trace of the Plotly chart whose title contains
+    `title` (0 if absent). Reads Plotly's own full data, since x arrays arrive base64-typed."""
+    return page.evaluate(
+        """(title) => {
+            for (const gd of document.querySelectorAll('.js-plotly-plot')) {
+                const t = (gd.layout && gd.layout.title && gd.layout.title.text) || '';
+                if (t.includes(title) && gd._fullData && gd._fullData.length) return gd._fullData[0]._length;
+            }
+            return 0;
+        }""", title)

@@ -1,0 +1,123 @@
+"""A real browser (Playwright + Debian's Chromium) against a running dashboard."""
+import re
+import time
+
+import pandas as pd
+import pytest
+
+from labcore.engine import jobs
+from labcore.runs.store import Store
+from tests.ui.browser import browser_page, plot_points, require_browser, streamlit_server
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    require_browser()
+    cache = tmp_path_factory.mktemp("browser") / "cache"
+    cache.mkdir()
+    with streamlit_server(cache) as base:
+        yield base, Store(cache)
+
+
+@pytest.fixture
+def page(server):
+    with browser_page() as page:
+        yield page
+
+
+def test_lazy_training_page_grows_curves_live_and_downloads_csv(server, page, tmp_path):
+    base, _ = server
+    # a long run so the chart can be watched while it trains
+    page.goto(f"{base}/lazy_training?steps=20000&eval_every=20&width=128")
+    page.get_by_text("not run yet").wait_for()
+    nav = page.evaluate("() => Array.from(document.querySelectorAll('[data-testid=stSidebarNav] a'))"
+                        ".map(a => a.textContent)")
+    assert any("Lazy training vs width" in n for n in nav) and not any(n == "app" for n in nav)
+    slider = page.get_by_role("slider").first  # width is the first slider
+    slider.focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => location.search.includes('width=')")
+    page.wait_for_timeout(500)
+    assert "width=" in page.url and "width=128" not in page.url  # the slider moved
+    page.get_by_role("button", name="Run", exact=True).click()
+    page.get_by_text("1 running").wait_for()
+    counts = []
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(set(counts)) < 3:
+        n = plot_points(page, "Training loss")
+        if n and (not counts or n != counts[-1]):
+            counts.append(n)
+        page.wait_for_timeout(300)
+    assert len(set(counts)) >= 3 and counts == sorted(counts), counts  # grew during training
+    assert page.get_by_text("1 running").count() >= 1  # ...while still running
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download CSV (plotted runs)").click()
+    path = tmp_path / "runs.csv"
+    info.value.save_as(path)
+    frame = pd.read_csv(path)
+    assert {"run_id", "step", "loss", "rel_change", "kernel_change"} <= set(frame.columns)
+    assert len(frame) >= counts[0]
+    page.get_by_role("button", name="Cancel", exact=True).click()
+    page.get_by_text("1 cancelled").wait_for()
+
+
+def test_runs_page_overlays_two_runs_and_downloads_long_csv(server, page, tmp_path):
+    base, store = server
+    ids = [jobs.submit("lazy_training", {"width": w, "steps": 20}, store) for w in (16, 64)]
+    for rid in ids:
+        assert jobs.wait(rid, store, timeout=60)["status"] == "done"
+    page.goto(f"{base}/runs")
+    box = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Compare runs").locator("input")
+    for rid in ids:
+        box.click()
+        page.get_by_role("option", name=re.compile(rid)).click()
+    page.keyboard.press("Escape")
+    page.wait_for_function(
+        "() => Array.from(document.querySelectorAll('.js-plotly-plot')).some(gd => gd.data && gd.data.length == 2)")
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download selected runs, long format (CSV)").click()
+    path = tmp_path / "long.csv"
+    info.value.save_as(path)
+    long = pd.read_csv(path)
+    assert sorted(long["run_id"].unique()) == sorted(ids)
+    assert len(long) == 2 * 5  # steps 0..20 every 5
+
+
+def test_teacher_student_page_runs_and_shows_heatmap(server, page):
+    base, _ = server
+    page.goto(f"{base}/teacher_student?teacher=10-15&d_output=20&node_multi=2&steps=200&eval_every=50")
+    page.get_by_role("button", name="Run", exact=True).click()
+    page.get_by_text("Status: 1 done").wait_for()
+    page.wait_for_function(
+        "() => Array.from(document.querySelectorAll('.js-plotly-plot'))"
+        ".some(gd => gd.data && gd.data[0] && gd.data[0].type === 'heatmap')")
+    assert plot_points(page, "Mean best correlation per teacher node") == 5  # steps 0..200 every 50
+
+
+def test_steady_learner_page_runs_and_shows_region_map(server, page):
+    base, _ = server
+    page.goto(f"{base}/steady_learner?n_samples=30&epochs=10&grid=20&freq=1.0")
+    page.get_by_role("button", name="Run", exact=True).click()
+    page.get_by_text("Status: 1 done").wait_for()
+    page.get_by_text("Activation regions over").first.wait_for()
+    assert plot_points(page, "Cumulative trajectory length") == 11  # epochs 0..10
+
+
+def test_feature_diversity_page_runs_and_shows_layer_heatmap(server, page):
+    base, _ = server
+    page.goto(f"{base}/feature_diversity?steps=20&eval_every=10&n_train=100&n_test=50")
+    page.get_by_role("button", name="Run", exact=True).click()
+    page.get_by_text("Status: 1 done").wait_for()
+    page.get_by_text("feat_corr per layer over time").first.wait_for()
+    assert plot_points(page, "Mean correlations") == 3  # steps 0, 10, 20
+
+
+def test_preconditioner_page_runs_both_methods(server, page):
+    base, _ = server
+    page.goto(f"{base}/preconditioner?steps=20&eval_every=10&n_train=100&n_test=50")
+    page.get_by_role("button", name="Run the 2 variants: default · static").click()
+    page.get_by_text("2 done").first.wait_for()
+    page.wait_for_function(
+        "() => Array.from(document.querySelectorAll('.js-plotly-plot'))"
+        ".some(gd => (gd.layout.title.text || '').includes('loss_smooth: variants') && gd.data.length == 2)")
+    page.get_by_text("Gradient std at each layer's output, at init").first.wait_for()

@@ -1,0 +1,200 @@
+"""Pages through streamlit.testing.v1.AppTest (plotly figures are in element.proto.spec)."""
+import json
+import time
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from labcore.engine import jobs
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+
+
+def app(page=None, query=None):
+    at = AppTest.from_file(APP, default_timeout=60)
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    at.run()
+    if page:
+        goto(at, page)
+        at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def goto(at, url_path):
+    """Switch to the page at /<url_path>: a file page or a page generated from the registry."""
+    hashes = [h for h, info in at._registered_pages.items() if info.get("url_pathname") == url_path]
+    assert hashes, f"no page at /{url_path}"
+    at._page_hash = hashes[0]
+
+
+def arr(value):
+    """Plotly 7 ships arrays as {'dtype', 'bdata' (base64)}; plain lists stay lists."""
+    if isinstance(value, dict) and "bdata" in value:
+        import base64
+
+        import numpy as np
+        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"]).tolist()
+    return list(value)
+
+
+def open_with(page, **values):
+    """Open `page` and set widgets by key (select sliders, sliders, text, numbers)."""
+    at = app(page)
+    for key, value in values.items():
+        for kind in ("select_slider", "slider", "text_input", "number_input"):
+            found = [w for w in getattr(at, kind) if w.key == key]
+            if found:
+                found[0].set_value(value)
+                break
+        else:
+            raise KeyError(key)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def train(experiment, configs, store):
+    """Train every config through the job system and check each finished."""
+    for cfg in configs:
+        assert jobs.wait(jobs.submit(experiment, cfg, store), store, timeout=90)["status"] == "done"
+
+
+def by_title(at):
+    return {f["layout"]["title"]["text"]: f for f in figures(at)}
+
+
+def figures(at):
+    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+
+
+def test_home_lists_phenomena_active_runs_device_and_store(store):
+    rid = jobs.submit("quadratic", {"steps": 100_000, "sleep_ms": 2}, store)
+    try:
+        time.sleep(0.5)
+        at = app()
+        text = " ".join(m.value for m in at.markdown)
+        assert "Lazy training vs width" in " ".join(s.value for s in at.subheader)
+        assert "CPU cores" in text and str(store.dir) in text
+        assert any(rid in p.proto.text for p in at.get("progress"))
+    finally:
+        jobs.cancel(rid, store)
+        jobs.wait(rid, store, timeout=10)
+
+
+def test_lazy_page_form_run_and_live_charts(store):
+    at = app("lazy_training")
+    labels = [s.label for s in at.select_slider] + [s.label for s in at.selectbox]
+    for name in ("width", "lr", "init", "parametrization", "steps"):
+        assert any(lab.startswith(name) for lab in labels)
+    assert "not run yet" in " ".join(m.value for m in at.markdown)
+    at.select_slider(key="width").set_value(32)
+    at.select_slider(key="steps").set_value(20)
+    at.run()
+    next(b for b in at.button if b.label == "Run").click()
+    at.run()
+    rid = jobs.run_id_for("lazy_training", {"width": 32, "steps": 20})
+    assert jobs.wait(rid, store, timeout=60)["status"] == "done"
+    at.run()
+    assert "1 done" in " ".join(m.value for m in at.markdown)
+    figs = figures(at)
+    by_title = {f["layout"]["title"]["text"]: f for f in figs}
+    assert len(figs) == 4 and "Training loss" in by_title
+    loss = by_title["Training loss"]["data"][0]
+    assert arr(loss["x"]) == [0, 5, 10, 15, 20] and arr(loss["y"])[-1] < arr(loss["y"])[0]
+    assert by_title["Relative weight change ‖θ−θ₀‖/‖θ₀‖"]["layout"]["yaxis"]["type"] == "log"
+    assert any("Download CSV" in d.proto.label for d in at.get("download_button"))
+
+
+def test_seed_group_draws_mean_and_std_band(store):
+    for seed in (0, 1):
+        jobs.wait(jobs.submit("lazy_training", {"width": 16, "steps": 10, "seed": seed}, store), store, timeout=60)
+    at = app("lazy_training", query={"width": "16", "steps": "10", "n_seeds": "2"})
+    loss = next(f for f in figures(at) if f["layout"]["title"]["text"] == "Training loss")
+    names = [t["name"] for t in loss["data"]]
+    assert any("(mean)" in n for n in names) and any("±1 std" in n for n in names)
+
+
+def test_out_of_range_url_value_names_parameter_and_range(store):
+    at = app("lazy_training", query={"width": "1"})
+    errors = " ".join(e.value for e in at.error)
+    assert "width=1 is out of range; allowed: 2..100000" in errors
+    assert at.select_slider(key="width").value == 256  # the default is used, nothing else is lost
+
+
+def test_runs_page_compares_groups_and_offers_exports(store):
+    ids = [jobs.submit("quadratic", {"steps": 5, "seed": s}, store) for s in (0, 1, 2)]
+    ids.append(jobs.submit("quadratic", {"steps": 5, "lr": 0.5}, store))
+    for rid in ids:
+        assert jobs.wait(rid, store, timeout=60)["status"] == "done"
+    at = app("runs")
+    assert len(at.dataframe[0].value) == 4
+    at.multiselect(key="runs").set_value(ids)
+    at.run()
+    figs = figures(at)
+    overlay = figs[0]
+    assert len(overlay["data"]) == 4  # one trace per selected run
+    at.toggle(key="group_seeds").set_value(True)
+    at.run()
+    names = [t["name"] for t in figures(at)[0]["data"]]
+    assert sum("(mean)" in n for n in names) == 2  # the 3-seed group and the single run
+    labels = [d.proto.label for d in at.get("download_button")]
+    assert "Download selected runs, long format (CSV)" in labels and "Download runs table (CSV)" in labels
+    link = " ".join(m.value for m in at.markdown)
+    assert "/quadratic?steps=5" in link
+    # delete the finished runs
+    next(b for b in at.button if b.label.startswith("Delete 4")).click()
+    at.run()
+    assert store.runs() == []
+
+
+def test_teacher_student_page_draws_layers_and_artifacts(store):
+    cfg = {"teacher": "10-15", "d_output": 20, "node_multi": 2, "steps": 100, "eval_every": 50}
+    train("teacher_student", [cfg], store)
+    figs = by_title(open_with("teacher_student", **cfg))
+    corr = figs["Mean best correlation per teacher node, by layer"]
+    assert [t["name"] for t in corr["data"]] == ["corr_l1_mean", "corr_l2_mean"]
+    assert "Layer 1: teacher node × student node correlation (step 100)" in figs  # the latest snapshot
+    assert any(t.startswith("Luck: rank at init") for t in figs)
+    fan = next(f for t, f in figs.items() if t.startswith("Layer 1: fan-out norm"))
+    assert len(arr(fan["data"][0]["y"])) == 20
+
+
+def test_steady_learner_page_sweeps_frequency_with_seed_bands(store):
+    small = {"n_samples": 20, "epochs": 5, "grid": 10}
+    train("steady_learner", [{**small, "freq": f, "seed": s} for f in (0.25, 0.5, 0.75, 1.0) for s in (0, 1)], store)
+    at = open_with("steady_learner", **small, n_seeds=2)
+    figs = by_title(at)
+    sweep = figs["final traj_len_total vs freq"]
+    assert arr(sweep["data"][0]["x"]) == [0.25, 0.5, 0.75, 1.0]
+    assert "array" in sweep["data"][0]["error_y"]  # std over the 2 seeds
+    assert "final dist_init vs freq" in figs and "final bias_var_total vs freq" in figs
+    assert any(t.startswith("Activation regions over") for t in figs)
+    assert at.radio(key="sweep_axis").options == ["freq", "corruption"]
+    boxes = next(f for t, f in figs.items() if t.startswith("Bias variance over the last"))
+    assert [b["name"] for b in boxes["data"]] == ["freq=0.25", "freq=0.5", "freq=0.75", "freq=1.0"]
+
+
+def test_feature_diversity_page_shows_variants_side_by_side_and_layer_heatmap(store):
+    small = {"steps": 20, "eval_every": 10, "n_train": 100, "n_test": 50}
+    variants = [{"init": "constant", "breaker": "none"}, {"init": "constant", "breaker": "dropout"},
+                {"init": "constant", "breaker": "noise"}, {"init": "random", "breaker": "none"}]
+    train("feature_diversity", [{**small, **v} for v in variants], store)
+    figs = by_title(open_with("feature_diversity", **small))
+    side = figs["test_acc: variants"]
+    assert [t["name"] for t in side["data"]] == ["ConstNet, deterministic", "ConstNet + dropout",
+                                                 "ConstNet + gradient noise", "random init"]
+    heat = figs["feat_corr per layer over time"]
+    assert heat["data"][0]["type"] == "heatmap"
+    assert len(arr(heat["data"][0]["y"])) == 7  # stem + 6 convs
+
+
+def test_preconditioner_page_draws_both_methods_and_init_bars(store):
+    small = {"steps": 20, "eval_every": 10, "n_train": 100, "n_test": 50}
+    train("preconditioner", [{**small, "method": m} for m in ("default", "static")], store)
+    figs = by_title(open_with("preconditioner", **small))
+    assert [t["name"] for t in figs["loss_smooth: variants"]["data"]] == ["default", "static"]
+    bars = figs["Gradient std at each layer's output, at init"]
+    assert [t["name"] for t in bars["data"]] == ["default", "static"]
+    assert bars["layout"]["yaxis"]["type"] == "log"
