@@ -13,11 +13,9 @@ import sys
 import time
 from pathlib import Path
 
-from labcore.engine import jobs
-from labcore.core.registry import REGISTRY, UnknownExperiment, get as get_experiment
-from labcore.runs.export import UnknownRun, export_run, export_runs
 from labcore.core.params import ParamError, from_dict, specs
-from labcore.runs.store import FINISHED, Store
+from labcore.core.registry import REGISTRY, UnknownExperiment, get as get_experiment
+from labcore.core.status import FINISHED, UnknownRun
 
 
 class UsageError(Exception):
@@ -90,6 +88,10 @@ def _train(cmd: str, experiment: str, rest: list[str]) -> int:
         axes = {k: str(v).split(",") for k, v in given.items()}
         grid = [dict(zip(axes, combo)) for combo in itertools.product(*axes.values())]
     configs = [from_dict(exp.config, values) for values in grid]  # validate everything first
+    from labcore.engine import jobs
+    from labcore.runs.export import export_run
+    from labcore.runs.store import Store
+
     store = Store()
     ids = [jobs.submit(experiment, cfg, store, force=ns.no_cache) for cfg in configs]
     records = _wait_all(store, ids)
@@ -109,7 +111,7 @@ def _train(cmd: str, experiment: str, rest: list[str]) -> int:
     return 1 if failed else 0
 
 
-def _sweep_table(store: Store, ids: list[str]):
+def _sweep_table(store, ids: list[str]):
     import pandas as pd
 
     from labcore.runs.tables import summary
@@ -122,7 +124,7 @@ def _sweep_table(store: Store, ids: list[str]):
     return pd.DataFrame(rows)
 
 
-def _wait_all(store: Store, ids: list[str]) -> list[dict]:
+def _wait_all(store, ids: list[str]) -> list[dict]:
     """Poll until every run finished, drawing one progress bar on stderr."""
     start = time.monotonic()
     tty = sys.stderr.isatty()
@@ -147,6 +149,8 @@ def _wait_all(store: Store, ids: list[str]) -> list[dict]:
                 return recs
             time.sleep(0.2)
     except KeyboardInterrupt:
+        from labcore.engine import jobs
+
         for rid in ids:
             jobs.cancel(rid, store)
         print("\ncancelled", file=sys.stderr)
@@ -162,6 +166,8 @@ def _list() -> int:
 
 
 def _runs() -> int:
+    from labcore.runs.store import Store
+
     store = Store()
     print(f"store {store.dir} ({store.size_bytes() / 1e6:.1f} MB)")
     for rec in store.runs():
@@ -172,5 +178,8 @@ def _runs() -> int:
 
 
 def _export(ids: list[str], out: str) -> int:
+    from labcore.runs.export import export_runs
+    from labcore.runs.store import Store
+
     print(f"wrote {export_runs(Store(), ids, out)}")
     return 0

@@ -78,7 +78,8 @@ class Experiment:
     `run(cfg, rec)` trains and writes through the Recorder; `metrics`/`artifacts` are the
     names it may emit; `cost(cfg) -> (bytes, flops)` estimates peak memory and compute so
     oversized configs are refused before anything is written; `run_seeds(cfgs, recs)`,
-    when given, trains several seeds in one process.
+    when given, trains several seeds in one process. `smoke` adjusts the contract test's
+    automatically shrunk Config where a phenomenon needs it (see tests/core/test_contract.py).
     """
 
     name: str
@@ -91,6 +92,8 @@ class Experiment:
     icon: str = ":material/science:"
     cost: Callable[[Any], tuple[float, float]] | None = None
     run_seeds: Callable[[list, list], None] | None = None
+    smoke: dict = field(default_factory=dict)  # overrides that make a contract-test run tiny
+
 
     @property
     def module(self) -> str:

@@ -9,12 +9,9 @@ from pathlib import Path
 import pandas as pd
 
 from labcore.runs import analysis
+from labcore.core.status import UnknownRun
 from labcore.runs.store import Store
 from labcore.runs.tables import summary
-
-
-class UnknownRun(LookupError):
-    """A run id that is not in the store (a usage error, not a bug)."""
 
 
 def selection_long(store: Store, ids: list[str]) -> pd.DataFrame:

@@ -198,3 +198,26 @@ def test_preconditioner_page_draws_both_methods_and_init_bars(store):
     bars = figs["Gradient std at each layer's output, at init"]
     assert [t["name"] for t in bars["data"]] == ["default", "static"]
     assert bars["layout"]["yaxis"]["type"] == "log"
+
+
+def test_the_first_page_imports_no_torch(store):
+    """The dashboard's first page (Home) renders without loading torch in the server."""
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom streamlit.testing.v1 import AppTest\n"
+            f"at = AppTest.from_file({APP!r}, default_timeout=60)\nat.run()\n"
+            "assert not at.exception, at.exception\nprint('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_a_plugin_phenomenon_gets_its_page_from_the_registry(store):
+    """The test plugin (tests/plugins/quadratic.py, nothing else) appears as a page with its charts."""
+    train("quadratic", [{"steps": 5}], store)
+    at = app("quadratic", query={"steps": "5"})
+    assert "GD on a quadratic (test plugin)" in [t.value for t in at.title]
+    figs = by_title(at)
+    assert "Loss" in figs and "Iterate" in figs
+    shapes = figs["Loss"]["layout"].get("shapes", [])
+    assert [s["y0"] for s in shapes] == [0.5]  # the reference line declared in the PageSpec
