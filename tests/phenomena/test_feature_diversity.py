@@ -80,3 +80,28 @@ def test_leaky_pattern_letters_and_validation():
         exp.make_config(init="leaky", pattern="1_iixx_ii11_ii11", blocks=2)
     rows = _rows(init="leaky", slope=0.1, steps=5)
     assert np.isfinite(rows[-1]["loss"])
+
+
+def test_batchnorm_is_the_default_and_keeps_constnet_channels_identical():
+    # every command of the original uses --batchnorm; identical channels have identical BN
+    # statistics and affine gradients, so deterministic training still cannot split them
+    assert get("feature_diversity").make_config().batchnorm is True
+    net = diversity.ResNet(1, 10, 1, 1, 0.0, 0.0, batchnorm=True)
+    assert sum(isinstance(m, torch.nn.BatchNorm2d) for m in net.modules()) == 7  # 2 per block + final
+    mlp = diversity.MLP(64, 10, 1, 2, 0.0, 0.0, batchnorm=True)
+    assert sum(isinstance(m, torch.nn.BatchNorm1d) for m in mlp.modules()) == 2
+    rows = _rows(steps=20, eval_every=20)
+    assert rows[-1]["feat_corr"] == pytest.approx(1.0, abs=1e-6) and rows[-1]["bwd_corr"] == pytest.approx(1.0, abs=1e-6)
+
+
+def test_dropout_001_lets_a_constnet_train_close_to_he_while_deterministic_stays_low():
+    # the paper's claim on a tiny budget: p = 0.01 after every branch conv (the original's
+    # block) breaks the symmetry enough to train; with dropout only between the two convs
+    # this arm stayed at ~0.45 test accuracy
+    small = dict(steps=400, eval_every=400, n_train=400, n_test=200)
+    det = _rows(**small, init="constant", breaker="none")[-1]
+    drop = _rows(**small, init="constant", breaker="dropout", dropout=0.01)[-1]
+    he = _rows(**small, init="random", breaker="none")[-1]
+    assert det["feat_corr"] == pytest.approx(1.0, abs=1e-6) and det["test_acc"] < 0.5
+    assert drop["feat_corr"] < 0.8 and he["test_acc"] > 0.9
+    assert drop["test_acc"] > 0.85 and drop["test_acc"] > he["test_acc"] - 0.08

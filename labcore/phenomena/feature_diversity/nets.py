@@ -8,6 +8,12 @@ or an MLP, with per-layer init letters:
   0  zero
 ConstNet = averaging everywhere, zero residual branches and classifier: every channel of
 every layer is identical, so deterministic training can never tell them apart.
+
+`batchnorm` puts a BatchNorm before every activation, as every command of the original
+ConstNet code does (`--batchnorm`, a pre-activation WRN). BatchNorm keeps identical
+channels identical (same statistics, same affine init, same gradients), so a ConstNet
+with it is still a width-1 net under deterministic training; but it rescales what a
+symmetry breaker has split apart, which is what lets a broken ConstNet train.
 """
 from __future__ import annotations
 
@@ -40,29 +46,44 @@ def activation(slope: float):
     return functools.partial(F.leaky_relu, negative_slope=slope) if slope > 0 else F.relu
 
 
-class Block(nn.Module):
-    """Pre-activation residual block: x + conv2(drop(act(conv1(act(x))))), with an averaging
-    1×1 shortcut when the channels or the resolution change."""
+def norm2d(channels: int, batchnorm: bool) -> nn.Module:
+    """BatchNorm2d (default affine init: weight 1, bias 0) or nothing."""
+    return nn.BatchNorm2d(channels) if batchnorm else nn.Identity()
 
-    def __init__(self, c_in: int, c_out: int, stride: int, act, dropout: float) -> None:
+
+class Block(nn.Module):
+    """Pre-activation residual block: x + drop(conv2(act(bn2(drop(conv1(act(bn1(x)))))))), with
+    an averaging 1×1 shortcut when the channels or the resolution change (bn = identity when
+    batchnorm is off).
+
+    Dropout follows every conv of the branch, as in the original ConstNet block (dropout on
+    the conv's output). With dropout only between conv1 and conv2 (the plain WRN place) a
+    p = 0.01 ConstNet breaks symmetry (feat_corr ~0.8) but stays at ~0.45 test accuracy on
+    digits in 600 steps; dropping the branch output too perturbs the residual stream itself,
+    which every later layer reads, and it trains to ~0.98 (He: 0.99)."""
+
+    def __init__(self, c_in: int, c_out: int, stride: int, act, dropout: float, batchnorm: bool = False) -> None:
         super().__init__()
+        self.bn1, self.bn2 = norm2d(c_in, batchnorm), norm2d(c_out, batchnorm)
         self.conv1 = nn.Conv2d(c_in, c_out, 3, stride, 1, bias=False)
         self.conv2 = nn.Conv2d(c_out, c_out, 3, 1, 1, bias=False)
         self.short = nn.Conv2d(c_in, c_out, 1, stride, bias=False) if (c_in != c_out or stride > 1) else None
         self.act, self.dropout = act, dropout
 
     def forward(self, x: torch.Tensor, feats: list) -> torch.Tensor:
-        h = self.conv1(self.act(x))
+        h = F.dropout(self.conv1(self.act(self.bn1(x))), self.dropout, self.training)  # (n, c_out, H/s, W/s)
         feats.append(h)
-        h = self.conv2(F.dropout(self.act(h), self.dropout, self.training))
+        h = F.dropout(self.conv2(self.act(self.bn2(h))), self.dropout, self.training)
         feats.append(h)
         return (x if self.short is None else self.short(x)) + h
 
 
 class ResNet(nn.Module):
-    """Stem conv, 3 stages (16k, 32k, 64k channels; stride 1, 2, 2), global average, linear."""
+    """Stem conv, 3 stages (16k, 32k, 64k channels; stride 1, 2, 2), (BatchNorm,) activation,
+    global average, linear."""
 
-    def __init__(self, in_ch: int, n_classes: int, widen: int, blocks: int, slope: float, dropout: float):
+    def __init__(self, in_ch: int, n_classes: int, widen: int, blocks: int, slope: float, dropout: float,
+                 batchnorm: bool = False):
         super().__init__()
         self.act = activation(slope)
         widths = [16 * widen, 32 * widen, 64 * widen]
@@ -70,9 +91,10 @@ class ResNet(nn.Module):
         layers, c = [], widths[0]
         for s, w in enumerate(widths):
             for b in range(blocks):
-                layers.append(Block(c, w, 2 if (s > 0 and b == 0) else 1, self.act, dropout))
+                layers.append(Block(c, w, 2 if (s > 0 and b == 0) else 1, self.act, dropout, batchnorm))
                 c = w
         self.blocks = nn.ModuleList(layers)
+        self.bn = norm2d(c, batchnorm)
         self.fc = nn.Linear(c, n_classes)
 
     def forward(self, x: torch.Tensor, feats: list | None = None) -> torch.Tensor:
@@ -81,7 +103,7 @@ class ResNet(nn.Module):
         feats.append(h)
         for block in self.blocks:
             h = block(h, feats)
-        return self.fc(self.act(h).mean(dim=(2, 3)))
+        return self.fc(self.act(self.bn(h)).mean(dim=(2, 3)))  # (n, n_classes)
 
     def weighted(self) -> list[nn.Module]:
         """Layers in pattern order: stem, then conv1, conv2 of every block."""
@@ -89,23 +111,27 @@ class ResNet(nn.Module):
 
 
 class MLP(nn.Module):
-    """Flattened input -> `blocks` hidden layers of 64k units -> linear classifier."""
+    """Flattened input -> `blocks` hidden layers of 64k units (linear, BatchNorm, activation)
+    -> linear classifier."""
 
-    def __init__(self, d_in: int, n_classes: int, widen: int, blocks: int, slope: float, dropout: float):
+    def __init__(self, d_in: int, n_classes: int, widen: int, blocks: int, slope: float, dropout: float,
+                 batchnorm: bool = False):
         super().__init__()
         self.act = activation(slope)
         self.layers = nn.ModuleList(nn.Linear(a, 64 * widen, bias=False)
                                     for a in [d_in] + [64 * widen] * (blocks - 1))
+        self.norms = nn.ModuleList((nn.BatchNorm1d(64 * widen) if batchnorm else nn.Identity())
+                                   for _ in self.layers)
         self.fc = nn.Linear(64 * widen, n_classes)
         self.dropout = dropout
 
     def forward(self, x: torch.Tensor, feats: list | None = None) -> torch.Tensor:
         feats = [] if feats is None else feats
         h = x.flatten(1)
-        for lin in self.layers:
-            h = lin(h)
+        for lin, norm in zip(self.layers, self.norms):
+            h = lin(h)  # (n, 64k)
             feats.append(h)
-            h = F.dropout(self.act(h), self.dropout, self.training)
+            h = F.dropout(self.act(norm(h)), self.dropout, self.training)
         return self.fc(h)
 
     def weighted(self) -> list[nn.Module]:
