@@ -22,10 +22,17 @@ class UsageError(Exception):
     """Bad command-line input: printed as one line, exit status 2."""
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a bad flag as one line (UsageError), not 8 lines of usage."""
+
+    def error(self, message: str):
+        raise UsageError(f"{message} (see `{self.prog} --help`)")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the process exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = argparse.ArgumentParser(prog="python -m labcore", description="DL Theory Lab engine")
+    parser = _Parser(prog="python -m labcore", description="DL Theory Lab engine")
     sub = parser.add_subparsers(dest="cmd", required=True)
     sub.add_parser("list", help="experiments and their parameters")
     for name, helptext in (("run", "train one run"), ("sweep", "train a grid of runs")):
@@ -37,8 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", required=True)
     p = sub.add_parser("bench", help="lab overhead vs a bare PyTorch loop")
     p.add_argument("--repeats", type=int, default=3)
-    args, rest = parser.parse_known_args(argv)
     try:
+        args, rest = parser.parse_known_args(argv)
         if args.cmd in ("run", "sweep"):
             return _train(args.cmd, args.experiment, rest)
         if rest:
@@ -59,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _train_parser(cmd: str, experiment: str) -> argparse.ArgumentParser:
     exp = get_experiment(experiment)
-    p = argparse.ArgumentParser(prog=f"python -m labcore {cmd} {experiment}")
+    p = _Parser(prog=f"python -m labcore {cmd} {experiment}")
     for s in specs(exp.config):
         meta = f"{s.allowed()}; default {s.default}" + (f" [{s.unit}]" if s.unit else "")
         flags = sorted({f"--{s.name}", f"--{s.name.replace('_', '-')}"}, key=len)
@@ -77,7 +84,7 @@ def _train(cmd: str, experiment: str, rest: list[str]) -> int:
     parser = _train_parser(cmd, experiment)
     try:
         ns = parser.parse_args(rest)
-    except SystemExit as exc:  # argparse already printed its one-line message
+    except SystemExit as exc:  # --help
         return int(exc.code or 0)
     given = {s.name: getattr(ns, s.name) for s in specs(exp.config) if getattr(ns, s.name) is not None}
     if cmd == "run":

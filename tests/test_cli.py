@@ -9,9 +9,9 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def cli(*args, env_dir):
+def cli(*args, env_dir, **extra_env):
     import os
-    env = {**os.environ, "LAB_CACHE_DIR": str(env_dir)}
+    env = {**os.environ, "LAB_CACHE_DIR": str(env_dir), **extra_env}
     return subprocess.run([sys.executable, "-m", "labcore", *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=120)
 
@@ -68,3 +68,27 @@ def test_sweep_runs_the_grid_and_writes_a_summary(tmp_path):
 def test_list_shows_parameters_with_ranges(tmp_path):
     res = cli("list", env_dir=tmp_path / "cache")
     assert "lazy_training" in res.stdout and "2..100000" in res.stdout
+
+
+def test_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path):
+    out = tmp_path / "out"
+    for args, message in (
+        (("run", "lazy_training", "--bogus", "3"), "unrecognized arguments: --bogus 3"),
+        (("run", "lazy_training", "--n-train", "60000"), "n_train=60000 is out of range for dataset=digits"),
+        (("run", "lazy_training", "--width", "100000", "--n-train", "1700"), "GB of memory (width=100000"),
+        (("run", "nope"), "unknown experiment 'nope'"),
+        (("export", "000000000000", "--out", str(out)), "no run '000000000000'"),
+    ):
+        extra = ("--out", str(out)) if args[0] == "run" else ()
+        res = cli(*args, *extra, env_dir=tmp_path / "cache", LAB_MAX_MEMORY_GB="1")
+        assert res.returncode == 2, (args, res.stderr)
+        assert res.stderr.strip().count("\n") == 0 and message in res.stderr, res.stderr
+        assert not out.exists()
+
+
+def test_a_closed_pipe_is_not_an_error(tmp_path):
+    import os
+    env = {**os.environ, "LAB_CACHE_DIR": str(tmp_path / "cache")}
+    res = subprocess.run(f"{sys.executable} -m labcore list | head -1", shell=True, cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0 and "Traceback" not in res.stderr and res.stdout.count("\n") == 1

@@ -7,12 +7,13 @@ from labcore.runs import analysis
 from labcore.runs import export
 from labcore.runs import plots
 from labcore.runs.store import FINISHED
-from labcore.ui import artifacts, state
+from labcore.ui import access, artifacts, state
 
 st.title("Runs")
 store = state.store()
 records = store.runs()
-st.caption(f"Store `{store.dir}`: {store.size_bytes() / 1e6:.1f} MB of {store.budget_bytes / 1e6:.0f} MB "
+access.token_box()
+st.caption(f"Store `{access.where(store.dir)}`: {store.size_bytes() / 1e6:.1f} MB of {store.budget_bytes / 1e6:.0f} MB "
            f"budget · {len(records)} runs. Past the budget the oldest finished runs are removed.")
 if not records:
     st.info("No runs yet: open a phenomenon page and press Run.")
@@ -74,8 +75,8 @@ for rid in selected:
     rec = store.get(rid)
     with st.expander(f"{rid} · {analysis.settings_label(rec)} · {rec['status']}"):
         if rec.get("error"):
-            st.error(rec["error"] if rec["status"] != "diverged" else
-                     f"diverged at step {rec['diverged_step']}: {rec['error']}")
+            st.error(access.plain(access.error_detail(rec["error"]) if rec["status"] != "diverged" else
+                                  f"diverged at step {rec['diverged_step']}: {rec['error']}"))
         query = urllib.parse.urlencode({k: analysis.show(v) for k, v in rec["overrides"].items()})
         st.markdown(f"[Open on the {rec['experiment']} page with these settings](/{rec['experiment']}?{query})")
         st.json(rec["config"], expanded=False)
@@ -85,7 +86,8 @@ for rid in selected:
 
 # ---- delete ----------------------------------------------------------------------------
 finished = [rid for rid in selected if store.get(rid)["status"] in FINISHED]
-if st.button(f"Delete {len(finished)} selected finished run(s)", disabled=not finished, key="delete"):
+if st.button(f"Delete {len(finished)} selected finished run(s)", disabled=not finished or not access.can_act(),
+             key="delete", help=access.why_not() or None) and access.can_act():
     for rid in finished:
         store.delete(rid)
     st.rerun()

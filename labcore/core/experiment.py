@@ -95,6 +95,11 @@ class Experiment:
     smoke: dict = field(default_factory=dict)  # overrides that make a contract-test run tiny
 
 
+    def __post_init__(self) -> None:
+        # Every construction of the Config (CLI, URL, API, worker) checks the memory estimate.
+        if self.cost is not None:
+            self.config._cost = staticmethod(self.cost)
+
     @property
     def module(self) -> str:
         """The package that defines the phenomenon (its optional `ui.py` lives there)."""

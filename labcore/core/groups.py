@@ -70,3 +70,23 @@ def n_train(default: int, advanced: bool = False) -> Any:
 def n_test(default: int, advanced: bool = False) -> Any:
     """Test examples."""
     return param(default, lo=10, hi=10_000, log=True, help="test examples", advanced=advanced)
+
+
+DATASET_SIZES = {"digits": 1797}  # offline pools with a fixed size (train and test come from one pool)
+
+
+def check_available(cfg: Any) -> None:
+    """Cross-field checks of the shared groups, at validation time rather than run time:
+    a CUDA device that is not there, more training examples than an offline dataset has."""
+    from labcore.core.params import ParamError
+
+    if getattr(cfg, "device", None) == "cuda":
+        from labcore.nn.device import machine
+
+        if not machine()["gpus"]:
+            raise ParamError("device=cuda is not available: this machine has no CUDA GPU; allowed: auto, cpu")
+    size = DATASET_SIZES.get(getattr(cfg, "dataset", None))
+    n_train = getattr(cfg, "n_train", None)
+    if size is not None and n_train is not None and n_train >= size:
+        raise ParamError(f"n_train={n_train} is out of range for dataset={cfg.dataset} ({size} examples, "
+                         f"some kept for testing); allowed: 10..{size - 10}")

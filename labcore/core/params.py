@@ -40,13 +40,15 @@ class ParamSpec:
         """Human-readable description of the allowed values."""
         if self.type is tuple:
             lo, hi = self.length or (1, 16)
-            return (f"{lo}..{hi} integers in {self.lo:g}..{self.hi:g} joined by '-', "
+            return (f"{lo}..{hi} integers in {int(self.lo)}..{int(self.hi)} joined by '-', "
                     f"e.g. {format_value(self.default)}")
         if self.choices is not None:
             return "one of " + ", ".join(str(c) for c in self.choices)
         if self.type is bool:
             return "true or false"
         if self.lo is not None and self.hi is not None:
+            if self.type is int:
+                return f"{int(self.lo)}..{int(self.hi)}"
             return f"{self.lo:g}..{self.hi:g}"
         return f"any {self.type.__name__}"
 
@@ -71,6 +73,13 @@ class ParamSpec:
                 shown = shown if len(shown) <= 40 else shown[:37] + "..."
                 raise ParamError(f"{self.name}={shown} is out of range; allowed: {self.allowed()}")
         return value
+
+    def coerce_or_default(self, value: Any) -> Any:
+        """`coerce(value)`, or the default when the value is invalid."""
+        try:
+            return self.coerce(value)
+        except ParamError:
+            return self.default
 
     def _coerce_tuple(self, value: Any) -> tuple[int, ...]:
         """'10-15-20-25', [10, 15], (10,) -> a tuple of ints in [lo, hi] of allowed length."""
@@ -122,6 +131,8 @@ def _convert(tp: type, value: Any) -> Any:
         if isinstance(value, float) and not value.is_integer():
             raise ValueError(value)
         if isinstance(value, str):
+            if value.strip().lstrip("+-").isdigit():
+                return int(value)  # exact, however many digits (range is checked next)
             f = float(value)  # accept "1e3" and "64.0"
             if not f.is_integer():
                 raise ValueError(value)
@@ -151,7 +162,15 @@ class BaseConfig:
     def __post_init__(self) -> None:
         for spec in specs(type(self)):
             object.__setattr__(self, spec.name, spec.coerce(getattr(self, spec.name)))
+        from labcore.core.groups import check_available
+
+        check_available(self)
         self.check()
+        cost = getattr(type(self), "_cost", None)
+        if cost is not None:  # set by the Experiment that owns this Config
+            from labcore.core.limits import check_memory
+
+            check_memory(self, cost)
 
     def check(self) -> None:
         """Cross-field checks; raise ParamError. Override in Configs that need them."""

@@ -12,6 +12,8 @@ from typing import Any
 
 import streamlit as st
 
+from labcore.ui.access import plain
+
 from labcore.core.params import ParamError, ParamSpec, format_value, from_dict, specs
 
 CORE = ("width", "init", "lr", "seed")  # always shown first
@@ -34,17 +36,26 @@ def log_grid(spec: ParamSpec) -> list:
 
 
 def url_errors(spec_list: list[ParamSpec]) -> list[str]:
-    """Messages for query params that name a parameter but hold an invalid value."""
+    """Messages for query params that name a parameter but hold an invalid value (or are
+    given more than once); Streamlit would drop such values silently."""
     errors = []
     for spec in spec_list:
-        raw = st.query_params.get(spec.name)
-        if raw is None:
+        values = st.query_params.get_all(spec.name)
+        if not values:
             continue
+        if len(values) > 1:
+            errors.append(f"URL: {spec.name} is given {len(values)} times; give it once "
+                          f"(using {format_value(spec.coerce_or_default(values[-1]))})")
         try:
-            spec.coerce(raw)
+            spec.coerce(values[-1])
         except ParamError as exc:
-            errors.append(f"URL: {exc} (using {spec.default})")
+            errors.append(f"URL: {exc} (using {format_value(spec.default)})")
     return errors
+
+
+def page_url_errors(extra: list[ParamSpec]) -> list[str]:
+    """URL checks for the page's own widgets (N seeds, sweep axis), declared like parameters."""
+    return url_errors(extra)
 
 
 def _widget(spec: ParamSpec, prefix: str) -> Any:
@@ -79,7 +90,7 @@ def config_form(config_cls: type, prefix: str = "") -> Any | None:
     the error of a cross-field check."""
     spec_list = specs(config_cls)
     for message in url_errors(spec_list):
-        st.sidebar.error(message)
+        st.error(plain(message))
     core = [s for s in spec_list if s.name in CORE]
     rest = [s for s in spec_list if s.name not in CORE and not s.advanced]
     advanced = [s for s in spec_list if s.advanced and s.name not in CORE]
@@ -94,6 +105,7 @@ def config_form(config_cls: type, prefix: str = "") -> Any | None:
                     values[spec.name] = _widget(spec, prefix)
     try:
         return from_dict(config_cls, values)
-    except ParamError as exc:
-        st.sidebar.error(str(exc))
+    except ParamError as exc:  # shown at the top of the page, where it is seen
+        st.error(plain(str(exc)))
+        st.sidebar.error(plain(str(exc)))
         return None

@@ -10,11 +10,16 @@ import pandas as pd
 import streamlit as st
 
 from labcore.core.experiment import Chart, Experiment, SweepView
-from labcore.core.params import format_value, specs
+from labcore.core.groups import SEED_MAX
+from labcore.core.params import ParamSpec, format_value, specs
 from labcore.engine import jobs
 from labcore.runs import analysis, plots
-from labcore.ui import artifacts, state, variants
-from labcore.ui.form import config_form
+from labcore.ui import access, artifacts, state, variants
+from labcore.ui.form import config_form, url_errors
+
+N_SEEDS = ParamSpec("n_seeds", int, 1, lo=1, hi=10, help="train seeds seed, seed+1, ... and show mean ± std")
+CONFIRM_ABOVE = 16  # runs per click that need a confirmation
+MAX_PER_CLICK = 64  # runs one click may start (sweep × seeds)
 
 
 @dataclass
@@ -32,15 +37,19 @@ def render(exp: Experiment) -> Selection | None:
     """Draw the whole page of `exp` from its PageSpec; returns the page's Selection."""
     page = exp.page
     st.title(exp.title)
-    st.markdown(page.what_to_look_for)
-    st.caption(page.reference)
+    access.token_box()
+    axes = exp.sweep_axes()
+    for message in url_errors([N_SEEDS, ParamSpec("sweep_axis", str, next(iter(axes), ""),
+                                                  choices=tuple(axes) or ("",))]):
+        st.error(access.plain(message))
     _presets(exp)
     cfg = config_form(exp.config)
-    n_seeds = st.sidebar.number_input("N seeds", 1, 10, 1, key="n_seeds", bind="query-params",
-                                      help="train seeds seed, seed+1, ... and show mean ± std")
+    st.markdown(page.what_to_look_for)
+    st.caption(page.reference)
+    n_seeds = st.sidebar.number_input("N seeds", N_SEEDS.lo, N_SEEDS.hi, N_SEEDS.default, key="n_seeds",
+                                      bind="query-params", help=N_SEEDS.help)
     if cfg is None:
         st.stop()
-    axes = exp.sweep_axes()
     axis = (st.sidebar.radio("Sweep axis", list(axes), key="sweep_axis", bind="query-params", horizontal=True)
             if len(axes) > 1 else next(iter(axes), ""))
     sel = _selection(exp, cfg, int(n_seeds), axis)
@@ -64,7 +73,7 @@ def _artifacts(sel: Selection) -> None:
 
 
 def _selection(exp, cfg, n_seeds: int, axis: str) -> Selection:
-    group = [dataclasses.replace(cfg, seed=cfg.seed + i) for i in range(n_seeds)]
+    group = [dataclasses.replace(cfg, seed=(cfg.seed + i) % (SEED_MAX + 1)) for i in range(n_seeds)]
     values = exp.sweep_axes().get(axis, ())
     sweep = [dataclasses.replace(c, **{axis: v}) for v in values for c in group]
     return Selection(group, [jobs.run_id_for(exp.name, c) for c in group],
@@ -88,20 +97,60 @@ def _presets(exp) -> None:
 
 def _controls(exp, sel: Selection) -> None:
     store = state.store()
+    locked = access.why_not()
+    if locked:
+        st.info(locked)
     run_col, cancel_col, sweep_col = st.columns(3)
-    if run_col.button("Run", type="primary", width="stretch"):
-        for cfg in sel.group:
-            jobs.submit(exp.name, cfg, store)
-    if cancel_col.button("Cancel", width="stretch"):
+    if run_col.button("Run", type="primary", width="stretch", disabled=bool(locked)):
+        submit_many(exp, sel.group, "run")
+    if cancel_col.button("Cancel", width="stretch", disabled=bool(locked)) and access.can_act():
         for rid in set(sel.group_ids + sel.sweep_ids):
             jobs.cancel(rid, store)
-    if not sel.axis:
+    if sel.axis:
+        values = ", ".join(str(v) for v in exp.sweep_axes()[sel.axis])
+        if sweep_col.button(f"Sweep {sel.axis}", width="stretch", disabled=bool(locked),
+                            help=f"{sel.axis} = {values}, each with the N seeds"):
+            submit_many(exp, sel.sweep, "sweep")
+    _confirm(exp)
+
+
+def submit_many(exp, configs: list, what: str) -> None:
+    """Submit the runs of one click: refused above MAX_PER_CLICK, confirmed above CONFIRM_ABOVE."""
+    if not access.can_act():
+        st.error(access.why_not())
         return
-    values = ", ".join(str(v) for v in exp.sweep_axes()[sel.axis])
-    if sweep_col.button(f"Sweep {sel.axis}", width="stretch",
-                        help=f"{sel.axis} = {values}, each with the N seeds"):
-        for cfg in sel.sweep:
+    if len(configs) > MAX_PER_CLICK:
+        st.error(f"This {what} would start {len(configs)} runs; allowed: at most {MAX_PER_CLICK} per click "
+                 "(fewer seeds or a narrower sweep).")
+    elif len(configs) > CONFIRM_ABOVE:
+        st.session_state["_pending"] = (exp.name, what, configs)
+    else:
+        _submit(exp, configs)
+
+
+def _submit(exp, configs: list) -> None:
+    store = state.store()
+    try:
+        for cfg in configs:
             jobs.submit(exp.name, cfg, store)
+    except Exception as exc:  # noqa: BLE001 - e.g. the queue is full: say so, keep the page
+        st.error(access.plain(f"Not started: {exc}"))
+
+
+def _confirm(exp) -> None:
+    pending = st.session_state.get("_pending")
+    if not pending or pending[0] != exp.name:
+        return
+    _, what, configs = pending
+    st.warning(f"This {what} starts {len(configs)} runs. Start them?")
+    yes, no = st.columns(2)
+    if yes.button(f"Start {len(configs)} runs", type="primary", key="confirm_yes"):
+        st.session_state.pop("_pending")
+        _submit(exp, configs)
+        st.rerun()
+    if no.button("Don't start", key="confirm_no"):
+        st.session_state.pop("_pending")
+        st.rerun()
 
 
 @st.fragment(run_every=1.0)
@@ -113,9 +162,9 @@ def live(exp: Experiment, sel: Selection) -> None:
     st.markdown(f"**Status:** {analysis.status_line(recs)}")
     for rec in recs:
         if rec["status"] == "diverged":
-            st.error(f"Run {rec['id']} diverged at step {rec['diverged_step']}: {rec['error']}")
+            st.error(access.plain(f"Run {rec['id']} diverged at step {rec['diverged_step']}: {rec['error']}"))
         elif rec["status"] in ("failed", "interrupted"):
-            st.error(f"Run {rec['id']} {rec['status']}: {(rec['error'] or '').strip().splitlines()[-1:]}")
+            st.error(access.plain(f"Run {rec['id']} {rec['status']}: {access.error_detail(rec['error'])}"))
     frame = analysis.long_frame([(r, state.metrics(r["id"])) for r in recs], label_by=("seed",))
     if recs and len(frame):
         _draw_charts(frame, page.charts, sel, multi_seed=len(sel.group) > 1)

@@ -11,7 +11,7 @@ import streamlit as st
 from labcore.runs import analysis
 from labcore.engine import jobs
 from labcore.runs import plots
-from labcore.ui import state
+from labcore.ui import access, state
 
 
 @dataclass(frozen=True)
@@ -39,9 +39,11 @@ def side_by_side(exp, cfg, arms: Arms) -> None:
     st.subheader("Side by side")
     configs = {label: dataclasses.replace(cfg, **over) for label, over in arms.variants.items()}
     ids = {label: jobs.run_id_for(exp.name, c) for label, c in configs.items()}
-    if st.button(f"Run the {len(configs)} variants: " + " · ".join(configs), key="run_arms"):
-        for c in configs.values():
-            jobs.submit(exp.name, c, state.store())
+    if st.button(f"Run the {len(configs)} variants: " + " · ".join(configs), key="run_arms",
+                 disabled=not access.can_act()):
+        from labcore.ui.page import submit_many
+
+        submit_many(exp, list(configs.values()), "comparison")
     _arms_live(ids, arms.metrics)
 
 

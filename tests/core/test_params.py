@@ -42,3 +42,50 @@ def test_bad_values_name_the_parameter_and_range(values, message):
 def test_cross_field_check():
     with pytest.raises(ParamError, match="probe=64 is out of range; allowed: 0..n_train"):
         from_dict(lazy(), {"probe": 64, "n_train": 32})
+
+
+def test_bad_values_get_one_line_naming_the_parameter():
+    exp = get("lazy_training")
+    cases = {
+        "width": (10**400, "width=1000"),            # huge ints: no OverflowError
+        "steps": (True, "steps=True is not a valid int"),  # booleans are not numbers
+        "seed": ("２", "seed='２' is not a valid int"),   # full-width digits
+    }
+    for name, (value, message) in cases.items():
+        with pytest.raises(ParamError, match=message) as info:
+            exp.make_config(**{name: value})
+        assert "\n" not in str(info.value) and "allowed:" in str(info.value)
+    with pytest.raises(ParamError, match=r"seed=2147483648 is out of range; allowed: 0\.\.2147483647"):
+        exp.make_config(seed=2**31)
+
+
+def test_oversized_configs_are_refused_naming_size_parameters_and_the_limit(monkeypatch):
+    monkeypatch.setenv("LAB_MAX_MEMORY_GB", "1")
+    with pytest.raises(ParamError, match=r"needs about \d+\.\d GB .*width=100000, n_train=1700.*at most 1\.0 GB"):
+        get("lazy_training").make_config(width=100_000, n_train=1700, n_test=90)
+    with pytest.raises(ParamError, match=r"teacher=1000-1000"):
+        get("teacher_student").make_config(teacher="1000-1000", node_multi=50)
+    get("lazy_training").make_config(width=4096)  # a normal size passes
+
+
+def test_availability_is_checked_at_validation_time():
+    from labcore.nn.device import machine
+
+    with pytest.raises(ParamError, match="n_train=5000 is out of range for dataset=digits"):
+        get("lazy_training").make_config(n_train=5000)
+    if not machine()["gpus"]:
+        with pytest.raises(ParamError, match="device=cuda is not available"):
+            get("lazy_training").make_config(device="cuda")
+
+
+def test_an_unsupported_field_type_is_named():
+    from dataclasses import dataclass
+
+    from labcore.core.params import BaseConfig, param
+
+    @dataclass(frozen=True)
+    class Bad(BaseConfig):
+        ratio: complex = param(1j)
+
+    with pytest.raises(TypeError, match="Bad.ratio: unsupported parameter type 'complex'"):
+        specs(Bad)

@@ -36,10 +36,11 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def streamlit_server(cache_dir: Path):
-    """Run `streamlit run app.py` on 127.0.0.1 and yield its base URL once healthy."""
+def streamlit_server(cache_dir: Path, **extra_env: str):
+    """Run `streamlit run app.py` on 127.0.0.1 and yield its base URL once healthy.
+    `extra_env` (e.g. LAB_HOST, LAB_TOKEN) makes the app behave as an exposed dashboard."""
     port = free_port()
-    env = {**os.environ, "LAB_CACHE_DIR": str(cache_dir)}
+    env = {**os.environ, "LAB_CACHE_DIR": str(cache_dir), **extra_env}
     log = open(cache_dir.parent / "streamlit.log", "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",

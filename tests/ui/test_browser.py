@@ -121,3 +121,26 @@ def test_preconditioner_page_runs_both_methods(server, page):
         "() => Array.from(document.querySelectorAll('.js-plotly-plot'))"
         ".some(gd => (gd.layout.title.text || '').includes('loss_smooth: variants') && gd.data.length == 2)")
     page.get_by_text("Gradient std at each layer's output, at init").first.wait_for()
+
+
+def test_exposed_dashboard_refuses_actions_until_the_token_is_given(tmp_path):
+    require_browser()
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    with streamlit_server(cache, LAB_HOST="0.0.0.0", LAB_TOKEN="s3cret") as base, browser_page() as page:
+        page.goto(f"{base}/quadratic?steps=5")
+        page.get_by_text("Read-only until the access token is entered").wait_for()
+        run = page.get_by_role("button", name="Run", exact=True)
+        assert run.is_disabled()
+        token = page.get_by_label("Access token", exact=True).and_(page.locator("input"))
+        token.fill("wrong")
+        token.press("Enter")
+        page.get_by_text("Wrong token.").wait_for()
+        assert run.is_disabled() and Store(cache).runs() == []
+        page.get_by_label("Access token", exact=True).and_(page.locator("input")).fill("s3cret")
+        page.get_by_label("Access token", exact=True).and_(page.locator("input")).press("Enter")
+        page.wait_for_function("() => !Array.from(document.querySelectorAll('button'))"
+                               ".find(b => b.innerText.trim() === 'Run').disabled")
+        page.get_by_role("button", name="Run", exact=True).click()
+        page.get_by_text("1 done").wait_for(timeout=60_000)
+        assert [r["status"] for r in Store(cache).runs()] == ["done"]

@@ -1,0 +1,70 @@
+"""Who may act: on localhost everyone; on an exposed dashboard (LAB_HOST not loopback)
+starting, cancelling and deleting runs need LAB_TOKEN, entered once per browser session,
+or the dashboard is read-only. Also hides server details (tracebacks, paths) when exposed.
+"""
+from __future__ import annotations
+
+import hmac
+import os
+
+import streamlit as st
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1", "")
+MARKUP = "\\`*_[]()<>!#|~$:&"  # what could make user text a link, an image, markup or math
+
+
+def exposed() -> bool:
+    """True when the dashboard listens beyond this machine ($LAB_HOST, set by scripts/dashboard.sh)."""
+    return os.environ.get("LAB_HOST", "127.0.0.1").strip() not in LOOPBACK
+
+
+def can_act() -> bool:
+    """May this browser session start, cancel or delete runs?"""
+    if not exposed():
+        return True
+    return bool(os.environ.get("LAB_TOKEN")) and bool(st.session_state.get("_token_ok"))
+
+
+def why_not() -> str:
+    """One line saying why actions are disabled (empty when they are not)."""
+    if can_act():
+        return ""
+    if not os.environ.get("LAB_TOKEN"):
+        return "Read-only: this shared dashboard has no LAB_TOKEN, so runs cannot be started or changed."
+    return "Read-only until the access token is entered (sidebar)."
+
+
+def token_box() -> None:
+    """The sidebar field where a student or teacher enters LAB_TOKEN once per session."""
+    token = os.environ.get("LAB_TOKEN")
+    if not exposed() or not token or st.session_state.get("_token_ok"):
+        return
+    given = st.sidebar.text_input("Access token", type="password", key="_token_input",
+                                  help="ask the person running the dashboard; needed to start, cancel or delete runs")
+    if given:
+        if hmac.compare_digest(given.encode(), token.encode()):
+            st.session_state["_token_ok"] = True
+            st.rerun()
+        st.sidebar.error("Wrong token.")
+
+
+def error_detail(text: str | None) -> str:
+    """A run's error for display: the whole traceback on localhost, its last line when exposed."""
+    lines = (text or "").strip().splitlines()
+    if not lines:
+        return ""
+    return "\n".join(lines) if not exposed() else lines[-1]
+
+
+def where(path) -> str:
+    """A server path for display: shown on localhost, hidden when exposed."""
+    return str(path) if not exposed() else "(hidden on a shared dashboard)"
+
+
+def plain(text: str) -> str:
+    """User or run text made safe for st.markdown/st.error: Markdown and HTML characters escaped,
+    so a crafted value can never render as a link, an image or markup."""
+    out = []
+    for ch in str(text):
+        out.append("\\" + ch if ch in MARKUP else ch)
+    return "".join(out)

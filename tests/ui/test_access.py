@@ -1,0 +1,60 @@
+"""Safe to share: bad URL values answered in one line, user text never rendered as markup,
+an exposed dashboard read-only without the token."""
+from labcore.ui.access import plain
+from tests.ui.test_pages import app
+
+
+def errors(at):
+    return [e.value.replace("\\", "") for e in at.error]
+
+
+def buttons(at):
+    return {b.label: b for b in at.button}
+
+
+def test_bad_page_values_in_the_url_are_named_not_dropped(store):
+    at = app("lazy_training", query={"n_seeds": "999", "sweep_axis": "bogus"})
+    text = " ".join(errors(at))
+    assert "n_seeds=999 is out of range; allowed: 1..10" in text
+    assert "sweep_axis='bogus' is not allowed; allowed: one of width" in text
+    at = app("lazy_training", query={"n_seeds": "abc", "width": ["64", "128"]})
+    text = " ".join(errors(at))
+    assert "n_seeds='abc' is not a valid int" in text and "width is given 2 times" in text
+
+
+def test_crafted_url_text_is_never_rendered_as_markdown(store):
+    evil = "10-[click](http://evil.example)-![x](http://evil.example/x.png)"
+    at = app("teacher_student", query={"teacher": evil})
+    raw = " ".join(e.value for e in at.error)
+    assert "teacher=" in raw and "](" not in raw.replace("\\](", "").replace("\\]\\(", "")
+    assert "\\[click\\]\\(http" in raw  # escaped: shown as text, not as a link
+    assert plain("![x](y)") == "\\!\\[x\\]\\(y\\)"
+    assert at.title[0].value == "Teacher-student: Luck Matters"  # the page is still there, error on top
+
+
+def test_huge_or_unicode_numbers_in_the_url_get_one_line(store):
+    at = app("lazy_training", query={"width": "1" + "0" * 400, "seed": "２"})
+    text = " ".join(errors(at))
+    assert "width=1000" in text and "is out of range; allowed: 2..100000" in text
+    assert "seed='２' is not a valid int" in text
+
+
+def test_exposed_dashboard_is_read_only_without_the_token(store, monkeypatch):
+    monkeypatch.setenv("LAB_HOST", "0.0.0.0")
+    monkeypatch.delenv("LAB_TOKEN", raising=False)
+    at = app("lazy_training")
+    assert buttons(at)["Run"].disabled and buttons(at)["Cancel"].disabled
+    assert any("Read-only" in i.value for i in at.info)
+
+
+def test_exposed_dashboard_accepts_actions_after_the_token(store, monkeypatch):
+    monkeypatch.setenv("LAB_HOST", "0.0.0.0")
+    monkeypatch.setenv("LAB_TOKEN", "s3cret")
+    at = app("lazy_training")
+    assert buttons(at)["Run"].disabled
+    box = next(t for t in at.text_input if t.label == "Access token")
+    box.set_value("wrong").run()
+    assert "Wrong token." in errors(at)
+    next(t for t in at.text_input if t.label == "Access token").set_value("s3cret").run()
+    assert not buttons(at)["Run"].disabled
+    assert not [t for t in at.text_input if t.label == "Access token"]
