@@ -1,20 +1,22 @@
 """The Recorder every phenomenon writes through: metric rows, artifacts, progress, cancel.
 
-With a sink (the run store, or any object with the RunSink methods) rows are buffered and
-written as one chunk every `flush_s` seconds, and a heartbeat thread renews the run's
-claim and polls for cancel requests, so logging costs no I/O per step. Without a sink
-(tests, benchmarks) everything stays in memory.
+With a sink (a RunSink: the run store locally, or anything with the same methods) rows are
+buffered and written as one chunk every `flush_s` seconds, and a heartbeat thread renews
+the run's claim and polls for cancel requests, so logging costs no I/O per step. Every
+write carries the run's `attempt`: when the sink refuses it (the claim was revoked, e.g. the
+run was declared dead or re-armed), the Recorder stops the run at its next step and writes
+nothing more. Without a sink (tests, benchmarks) everything stays in memory.
 """
 from __future__ import annotations
 
 import math
 import threading
 import time
-from typing import Any
+from typing import Any, Protocol
 
 
 class Cancelled(Exception):
-    """Raised inside a run when a cancel was requested."""
+    """Raised inside a run when a cancel was requested (or its claim was revoked)."""
 
 
 class Diverged(Exception):
@@ -25,17 +27,34 @@ class Diverged(Exception):
         self.step, self.metric = step, metric
 
 
+class RunSink(Protocol):
+    """Where a Recorder writes. Fenced methods return False/None when `attempt` is stale."""
+
+    def get(self, rid: str) -> dict | None: ...
+    def append_rows(self, rid: str, rows: list[dict], attempt: int | None = None) -> bool: ...
+    def put_artifact(self, rid: str, name: str, value: Any, attempt: int | None = None) -> bool: ...
+    def update(self, rid: str, attempt: int | None = None, **fields: Any) -> dict | None: ...
+    def renew(self, rid: str, attempt: int, **fields: Any) -> tuple[bool, bool]: ...
+
+
+def _disk_full(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return "disk is full" in text or "no space" in text or getattr(exc, "errno", None) in (28, 122)
+
+
 class Recorder:
     """Collects metric rows, artifacts and progress for one run.
 
-    With a store, rows are buffered and flushed as one chunk every `flush_s` seconds (so
-    logging costs no disk I/O per step), a background thread writes the heartbeat and
-    polls for cancel requests, and `should_stop()` is a cheap flag read. Without a store
-    (tests, benchmarks) everything stays in memory.
+    With a store (a RunSink), rows are buffered and flushed as one chunk every `flush_s`
+    seconds, a background thread renews the claim's lease and polls for cancel requests
+    every `beat_s`, and `should_stop()` is a cheap flag read. `attempt` fences every write
+    (default: the record's current attempt). `revoked` is set when the sink refused a write;
+    `failure` holds "disk full: ..." when the disk filled up. Without a store everything
+    stays in memory.
     """
 
     def __init__(self, store: Any = None, run_id: str | None = None, flush_s: float = 0.5,
-                 beat_s: float = 0.5) -> None:
+                 beat_s: float = 0.5, attempt: int | None = None) -> None:
         self.store, self.run_id, self.flush_s = store, run_id, flush_s
         self.rows: list[dict] = []          # every row (kept for in-memory use)
         self.artifacts: dict[str, Any] = {}
@@ -43,6 +62,8 @@ class Recorder:
         self._span = (0.0, 1.0)
         self.device: str | None = None
         self.info: dict[str, Any] = {}
+        self.revoked = False
+        self.failure: str | None = None
         self._pending: list[dict] = []
         self._last_flush = time.monotonic()
         self._stop = threading.Event()
@@ -50,6 +71,9 @@ class Recorder:
         self._lock = threading.Lock()
         self._thread = None
         if store is not None:
+            if attempt is None:
+                attempt = (store.get(run_id) or {}).get("attempt")
+            self.attempt = attempt
             self._thread = threading.Thread(target=self._beat_loop, args=(beat_s,), daemon=True)
             self._thread.start()
 
@@ -74,14 +98,14 @@ class Recorder:
         self.info.update(info)
         if device is not None:
             self.device = device
-        if self.store is not None:
-            self.store.update(self.run_id, device=self.device, meta=dict(self.info))
+        if self.store is not None and not self.revoked:
+            self._check(self.store.update(self.run_id, self.attempt, device=self.device, meta=dict(self.info)))
 
     def artifact(self, name: str, value: Any) -> None:
         """Store an array (1-D/2-D) or DataFrame under `name`."""
         self.artifacts[name] = value
-        if self.store is not None:
-            self.store.put_artifact(self.run_id, name, value)
+        if self.store is not None and not self.revoked:
+            self._check(self.store.put_artifact(self.run_id, name, value, self.attempt))
 
     def progress(self, fraction: float) -> None:
         """Fraction of the current span done, in [0, 1]; written with the next heartbeat.
@@ -98,33 +122,60 @@ class Recorder:
         self._span = (float(lo), float(hi))
 
     def should_stop(self) -> bool:
-        """True once a cancel was requested (checked every step; no I/O)."""
+        """True once a cancel was requested or the claim was lost (checked every step; no I/O)."""
         return self._stop.is_set()
 
     def flush(self) -> None:
-        """Write pending rows as one chunk."""
+        """Write pending rows as one chunk (dropped when the claim was revoked)."""
         if self.store is None:
             return
         with self._lock:  # held through the write so chunks land in row order
             pending, self._pending = self._pending, []
-            self.store.append_rows(self.run_id, pending)
             self._last_flush = time.monotonic()
+            if pending and not self.revoked:
+                self._check(self.store.append_rows(self.run_id, pending, self.attempt))
 
     def close(self) -> None:
-        """Flush and stop the heartbeat thread."""
-        self.flush()
+        """Flush and stop the heartbeat thread (errors here are kept in `failure`, not raised
+        twice: the worker records them)."""
         self._closed.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
-            self.store.update(self.run_id, progress=self.fraction)
+        if self.store is None:
+            return
+        try:
+            self.flush()
+            if not self.revoked:
+                self._check(self.store.update(self.run_id, self.attempt, progress=self.fraction))
+        except Exception as exc:  # noqa: BLE001 - e.g. disk full: the worker reports it
+            self._fail(exc)
+
+    def _check(self, ok: Any) -> None:
+        if not ok:  # the sink refused this attempt's write: someone else owns the run now
+            self.revoked = True
+            self._stop.set()
+
+    def _fail(self, exc: BaseException) -> None:
+        if self.failure is None:
+            self.failure = f"disk full: {exc}" if _disk_full(exc) else f"{type(exc).__name__}: {exc}"
+        self._stop.set()
 
     def _beat_loop(self, every: float) -> None:
+        # Never dies silently: an I/O error stops the run with `failure` set instead.
+        errors = 0
         while not self._closed.wait(every):
-            self.store.beat(self.run_id, progress=self.fraction)
-            if self.store.cancel_requested(self.run_id):
-                self._stop.set()
-            # Flush rows here too, so a slow step still shows its rows promptly.
-            if time.monotonic() - self._last_flush >= self.flush_s:
-                self.flush()
-
-
+            try:
+                ok, cancel = self.store.renew(self.run_id, self.attempt, progress=self.fraction)
+                self._check(ok)
+                if cancel:
+                    self._stop.set()
+                # Flush rows here too, so a slow step still shows its rows promptly.
+                if time.monotonic() - self._last_flush >= self.flush_s:
+                    self.flush()
+                errors = 0
+            except Exception as exc:  # noqa: BLE001
+                errors += 1
+                if _disk_full(exc) or errors >= 20:  # a transient lock is retried; a full disk is not
+                    self._fail(exc)
+            if self.revoked:
+                return

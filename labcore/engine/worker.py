@@ -1,11 +1,13 @@
-"""`python -m labcore.worker RUN_ID [--store DIR]`: the process that trains one run.
+"""Worker processes: `python -m labcore.worker --serve --store DIR` (a warm pool member) or
+`python -m labcore.worker RUN_ID --store DIR` (train that one run, cold).
 
-It waits for a concurrency slot (status `queued`, heartbeat on, cancel honoured), then
-runs the experiment with a Recorder writing to the store, and always leaves a final
-status: done, cancelled, diverged (with the step) or failed (with the traceback). A
-worker killed outright leaves `running` with a stale heartbeat, which the store reads as
-`interrupted`; its rows stay. This entry point is the seam for other backends: anything
-that can run this module next to a store can train a run.
+A worker claims a queued run in a transaction, resets torch's global state and thread
+budget, trains it through a Recorder fenced by the claim's attempt, and always leaves a
+final status: done, cancelled, diverged (with the step) or failed (with the traceback, also
+for a crash before training starts; `disk full: ...` when the disk filled up). A worker
+killed outright leaves its run `running`; the scheduler sees the pid gone and marks it
+`interrupted`, rows kept. This module is the seam for other backends: anything that can run
+`execute` next to a RunSink can train a run.
 """
 from __future__ import annotations
 
@@ -16,49 +18,130 @@ import signal
 import time
 import traceback
 
-from labcore.engine import jobs
-from labcore.core.registry import get as get_experiment
-from labcore.core.params import from_dict
-from labcore.runs.store import Store
 from labcore.core.recorder import Cancelled, Diverged, Recorder
+from labcore.engine import pool, scheduler
+from labcore.runs.store import Store, is_disk_full
+
+IDLE_S = float(os.environ.get("LAB_WORKER_IDLE_S", "60"))
+MAX_RUNS = int(os.environ.get("LAB_WORKER_MAX_RUNS", "50"))
 
 
-def execute(store: Store, rid: str, poll: float = 0.2) -> str:
-    """Wait for a slot, train run `rid`, write its final status; returns that status."""
-    rec = store.get(rid)
-    exp = get_experiment(rec["experiment"])
-    limit = jobs.max_jobs()
-    try:
-        while not jobs.try_acquire_slot(store, rid, limit):
-            store.beat(rid)
-            if store.cancel_requested(rid):
-                raise Cancelled()
-            time.sleep(poll)
-    except Cancelled:  # a cancel request or SIGTERM while still queued
-        jobs.release_slot(store, rid)
-        store.update(rid, status="cancelled", finished=time.time())
-        return "cancelled"
-    store.update(rid, status="running", started=time.time(), pid=os.getpid(), versions=_versions())
-    store.beat(rid)
-    recorder = Recorder(store, rid)
+def reset_torch(threads: int) -> None:
+    """Put torch's global state back to a fresh process's, so a warm worker's results equal
+    a cold one's: thread budget, determinism flags, default dtype, grad mode, RNG seeds."""
+    import random
+
+    import numpy as np
+    import torch
+
+    torch.set_num_threads(threads)
+    torch.use_deterministic_algorithms(False)
+    torch.set_default_dtype(torch.float32)
+    torch.set_grad_enabled(True)
+    torch.backends.cudnn.benchmark = False
+    torch.backends.cudnn.deterministic = False
+    torch.manual_seed(0)
+    random.seed(0)
+    np.random.seed(0)
+
+
+def execute(store: Store, rec: dict) -> str:
+    """Train the claimed run `rec` (its record as returned by `scheduler.claim`), write its
+    final status (fenced by its attempt) and release the claim; returns that status."""
+    rid, attempt = rec["id"], rec["attempt"]
+    recorder: Recorder | None = None
     final: dict = {}
     t0 = time.perf_counter()
     try:
-        exp.run(from_dict(exp.config, rec["config"]), recorder)
+        reset_torch(pool.threads_per_worker())
+        from labcore.core.params import from_dict
+        from labcore.core.registry import get as get_experiment
+
+        exp = get_experiment(rec["experiment"])
+        cfg = from_dict(exp.config, rec["config"])
+        store.update(rid, attempt, versions=_versions())
+        recorder = Recorder(store, rid, attempt=attempt)
+        exp.run(cfg, recorder)
         final = {"status": "done", "progress": 1.0}
     except (Cancelled, KeyboardInterrupt):
         final = {"status": "cancelled"}
     except Diverged as exc:
         final = {"status": "diverged", "diverged_step": exc.step, "error": str(exc)}
-    except Exception:  # noqa: BLE001 - any crash is recorded with its traceback
-        final = {"status": "failed", "error": traceback.format_exc(limit=8)}
+    except Exception as exc:  # noqa: BLE001 - any crash is recorded with its traceback
+        final = {"status": "failed", "error": f"disk full: {exc}" if is_disk_full(exc)
+                 else traceback.format_exc(limit=8)}
     finally:
-        recorder.close()
-        jobs.release_slot(store, rid)
+        if recorder is not None:
+            recorder.close()
+    if recorder is not None and recorder.failure and final["status"] != "diverged":
+        final = {"status": "failed", "error": recorder.failure}
+    if recorder is not None and recorder.revoked:
+        scheduler.release(store, rid, attempt)  # not ours any more: write nothing
+        return "revoked"
     # run_s: wall time of the experiment itself (data, model, loop, logging), for benchmarks
-    store.update(rid, finished=time.time(), run_s=time.perf_counter() - t0, **final)
-    store.enforce_budget()
+    try:
+        scheduler.finish(store, rid, attempt, finished=time.time(),
+                         run_s=time.perf_counter() - t0, **final)
+    except Exception as exc:  # noqa: BLE001 - e.g. the disk is full even for the status
+        if not is_disk_full(exc):
+            raise
+        final = {"status": "failed", "error": f"disk full: {exc}"}
+        _try(lambda: scheduler.finish(store, rid, attempt, status="failed", error="disk full"))
+        _try(lambda: scheduler.release(store, rid, attempt))
+    _try(lambda: store.enforce_budget(keep={rid}))
     return final["status"]
+
+
+def serve(store: Store, idle_s: float = IDLE_S, max_runs: int = MAX_RUNS, poll: float = 0.05) -> int:
+    """Claim and train queued runs until idle for `idle_s`, `max_runs` done, or disk full."""
+    import torch  # imported once per worker: this is what makes it warm
+
+    if torch.cuda.is_available():
+        torch.cuda.init()
+    done, idle_since, pid, stopped = 0, time.monotonic(), os.getpid(), False
+    try:
+        while done < max_runs:
+            rec = scheduler.claim(store, pool.max_jobs()) if store.read("queue") else None
+            if rec is not None:
+                status = execute(store, rec)
+                done += 1
+                idle_since = time.monotonic()
+                if status == "failed" and "disk full" in str((store.get(rec["id"]) or {}).get("error")):
+                    break
+            elif time.monotonic() - idle_since > idle_s and pool.leave(store, pid):
+                return done
+            else:
+                time.sleep(poll)
+    except Cancelled:  # SIGTERM while idle: the pool is being shut down, start no replacement
+        stopped = True
+    finally:
+        _try(lambda: pool.leave(store, pid, force=True))
+        if not stopped:  # recycled, or disk full: a replacement takes the queue
+            _try(lambda: pool.ensure(store))
+    return done
+
+
+def run_one(store: Store, rid: str, poll: float = 0.2) -> str:
+    """Cold path: wait for a slot for `rid`, train it. A cancel or SIGTERM while queued ends it."""
+    try:
+        while True:
+            rec = scheduler.claim(store, pool.max_jobs(), rid=rid)
+            if rec is not None:
+                return execute(store, rec)
+            current = store.get(rid)
+            if current is None or current["status"] != "queued":
+                return (current or {}).get("status", "missing")
+            time.sleep(poll)
+    except Cancelled:
+        scheduler.cancel(store, rid)
+        return "cancelled"
+
+
+def _try(fn) -> None:
+    try:
+        fn()
+    except Exception:  # noqa: BLE001 - best effort on the way out
+        traceback.print_exc()
 
 
 def _versions() -> dict:
@@ -73,12 +156,19 @@ def _raise_cancel(signum, frame):  # SIGTERM from `kill` or a scheduler: stop li
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m labcore.worker")
-    parser.add_argument("run_id")
+    parser.add_argument("run_id", nargs="?", help="train this run once (cold) instead of serving")
+    parser.add_argument("--serve", action="store_true", help="serve the queue as a warm pool worker")
     parser.add_argument("--store", default=None, help="store directory (default $LAB_CACHE_DIR or ./cache)")
     args = parser.parse_args(argv)
+    if not args.serve and not args.run_id:
+        parser.error("give a RUN_ID or --serve")
+    os.umask(0o077)  # everything a worker creates in the store is private
     signal.signal(signal.SIGTERM, _raise_cancel)
-    status = execute(Store(args.store), args.run_id)
-    print(f"{args.run_id}: {status}")
+    store = Store(args.store)
+    if args.serve:
+        print(f"worker {os.getpid()}: served {serve(store)} runs", flush=True)
+    else:
+        print(f"{args.run_id}: {run_one(store, args.run_id)}", flush=True)
     return 0
 
 

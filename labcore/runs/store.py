@@ -1,36 +1,41 @@
-"""Run store on diskcache: run records, metric rows, artifacts, CSV export, size budget.
+"""Run store on diskcache: run records, fenced metric rows, artifacts, size budget.
 
-Layout of keys (all values are plain data: dicts, lists, numbers, strings):
-  index                     {run_id: created_time}          every run in the store
-  run:{id}                  the run record (see `new_record`)
-  nchunks:{id}              number of metric-row chunks written
-  rows:{id}:{k}             chunk k: a list of row dicts ({"step": .., metric: ..})
-  art:{id}:{name}           an artifact: {"columns": [...], "data": [[...], ...]}
-  cancel:{id}               set when a cancel was requested
-  slots, queue              job scheduling (see labcore.jobs)
+Keys (every value is JSON, never pickle, so a crafted cache cannot run code):
+  index            {run_id: created}                 every run in the store
+  run:{id}         the run record (status, attempt, lease, ...)
+  data:{id}        {"attempt", "first", "n"}: chunks first..n-1 belong to `attempt`
+  rows:{id}:{k}    chunk k: a list of row dicts ({"step": .., metric: ..})
+  art:{id}:{name}  an artifact: {"columns": [...], "data": [[...], ...]}
+  cancel:{id}      set when a cancel was requested
+  queue, claims, workers   scheduling state (labcore.engine.scheduler / pool)
 
-Rows are appended in chunks inside a transaction, so an append is O(1), several writers
-never lose a row, and a reader asks only for the chunks after its cursor.
+Writes from a worker carry its `attempt`; a write whose attempt is not the record's current
+one, or whose run is no longer active, is refused (fencing), so a stale or duplicate worker
+never interleaves rows with the live one. The first write of a new attempt replaces the old
+attempt's rows and artifacts, so re-running a run loses nothing until new data exists.
+Reading never writes, and readers degrade (None / empty) on I/O errors instead of crashing.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+import sqlite3
 import time
+import zlib
 from pathlib import Path
 from typing import Any
 
 import diskcache
-import pandas as pd
-
-from labcore.runs.tables import plain_row, rows_frame, to_table
+from diskcache.core import MODE_BINARY, MODE_RAW
 
 SCHEMA_VERSION = 1
 FINISHED = ("done", "failed", "cancelled", "diverged", "interrupted")
 ACTIVE = ("queued", "running")
-HEARTBEAT_STALE_S = 20.0
+LEASE_S = 10.0               # a claim's lease; the heartbeat renews it every ~0.5 s
+BUDGET_GRACE_S = 300.0       # runs finished this recently are never removed by the budget
 DEFAULT_BUDGET_BYTES = 2 * 1024**3
+READ_ERRORS = (sqlite3.Error, OSError, ValueError, zlib.error, diskcache.Timeout)
 
 
 def default_dir() -> Path:
@@ -45,165 +50,252 @@ def run_id(experiment: str, overrides: dict[str, Any], schema: int = SCHEMA_VERS
     return hashlib.sha1(blob.encode()).hexdigest()[:12]
 
 
-def pid_alive(pid: int | None) -> bool:
-    """True when a process with this pid exists on this host and is not a zombie."""
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a killed child that nobody reaped yet still answers kill(pid, 0)
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        return state not in ("Z", "X")
-    except (OSError, IndexError):
-        return True
+def is_disk_full(exc: BaseException) -> bool:
+    """True for the errors SQLite or the OS raise when the disk (or quota) is full."""
+    text = str(exc).lower()
+    return "disk is full" in text or "no space" in text or getattr(exc, "errno", None) in (28, 122)
+
+
+class SafeJSONDisk(diskcache.JSONDisk):
+    """JSONDisk that refuses anything but JSON blobs: diskcache's JSONDisk still unpickles a
+    value stored with mode PICKLE, so a planted `cache.db` row could run code on read."""
+
+    def fetch(self, mode, filename, value, read):
+        if mode not in (MODE_RAW, MODE_BINARY) or read:
+            raise ValueError(f"refusing a non-JSON cache value (mode {mode})")
+        if filename is not None and (os.path.isabs(filename) or ".." in Path(filename).parts):
+            raise ValueError("refusing a cache value outside the store")
+        return super().fetch(mode, filename, value, read)
+
+    def get(self, key, raw):
+        if not raw:
+            raise ValueError("refusing a pickled cache key")
+        return super().get(key, raw)
 
 
 class Store:
-    """A run store in one directory. Safe to use from several processes at once."""
+    """A run store in one private directory. Safe to use from several processes at once."""
 
     def __init__(self, directory: str | os.PathLike | None = None,
                  budget_bytes: int | None = None) -> None:
         self.dir = Path(directory) if directory is not None else default_dir()
-        self.dir.mkdir(parents=True, exist_ok=True)
-        # eviction_policy="none": the default policy silently deletes live entries.
-        self.cache = diskcache.Cache(str(self.dir), eviction_policy="none", timeout=60)
+        old = os.umask(0o077)  # the store and anything diskcache creates now: owner only
+        try:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            # eviction_policy="none": the default policy silently deletes live entries.
+            self.cache = diskcache.Cache(str(self.dir), eviction_policy="none", timeout=60,
+                                         disk=SafeJSONDisk)
+        finally:
+            os.umask(old)
+        _make_private(self.dir)
         env_budget = os.environ.get("LAB_CACHE_BUDGET_MB")
         self.budget_bytes = budget_bytes or (int(float(env_budget) * 1024**2) if env_budget
                                              else DEFAULT_BUDGET_BYTES)
+        self.read_error: str | None = None  # the last read that failed, for a one-line notice
 
-    # ---- records -------------------------------------------------------------------
-    def create(self, rid: str, experiment: str, config: dict, overrides: dict) -> dict:
-        """Create (or reset) the record of a run as `queued`, dropping old rows/artifacts."""
-        self._drop_data(rid)
-        rec = {
-            "id": rid, "experiment": experiment, "config": config, "overrides": overrides,
-            "schema": SCHEMA_VERSION, "status": "queued", "progress": 0.0,
-            "created": time.time(), "started": None, "finished": None, "pid": None,
-            "device": None, "error": None, "diverged_step": None, "versions": {},
-            "artifacts": [],
-        }
-        with self.cache.transact():
-            self.cache.set(f"run:{rid}", rec)
-            index = self.cache.get("index", {})
-            index[rid] = rec["created"]
-            self.cache.set("index", index)
-        return rec
+    # ---- reading (never writes) ----------------------------------------------------
+    def read(self, key: str, default: Any = None) -> Any:
+        """`cache.get(key)`, but an unreadable or refused entry gives `default`."""
+        try:
+            value = self.cache.get(key, default)
+        except READ_ERRORS as exc:
+            self.read_error = f"{type(exc).__name__}: {exc}"
+            return default
+        return value
 
     def get(self, rid: str) -> dict | None:
-        """The run record, with a dead worker's `running`/`queued` run turned `interrupted`."""
-        rec = self.cache.get(f"run:{rid}")
-        if rec is None or rec["status"] not in ACTIVE or rec.get("pid") is None:
-            return rec
-        beat = rec.get("heartbeat") or rec.get("started") or rec["created"]
-        if not pid_alive(rec["pid"]) or time.time() - beat > HEARTBEAT_STALE_S:
-            return self.update(rid, status="interrupted", finished=time.time(),
-                               error=rec.get("error") or "worker process died")
+        """The run record as stored (no side effects; liveness is the scheduler's job)."""
+        rec = self.read(f"run:{rid}")
+        return rec if isinstance(rec, dict) else None
+
+    record_raw = get
+
+    def runs(self) -> list[dict]:
+        """All run records, newest first."""
+        index = self.read("index", {}) or {}
+        recs = [self.get(rid) for rid in sorted(index, key=index.get, reverse=True)]
+        return [r for r in recs if r is not None]
+
+    def data_info(self, rid: str) -> dict:
+        """{"attempt", "first", "n"} of the stored rows (the attempt that wrote them)."""
+        return self.read(f"data:{rid}") or {"attempt": None, "first": 0, "n": 0}
+
+    def read_rows(self, rid: str, cursor: int = 0) -> tuple[list[dict], int]:
+        """Rows written since `cursor` (a chunk count) and the new cursor."""
+        info = self.data_info(rid)
+        rows: list[dict] = []
+        for k in range(max(cursor, info["first"]), info["n"]):
+            rows.extend(self.read(f"rows:{rid}:{k}", []) or [])
+        return rows, info["n"]
+
+    def metrics(self, rid: str):
+        """All rows of a run as a DataFrame: `step` first, one column per metric."""
+        from labcore.runs.tables import rows_frame
+
+        return rows_frame(self.read_rows(rid)[0])
+
+    def artifact(self, rid: str, name: str):
+        """An artifact as a DataFrame (columns as stored), or None."""
+        import pandas as pd
+
+        table = self.read(f"art:{rid}:{name}")
+        if not isinstance(table, dict):
+            return None
+        return pd.DataFrame(table["data"], columns=table["columns"])
+
+    def cancel_requested(self, rid: str) -> bool:
+        return bool(self.read(f"cancel:{rid}", False))
+
+    def size_bytes(self) -> int:
+        """Bytes on disk used by the store (0 when it cannot be read)."""
+        try:
+            return int(self.cache.volume())
+        except READ_ERRORS:
+            return 0
+
+    # ---- writing -------------------------------------------------------------------
+    def put_record(self, rec: dict) -> None:
+        """Write a record and index it (call inside `cache.transact()` with other changes)."""
+        self.cache.set(f"run:{rec['id']}", rec)
+        index = self.cache.get("index", {})
+        index[rec["id"]] = rec["created"]
+        self.cache.set("index", index)
+
+    def create(self, rid: str, experiment: str, config: dict, overrides: dict) -> dict:
+        """Create (or reset) a `queued` record with no data (direct use; the scheduler arms
+        runs through `labcore.engine.scheduler.submit`)."""
+        with self.cache.transact():
+            old = self.cache.get(f"run:{rid}")
+            self._drop_data(rid, old)
+            rec = new_record(rid, experiment, config, overrides, (old or {}).get("attempt", 0) + 1)
+            self.put_record(rec)
         return rec
 
-    def update(self, rid: str, **fields: Any) -> dict:
-        """Change fields of a record atomically and return the new record."""
+    def _fenced(self, rid: str, attempt: int | None) -> dict | None:
+        """The record if a write by `attempt` is allowed (None: an unfenced admin write)."""
+        rec = self.cache.get(f"run:{rid}")
+        if rec is None or attempt is None:
+            return rec
+        return rec if rec.get("attempt") == attempt and rec["status"] in ACTIVE else None
+
+    def update(self, rid: str, attempt: int | None = None, **fields: Any) -> dict | None:
+        """Change fields of a record atomically; returns it, or None when fenced off."""
         with self.cache.transact():
-            rec = self.cache.get(f"run:{rid}")
+            rec = self._fenced(rid, attempt)
             if rec is None:
-                raise KeyError(rid)
+                if attempt is None:
+                    raise KeyError(rid)
+                return None
             rec.update(fields)
             self.cache.set(f"run:{rid}", rec)
         return rec
 
-    def runs(self) -> list[dict]:
-        """All run records, newest first."""
-        index = self.cache.get("index", {})
-        recs = [self.get(rid) for rid in sorted(index, key=index.get, reverse=True)]
-        return [r for r in recs if r is not None]
+    def renew(self, rid: str, attempt: int, **fields: Any) -> tuple[bool, bool]:
+        """Heartbeat: renew the claim's lease (and write `fields`, e.g. progress) in one
+        write. Returns (still ours, cancel requested)."""
+        now = time.time()
+        rec = self.update(rid, attempt, heartbeat=now, lease_until=now + LEASE_S, **fields)
+        return rec is not None, self.cancel_requested(rid)
 
-    def beat(self, rid: str, **fields: Any) -> None:
-        """Record that the worker of `rid` is alive (and update `fields`, e.g. progress),
-        in one write."""
-        self.update(rid, heartbeat=time.time(), **fields)
-
-    # ---- metric rows ---------------------------------------------------------------
-    def append_rows(self, rid: str, rows: list[dict]) -> None:
-        """Append rows as one chunk: O(1), atomic, safe with several writers."""
-        if not rows:
-            return
-        with self.cache.transact():
-            k = self.cache.get(f"nchunks:{rid}", 0)
-            self.cache.set(f"rows:{rid}:{k}", [plain_row(r) for r in rows])
-            self.cache.set(f"nchunks:{rid}", k + 1)
-
-    def read_rows(self, rid: str, cursor: int = 0) -> tuple[list[dict], int]:
-        """Rows written since `cursor` (a chunk count) and the new cursor."""
-        n = self.cache.get(f"nchunks:{rid}", 0)
-        rows: list[dict] = []
-        for k in range(cursor, n):
-            rows.extend(self.cache.get(f"rows:{rid}:{k}", []))
-        return rows, n
-
-    def metrics(self, rid: str) -> pd.DataFrame:
-        """All rows of a run as a DataFrame: `step` first, one column per metric."""
-        return rows_frame(self.read_rows(rid)[0])
-
-    # ---- artifacts -----------------------------------------------------------------
-    def put_artifact(self, rid: str, name: str, value: Any) -> None:
-        """Store an array or DataFrame as plain columns + data."""
-        self.cache.set(f"art:{rid}:{name}", to_table(value))
-        with self.cache.transact():
-            rec = self.cache.get(f"run:{rid}")
-            if rec is not None and name not in rec["artifacts"]:
-                rec["artifacts"].append(name)
-                self.cache.set(f"run:{rid}", rec)
-
-    def artifact(self, rid: str, name: str) -> pd.DataFrame | None:
-        """An artifact as a DataFrame (columns as stored), or None."""
-        table = self.cache.get(f"art:{rid}:{name}")
-        if table is None:
-            return None
-        return pd.DataFrame(table["data"], columns=table["columns"])
-
-    # ---- cancel --------------------------------------------------------------------
     def request_cancel(self, rid: str) -> None:
         self.cache.set(f"cancel:{rid}", True)
 
-    def cancel_requested(self, rid: str) -> bool:
-        return bool(self.cache.get(f"cancel:{rid}", False))
+    def _adopt(self, rid: str, rec: dict, attempt: int | None) -> dict:
+        """The data header; the first write of a new attempt drops the old attempt's data."""
+        info = self.cache.get(f"data:{rid}") or {"attempt": rec.get("attempt"), "first": 0, "n": 0}
+        if attempt is not None and info["attempt"] != attempt:
+            self._drop_data(rid, rec, keep_cancel=True)
+            info = {"attempt": attempt, "first": info["n"], "n": info["n"]}  # numbering goes on
+            rec.update(artifacts=[], created=time.time())  # readers keyed on `created` reset
+            self.put_record(rec)
+        return info
+
+    def append_rows(self, rid: str, rows: list[dict], attempt: int | None = None) -> bool:
+        """Append rows as one chunk: O(1), atomic, fenced. False when refused."""
+        if not rows:
+            return True
+        from labcore.runs.tables import plain_row
+
+        chunk = [plain_row(r) for r in rows]
+        with self.cache.transact():
+            rec = self._fenced(rid, attempt)
+            if rec is None:
+                return False
+            info = self._adopt(rid, rec, attempt)
+            self.cache.set(f"rows:{rid}:{info['n']}", chunk)
+            info["n"] += 1
+            self.cache.set(f"data:{rid}", info)
+        return True
+
+    def put_artifact(self, rid: str, name: str, value: Any, attempt: int | None = None) -> bool:
+        """Store an array or DataFrame as plain columns + data. False when refused."""
+        from labcore.runs.tables import to_table
+
+        table = to_table(value)
+        with self.cache.transact():
+            rec = self._fenced(rid, attempt)
+            if rec is None:
+                return False
+            self.cache.set(f"data:{rid}", self._adopt(rid, rec, attempt))
+            self.cache.set(f"art:{rid}:{name}", table)
+            if name not in rec["artifacts"]:
+                rec["artifacts"].append(name)
+                self.cache.set(f"run:{rid}", rec)
+        return True
 
     # ---- deletion, budget ----------------------------------------------------------
     def delete(self, rid: str) -> None:
         """Remove a run entirely (caller makes sure it is not running)."""
-        self._drop_data(rid)
         with self.cache.transact():
+            self._drop_data(rid, self.cache.get(f"run:{rid}"))
             self.cache.delete(f"run:{rid}")
+            self.cache.delete(f"data:{rid}")
             index = self.cache.get("index", {})
             index.pop(rid, None)
             self.cache.set("index", index)
 
-    def _drop_data(self, rid: str) -> None:
-        rec = self.cache.get(f"run:{rid}")
-        for k in range(self.cache.get(f"nchunks:{rid}", 0)):
+    def _drop_data(self, rid: str, rec: dict | None, keep_cancel: bool = False) -> None:
+        info = self.cache.get(f"data:{rid}") or {"first": 0, "n": 0}
+        for k in range(info["first"], info["n"]):
             self.cache.delete(f"rows:{rid}:{k}")
         for name in (rec or {}).get("artifacts", []):
             self.cache.delete(f"art:{rid}:{name}")
-        for key in (f"nchunks:{rid}", f"cancel:{rid}"):
-            self.cache.delete(key)
+        if not keep_cancel:
+            self.cache.delete(f"cancel:{rid}")
 
-    def size_bytes(self) -> int:
-        """Bytes on disk used by the store."""
-        return int(self.cache.volume())
-
-    def enforce_budget(self) -> list[str]:
-        """Delete the oldest finished runs until the store fits its budget; never an active one."""
+    def enforce_budget(self, keep: tuple[str, ...] | set[str] = ()) -> list[str]:
+        """Delete the oldest finished runs until the store fits its budget. Never an active
+        run, a run finished in the last BUDGET_GRACE_S seconds, or one in `keep`."""
         removed: list[str] = []
         if self.size_bytes() <= self.budget_bytes:
             return removed
-        finished = [r for r in self.runs() if r["status"] in FINISHED]
-        finished.sort(key=lambda r: r.get("finished") or r["created"])
-        for rec in finished:
+        cutoff = time.time() - BUDGET_GRACE_S
+        old = [r for r in self.runs() if r["status"] in FINISHED and r["id"] not in keep
+               and (r.get("finished") or r["created"]) < cutoff]
+        for rec in sorted(old, key=lambda r: r.get("finished") or r["created"]):
             if self.size_bytes() <= self.budget_bytes:
                 break
             self.delete(rec["id"])
             removed.append(rec["id"])
         return removed
+
+
+def new_record(rid: str, experiment: str, config: dict, overrides: dict, attempt: int) -> dict:
+    """A fresh `queued` record for `attempt`."""
+    return {"id": rid, "experiment": experiment, "config": config, "overrides": overrides,
+            "schema": SCHEMA_VERSION, "status": "queued", "progress": 0.0, "attempt": attempt,
+            "created": time.time(), "started": None, "finished": None, "pid": None,
+            "device": None, "error": None, "diverged_step": None, "versions": {},
+            "artifacts": [], "meta": {}, "heartbeat": None, "lease_until": None, "run_s": None}
+
+
+def _make_private(directory: Path) -> None:
+    """0700 on the store directory, 0600 on the files already in it (a store created by an
+    older version under umask 022 becomes private too)."""
+    try:
+        os.chmod(directory, 0o700)
+        for p in directory.iterdir():
+            if p.is_file():
+                os.chmod(p, 0o600)
+    except OSError:
+        pass  # not ours to change (e.g. a shared read-only store): reading still works

@@ -1,0 +1,124 @@
+"""The local warm pool: up to `max_jobs()` long-lived worker processes per store.
+
+Workers (`python -m labcore.worker --serve --store DIR`) import torch once, then claim
+queued runs one after another; they exit after `LAB_WORKER_IDLE_S` idle seconds or
+`LAB_WORKER_MAX_RUNS` runs (recycling), and a dead one is simply not counted. The registry
+`workers` ({pid: {"ticks", "started"}}) lives in the store and is changed in transactions:
+`ensure` spawns under the store's write lock, so simultaneous submits never start more
+workers than there is work for, and a worker leaves only in a transaction that sees an
+empty queue, so a run submitted meanwhile always finds a worker.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from labcore.engine.backends import local
+from labcore.runs.store import Store
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def max_jobs() -> int:
+    """Concurrent runs: $LAB_MAX_JOBS, else 1 per GPU, else cores // 2 (at least 1)."""
+    env = os.environ.get("LAB_MAX_JOBS")
+    if env:
+        return max(1, int(env))
+    from labcore.nn import device
+
+    gpus = len(device.machine()["gpus"])
+    return gpus if gpus else max(1, (os.cpu_count() or 2) // 2)
+
+
+def threads_per_worker() -> int:
+    """Intra-op threads per worker so that concurrent runs never oversubscribe the cores."""
+    return max(1, (os.cpu_count() or 1) // max_jobs())
+
+
+def live_workers(store: Store) -> dict[str, dict]:
+    """The registered workers whose process still exists."""
+    workers = store.read("workers", {}) or {}
+    return {p: w for p, w in workers.items() if local.alive({"pid": int(p), "ticks": w.get("ticks")})}
+
+
+def ensure(store: Store) -> list[int]:
+    """Start workers so that min(max_jobs, queued + running) exist; returns the new pids."""
+    started: list[int] = []
+    with store.cache.transact():
+        workers = store.cache.get("workers", {})
+        live = {p: w for p, w in workers.items() if local.alive({"pid": int(p), "ticks": w.get("ticks")})}
+        want = min(max_jobs(), len(store.cache.get("queue", [])) + len(store.cache.get("claims", {})))
+        for _ in range(want - len(live)):
+            pid = _spawn(store)
+            live[str(pid)] = {"ticks": local.start_ticks(pid), "started": time.time()}
+            started.append(pid)
+        if live != workers:
+            store.cache.set("workers", live)
+    return started
+
+
+def leave(store: Store, pid: int, force: bool = False) -> bool:
+    """Unregister worker `pid` unless runs are waiting (then it should keep serving)."""
+    with store.cache.transact():
+        if not force and store.cache.get("queue", []):
+            return False
+        workers = store.cache.get("workers", {})
+        workers.pop(str(pid), None)
+        store.cache.set("workers", workers)
+    return True
+
+
+def worker_env(store: Store) -> dict[str, str]:
+    """The environment of a worker: the repo root on PYTHONPATH (plugins import), the store,
+    and one OpenMP/MKL thread per worker process before torch starts."""
+    path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    n = str(threads_per_worker())
+    return {**os.environ, "PYTHONPATH": path, "LAB_CACHE_DIR": str(store.dir),
+            "OMP_NUM_THREADS": n, "MKL_NUM_THREADS": n}
+
+
+def command(store: Store, *args: str) -> list[str]:
+    return [sys.executable, "-m", "labcore.worker", *args, "--store", str(store.dir)]
+
+
+def _spawn(store: Store) -> int:
+    logs = store.dir / "logs"
+    logs.mkdir(mode=0o700, exist_ok=True)
+    name = logs / f"worker-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{time.monotonic_ns()}.log"
+    fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    try:
+        proc = subprocess.Popen(command(store, "--serve"), cwd=str(ROOT), env=worker_env(store),
+                                stdout=fd, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                start_new_session=True)  # survives the page or CLI that started it
+    finally:
+        os.close(fd)
+    return proc.pid
+
+
+def shutdown(store: Store, timeout: float = 10.0) -> None:
+    """Stop every worker of this store (SIGTERM, then SIGKILL); tests and `labcore` teardown."""
+    pids = [int(p) for p in (store.read("workers", {}) or {})]
+    pids += [c["pid"] for c in (store.read("claims", {}) or {}).values() if local.owns(c)]
+    pids = sorted({p for p in pids if p != os.getpid()})
+    for pid in pids:
+        _signal(pid, signal.SIGCONT)
+        _signal(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and any(local.pid_alive(p) for p in pids):
+        time.sleep(0.05)
+    for pid in pids:
+        if local.pid_alive(pid):
+            _signal(pid, signal.SIGKILL)
+    with store.cache.transact():
+        store.cache.set("workers", {})
+
+
+def _signal(pid: int, sig: int) -> None:
+    try:
+        os.kill(pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass

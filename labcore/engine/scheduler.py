@@ -1,0 +1,175 @@
+"""Scheduling state in the store: one transaction per submit, cancel, claim and finish.
+
+- `queue`: run ids waiting, FIFO. `claims`: {run_id: {"pid", "attempt", "host", "ticks"}}
+  of the runs being trained; there are never more claims than slots.
+- A run is armed (`queued`, attempt += 1, enqueued) in the same transaction that decides it
+  is not a cache hit and not already active, so simultaneous submits give one attempt.
+- Liveness: a claim is dead when its worker process is gone (local backend, checked by pid
+  and process start time) or its lease expired more than `dead_after_s()` ago (minutes:
+  longer than any stall). Only then is the run `interrupted`. Queued runs are never dead.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import time
+
+from labcore.engine.backends import local
+from labcore.runs.store import ACTIVE, FINISHED, LEASE_S, Store, new_record
+
+REUSABLE = ("done", "diverged")  # deterministic outcomes: the same settings give them again
+HOST = socket.gethostname()
+
+
+class QueueFull(RuntimeError):
+    """More than LAB_MAX_QUEUED runs are waiting."""
+
+
+def max_queued() -> int:
+    return int(os.environ.get("LAB_MAX_QUEUED", "256"))
+
+
+def dead_after_s() -> float:
+    """How long past its lease a claim must be before the run is declared dead."""
+    return float(os.environ.get("LAB_LEASE_DEAD_S", "300"))
+
+
+def submit(store: Store, rid: str, experiment: str, config: dict, overrides: dict,
+           force: bool = False) -> str:
+    """Arm run `rid` unless it is a cache hit or active. Returns "hit", "attached" or "queued"."""
+    with store.cache.transact():
+        old = store.cache.get(f"run:{rid}")
+        if old is not None and old["status"] in ACTIVE:
+            return "attached"
+        if old is not None and old["status"] in REUSABLE and not force:
+            return "hit"
+        queue = store.cache.get("queue", [])
+        if len(queue) >= max_queued():
+            raise QueueFull(f"{len(queue)} runs are already queued (LAB_MAX_QUEUED)")
+        rec = new_record(rid, experiment, config, overrides, (old or {}).get("attempt", 0) + 1)
+        rec["artifacts"] = list((old or {}).get("artifacts", []))  # old data stays readable
+        store.put_record(rec)
+        store.cache.delete(f"cancel:{rid}")
+        store.cache.set("queue", [r for r in queue if r != rid] + [rid])
+    return "queued"
+
+
+def cancel(store: Store, rid: str) -> dict | None:
+    """A queued run is dequeued and `cancelled` at once; a running one gets the cancel flag
+    (its worker sees it within about a second); a run whose worker is gone ends now."""
+    with store.cache.transact():
+        rec = store.cache.get(f"run:{rid}")
+        if rec is None or rec["status"] in FINISHED:
+            return rec
+        claim = store.cache.get("claims", {}).get(rid)
+        if rec["status"] == "queued" or claim is None or _dead(claim, rec):
+            store.cache.set("queue", [r for r in store.cache.get("queue", []) if r != rid])
+            _drop_claim(store, rid)
+            rec.update(status="cancelled", finished=time.time())
+            store.cache.set(f"run:{rid}", rec)
+        else:
+            store.cache.set(f"cancel:{rid}", True)
+    return rec
+
+
+def claim(store: Store, limit: int, rid: str | None = None, pid: int | None = None) -> dict | None:
+    """Take the next queued run (or run `rid`) for this process if a slot is free; returns
+    its record (now `running`, with its attempt) or None."""
+    pid = pid or os.getpid()
+    with store.cache.transact():
+        claims = _reap_claims(store)
+        if len(claims) >= limit:
+            return None
+        queue = store.cache.get("queue", [])
+        live = [r for r in queue if (store.cache.get(f"run:{r}") or {}).get("status") == "queued"]
+        if live != queue:  # orphans (finished, deleted) never block the queue
+            store.cache.set("queue", live)
+        pick = (rid if rid in live else None) if rid is not None else (live[0] if live else None)
+        if pick is None:
+            return None
+        rec = store.cache.get(f"run:{pick}")
+        now = time.time()
+        rec.update(status="running", started=now, pid=pid, host=HOST, heartbeat=now,
+                   lease_until=now + LEASE_S)
+        store.cache.set(f"run:{pick}", rec)
+        store.cache.set("queue", [r for r in live if r != pick])
+        claims[pick] = {"pid": pid, "attempt": rec["attempt"], "host": HOST,
+                        "ticks": local.start_ticks(pid)}
+        store.cache.set("claims", claims)
+    return rec
+
+
+def finish(store: Store, rid: str, attempt: int, **final) -> bool:
+    """Write the final status of `attempt` (fenced) and release its claim."""
+    with store.cache.transact():
+        ok = store.update(rid, attempt, **final) is not None
+        release(store, rid, attempt)
+    return ok
+
+
+def release(store: Store, rid: str, attempt: int) -> None:
+    """Give the claim of `attempt` back (no-op when it is not that attempt's)."""
+    with store.cache.transact():
+        claims = store.cache.get("claims", {})
+        if claims.get(rid, {}).get("attempt") == attempt:
+            _drop_claim(store, rid)
+
+
+def reap(store: Store) -> list[str]:
+    """Mark runs whose worker is dead `interrupted` (rows kept); returns their ids. Also
+    re-enqueues a `queued` record missing from the queue, so nothing waits forever."""
+    dead: list[str] = []
+    with store.cache.transact():
+        before = set(store.cache.get("claims", {}))
+        after = _reap_claims(store)
+        dead = sorted(before - set(after))
+        queue = store.cache.get("queue", [])
+        for rid in store.cache.get("index", {}):
+            rec = store.cache.get(f"run:{rid}") or {}
+            if rec.get("status") == "queued" and rid not in queue:
+                queue.append(rid)
+                store.cache.set("queue", queue)
+            elif rec.get("status") == "running" and rid not in after and _dead({}, rec):
+                _interrupt(store, rec, "worker process died")  # claimed by an older engine
+                dead.append(rid)
+    return dead
+
+
+def queue_position(store: Store) -> dict[str, int]:
+    """{run_id: 1-based place in the queue} for queued runs."""
+    return {rid: i + 1 for i, rid in enumerate(store.read("queue", []) or [])}
+
+
+def _reap_claims(store: Store) -> dict:
+    claims = store.cache.get("claims", {})
+    kept = {}
+    for rid, c in claims.items():
+        rec = store.cache.get(f"run:{rid}")
+        if rec is None or rec["status"] != "running" or rec.get("attempt") != c["attempt"]:
+            continue  # stale claim: the run moved on
+        if _dead(c, rec):
+            _interrupt(store, rec, "worker process died" if local.owns(c) else "lease expired")
+            continue
+        kept[rid] = c
+    if kept != claims:
+        store.cache.set("claims", kept)
+    return kept
+
+
+def _dead(claim: dict, rec: dict) -> bool:
+    lease = rec.get("lease_until") or rec.get("heartbeat") or rec.get("started") or rec["created"]
+    if time.time() - lease > dead_after_s():
+        return True
+    c = claim or {"pid": rec.get("pid"), "host": rec.get("host", HOST), "ticks": None}
+    return local.owns(c) and not local.alive(c)
+
+
+def _interrupt(store: Store, rec: dict, why: str) -> None:
+    rec.update(status="interrupted", finished=time.time(), error=rec.get("error") or why)
+    store.cache.set(f"run:{rec['id']}", rec)
+
+
+def _drop_claim(store: Store, rid: str) -> None:
+    claims = store.cache.get("claims", {})
+    if claims.pop(rid, None) is not None:
+        store.cache.set("claims", claims)
