@@ -1,3 +1,5 @@
+import math
+
 import pytest
 
 from labcore.core.registry import get
@@ -7,7 +9,8 @@ from labcore.core.recorder import Recorder
 def _final(**overrides):
     exp = get("lazy_training")
     rec = Recorder()
-    exp.run(exp.make_config(n_train=64, n_test=64, steps=30, eval_every=10, probe=4, **overrides), rec)
+    exp.run(exp.make_config(**{"n_train": 64, "n_test": 64, "steps": 30, "eval_every": 10, "probe": 4,
+                               **overrides}), rec)
     return rec.rows
 
 
@@ -17,6 +20,33 @@ def test_wider_nets_move_less(parametrization):
     wide = _final(width=2048, parametrization=parametrization)[-1]
     assert wide["rel_change"] < narrow["rel_change"] / 3
     assert wide["kernel_change"] < narrow["kernel_change"]
+
+
+def test_ntk_moves_like_width_to_the_minus_half_and_standard_faster():
+    def slope(par):
+        a, b = (_final(width=w, parametrization=par)[-1]["rel_change"] for w in (64, 1024))
+        return math.log(b / a) / math.log(1024 / 64)
+
+    assert -0.6 < slope("ntk") < -0.4
+    assert slope("standard") < -0.6
+
+
+def test_raw_pixel_scale_lets_the_seeds_lr_train():
+    # The seed's recipe (PyTorch init, lr 0.01/sqrt(width)) on [0, 1] pixels barely moves;
+    # on raw 0-255 pixels (input_scale 255) it fits the training set.
+    seed_recipe = dict(width=64, lr=0.01, init="pytorch")
+    unit = _final(input_scale=1.0, **seed_recipe)[-1]
+    raw = _final(input_scale=255.0, **seed_recipe)[-1]
+    assert unit["loss"] > 2.0 and raw["loss"] < 0.5
+    assert raw["rel_change"] > 10 * unit["rel_change"]
+
+
+def test_paper_preset_is_the_seeds_run_ntk_recipe():
+    exp = get("lazy_training")
+    name = next(n for n in exp.page.presets if "run_ntk.py" in n and "MNIST" in n)
+    cfg = exp.make_config(**exp.page.presets[name])
+    assert (cfg.dataset, cfg.n_train, cfg.steps, cfg.lr, cfg.init, cfg.parametrization, cfg.input_scale) == \
+        ("mnist", 1024, 500, 0.01, "pytorch", "standard", 255.0)
 
 
 def test_rows_have_the_design_metrics_and_training_learns():

@@ -2,7 +2,8 @@
 kernel move during training (Jacot et al. 2018; Chizat, Oyallon & Bach 2019).
 
 Seed recipe (DL_theory_exp run_ntk.py): one-hidden-layer ReLU MLP, full-batch GD with
-cross-entropy, lr = base_lr / sqrt(width), rel_change = Σ‖θ_t−θ_0‖ / Σ‖θ_0‖ over tensors.
+cross-entropy on raw 0-255 pixels, lr = base_lr / sqrt(width), rel_change = Σ‖θ_t−θ_0‖ /
+Σ‖θ_0‖ over tensors. `input_scale` multiplies the loaders' [0, 1] inputs (255: raw pixels).
 torch is imported inside `run` so the registry (and the pages) load without it.
 """
 from __future__ import annotations
@@ -25,6 +26,9 @@ class Config(BaseConfig):
     seed: int = groups.seed()
     steps: int = groups.steps(200, help="full-batch GD steps")
     dataset: str = groups.dataset()
+    input_scale: float = param(1.0, lo=0.01, hi=1000.0, log=True,
+                               help="inputs in [0, 1] are multiplied by this: 255 = raw 0-255 pixels, "
+                                    "as the seed feeds MNIST (no ToTensor scaling)")
     n_train: int = groups.n_train(256)
     n_test: int = groups.n_test(512)
     eval_every: int = groups.eval_every(5, advanced=False)
@@ -60,8 +64,10 @@ def run(cfg: Config, rec) -> None:
     set_seed(cfg.seed)
     dev = device.resolve(cfg.device)
     split = data.load(cfg.dataset, cfg.n_train, cfg.n_test, cfg.seed)
-    x, y = split.x_train.to(dev), split.y_train.to(dev)  # (n, d), (n,)
-    xt, yt = split.x_test.to(dev), split.y_test.to(dev)
+    # The loaders give pixels in [0, 1]; the seed trains on raw 0-255 pixels, and the input
+    # scale sets how far one lr step moves the first layer, so it is a parameter.
+    x, y = (split.x_train * cfg.input_scale).to(dev), split.y_train.to(dev)  # (n, d), (n,)
+    xt, yt = (split.x_test * cfg.input_scale).to(dev), split.y_test.to(dev)
     d_in = x.shape[1]
     if cfg.parametrization == "ntk":
         model = models.NTKMLP(d_in, cfg.width, split.n_classes)
@@ -120,23 +126,49 @@ EXPERIMENT = Experiment(
     cost=cost,
     page=PageSpec(
         what_to_look_for=(
-            "Train the same one-hidden-layer ReLU net at several widths. The relative distance the "
-            "weights travel (`rel_change`) and the change of the empirical neural tangent kernel "
-            "(`kernel_change`) shrink as the width grows, roughly like width^(-1/2): wide nets "
-            "fit the data while staying close to their initialisation (lazy / NTK regime)."),
+            "Train the same one-hidden-layer ReLU net at several widths (the sweep). The relative "
+            "distance the weights travel (`rel_change`) and the change of the empirical neural tangent "
+            "kernel (`kernel_change`) shrink as the width grows: wide nets fit the data while staying "
+            "close to their initialisation. **What the defaults show** (digits in [0, 1], 200 full-batch "
+            "steps, widths 16-4096, seed 0): fitted slope of rel_change vs width **-0.52 for `ntk`** and "
+            "**-0.72 for `standard`**. `ntk` is the lazy (kernel) regime by construction: with N(0, 1) "
+            "weights and the 1/√width output factor the tangent kernel does not depend on the width, "
+            "so at a fixed lr every width follows the same path in function space, each tensor moves "
+            "the same absolute distance (‖ΔW‖ ≈ 7-8 at every width) while ‖θ₀‖ grows like √width: slope "
+            "-1/2 exactly. `standard` (the seed: lr = lr/√width) is not that scaling: its kernel grows "
+            "like width, so the step in function space grows like √width. The output layer does the "
+            "fitting (its ‖ΔW‖ falls only slowly, 5.0 → 1.8 from width 16 to 4096) and the hidden layer freezes faster than "
+            "in the kernel regime (its own relative change falls like 1/width: random features), while "
+            "the sum of initial norms is dominated by the hidden layer's √width, so the ratio falls "
+            "faster than width^(-1/2). **Paper-scale preset** (`python run_ntk.py`: MNIST, 1024 images, "
+            "500 steps, raw 0-255 pixels, PyTorch init, lr 0.01/√width) is the recipe of the seed's "
+            "table (width 10 → 0.413, 100 → 0.123, 1000 → 0.0250, 10000 → 0.00520, 50000 → 0.00199, "
+            "100000 → 0.00152; slope ≈ -0.6). Its digits stand-in (same recipe, raw-pixel scale) gives "
+            "0.366, 0.136, 0.0298, 0.0080 at widths 10-10000 (slope -0.56). With pixels in [0, 1] "
+            "instead (`input_scale` 1) the same lr barely trains: loss stays ≈ 2.27 and the weights "
+            "move 3-5× less."),
         reference=("Jacot, Gabriel & Hongler 2018, *Neural Tangent Kernel*; Chizat, Oyallon & Bach "
-                   "2019, *On Lazy Training in Differentiable Programming*. Seed: DL_theory_exp run_ntk.py."),
+                   "2019, *On Lazy Training in Differentiable Programming*. Seed: LR32768/DL_theory_exp "
+                   "`exp_proc/run_ntk.py` (table in its `result.txt`)."),
         charts=(
             Chart("Training loss", ("loss",)),
             Chart("Accuracy", ("train_acc", "test_acc")),
-            Chart("Relative weight change ‖θ−θ₀‖/‖θ₀‖", ("rel_change", "rel_change_l2"), log_y=True),
+            Chart("Relative weight change ‖θ−θ₀‖/‖θ₀‖", ("rel_change", "rel_change_l2"), log_y=True,
+                  note="rel_change is the seed's Σ_tensors‖θ−θ₀‖ / Σ_tensors‖θ₀‖; rel_change_l2 the "
+                       "global L2 ratio. Sweep the width: final values fall like width^(-1/2) for ntk "
+                       "and faster (≈ width^(-0.7)) for standard; the seed's table falls like "
+                       "width^(-0.6)."),
             Chart("Kernel change ‖K−K₀‖/‖K₀‖ (empirical NTK)", ("kernel_change",), log_y=True),
         ),
         sweep=SweepView(axes={"width": (16, 64, 256, 1024, 4096)}, metrics=("rel_change",), loglog=True,
                         reference_exponent=-0.5),
         presets={
-            "paper scale (MNIST, GPU)": dict(dataset="mnist", n_train=1024, steps=500, lr=0.01,
-                                             init="pytorch", width=10_000),
+            "python run_ntk.py (MNIST, raw pixels, GPU)": dict(
+                dataset="mnist", n_train=1024, n_test=10_000, steps=500, lr=0.01, init="pytorch",
+                parametrization="standard", input_scale=255.0, width=10_000, eval_every=25),
+            "run_ntk.py recipe on digits (raw-pixel scale)": dict(
+                dataset="digits", n_train=1024, n_test=500, steps=500, lr=0.01, init="pytorch",
+                parametrization="standard", input_scale=255.0, width=1000, eval_every=25),
         },
     ),
 )
