@@ -1,6 +1,8 @@
 import multiprocessing as mp
 import os
 import signal
+import sqlite3
+import stat
 import subprocess
 import sys
 import time
@@ -83,27 +85,112 @@ def test_export_writes_metrics_config_summary_and_artifacts(store, tmp_path):
     assert summary["status"] == "done" and summary["final"] == {"loss": 1.0, "x": 3.0}
 
 
-def test_budget_removes_oldest_finished_and_never_a_running_run(tmp_path):
+def test_budget_removes_oldest_finished_and_never_an_active_recent_or_own_run(tmp_path):
     store = Store(tmp_path / "cache", budget_bytes=1)  # everything is over budget
-    for i, status in enumerate(["done", "running", "failed"]):
+    hour_ago = time.time() - 3600
+    cases = [("done", hour_ago), ("running", hour_ago), ("failed", hour_ago + 1),
+             ("done", time.time()), ("done", hour_ago + 2)]
+    for i, (status, finished) in enumerate(cases):
         store.create(f"r{i}", "quadratic", {}, {})
         store.append_rows(f"r{i}", [{"step": 0, "blob": "x" * 50_000}])
-        store.update(f"r{i}", status=status, finished=time.time() + i, pid=os.getpid())
-    removed = store.enforce_budget()
-    assert removed == ["r0", "r2"]  # oldest finished first; the running one stays
+        store.update(f"r{i}", status=status, finished=finished, pid=os.getpid())
+    removed = store.enforce_budget(keep={"r4"})
+    assert removed == ["r0", "r2"]  # oldest finished first; running, recent and own stay
     assert store.get("r1")["status"] == "running" and store.get("r0") is None
+    assert store.get("r3") is not None and store.get("r4") is not None
 
 
-def test_dead_worker_reads_as_interrupted_with_rows_kept(store):
+def test_the_finishing_run_survives_its_own_budget_check(tmp_path):
+    from labcore.engine import scheduler
+    from labcore.engine.worker import execute
+
+    store = Store(tmp_path / "cache", budget_bytes=1)
+    scheduler.submit(store, "r", "quadratic", {"steps": 3}, {})
+    assert execute(store, scheduler.claim(store, 1)) == "done"
+    assert store.get("r")["status"] == "done" and len(store.metrics("r")) == 4
+
+
+def test_values_are_json_and_the_store_is_private(store):
+    store.create("r", "quadratic", {"lr": 0.1}, {})
+    row = store.cache._sql("SELECT mode FROM Cache").fetchall()
+    assert {m for (m,) in row} <= {1, 2}  # raw JSON blobs or JSON files, never pickle (4)
+    assert stat.S_IMODE(os.stat(store.dir).st_mode) == 0o700
+    assert stat.S_IMODE(os.stat(store.dir / "cache.db").st_mode) == 0o600
+
+
+class _Boom:
+    def __reduce__(self):
+        return (os.system, (f"touch {_Boom.marker}",))
+
+
+def test_a_planted_pickle_is_never_loaded(store, tmp_path):
+    import diskcache
+    from diskcache.core import Disk
+
+    class PickleDisk(diskcache.JSONDisk):  # keys as the store writes them, values pickled
+        def store(self, value, read, key=diskcache.core.UNKNOWN):
+            return Disk.store(self, value, read, key=key)
+
+    _Boom.marker = tmp_path / "pwned"
+    store.create("good", "quadratic", {}, {})
+    evil = diskcache.Cache(str(store.dir), eviction_policy="none", disk=PickleDisk)
+    evil.set("run:evil", _Boom())
+    evil.set("rows:good:0", _Boom())
+    evil.close()
+    store.cache.set("data:good", {"attempt": 1, "first": 0, "n": 1})
+    store.cache.set("index", {"good": 1.0, "evil": 2.0})
+    assert store.get("evil") is None and [r["id"] for r in store.runs()] == ["good"]
+    assert store.metrics("good").empty
+    assert store.read_error and "refusing" in store.read_error
+    assert not _Boom.marker.exists()
+
+
+def test_readers_degrade_when_the_database_fails(store, monkeypatch):
+    store.create("r", "quadratic", {}, {})
+
+    def broken(*args, **kwargs):
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(store.cache, "get", broken)
+    monkeypatch.setattr(store.cache, "volume", broken)
+    assert store.get("r") is None and store.runs() == [] and store.size_bytes() == 0
+    assert store.metrics("r").empty and store.artifact("r", "x") is None
+    assert "disk I/O error" in store.read_error
+
+
+class DiskFullStore(Store):
+    """Fault injection: row writes fail as SQLite does when the disk is full."""
+
+    def append_rows(self, rid, rows, attempt=None):
+        if rows and rows[-1]["step"] >= 3:
+            raise sqlite3.OperationalError("database or disk is full")
+        return super().append_rows(rid, rows, attempt)
+
+
+def test_disk_full_fails_the_run_with_a_clear_status_and_readers_keep_working(tmp_path):
+    from labcore.engine import jobs, scheduler
+    from labcore.engine.worker import execute
+
+    store = DiskFullStore(tmp_path / "cache")
+    scheduler.submit(store, "r", "quadratic", {"steps": 50}, {})
+    assert execute(store, scheduler.claim(store, 1)) == "failed"
+    rec = store.get("r")
+    assert rec["status"] == "failed" and rec["error"].startswith("disk full")
+    assert store.read("claims") == {}  # the claim is released
+    reader = Store(tmp_path / "cache")
+    assert [r["status"] for r in reader.runs()] == ["failed"] and jobs.active(reader) == []
+    assert "step" in reader.metrics("r").columns  # reading what is there still works
+
+
+def test_get_never_writes_liveness(store):
     proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     store.create("r", "quadratic", {}, {})
     store.update("r", status="running", pid=proc.pid, started=time.time())
-    store.beat("r")
     store.append_rows("r", [{"step": 0, "loss": 1.0}])
-    assert store.get("r")["status"] == "running"
     proc.send_signal(signal.SIGKILL)
-    time.sleep(0.3)  # not reaped yet: a zombie still answers kill(pid, 0)
-    rec = store.get("r")
     proc.wait()
-    assert rec["status"] == "interrupted"
+    assert store.get("r")["status"] == "running"  # a reader decides nothing
+    from labcore.engine import jobs
+
+    assert jobs.status("r", store)["status"] == "interrupted"  # the scheduler does
     assert len(store.metrics("r")) == 1

@@ -1,0 +1,35 @@
+"""Warm pool workers: a warm worker's results equal a cold worker's, and one worker trains
+several runs in a row (torch imported once)."""
+import subprocess
+
+import pandas as pd
+
+from labcore.engine import jobs, pool
+
+TINY = {"width": 16, "steps": 10, "n_train": 64}
+
+
+def test_warm_worker_results_equal_a_cold_workers(store):
+    first = jobs.submit("quadratic", {"steps": 3}, store)  # the worker has trained before
+    assert jobs.wait(first, store, timeout=120)["status"] == "done"
+    rid = jobs.submit("lazy_training", TINY, store)
+    warm = jobs.wait(rid, store, timeout=300)
+    assert warm["status"] == "done"
+    assert warm["pid"] == store.get(first)["pid"]  # the same warm process
+    warm_rows = store.metrics(rid)
+    assert jobs.submit("lazy_training", TINY, store, force=True, start=False) == rid
+    out = subprocess.run(pool.command(store, rid), env=pool.worker_env(store), cwd=str(pool.ROOT),
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    cold = store.get(rid)
+    assert cold["status"] == "done" and cold["attempt"] == warm["attempt"] + 1
+    pd.testing.assert_frame_equal(store.metrics(rid), warm_rows)
+
+
+def test_worker_recycles_after_max_runs_and_the_pool_replaces_it(store, monkeypatch):
+    monkeypatch.setenv("LAB_WORKER_MAX_RUNS", "1")
+    monkeypatch.setenv("LAB_MAX_JOBS", "1")
+    ids = [jobs.submit("quadratic", {"steps": 3, "seed": s}, store) for s in range(2)]
+    recs = [jobs.wait(rid, store, timeout=120) for rid in ids]
+    assert [r["status"] for r in recs] == ["done", "done"]
+    assert recs[0]["pid"] != recs[1]["pid"]
