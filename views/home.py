@@ -1,4 +1,5 @@
-"""Home: one card per phenomenon, the runs training now, the machine and the store."""
+"""Home: one card per phenomenon, the queue (running and waiting runs, with Cancel), the
+machine and the store."""
 import time
 
 import streamlit as st
@@ -6,6 +7,7 @@ import streamlit as st
 from labcore.nn import device
 from labcore.engine import jobs
 from labcore.core.registry import REGISTRY
+from labcore.runs import analysis
 from labcore.ui import state
 from labcore.ui.nav import phenomenon_page
 
@@ -25,14 +27,23 @@ for i, exp in enumerate(REGISTRY.values()):
 
 @st.fragment(run_every=2.0)
 def active_runs() -> None:
-    """Queued and running runs with their progress, refreshed every 2 s."""
-    st.subheader("Active runs")
-    runs = jobs.active(state.store())
+    """The queue: running runs, then queued ones in order, with progress and Cancel; every 2 s."""
+    st.subheader("Queue")
+    store = state.store()
+    store.read_error = None
+    runs = jobs.active(store)
+    if store.read_error:
+        st.warning(f"The run store could not be read completely ({store.read_error}).")
     if not runs:
-        st.caption("Nothing is training right now.")
+        st.caption("Nothing is training or waiting right now.")
     for rec in runs:
-        label = f"{rec['experiment']} {rec['id']} · {rec['status']} · {rec['overrides']}"
-        st.progress(float(rec["progress"]), text=label)
+        where = "running" if rec["status"] == "running" else f"queued · #{rec['position'] or '?'} in line"
+        text, stop = st.columns([6, 1])
+        text.progress(float(rec["progress"] or 0.0),
+                      text=f"{analysis.settings_label(rec)} · `{rec['id']}` · {where}")
+        # on_click runs before the rerun it triggers, so the list redrawn is already updated
+        stop.button("Cancel", key=f"cancel_{rec['id']}", icon=":material/stop:",
+                    on_click=jobs.cancel, args=(rec["id"], store))
 
 
 active_runs()
@@ -42,7 +53,8 @@ info = device.machine()
 store = state.store()
 gpu = ", ".join(info["gpus"]) if info["gpus"] else "none (training runs on the CPU)"
 st.markdown(f"- CPU cores: **{info['cpu_cores']}**; GPU: **{gpu}**; torch {info['torch']}\n"
-            f"- Concurrent runs: **{jobs.max_jobs()}** (env `LAB_MAX_JOBS`)\n"
+            f"- Concurrent runs: **{jobs.max_jobs()}** (env `LAB_MAX_JOBS`), "
+            f"**{jobs.threads_per_worker()}** intra-op thread(s) each\n"
             f"- Store: `{store.dir}`, **{store.size_bytes() / 1e6:.1f} MB** of "
             f"{store.budget_bytes / 1e6:.0f} MB budget, {len(store.runs())} runs\n"
             f"- Page loaded {time.strftime('%H:%M:%S')}")

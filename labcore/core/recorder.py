@@ -65,7 +65,7 @@ class Recorder:
         self.revoked = False
         self.failure: str | None = None
         self._pending: list[dict] = []
-        self._last_flush = time.monotonic()
+        self._last_flush = float("-inf")  # the first row is written at once: a live page shows it
         self._stop = threading.Event()
         self._closed = threading.Event()
         self._lock = threading.Lock()
