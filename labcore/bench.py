@@ -1,20 +1,26 @@
-"""`python -m labcore bench`: the lab's overhead against a bare PyTorch loop, side by side.
+"""`python -m labcore bench`: the engine's costs, side by side, in one run of a few minutes.
 
-The bare loop trains the same lazy_training model on the same data with the same
-measurements, written by hand with no Recorder, store or worker. The lab run goes through
-`jobs.submit` and a worker process; the wall time of its training loop (Recorder, row
-flushes, heartbeat and cancel polling included; recorded as meta `loop_s`) is compared with
-the bare loop's. Repeats alternate the two and the
-medians are reported, plus the latency from submit to the first stored row.
+1. lab loop / bare loop: the same lazy_training model, data and measurements, once written
+   by hand (no Recorder, store or worker) and once through `jobs.submit` and a pool worker
+   (Recorder, row flushes, heartbeat, cancel polling; meta `loop_s`). Goal <= 1.02.
+2. submit -> first stored row, cold (no worker running: process start, torch import) and
+   warm (a pool worker is idle). Goal warm <= 0.5 s on CPU.
+3. a short default run of each phenomenon alone, then with two CPU-bound processes beside
+   it (the thread budget keeps it within 1.5x of its quiet time).
 """
 from __future__ import annotations
 
+import dataclasses
 import math
+import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 
-BENCH_CONFIG = dict(width=512, steps=2000, eval_every=10, n_train=512)
+BENCH_CONFIG = dict(width=512, steps=1000, eval_every=10, n_train=512)
+QUICK_STEPS = 150     # steps (or epochs) of each phenomenon's run in part 3
 
 
 def bare_loop(cfg) -> float:
@@ -23,22 +29,23 @@ def bare_loop(cfg) -> float:
     import torch
     from torch.nn.functional import cross_entropy
 
-    from labcore.nn import data
-    from labcore.nn import device
+    from labcore.core.rng import seed_everything
+    from labcore.nn import data, device, models
     from labcore.nn.measures import basic as metrics
-    from labcore.nn import models
+    from labcore.nn.measures.ntk import kernel_change, ntk_one_hidden
 
-    torch.manual_seed(cfg.seed)
+    seed_everything(cfg.seed)
     dev = device.resolve(cfg.device)
     split = data.load(cfg.dataset, cfg.n_train, cfg.n_test, cfg.seed)
-    x, y, xt, yt = (t.to(dev) for t in (split.x_train, split.y_train, split.x_test, split.y_test))
+    x, y = (split.x_train * cfg.input_scale).to(dev), split.y_train.to(dev)
+    xt, yt = (split.x_test * cfg.input_scale).to(dev), split.y_test.to(dev)
     model = models.init_weights(models.mlp(x.shape[1], [cfg.width], split.n_classes), cfg.init).to(dev)
     opt = torch.optim.SGD(model.parameters(), lr=cfg.lr / math.sqrt(cfg.width))
     params0 = [p.detach().clone() for p in model.parameters()]
     probe = x[: cfg.probe]
 
     def kernel():
-        return metrics.ntk_one_hidden(probe, model[0].weight, model[0].bias, model[2].weight, model[2].bias)
+        return ntk_one_hidden(probe, model[0].weight, model[0].bias, model[2].weight, model[2].bias)
 
     k0, rows = kernel(), []
     if dev.type == "cuda":
@@ -50,7 +57,7 @@ def bare_loop(cfg) -> float:
                 logits, params = model(x), list(model.parameters())
                 rows.append((float(cross_entropy(logits, y)), metrics.accuracy(logits, y),
                              metrics.accuracy(model(xt), yt), metrics.rel_change(params0, params),
-                             metrics.rel_change_l2(params0, params), metrics.kernel_change(k0, kernel())))
+                             metrics.rel_change_l2(params0, params), kernel_change(k0, kernel())))
         if step == cfg.steps:
             break
         opt.zero_grad(set_to_none=True)
@@ -61,47 +68,79 @@ def bare_loop(cfg) -> float:
     return time.perf_counter() - t0  # float() above synchronises, so CUDA work is included
 
 
-def lab_run(store, values: dict) -> dict:
-    """Submit through the lab (worker process) and time it; returns the timings."""
+def lab_run(store, values: dict, experiment: str = "lazy_training") -> dict:
+    """Submit through the lab (a pool worker) and time it; returns the timings and record."""
     from labcore.engine import jobs
-    from labcore.runs.store import pid_alive
 
     t0 = time.perf_counter()
-    rid = jobs.submit("lazy_training", values, store, force=True)
-    while store.cache.get(f"nchunks:{rid}", 0) == 0:
-        time.sleep(0.005)
+    rid = jobs.submit(experiment, values, store, force=True)
+    attempt = store.get(rid)["attempt"]
+    while True:  # the first chunk written by this attempt
+        info = store.data_info(rid)
+        if info["attempt"] == attempt and info["n"] > info["first"]:
+            break
+        time.sleep(0.002)
     first_row = time.perf_counter() - t0
     rec = jobs.wait(rid, store, poll=0.02)
-    total = time.perf_counter() - t0
-    while pid_alive(rec["pid"]):  # let the worker exit before the next timing starts
-        time.sleep(0.05)
-    return {"loop_s": rec["meta"]["loop_s"], "run_s": rec["run_s"], "first_row_s": first_row, "total_s": total,
-            "status": rec["status"]}
+    return {"loop_s": (rec.get("meta") or {}).get("loop_s", float("nan")), "run_s": rec["run_s"],
+            "first_row_s": first_row, "total_s": time.perf_counter() - t0, "status": rec["status"]}
+
+
+def _short(exp) -> dict:
+    """A default run of `exp`, shortened to QUICK_STEPS steps/epochs."""
+    fields = {f.name for f in dataclasses.fields(exp.config)}
+    return {k: min(QUICK_STEPS, getattr(exp.config(), k)) for k in ("steps", "epochs") if k in fields}
+
+
+def _burners(n: int) -> list:
+    code = "while True: pass"
+    return [subprocess.Popen([sys.executable, "-c", code]) for _ in range(n)]
 
 
 def main(repeats: int = 3) -> int:
-    """Print the lab/bare wall-time ratio and the submit-to-first-row latency."""
-    from labcore.core.registry import get
+    """Print the three comparisons; `repeats` alternations for the loop ratio."""
+    from labcore.core.registry import REGISTRY, get
+    from labcore.engine import jobs, pool
     from labcore.runs.store import Store
 
-    cfg = get("lazy_training").make_config(**BENCH_CONFIG)
     store = Store(tempfile.mkdtemp(prefix="labbench-"))
-    bare, lab = [], []
-    bare_loop(get("lazy_training").make_config(steps=10))  # warm up imports and kernels
-    for i in range(repeats):
-        bare.append(bare_loop(cfg))
-        lab.append(lab_run(store, BENCH_CONFIG))
-        print(f"repeat {i + 1}: bare loop {bare[-1]:.3f}s  lab loop {lab[-1]['loop_s']:.3f}s  "
-              f"(submit->done {lab[-1]['total_s']:.2f}s, status {lab[-1]['status']})")
-    b = statistics.median(bare)
-    run = statistics.median(r["loop_s"] for r in lab)
-    first = statistics.median(r["first_row_s"] for r in lab)
-    total = statistics.median(r["total_s"] for r in lab)
-    print(f"config: lazy_training {BENCH_CONFIG}")
-    print(f"bare PyTorch loop  median {b:.3f}s")
-    print(f"lab loop (worker)  median {run:.3f}s")
-    print(f"ratio lab/bare     {run / b:.3f}   (medians; goal <= 1.05)")
-    print(f"ratio lab/bare     {min(r['loop_s'] for r in lab) / min(bare):.3f}   (best of each)")
-    print(f"submit -> first stored row  median {first:.2f}s (process start, imports, data, first step)")
-    print(f"submit -> done              median {total:.2f}s")
+    try:
+        cfg = get("lazy_training").make_config(**BENCH_CONFIG)
+        tiny = dict(width=16, steps=20)
+        cold = lab_run(store, tiny)  # no worker yet: a process starts and imports torch
+        warm = [lab_run(store, {**tiny, "seed": s})["first_row_s"] for s in range(1, 4)]
+        bare_loop(get("lazy_training").make_config(steps=10))  # warm up imports and kernels
+        bare, lab = [], []
+        for i in range(repeats):
+            bare.append(bare_loop(cfg))
+            lab.append(lab_run(store, BENCH_CONFIG)["loop_s"])
+        b, run = statistics.median(bare), statistics.median(lab)
+        print(f"device: CPU cores {os.cpu_count()}, max_jobs {jobs.max_jobs()}, "
+              f"threads per worker {jobs.threads_per_worker()}")
+        print(f"1. lab loop / bare loop   {run / b:.3f}  (medians of {repeats}: lab {run:.3f}s, "
+              f"bare {b:.3f}s; lazy_training {BENCH_CONFIG}; goal <= 1.02)")
+        print(f"2. submit -> first row    cold {cold['first_row_s']:.2f}s   warm "
+              f"{statistics.median(warm):.2f}s (median of {len(warm)}; goal warm <= 0.5s)")
+        print(f"3. one run, quiet vs two CPU-bound processes beside it (goal <= 1.5x), "
+              f"{QUICK_STEPS} steps/epochs:")
+        for name, exp in REGISTRY.items():
+            if name == "quadratic":
+                continue
+            values = _short(exp)
+            quiet = lab_run(store, values, name)
+            procs = _burners(2)
+            try:
+                busy = lab_run(store, values, name)
+            finally:
+                for proc in procs:
+                    proc.kill()
+                    proc.wait()
+            print(f"   {name:<24} quiet {quiet['run_s']:7.2f}s  loaded {busy['run_s']:7.2f}s  "
+                  f"ratio {busy['run_s'] / quiet['run_s']:.2f}  ({quiet['status']})", flush=True)
+    finally:
+        pool.shutdown(store)
     return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(int(sys.argv[1]) if len(sys.argv) > 1 else 3))

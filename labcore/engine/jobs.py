@@ -80,6 +80,9 @@ def wait(rid: str, store: Store | None = None, timeout: float | None = None, pol
         if time.monotonic() - last_reap >= REAP_EVERY_S:
             _reap(store)
             last_reap = time.monotonic()
+            rec = store.get(rid)
+            if rec is not None and rec["status"] == "queued":
+                _start(store)  # a worker that failed to start (or exited) is replaced
         rec = store.get(rid)
         if on_progress is not None and rec is not None:
             on_progress(rec)
@@ -100,6 +103,13 @@ def active(store: Store | None = None) -> list[dict]:
     for r in recs:
         r["position"] = places.get(r["id"]) if r["status"] == "queued" else None
     return sorted(recs, key=lambda r: (r["status"] != "running", r["position"] or 0, -r["created"]))
+
+
+def _start(store: Store) -> None:
+    try:
+        backends.start_workers(store)
+    except Exception:  # noqa: BLE001 - retried at the next poll; the run stays queued
+        pass
 
 
 def _reap(store: Store) -> None:
