@@ -1,0 +1,144 @@
+"""Edge of stability: under full-batch gradient descent with step size η the sharpness (the
+top eigenvalue of the training loss's Hessian) rises until it reaches 2/η, then hovers there
+while the loss keeps falling, non-monotonically (Cohen, Kaur, Li, Kolter & Talwalkar 2021).
+
+On a quadratic, GD diverges along any direction of curvature above 2/η; a network does not
+diverge but self-stabilises at that threshold. `sharpness` is estimated by Lanczos (or power
+iteration) on Hessian-vector products every `eig_every` steps, warm-started from the
+previous eigenvector (labcore.nn.measures.hessian); the loss is logged every step.
+torch is imported inside `run` so the registry (and the pages) load without it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from labcore.core import groups
+from labcore.core.experiment import Chart, Experiment, PageSpec, SweepView
+from labcore.core.params import BaseConfig, param
+
+
+@dataclass(frozen=True)
+class Config(BaseConfig):
+    lr: float = groups.lr(0.15, help="GD step size η; the sharpness should settle at 2/η")
+    steps: int = groups.steps(1000, help="full-batch GD steps")
+    loss: str = param("mse", choices=("mse", "ce"), help="mse: ½‖f − onehot‖² per example; ce: cross-entropy")
+    width: int = param(200, lo=2, hi=10_000, log=True, help="hidden units per layer", unit="units")
+    depth: int = param(2, lo=1, hi=8, help="hidden layers (fc-tanh 200-200: depth 2)")
+    activation: str = param("tanh", choices=("tanh", "relu", "elu"), help="hidden activation")
+    init: str = param("pytorch", choices=groups.INITS, help="weight init (the paper: PyTorch's default)")
+    dataset: str = groups.dataset()
+    n_train: int = groups.n_train(1000)
+    eig_every: int = param(10, lo=1, hi=100_000, log=True, help="estimate the sharpness every N steps")
+    eig_method: str = param("lanczos", choices=("lanczos", "power"), advanced=True,
+                            help="Lanczos (fewer HVPs) or plain power iteration")
+    eig_iters: int = param(30, lo=1, hi=1000, log=True, advanced=True,
+                           help="at most this many Hessian-vector products per estimate")
+    eig_tol: float = param(1e-3, lo=1e-8, hi=0.5, log=True, advanced=True,
+                           help="stop when the top Ritz residual is below tol × the eigenvalue")
+    top_k: int = param(1, lo=1, hi=10, advanced=True, help="also log the top-k eigenvalues as eig_2..eig_k")
+    seed: int = groups.seed()
+    device: str = groups.device()
+
+
+def _d_in(dataset: str) -> int:
+    return {"digits": 64, "synthetic": 32, "cifar10": 3072}.get(dataset, 784)
+
+
+def cost(cfg: Config) -> tuple[float, float]:
+    """(peak bytes, flops): data, weights (×6: params, grads, double-backprop graph, Lanczos
+    basis slack), activations of the double-backprop graph; flops of GD plus the HVPs."""
+    d_in, classes = _d_in(cfg.dataset), 10
+    params = cfg.width * (d_in + classes + 1) + (cfg.depth - 1) * cfg.width * (cfg.width + 1) + classes
+    acts = 6 * cfg.n_train * cfg.width * cfg.depth
+    basis = (cfg.eig_iters + cfg.top_k) * params
+    hvps = cfg.steps // cfg.eig_every * cfg.eig_iters
+    flops = 6.0 * cfg.n_train * params * (cfg.steps + 2 * hvps)
+    return 4.0 * (cfg.n_train * d_in + 6 * params + acts + basis), flops
+
+
+def run(cfg: Config, rec) -> None:
+    """Full-batch GD; log loss/train_acc/two_over_lr every step, sharpness/hvps every eig_every."""
+    import torch
+
+    from labcore.core.loop import every, train_loop
+    from labcore.core.rng import seed_everything, torch_generator
+    from labcore.nn import data, device
+    from labcore.phenomena.edge_of_stability.nets import Sharpness, fc_net, loss_fn, standardise
+
+    seed_everything(cfg.seed)
+    dev = device.resolve(cfg.device)
+    split = data.load(cfg.dataset, cfg.n_train, 10, cfg.seed, flatten=True)
+    x, _ = standardise(split.x_train)
+    x, y = x.to(dev), split.y_train.to(dev)  # (n, d), (n,)
+    model = fc_net(x.shape[1], cfg.width, cfg.depth, split.n_classes, cfg.activation, cfg.init).to(dev)
+    criterion = loss_fn(cfg.loss, split.n_classes)
+    opt = torch.optim.SGD(model.parameters(), lr=cfg.lr)
+    sharp = Sharpness(model, criterion, x, y, k=cfg.top_k, method=cfg.eig_method, tol=cfg.eig_tol,
+                      max_iter=cfg.eig_iters, generator=torch_generator(cfg.seed, "eval"))
+    pending: dict[int, torch.Tensor] = {}  # the measured forward pass, reused by the step
+
+    def measure(step: int) -> dict:
+        out = model(x)  # (n, C)
+        loss = criterion(out, y)
+        pending.clear()
+        pending[step] = loss
+        return {"loss": float(loss.detach()), "train_acc": float((out.argmax(1) == y).float().mean()),
+                "two_over_lr": 2.0 / cfg.lr}
+
+    def sharpness(step: int) -> dict:
+        eigs = sharp()
+        row = {"sharpness": eigs.values[0], "hvps": float(eigs.hvps)}
+        row.update({f"eig_{i + 1}": v for i, v in enumerate(eigs.values[1:], start=1)})
+        return row
+
+    def step_fn(step: int):
+        loss = pending.pop(step, None)
+        if loss is None:
+            loss = criterion(model(x), y)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        return loss.detach()
+
+    rec.meta(device=device.describe(dev), n_params=sharp.dim)
+    train_loop(rec, cfg.steps, step_fn, measure, 1, schedules=[(every(cfg.eig_every), sharpness)])
+
+
+EXPERIMENT = Experiment(
+    name="edge_of_stability",
+    title="Edge of stability",
+    config=Config,
+    run=run,
+    metrics=("loss", "train_acc", "two_over_lr", "sharpness", "hvps", "eig_{k}"),
+    artifacts=(),
+    icon=":material/landscape:",
+    cost=cost,
+    page=PageSpec(
+        what_to_look_for=(
+            "Full-batch gradient descent with step size η. On a quadratic, GD is stable only while "
+            "every curvature is below 2/η. A network starts flatter than that, then its sharpness "
+            "(the top Hessian eigenvalue, dashed line 2/η) rises during training (**progressive "
+            "sharpening**) until it reaches 2/η; from then on it **hovers at 2/η** instead of "
+            "exceeding it, and the loss keeps falling, but **non-monotonically** (spikes on the log "
+            "axis). Sweep η: the final sharpness follows 2/η (slope −1 on log-log axes)."),
+        reference=("Cohen, Kaur, Li, Kolter & Talwalkar 2021, *Gradient Descent on Neural Networks "
+                   "Typically Occurs at the Edge of Stability*, ICLR (code: locuslab/edge-of-stability)."),
+        charts=(
+            Chart("Training loss", ("loss",), log_y=True,
+                  note="Falls overall; non-monotone once the sharpness has reached 2/η."),
+            Chart("Sharpness (top Hessian eigenvalue) and 2/η", ("sharpness",),
+                  hlines=lambda cfg: {"2/η": 2.0 / cfg.lr},
+                  note="Estimated every eig_every steps by Lanczos on Hessian-vector products."),
+            Chart("Train accuracy", ("train_acc",)),
+            Chart("Hessian-vector products per estimate", ("hvps",),
+                  note="Warm starts from the previous eigenvector keep this small."),
+        ),
+        sweep=SweepView(axes={"lr": (0.12, 0.17, 0.24, 0.34)}, metrics=("sharpness",), loglog=True,
+                        reference_exponent=-1.0),
+        presets={
+            "paper scale (CIFAR-10 5k, fc-tanh 200-200, GPU)": dict(
+                dataset="cifar10", n_train=5000, width=200, depth=2, activation="tanh", loss="mse",
+                lr=2 / 30, steps=10_000, eig_every=50, eig_iters=30, device="auto"),
+        },
+    ),
+)

@@ -1,0 +1,111 @@
+"""edge_of_stability: the sharpness estimate against the dense Hessian of the phenomenon's
+own net and loss, the logged rows, and the claim on a tiny config: the sharpness rises to
+2/η and hovers there while the loss falls non-monotonically."""
+import math
+
+import pytest
+import torch
+from torch.func import functional_call
+
+from labcore.core.recorder import Diverged, Recorder
+from labcore.core.registry import get
+from labcore.phenomena.edge_of_stability.nets import Sharpness, fc_net, loss_fn
+
+TINY = dict(n_train=100, width=64, lr=0.4, steps=300, eig_every=10)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def _rows(**overrides):
+    exp = get("edge_of_stability")
+    rec = Recorder()
+    exp.run(exp.make_config(**{**TINY, **overrides}), rec)
+    return rec.rows
+
+
+@pytest.mark.parametrize("kind", ["mse", "ce"])
+def test_sharpness_equals_the_dense_hessians_top_eigenvalue(kind):
+    gen = torch.Generator().manual_seed(0)
+    torch.manual_seed(0)
+    x, y = torch.randn(40, 6, generator=gen), torch.randint(0, 3, (40,), generator=gen)
+    model = fc_net(6, 7, 2, 3, "tanh", "pytorch")
+    crit = loss_fn(kind, 3)
+    names, params = zip(*model.named_parameters())
+    sizes = [p.numel() for p in params]
+
+    def flat_loss(theta):  # theta: (P,)
+        parts = [t.reshape(p.shape) for t, p in zip(theta.split(sizes), params)]
+        return crit(functional_call(model, dict(zip(names, parts)), (x,)), y)
+
+    theta = torch.cat([p.detach().reshape(-1) for p in params])
+    exact = float(torch.linalg.eigvalsh(torch.autograd.functional.hessian(flat_loss, theta).double())[-1])
+    est = Sharpness(model, crit, x, y, tol=1e-6, max_iter=100, generator=gen)()
+    assert math.isclose(est.values[0], exact, rel_tol=1e-4)
+    # Warm-started from its own eigenvector, the next estimate is almost free.
+    sharp = Sharpness(model, crit, x, y, tol=1e-4, max_iter=100, generator=gen)
+    first = sharp()
+    second = sharp()
+    assert second.hvps < first.hvps and math.isclose(second.values[0], exact, rel_tol=1e-4)
+
+
+def test_mse_is_half_the_squared_error_summed_over_outputs_averaged_over_examples():
+    out, y = torch.tensor([[1.0, 0.0], [0.5, 0.5]]), torch.tensor([0, 0])
+    # example 1: 0; example 2: ½(0.25 + 0.25) = 0.25; mean 0.125
+    assert math.isclose(float(loss_fn("mse", 2)(out, y)), 0.125)
+
+
+def test_sharpness_rises_to_two_over_lr_and_hovers_there_while_the_loss_falls():
+    rows = _rows()
+    thr = 2 / TINY["lr"]
+    sharp = [(r["step"], r["sharpness"]) for r in rows if "sharpness" in r]
+    loss = [r["loss"] for r in rows]
+    assert sharp[0][1] < 0.6 * thr                      # starts well below the edge
+    hit = next(s for s, v in sharp if v >= 0.9 * thr)   # progressive sharpening reaches it
+    after = [v / thr for s, v in sharp if s >= hit]
+    assert hit < 200 and min(after) > 0.8 and max(after) < 1.35
+    late = after[len(after) // 2:]
+    assert all(0.85 < v < 1.2 for v in late)            # hovers at 2/η, not above
+    tail = loss[hit:]
+    assert loss[-1] < 0.5 * loss[hit] < loss[0]         # keeps falling overall...
+    assert sum(b > a for a, b in zip(tail, tail[1:])) > 5  # ...but not monotonically
+    assert all(r["two_over_lr"] == thr for r in rows)
+
+
+def test_rows_cadences_and_top_k():
+    rows = _rows(steps=20, eig_every=5, top_k=3)
+    assert [r["step"] for r in rows] == list(range(21))
+    eig_rows = [r for r in rows if "sharpness" in r]
+    assert [r["step"] for r in eig_rows] == [0, 5, 10, 15, 20]
+    assert set(eig_rows[0]) == {"step", "loss", "train_acc", "two_over_lr", "sharpness", "hvps", "eig_2", "eig_3"}
+    assert all(r["sharpness"] >= r["eig_2"] >= r["eig_3"] and 1 <= r["hvps"] <= 30 for r in eig_rows)
+    assert rows[-1]["loss"] < rows[0]["loss"]
+
+
+def test_power_iteration_agrees_with_lanczos():
+    a = _rows(steps=10, eig_every=10, eig_tol=1e-6, eig_iters=300)
+    b = _rows(steps=10, eig_every=10, eig_tol=1e-6, eig_iters=300, eig_method="power")
+    for ra, rb in zip(a, b):
+        assert ra["loss"] == rb["loss"]
+        if "sharpness" in ra:
+            assert math.isclose(ra["sharpness"], rb["sharpness"], rel_tol=1e-3)
+            assert ra["hvps"] < rb["hvps"]
+
+
+def test_a_step_far_beyond_two_over_sharpness_diverges():
+    with pytest.raises(Diverged):
+        _rows(lr=50.0, steps=50)
+
+
+def test_paper_preset_is_cohen_et_als_fc_tanh_recipe():
+    exp = get("edge_of_stability")
+    name = next(n for n in exp.page.presets if "paper" in n)
+    cfg = exp.make_config(**exp.page.presets[name])
+    assert (cfg.dataset, cfg.n_train, cfg.width, cfg.depth, cfg.activation, cfg.loss) == \
+        ("cifar10", 5000, 200, 2, "tanh", "mse")
+    assert exp.page.charts[1].hlines(cfg) == {"2/η": 2 / cfg.lr}
