@@ -19,7 +19,7 @@ import sys
 import tempfile
 import time
 
-BENCH_CONFIG = dict(width=512, steps=1000, eval_every=10, n_train=512)
+BENCH_CONFIG = dict(width=512, steps=300, eval_every=10, n_train=512)
 QUICK_STEPS = 150     # steps (or epochs) of each phenomenon's run in part 3
 
 

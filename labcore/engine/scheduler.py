@@ -118,6 +118,8 @@ def release(store: Store, rid: str, attempt: int) -> None:
 def reap(store: Store) -> list[str]:
     """Mark runs whose worker is dead `interrupted` (rows kept); returns their ids. Also
     re-enqueues a `queued` record missing from the queue, so nothing waits forever."""
+    if not _needs_reap(store):  # the common case: read only, no write lock taken
+        return []
     dead: list[str] = []
     with store.cache.transact():
         before = set(store.cache.get("claims", {}))
@@ -133,6 +135,18 @@ def reap(store: Store) -> list[str]:
                 _interrupt(store, rec, "worker process died")  # claimed by an older engine
                 dead.append(rid)
     return dead
+
+
+def _needs_reap(store: Store) -> bool:
+    claims = store.read("claims", {}) or {}
+    queue = store.read("queue", []) or []
+    for rid in store.read("index", {}) or {}:
+        rec = store.get(rid) or {}
+        if rec.get("status") == "queued" and rid not in queue:
+            return True
+        if rec.get("status") == "running" and _dead(claims.get(rid, {}), rec):
+            return True
+    return any((store.get(rid) or {}).get("status") != "running" for rid in claims)
 
 
 def queue_position(store: Store) -> dict[str, int]:
