@@ -1,8 +1,14 @@
 """Teacher-student networks for the Luck Matters experiment (Tian et al. 2019).
 
 A teacher is a ReLU MLP whose fan-in rows are drawn from {-0.5, -0.25, 0, 0.25, 0.5} (no
-two rows equal, none all zero), with bias U(-0.5, 0.5), each row [w, b] then scaled to
-unit norm. A student has the same depth with each hidden width multiplied by node_multi.
+two rows equal, none all zero), with bias U(-0.5, 0.5), each row then divided by ‖w‖ (the
+bias scaled along, as the original's `normalize_layer`). A student has the same depth with
+each hidden width multiplied by node_multi.
+
+`matrix` mode follows the original's test_multilayer.py: every layer is a matrix whose
+columns (one per node, fan-in weights and bias) have unit norm, output layer included;
+each step is w += lr · (−∇ of ½ Σ_outputs mean_batch (y_t − y_s)²), then every column is
+renormalised.
 """
 from __future__ import annotations
 
@@ -35,8 +41,9 @@ class ReluMLP(nn.Module):
 
 
 @torch.no_grad()
-def _teacher_rows(n_rows: int, fan_in: int, gen: torch.Generator) -> torch.Tensor:
-    """(n_rows, fan_in + 1) unique, non-zero rows over LEVELS, bias U(-0.5, 0.5), unit norm."""
+def _teacher_rows(n_rows: int, fan_in: int, gen: torch.Generator, bias: bool = True) -> torch.Tensor:
+    """(n_rows, fan_in + 1) rows [w, b]: w unique, non-zero over LEVELS, b U(-0.5, 0.5) (or 0),
+    both divided by ‖w‖ (the original normalises the weight row and scales the bias along)."""
     rows, seen = [], set()
     while len(rows) < n_rows:
         w = LEVELS[torch.randint(len(LEVELS), (fan_in,), generator=gen)]
@@ -45,18 +52,19 @@ def _teacher_rows(n_rows: int, fan_in: int, gen: torch.Generator) -> torch.Tenso
             continue
         seen.add(key)
         b = torch.rand((1,), generator=gen) - 0.5
-        row = torch.cat([w, b])
-        rows.append(row / row.norm())
+        row = torch.cat([w, b if bias else torch.zeros(1)])
+        rows.append(row / w.norm())
     return torch.stack(rows)
 
 
 @torch.no_grad()
-def make_teacher(d_in: int, widths: list[int], d_out: int, seed: int) -> ReluMLP:
-    """The teacher network, built deterministically from `seed`."""
+def make_teacher(d_in: int, widths: list[int], d_out: int, seed: int, bias: bool = True) -> ReluMLP:
+    """The teacher network, built deterministically from `seed` (bias False: all biases 0,
+    as the matrix-mode README command)."""
     gen = torch.Generator().manual_seed(10_000 + seed)
     net = ReluMLP(d_in, widths, d_out)
     for lin in net.linears():
-        rows = _teacher_rows(lin.out_features, lin.in_features, gen)
+        rows = _teacher_rows(lin.out_features, lin.in_features, gen, bias)
         lin.weight.copy_(rows[:, :-1])
         lin.bias.copy_(rows[:, -1])
     return net.requires_grad_(False)
@@ -82,24 +90,20 @@ def perturb_from(student: ReluMLP, teacher: ReluMLP, noise: float, gen: torch.Ge
 
 @torch.no_grad()
 def normalize_fan_in(net: ReluMLP) -> None:
-    """Scale every hidden node's fan-in row [w, b] to unit norm (the `matrix` projection)."""
-    for lin in net.hidden:
+    """Scale every node's fan-in row [w, b] to unit norm, in every layer including the output
+    layer (the original's matrix mode renormalises every column of every matrix after each
+    step; leaving the output layer free lets the unaligned fan-outs stay ~10x larger)."""
+    for lin in net.linears():
         norm = torch.cat([lin.weight, lin.bias[:, None]], dim=1).norm(dim=1).clamp_min(1e-12)  # (out,)
         lin.weight /= norm[:, None]
         lin.bias /= norm
 
 
-@torch.no_grad()
-def project_fan_in_grads(net: ReluMLP) -> None:
-    """Remove the radial part of each hidden row's gradient (projected GD on the sphere)."""
-    for lin in net.hidden:
-        if lin.weight.grad is None:
-            continue
-        row = torch.cat([lin.weight, lin.bias[:, None]], dim=1)  # (out, in+1), unit rows
-        grad = torch.cat([lin.weight.grad, lin.bias.grad[:, None]], dim=1)
-        grad -= (grad * row).sum(dim=1, keepdim=True) * row
-        lin.weight.grad.copy_(grad[:, :-1])
-        lin.bias.grad.copy_(grad[:, -1])
+def matrix_loss(out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """½ Σ_outputs mean_batch (out − target)²: the loss whose negative gradient the original's
+    matrix mode steps along. out, target: (B, d_out). F.mse_loss (mean over outputs too)
+    would make every step 2/d_out of the original's."""
+    return 0.5 * (out - target).pow(2).sum(dim=1).mean()
 
 
 def per_sample_gradients(net: ReluMLP, x: torch.Tensor, target: torch.Tensor) -> dict[str, torch.Tensor]:
