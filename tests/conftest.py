@@ -15,5 +15,9 @@ sys.path.insert(0, str(ROOT))
 def store(tmp_path, monkeypatch):
     from labcore.runs.store import Store
 
+    from labcore.engine import pool
+
     monkeypatch.setenv("LAB_CACHE_DIR", str(tmp_path / "cache"))
-    return Store(tmp_path / "cache")
+    store = Store(tmp_path / "cache")
+    yield store
+    pool.shutdown(store)  # no warm workers outlive the test that started them

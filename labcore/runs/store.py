@@ -29,9 +29,9 @@ from typing import Any
 import diskcache
 from diskcache.core import MODE_BINARY, MODE_RAW
 
+from labcore.core.status import ACTIVE, FINISHED  # noqa: F401 - re-exported for callers
+
 SCHEMA_VERSION = 1
-FINISHED = ("done", "failed", "cancelled", "diverged", "interrupted")
-ACTIVE = ("queued", "running")
 LEASE_S = 10.0               # a claim's lease; the heartbeat renews it every ~0.5 s
 BUDGET_GRACE_S = 300.0       # runs finished this recently are never removed by the budget
 DEFAULT_BUDGET_BYTES = 2 * 1024**3

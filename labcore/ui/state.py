@@ -22,7 +22,7 @@ def metrics(rid: str) -> pd.DataFrame:
     """All rows of run `rid`, reading from the store only the chunks this session has not seen."""
     cache = st.session_state.setdefault("_rows", {})
     entry = cache.get(rid)
-    created = (store().cache.get(f"run:{rid}") or {}).get("created")
+    created = (store().get(rid) or {}).get("created")
     if entry is None or entry["created"] != created:  # new run, or re-created under the same id
         entry = cache[rid] = {"cursor": 0, "rows": [], "created": created}
     rows, cursor = store().read_rows(rid, entry["cursor"])
