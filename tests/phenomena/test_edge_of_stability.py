@@ -82,7 +82,8 @@ def test_rows_cadences_and_top_k():
     assert [r["step"] for r in rows] == list(range(21))
     eig_rows = [r for r in rows if "sharpness" in r]
     assert [r["step"] for r in eig_rows] == [0, 5, 10, 15, 20]
-    assert set(eig_rows[0]) == {"step", "loss", "train_acc", "two_over_lr", "sharpness", "hvps", "eig_2", "eig_3"}
+    assert set(eig_rows[0]) == {"step", "loss", "train_acc", "two_over_lr", "sharpness", "hvps",
+                                "eig_2", "eig_3"}
     assert all(r["sharpness"] >= r["eig_2"] >= r["eig_3"] and 1 <= r["hvps"] <= 30 for r in eig_rows)
     assert rows[-1]["loss"] < rows[0]["loss"]
 

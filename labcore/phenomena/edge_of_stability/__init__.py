@@ -21,7 +21,8 @@ from labcore.core.params import BaseConfig, param
 class Config(BaseConfig):
     lr: float = groups.lr(0.15, help="GD step size η; the sharpness should settle at 2/η")
     steps: int = groups.steps(1000, help="full-batch GD steps")
-    loss: str = param("mse", choices=("mse", "ce"), help="mse: ½‖f − onehot‖² per example; ce: cross-entropy")
+    loss: str = param("mse", choices=("mse", "ce"),
+                      help="mse: ½‖f − onehot‖² per example; ce: cross-entropy")
     width: int = param(200, lo=2, hi=10_000, log=True, help="hidden units per layer", unit="units")
     depth: int = param(2, lo=1, hi=8, help="hidden layers (fc-tanh 200-200: depth 2)")
     activation: str = param("tanh", choices=("tanh", "relu", "elu"), help="hidden activation")
@@ -35,7 +36,8 @@ class Config(BaseConfig):
                            help="at most this many Hessian-vector products per estimate")
     eig_tol: float = param(1e-3, lo=1e-8, hi=0.5, log=True, advanced=True,
                            help="stop when the top Ritz residual is below tol × the eigenvalue")
-    top_k: int = param(1, lo=1, hi=10, advanced=True, help="also log the top-k eigenvalues as eig_2..eig_k")
+    top_k: int = param(1, lo=1, hi=10, advanced=True,
+                       help="also log the top-k eigenvalues as eig_2..eig_k (Lanczos only)")
     seed: int = groups.seed()
     device: str = groups.device()
 
@@ -120,7 +122,16 @@ EXPERIMENT = Experiment(
             "(the top Hessian eigenvalue, dashed line 2/η) rises during training (**progressive "
             "sharpening**) until it reaches 2/η; from then on it **hovers at 2/η** instead of "
             "exceeding it, and the loss keeps falling, but **non-monotonically** (spikes on the log "
-            "axis). Sweep η: the final sharpness follows 2/η (slope −1 on log-log axes)."),
+            "axis). Sweep η: the final sharpness follows 2/η (slope −1 on log-log axes). **What the "
+            "defaults show** (digits 1,000 standardised, fc-tanh 200-200, MSE, η = 0.15, 1,000 steps, "
+            "seed 0; ≈ 30 s on 2 CPU cores): the sharpness starts at 4.2 (0.32 × 2/η), reaches 0.9 × 2/η "
+            "at step 380, overshoots to 1.16 × 2/η (step 520), drops back as the loss spikes and from "
+            "step 700 stays at 0.99-1.07 × 2/η to the end (1.02 ×), while the loss falls 0.087 → 0.040 "
+            "with 148 upticks. η = 0.12: edge at step 620, 0.90-1.11 ×; η = 0.17: step 300, "
+            "0.90-1.19 ×. Larger η overshoot more before settling (η = 0.24: 1.34 ×, η = 0.34: 1.45 × for "
+            "one estimate, then 1.03-1.13 ×). The sweep 0.12-0.34 gives final sharpness ∝ (2/η)^0.98. "
+            "An estimate costs 5-17 HVPs on average, warm-started (more at larger η, where the top "
+            "eigenvector turns faster)."),
         reference=("Cohen, Kaur, Li, Kolter & Talwalkar 2021, *Gradient Descent on Neural Networks "
                    "Typically Occurs at the Edge of Stability*, ICLR (code: locuslab/edge-of-stability)."),
         charts=(
