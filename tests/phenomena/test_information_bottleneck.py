@@ -89,15 +89,29 @@ def test_tiny_run_logs_every_layer_within_bounds():
     f = _run(epochs=3, points=3, widths=(6, 3), batch_size=4096)
     mi = f.dropna(subset=["ixt_l1"])
     assert 0 in mi.index and 3 in mi.index                              # init and the end
-    assert {"ixt_l1", "ixt_l2", "ity_l1", "ity_l2", "ixt_last", "ity_last"} <= set(f.columns)
+    assert {"ixt_l1", "ixt_l2", "ity_l1", "ity_l2", "last_ixt", "last_ity"} <= set(f.columns)
     assert (mi["ixt_l1"] <= 12 + 1e-9).all() and (mi["ity_l2"] <= data.label_entropy() + 1e-9).all()
-    assert (mi["ixt_last"] == mi["ixt_l2"]).all()
+    assert (mi["last_ixt"] == mi["ixt_l2"]).all()
 
 
 def test_tanh_compresses_relu_does_not():
     """The claim on a short run: tanh's last hidden layer loses I(X;T) after its peak; relu's not."""
     common = dict(epochs=400, lr=1.5e-3, points=15, seed=0)
-    tanh = _run(activation="tanh", **common)["ixt_last"].dropna()
-    relu = _run(activation="relu", **common)["ixt_last"].dropna()
+    tanh = _run(activation="tanh", **common)["last_ixt"].dropna()
+    relu = _run(activation="relu", **common)["last_ixt"].dropna()
     assert tanh.iloc[-1] < 0.7 * tanh.max() and 0 < tanh.idxmax() < 400
     assert relu.iloc[-1] > 0.95 * relu.max() > 0
+
+
+def test_information_plane_figure_has_one_trace_per_layer_coloured_by_epoch():
+    from labcore.phenomena.information_bottleneck.ui import plane_figure
+
+    frame = pd.DataFrame({"step": [0, 1, 10, 100], "loss": [0.7, 0.6, 0.5, 0.4],
+                          "ixt_l1": [5.0, 6.0, 7.0, 6.5], "ity_l1": [0.1, 0.5, 0.9, 1.0],
+                          "ixt_l2": [3.0, 4.0, 3.5, 2.0], "ity_l2": [0.0, 0.4, 0.9, 1.0]})
+    fig = plane_figure(frame, "tanh", h_y=1.0)
+    points = [t for t in fig.data if t.mode == "markers"]
+    assert [t.name for t in points] == ["layer 1", "layer 2"]
+    assert list(points[1].x) == [3.0, 4.0, 3.5, 2.0] and list(points[1].customdata) == [0, 1, 10, 100]
+    assert list(points[0].marker.color) == sorted(points[0].marker.color)   # later epochs, higher colour
+    assert [s.y0 for s in fig.layout.shapes] == [1.0]

@@ -52,7 +52,7 @@ EXPERIMENT = Experiment(
     title="Information bottleneck: the information plane",
     config=Config,
     run=run,
-    metrics=("loss", "test_loss", "train_acc", "test_acc", "ixt_l{k}", "ity_l{k}", "ixt_last", "ity_last"),
+    metrics=("loss", "test_loss", "train_acc", "test_acc", "ixt_l{k}", "ity_l{k}", "last_ixt", "last_ity"),
     artifacts=(),
     icon=":material/compress:",
     cost=cost,
@@ -69,7 +69,7 @@ EXPERIMENT = Experiment(
             Chart("Accuracy", ("train_acc", "test_acc")),
         ),
         arms=Arms(variants={"tanh": dict(activation="tanh"), "relu": dict(activation="relu")},
-                  metrics=("ixt_last", "ity_last", "test_acc")),
+                  metrics=("last_ixt", "last_ity", "test_acc")),
         presets={
             "paper scale (Adam 4e-4, 10^4 epochs)": dict(lr=4e-4, epochs=10_000, batch_size=512, points=60),
             "full batch": dict(batch_size=4096),

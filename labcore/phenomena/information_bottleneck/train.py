@@ -55,7 +55,7 @@ def train(cfg, rec) -> None:
         for k, t in enumerate(acts, start=1):
             ixt, ity = layer_information(t.cpu().numpy(), x_ids, y_np, cfg.activation, cfg.bins)
             row[f"ixt_l{k}"], row[f"ity_l{k}"] = ixt, ity
-        row["ixt_last"], row["ity_last"] = row[f"ixt_l{len(acts)}"], row[f"ity_l{len(acts)}"]
+        row["last_ixt"], row["last_ity"] = row[f"ixt_l{len(acts)}"], row[f"ity_l{len(acts)}"]
         return row
 
     rec.meta(device=devices.describe(dev), n_train=n, h_y=data.label_entropy())
