@@ -11,6 +11,14 @@ os.environ.setdefault("LAB_MAX_JOBS", "2")
 sys.path.insert(0, str(ROOT))
 
 
+def pytest_configure(config):
+    """Trainings inside the test process use one intra-op thread: torch's default (all
+    cores) thrashes on a 2-core machine where workers and the browser also run."""
+    import torch
+
+    torch.set_num_threads(1)
+
+
 @pytest.fixture
 def store(tmp_path, monkeypatch):
     from labcore.runs.store import Store

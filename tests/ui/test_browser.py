@@ -142,5 +142,5 @@ def test_exposed_dashboard_refuses_actions_until_the_token_is_given(tmp_path):
         page.wait_for_function("() => !Array.from(document.querySelectorAll('button'))"
                                ".find(b => b.innerText.trim() === 'Run').disabled")
         page.get_by_role("button", name="Run", exact=True).click()
-        page.get_by_text("1 done").wait_for(timeout=60_000)
+        page.get_by_text("Status: 1 done").wait_for(timeout=60_000)
         assert [r["status"] for r in Store(cache).runs()] == ["done"]
