@@ -7,6 +7,8 @@
    warm (a pool worker is idle). Goal warm <= 0.5 s on CPU.
 3. a short default run of each phenomenon alone, then with two CPU-bound processes beside
    it (the thread budget keeps it within 1.5x of its quiet time).
+4. edge_of_stability: HVPs per sharpness estimate, Lanczos vs power iteration, and one
+   estimate vs one GD step (benchmarks/sharpness.py).
 """
 from __future__ import annotations
 
@@ -139,7 +141,24 @@ def main(repeats: int = 3) -> int:
                   f"ratio {busy['run_s'] / quiet['run_s']:.2f}  ({quiet['status']})", flush=True)
     finally:
         pool.shutdown(store)
+    _sharpness()
     return 0
+
+
+def _sharpness() -> None:
+    """4. edge_of_stability's sharpness estimate: HVPs of Lanczos vs power iteration, and one
+    estimate vs one GD step (benchmarks/sharpness.py, run in this process)."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "sharpness.py"
+    if not path.exists():  # an installed package without the benchmarks folder
+        return
+    print("4. edge_of_stability sharpness estimate:", flush=True)
+    spec = importlib.util.spec_from_file_location("lab_sharpness_bench", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.main()
 
 
 if __name__ == "__main__":
