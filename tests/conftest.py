@@ -29,3 +29,11 @@ def store(tmp_path, monkeypatch):
     store = Store(tmp_path / "cache")
     yield store
     pool.shutdown(store)  # no warm workers outlive the test that started them
+
+
+@pytest.fixture
+def online_datasets(monkeypatch):
+    """Pretend torchvision datasets can be fetched, for tests that only build paper-scale Configs."""
+    from labcore.nn import data
+
+    monkeypatch.setattr(data, "available", lambda name: None)

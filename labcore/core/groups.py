@@ -85,7 +85,14 @@ def check_available(cfg: Any) -> None:
 
         if not machine()["gpus"]:
             raise ParamError("device=cuda is not available: this machine has no CUDA GPU; allowed: auto, cpu")
-    size = DATASET_SIZES.get(getattr(cfg, "dataset", None))
+    dataset = getattr(cfg, "dataset", None)
+    if dataset in TORCHVISION_DATASETS:
+        from labcore.nn.data import available
+
+        problem = available(dataset)
+        if problem:
+            raise ParamError(problem)
+    size = DATASET_SIZES.get(dataset)
     n_train = getattr(cfg, "n_train", None)
     if size is not None and n_train is not None and n_train >= size:
         raise ParamError(f"n_train={n_train} is out of range for dataset={cfg.dataset} ({size} examples, "

@@ -47,6 +47,40 @@ def data_dir() -> Path:
     return Path(os.environ.get("LAB_DATA_DIR", "data"))
 
 
+# Where torchvision keeps each dataset under LAB_DATA_DIR (a file that exists once it is there),
+# and the site it downloads from (probed, not contacted, to tell "offline" at validation time).
+ON_DISK = {"mnist": "MNIST/raw/t10k-labels-idx1-ubyte", "fashion_mnist": "FashionMNIST/raw/t10k-labels-idx1-ubyte",
+           "cifar10": "cifar-10-batches-py/test_batch"}
+SOURCES = {"mnist": "ossci-datasets.s3.amazonaws.com", "fashion_mnist": "fashion-mnist.s3-website.eu-central-1.amazonaws.com",
+           "cifar10": "www.cs.toronto.edu"}
+_REACH: dict[str, tuple[float, bool]] = {}
+
+
+def available(name: str) -> str | None:
+    """None when `name` can be loaded (offline, on disk, or its download site answers);
+    otherwise one line saying why not. The probe result is kept for a minute."""
+    if name not in TORCHVISION:
+        return None
+    if (data_dir() / ON_DISK[name]).exists():
+        return None
+    import socket
+    import time
+
+    host = SOURCES[name]
+    when, ok = _REACH.get(host, (0.0, False))
+    if time.monotonic() - when > 60:
+        try:
+            socket.create_connection((host, 443), timeout=1.5).close()
+            ok = True
+        except OSError:
+            ok = False
+        _REACH[host] = (time.monotonic(), ok)
+    if ok:
+        return None
+    return (f"dataset={name} is not available: not in {data_dir()} and its download site cannot be "
+            f"reached (offline?); allowed now: {', '.join(OFFLINE)}")
+
+
 def load(name: str, n_train: int, n_test: int, seed: int = 0, flatten: bool = True) -> Split:
     """Load `name`, take a seeded random subset of n_train / n_test examples."""
     test_pool = None

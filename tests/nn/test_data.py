@@ -53,3 +53,24 @@ def test_missing_mnist_without_network_gives_one_line_message(tmp_path, monkeypa
         data.load("mnist", 10, 10)
     assert "use the offline dataset 'digits'" in str(info.value)
     assert "\n" not in str(info.value)
+
+
+def test_unavailable_torchvision_dataset_is_refused_at_validation(tmp_path, monkeypatch):
+    import socket
+
+    from labcore.core.params import ParamError
+    from labcore.core.registry import get
+
+    monkeypatch.setenv("LAB_DATA_DIR", str(tmp_path))
+    monkeypatch.setattr(data, "_REACH", {})
+
+    def offline(*args, **kwargs):
+        raise OSError("network is unreachable")
+
+    monkeypatch.setattr(socket, "create_connection", offline)
+    with pytest.raises(ParamError, match="dataset=mnist is not available: .* allowed now: digits, synthetic"):
+        get("lazy_training").make_config(dataset="mnist")
+    marker = tmp_path / data.ON_DISK["mnist"]  # once the files are there, it is accepted offline
+    marker.parent.mkdir(parents=True)
+    marker.write_bytes(b"")
+    assert get("lazy_training").make_config(dataset="mnist", n_train=1024).dataset == "mnist"

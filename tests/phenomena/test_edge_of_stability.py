@@ -103,7 +103,7 @@ def test_a_step_far_beyond_two_over_sharpness_diverges():
         _rows(lr=50.0, steps=50)
 
 
-def test_paper_preset_is_cohen_et_als_fc_tanh_recipe():
+def test_paper_preset_is_cohen_et_als_fc_tanh_recipe(online_datasets):
     exp = get("edge_of_stability")
     name = next(n for n in exp.page.presets if "paper" in n)
     cfg = exp.make_config(**exp.page.presets[name])

@@ -41,7 +41,7 @@ def test_raw_pixel_scale_lets_the_seeds_lr_train():
     assert raw["rel_change"] > 10 * unit["rel_change"]
 
 
-def test_paper_preset_is_the_seeds_run_ntk_recipe():
+def test_paper_preset_is_the_seeds_run_ntk_recipe(online_datasets):
     exp = get("lazy_training")
     name = next(n for n in exp.page.presets if "run_ntk.py" in n and "MNIST" in n)
     cfg = exp.make_config(**exp.page.presets[name])

@@ -93,7 +93,7 @@ def test_static_is_ahead_early_on_the_seed_recipe():
     assert table["precond"].iloc[-1] == 1.0 and len(table) == len(rec.info["preconditioner"])
 
 
-def test_preset_is_the_seeds_main_py():
+def test_preset_is_the_seeds_main_py(online_datasets):
     exp = get("preconditioner")
     (name, preset), = exp.page.presets.items()
     assert "main.py" in name
