@@ -1,7 +1,6 @@
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -31,11 +30,11 @@ def test_run_writes_three_files_and_second_run_is_a_cache_hit(tmp_path):
     summary = json.loads((out / "summary.json").read_text())
     assert summary["status"] == "done" and summary["final"]["loss"] == frame["loss"].iloc[-1]
 
-    t0 = time.monotonic()
     second = cli(*args, env_dir=tmp_path / "cache")
     assert second.returncode == 0
-    assert time.monotonic() - t0 < 10  # no training: just the interpreter start and a lookup
-    assert json.loads((out / "summary.json").read_text())["created"] == summary["created"]
+    # a cache hit: the same record (not re-created, not re-trained)
+    again = json.loads((out / "summary.json").read_text())
+    assert again["created"] == summary["created"] and again["started"] == summary["started"]
 
 
 def test_invalid_value_exits_2_with_one_line_and_writes_nothing(tmp_path):
