@@ -8,7 +8,7 @@ from labcore.nn import device
 from labcore.engine import jobs
 from labcore.core.registry import REGISTRY
 from labcore.runs import analysis
-from labcore.ui import state
+from labcore.ui import access, state
 from labcore.ui.nav import phenomenon_page
 
 st.title("DL Theory Lab")
@@ -42,8 +42,8 @@ def active_runs() -> None:
         text.progress(float(rec["progress"] or 0.0),
                       text=f"{analysis.settings_label(rec)} · `{rec['id']}` · {where}")
         # on_click runs before the rerun it triggers, so the list redrawn is already updated
-        stop.button("Cancel", key=f"cancel_{rec['id']}", icon=":material/stop:",
-                    on_click=jobs.cancel, args=(rec["id"], store))
+        stop.button("Cancel", key=f"cancel_{rec['id']}", icon=":material/stop:", disabled=not access.can_act(),
+                    help=access.why_not() or None, on_click=jobs.cancel, args=(rec["id"], store))
 
 
 active_runs()
@@ -55,6 +55,6 @@ gpu = ", ".join(info["gpus"]) if info["gpus"] else "none (training runs on the C
 st.markdown(f"- CPU cores: **{info['cpu_cores']}**; GPU: **{gpu}**; torch {info['torch']}\n"
             f"- Concurrent runs: **{jobs.max_jobs()}** (env `LAB_MAX_JOBS`), "
             f"**{jobs.threads_per_worker()}** intra-op thread(s) each\n"
-            f"- Store: `{store.dir}`, **{store.size_bytes() / 1e6:.1f} MB** of "
+            f"- Store: `{access.where(store.dir)}`, **{store.size_bytes() / 1e6:.1f} MB** of "
             f"{store.budget_bytes / 1e6:.0f} MB budget, {len(store.runs())} runs\n"
             f"- Page loaded {time.strftime('%H:%M:%S')}")

@@ -10,6 +10,7 @@ progress and ETA stay right across rounds.
 """
 from __future__ import annotations
 
+import functools
 import math
 import time
 from dataclasses import dataclass
@@ -57,17 +58,11 @@ def at(steps: Iterable[int]) -> Schedule:
     return Schedule(steps_at=tuple(sorted(int(s) for s in steps)))
 
 
-_LOG_CACHE: dict[tuple[int, int], frozenset[int]] = {}
-
-
+@functools.lru_cache(maxsize=64)
 def _log_steps(steps: int, points: int) -> frozenset[int]:
-    key = (steps, points)
-    if key not in _LOG_CACHE:
-        out = {0, steps}
-        for i in range(points):
-            out.add(int(round(steps ** (i / max(1, points - 1)))))
-        _LOG_CACHE[key] = frozenset(s for s in out if 0 <= s <= steps)
-    return _LOG_CACHE[key]
+    """0, `steps` and about `points` steps spaced evenly in log(step) (computed once per run)."""
+    out = {0, steps} | {int(round(steps ** (i / max(1, points - 1)))) for i in range(points)}
+    return frozenset(s for s in out if 0 <= s <= steps)
 
 
 Measure = Callable[[int], dict]

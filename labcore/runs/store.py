@@ -108,8 +108,6 @@ class Store:
         rec = self.read(f"run:{rid}")
         return rec if isinstance(rec, dict) else None
 
-    record_raw = get
-
     def runs(self) -> list[dict]:
         """All run records, newest first."""
         index = self.read("index", {}) or {}

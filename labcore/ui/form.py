@@ -53,10 +53,6 @@ def url_errors(spec_list: list[ParamSpec]) -> list[str]:
     return errors
 
 
-def page_url_errors(extra: list[ParamSpec]) -> list[str]:
-    """URL checks for the page's own widgets (N seeds, sweep axis), declared like parameters."""
-    return url_errors(extra)
-
 
 def _widget(spec: ParamSpec, prefix: str) -> Any:
     label = spec.name + (f" [{spec.unit}]" if spec.unit else "")

@@ -11,8 +11,9 @@ import streamlit as st
 
 from labcore.core.experiment import Chart, Experiment, SweepView
 from labcore.core.groups import SEED_MAX
-from labcore.core.params import ParamSpec, format_value, specs
+from labcore.core.params import ParamError, ParamSpec, format_value, specs
 from labcore.engine import jobs
+from labcore.engine.scheduler import QueueFull
 from labcore.runs import analysis, plots
 from labcore.ui import access, artifacts, state, variants
 from labcore.ui.form import config_form, url_errors
@@ -133,7 +134,7 @@ def _submit(exp, configs: list) -> None:
     try:
         for cfg in configs:
             jobs.submit(exp.name, cfg, store)
-    except Exception as exc:  # noqa: BLE001 - e.g. the queue is full: say so, keep the page
+    except (QueueFull, ParamError) as exc:  # the queue is full, or a config over a limit: say so
         st.error(access.plain(f"Not started: {exc}"))
 
 
@@ -192,6 +193,8 @@ def _draw_charts(frame: pd.DataFrame, charts: tuple[Chart, ...], sel: Selection,
         else:
             fig = plots.curves(frame, chart.metrics, chart.title, log_y=chart.log_y, hlines=hl)
         cols[i % 2].plotly_chart(fig, width="stretch", key=f"chart_{i}")
+        if chart.note:  # what theory says this chart should show
+            cols[i % 2].caption(access.plain(chart.note))
 
 
 def _draw_sweep(name: str, sel: Selection, view: SweepView) -> None:

@@ -52,7 +52,8 @@ EXPERIMENT = Experiment(
     page=PageSpec(
         what_to_look_for="GD on ½λx² multiplies x by (1 − lr·λ) per step: it diverges when lr > 2/λ.",
         reference="test plugin",
-        charts=(Chart("Loss", ("loss",), log_y=True, hlines=lambda cfg: {"start": 0.5 * cfg.curvature}),
+        charts=(Chart("Loss", ("loss",), log_y=True, hlines=lambda cfg: {"start": 0.5 * cfg.curvature},
+                      note="Starts at ½λ and falls by (1 − lr·λ)² per step."),
                 Chart("Iterate", ("x",))),
         sweep=SweepView(axes={"lr": (0.1, 1.0)}, metrics=("loss",)),
     ),

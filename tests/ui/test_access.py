@@ -58,3 +58,19 @@ def test_exposed_dashboard_accepts_actions_after_the_token(store, monkeypatch):
     next(t for t in at.text_input if t.label == "Access token").set_value("s3cret").run()
     assert not buttons(at)["Run"].disabled
     assert not [t for t in at.text_input if t.label == "Access token"]
+
+
+def test_home_queue_cancel_needs_the_token_when_exposed(store, monkeypatch):
+    from labcore.engine import jobs
+
+    rid = jobs.submit("quadratic", {"steps": 100_000, "sleep_ms": 2}, store)
+    try:
+        monkeypatch.setenv("LAB_HOST", "0.0.0.0")
+        monkeypatch.delenv("LAB_TOKEN", raising=False)
+        at = app()
+        cancel = next(b for b in at.button if b.key == f"cancel_{rid}")
+        assert cancel.disabled
+        assert str(store.dir) not in " ".join(m.value for m in at.markdown)  # no server path when exposed
+    finally:
+        jobs.cancel(rid, store)
+        jobs.wait(rid, store, timeout=30)

@@ -221,3 +221,5 @@ def test_a_plugin_phenomenon_gets_its_page_from_the_registry(store):
     assert "Loss" in figs and "Iterate" in figs
     shapes = figs["Loss"]["layout"].get("shapes", [])
     assert [s["y0"] for s in shapes] == [0.5]  # the reference line declared in the PageSpec
+    assert any(c.value.replace("\\", "") == "Starts at ½λ and falls by (1 − lr·λ)² per step."
+               for c in at.caption)  # the chart's note, escaped as text
