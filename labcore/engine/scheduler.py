@@ -45,7 +45,8 @@ def submit(store: Store, rid: str, experiment: str, config: dict, overrides: dic
             return "hit"
         queue = store.cache.get("queue", [])
         if len(queue) >= max_queued():
-            raise QueueFull(f"{len(queue)} runs are already queued (LAB_MAX_QUEUED)")
+            raise QueueFull(f"the queue is full: {len(queue)} run(s) waiting, LAB_MAX_QUEUED={max_queued()}; "
+                            "wait for them or cancel some")
         rec = new_record(rid, experiment, config, overrides, (old or {}).get("attempt", 0) + 1)
         rec["artifacts"] = list((old or {}).get("artifacts", []))  # old data stays readable
         store.put_record(rec)
