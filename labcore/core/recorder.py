@@ -66,6 +66,7 @@ class Recorder:
         self.failure: str | None = None
         self._pending: list[dict] = []
         self._last_flush = float("-inf")  # the first row is written at once: a live page shows it
+        self._t0 = time.monotonic()  # stored rows carry `_t`, seconds since this point (wall-time x axis)
         self._stop = threading.Event()
         self._closed = threading.Event()
         self._lock = threading.Lock()
@@ -84,8 +85,8 @@ class Recorder:
             row[k] = float(v)
         self.rows.append(row)
         if self.store is not None:
-            with self._lock:
-                self._pending.append(row)
+            with self._lock:  # `_t` only on the stored copy: in-memory rows hold metrics alone
+                self._pending.append({**row, "_t": round(time.monotonic() - self._t0, 3)})
         bad = [k for k in sorted(row, key=lambda k: k != "loss") if k != "step" and not math.isfinite(row[k])]
         if bad:
             self.flush()  # the non-finite row is kept: it shows where the run blew up

@@ -49,6 +49,7 @@ def submit(store: Store, rid: str, experiment: str, config: dict, overrides: dic
                             "wait for them or cancel some")
         rec = new_record(rid, experiment, config, overrides, (old or {}).get("attempt", 0) + 1)
         rec["artifacts"] = list((old or {}).get("artifacts", []))  # old data stays readable
+        rec.update({k: old[k] for k in ("name", "notes") if old and k in old})  # the user's, kept on re-run
         store.put_record(rec)
         store.cache.delete(f"cancel:{rid}")
         store.cache.set("queue", [r for r in queue if r != rid] + [rid])

@@ -24,12 +24,15 @@ def summary(rec: dict, frame: pd.DataFrame) -> dict:
     return {**{k: rec.get(k) for k in keys}, "steps_logged": int(len(frame)), "final": final}
 
 
-def rows_frame(rows: Iterable[dict]) -> pd.DataFrame:
-    """Rows -> DataFrame with `step` first; blanks (NaN) where a metric was not measured."""
+def rows_frame(rows: Iterable[dict], system: bool = False) -> pd.DataFrame:
+    """Rows -> DataFrame with `step` first; blanks (NaN) where a metric was not measured.
+
+    Columns starting with `_` are system columns (`_t`: seconds since the run started),
+    not metrics: dropped unless `system` (the Runs page's wall-time axis asks for them)."""
     frame = pd.DataFrame(list(rows))
     if frame.empty:
         return pd.DataFrame({"step": pd.Series(dtype="int64")})
-    cols = ["step"] + [c for c in frame.columns if c != "step"]
+    cols = ["step"] + [c for c in frame.columns if c != "step" and (system or not str(c).startswith("_"))]
     return frame[cols]
 
 
