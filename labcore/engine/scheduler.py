@@ -35,8 +35,9 @@ def dead_after_s() -> float:
 
 
 def submit(store: Store, rid: str, experiment: str, config: dict, overrides: dict,
-           force: bool = False) -> str:
-    """Arm run `rid` unless it is a cache hit or active. Returns "hit", "attached" or "queued"."""
+           force: bool = False, group: str | None = None) -> str:
+    """Arm run `rid` unless it is a cache hit or active. Returns "hit", "attached" or "queued".
+    `group` tags the armed record as a member of a seed group (claimed together, one slot)."""
     with store.cache.transact():
         old = store.cache.get(f"run:{rid}")
         if old is not None and old["status"] in ACTIVE:
@@ -49,6 +50,8 @@ def submit(store: Store, rid: str, experiment: str, config: dict, overrides: dic
                             "wait for them or cancel some")
         rec = new_record(rid, experiment, config, overrides, (old or {}).get("attempt", 0) + 1)
         rec["artifacts"] = list((old or {}).get("artifacts", []))  # old data stays readable
+        if group is not None:
+            rec["group"] = group
         rec.update({k: old[k] for k in ("name", "notes") if old and k in old})  # the user's, kept on re-run
         store.put_record(rec)
         store.cache.delete(f"cancel:{rid}")
@@ -74,13 +77,16 @@ def cancel(store: Store, rid: str) -> dict | None:
     return rec
 
 
-def claim(store: Store, limit: int, rid: str | None = None, pid: int | None = None) -> dict | None:
+def claim(store: Store, limit: int, rid: str | None = None, pid: int | None = None,
+          host: str | None = None, **extra) -> dict | None:
     """Take the next queued run (or run `rid`) for this process if a slot is free; returns
-    its record (now `running`, with its attempt) or None."""
+    its record (now `running`, with its attempt) or None. `host` and `extra` describe a
+    worker elsewhere (the Ray backend: its node, its dispatcher as `owner`, its task)."""
     pid = pid or os.getpid()
+    host = host or HOST
     with store.cache.transact():
         claims = _reap_claims(store)
-        if len(claims) >= limit:
+        if slots(claims) >= limit:
             return None
         queue = store.cache.get("queue", [])
         live = [r for r in queue if (store.cache.get(f"run:{r}") or {}).get("status") == "queued"]
@@ -91,14 +97,52 @@ def claim(store: Store, limit: int, rid: str | None = None, pid: int | None = No
             return None
         rec = store.cache.get(f"run:{pick}")
         now = time.time()
-        rec.update(status="running", started=now, pid=pid, host=HOST, heartbeat=now,
+        rec.update(status="running", started=now, pid=pid, host=host, heartbeat=now,
                    lease_until=now + LEASE_S)
         store.cache.set(f"run:{pick}", rec)
         store.cache.set("queue", [r for r in live if r != pick])
-        claims[pick] = {"pid": pid, "attempt": rec["attempt"], "host": HOST,
-                        "ticks": local.start_ticks(pid)}
+        claims[pick] = {"pid": pid, "attempt": rec["attempt"], "host": host,
+                        "ticks": local.start_ticks(pid) if host == HOST else None, **extra}
         store.cache.set("claims", claims)
     return rec
+
+
+def claim_next(store: Store, limit: int, pid: int | None = None) -> list[dict] | None:
+    """Take the next queued run for this process if a slot is free; when it belongs to a seed
+    group, take every queued member of that group too, all on ONE slot. Returns the claimed
+    records (now `running`; one for a plain run) or None. The list is what
+    `worker.execute_group(sink, recs)` (or `worker.execute` for one run) trains."""
+    pid = pid or os.getpid()
+    with store.cache.transact():
+        claims = _reap_claims(store)
+        if slots(claims) >= limit:
+            return None
+        queue = store.cache.get("queue", [])
+        recs = {r: store.cache.get(f"run:{r}") or {} for r in queue}
+        live = [r for r in queue if recs[r].get("status") == "queued"]
+        if live != queue:  # orphans (finished, deleted) never block the queue
+            store.cache.set("queue", live)
+        if not live:
+            return None
+        gid = recs[live[0]].get("group")
+        picks = [r for r in live if gid is not None and recs[r].get("group") == gid] or live[:1]
+        now, ticks, out = time.time(), local.start_ticks(pid), []
+        for r in picks:
+            rec = recs[r]
+            rec.update(status="running", started=now, pid=pid, host=HOST, heartbeat=now,
+                       lease_until=now + LEASE_S)
+            store.cache.set(f"run:{r}", rec)
+            claims[r] = {"pid": pid, "attempt": rec["attempt"], "host": HOST, "ticks": ticks,
+                         "slot": gid or r}
+            out.append(rec)
+        store.cache.set("queue", [r for r in live if r not in picks])
+        store.cache.set("claims", claims)
+    return out
+
+
+def slots(claims: dict) -> int:
+    """Slots in use: a seed group's members share one (their claims carry its `slot`)."""
+    return len({c.get("slot", rid) for rid, c in claims.items()})
 
 
 def finish(store: Store, rid: str, attempt: int, **final) -> bool:
@@ -177,6 +221,9 @@ def _dead(claim: dict, rec: dict) -> bool:
     if time.time() - lease > dead_after_s():
         return True
     c = claim or {"pid": rec.get("pid"), "host": rec.get("host", HOST), "ticks": None}
+    owner = c.get("owner")  # a Ray task dies with the dispatcher that launched it
+    if owner and local.owns(owner) and not local.alive(owner):
+        return True
     return local.owns(c) and not local.alive(c)
 
 

@@ -45,15 +45,18 @@ def reset_torch(threads: int) -> None:
     np.random.seed(0)
 
 
-def execute(store: Store, rec: dict) -> str:
+def execute(store: Store, rec: dict, threads: int | None = None) -> str:
     """Train the claimed run `rec` (its record as returned by `scheduler.claim`), write its
-    final status (fenced by its attempt) and release the claim; returns that status."""
+    final status (fenced by its attempt) and release the claim; returns that status.
+    `store` is any RunSink; one with its own `scheduler` (a Ray task's proxy) finishes the
+    run through it. `threads`: intra-op threads (default: the local thread budget)."""
     rid, attempt = rec["id"], rec["attempt"]
+    sched = getattr(store, "scheduler", scheduler)
     recorder: Recorder | None = None
     final: dict = {}
     t0 = time.perf_counter()
     try:
-        reset_torch(pool.threads_per_worker())
+        reset_torch(threads or pool.threads_per_worker())
         from labcore.core.params import from_dict
         from labcore.core.registry import get as get_experiment
 
@@ -76,18 +79,18 @@ def execute(store: Store, rec: dict) -> str:
     if recorder is not None and recorder.failure and final["status"] != "diverged":
         final = {"status": "failed", "error": recorder.failure}
     if recorder is not None and recorder.revoked:
-        scheduler.release(store, rid, attempt)  # not ours any more: write nothing
+        sched.release(store, rid, attempt)  # not ours any more: write nothing
         return "revoked"
     # run_s: wall time of the experiment itself (data, model, loop, logging), for benchmarks
     try:
-        scheduler.finish(store, rid, attempt, finished=time.time(),
-                         run_s=time.perf_counter() - t0, **final)
+        sched.finish(store, rid, attempt, finished=time.time(),
+                     run_s=time.perf_counter() - t0, **final)
     except Exception as exc:  # noqa: BLE001 - e.g. the disk is full even for the status
         if not is_disk_full(exc):
             raise
         final = {"status": "failed", "error": f"disk full: {exc}"}
-        _try(lambda: scheduler.finish(store, rid, attempt, status="failed", error="disk full"))
-        _try(lambda: scheduler.release(store, rid, attempt))
+        _try(lambda: sched.finish(store, rid, attempt, status="failed", error="disk full"))
+        _try(lambda: sched.release(store, rid, attempt))
     _try(lambda: store.enforce_budget(keep={rid}))
     return final["status"]
 

@@ -1,23 +1,32 @@
 """Backends run workers somewhere and answer whether a claim's worker is still alive.
 
 `local` (default): a warm pool of worker processes on this machine (labcore.engine.pool).
-A `ray` backend (LAB_BACKEND=ray) will run the same worker code as Ray tasks, writing
-through a RunSink actor; it plugs in here with the same two functions.
+`ray` (LAB_BACKEND=ray): a detached dispatcher launches each run as a Ray task that runs
+the same worker code, writing through a RunSink actor that owns the store
+(labcore.engine.backends.ray). Neither is imported until a run is submitted; ray itself is
+imported only by the dispatcher and the Ray workers.
 """
 from __future__ import annotations
 
 import os
 
+BACKENDS = ("local", "ray")
+
 
 def name() -> str:
     """The configured backend: $LAB_BACKEND, default "local"."""
-    return os.environ.get("LAB_BACKEND", "local")
+    return os.environ.get("LAB_BACKEND", "local").strip() or "local"
 
 
 def start_workers(store) -> list[int]:
     """Make sure workers will pick up queued runs of `store`; returns new worker ids."""
-    if name() != "local":
-        raise NotImplementedError(f"backend {name()!r} is not available yet (only 'local')")
+    backend = name()
+    if backend == "ray":
+        from labcore.engine.backends import ray
+
+        return ray.ensure(store)
+    if backend != "local":
+        raise ValueError(f"LAB_BACKEND={backend!r}: allowed {', '.join(BACKENDS)}")
     from labcore.engine import pool
 
     return pool.ensure(store)

@@ -1,0 +1,196 @@
+"""The Ray dispatcher: `python -m labcore.engine.backends.ray_dispatch --store DIR`.
+
+One detached process per store (started by `backends.ray.ensure`) is the Ray driver. It
+connects to $RAY_ADDRESS, creates the RunSink actor pinned to its own (head) node, and
+loops: launch one task per queued run, FIFO, while fewer than `slots` are in flight; turn
+Ray task state into run state; exit after `LAB_WORKER_IDLE_S` idle seconds.
+
+- queued/running: a task claims its run when Ray starts it, so a run Ray keeps pending
+  stays `queued`. Tasks never retry (max_retries=0): a lost task is reported, not re-run.
+- lost: a task whose worker or node died -> the run is `interrupted`, rows kept (fenced by
+  the claim's attempt; the claim names this dispatcher's task token).
+- cancel: the flag (the Recorder sees it within a second); a run that does not stop within
+  CANCEL_GRACE_S gets `ray.cancel`, then a forced one; a queued run's pending task is
+  cancelled at once.
+- the dispatcher's own end (SIGTERM, idle): its tasks are cancelled and their runs
+  `interrupted`; the claims name it as `owner`, so if it is killed outright the scheduler
+  sees it gone and does the same.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import time
+import uuid
+
+from labcore.engine import scheduler
+from labcore.engine.backends import local
+from labcore.engine.backends import ray as cfg
+from labcore.engine.backends.ray_sink import StoreSink, run_task
+from labcore.runs.store import Store
+
+CANCEL_GRACE_S = 3.0
+LAUNCH_TRIES = 3    # a run whose task dies before claiming it this often is marked failed
+
+
+class Dispatcher:
+    """Launches and watches the Ray tasks of one store's queue."""
+
+    def __init__(self, store: Store, ray) -> None:
+        from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+        self.store, self.ray = store, ray
+        head = ray.get_runtime_context().get_node_id()
+        actor = ray.remote(StoreSink).options(
+            num_cpus=0, max_concurrency=8,  # heartbeats of many tasks; diskcache is thread-safe
+            scheduling_strategy=NodeAffinitySchedulingStrategy(head, soft=False))
+        self.sink = actor.remote(str(store.dir))
+        ray.get(self.sink.ping.remote())
+        self.task = ray.remote(run_task)
+        pid = os.getpid()
+        self.owner = {"pid": pid, "host": local.HOST, "ticks": local.start_ticks(pid)}
+        self.inflight: dict[str, dict] = {}  # rid -> {"ref", "token", "cancel_at", "stage"}
+        self.tries: dict[str, int] = {}
+        self.stopping = False
+        self._cluster, self._cluster_t = {}, float("-inf")
+
+    def cluster(self) -> dict:
+        """Cluster resources, refreshed every 5 s (nodes come and go)."""
+        if time.monotonic() - self._cluster_t > 5:
+            self._cluster, self._cluster_t = self.ray.cluster_resources(), time.monotonic()
+        return self._cluster
+
+    def launch(self) -> None:
+        """Give queued runs a task each, FIFO, up to the free slots."""
+        free = cfg.slots(self.cluster()) - len(self.inflight)
+        for rid in self.store.read("queue", []) or []:
+            if free <= 0:
+                return
+            rec = self.store.get(rid)
+            if rid in self.inflight or rec is None or rec["status"] != "queued":
+                continue
+            gpu = cfg.wants_gpu(rec["config"], self.cluster().get("GPU", 0))
+            cpus = cfg.cpus_per_run()
+            token = uuid.uuid4().hex[:12]
+            extra = {"owner": self.owner, "task": token, "backend": "ray"}
+            ref = self.task.options(num_cpus=cpus, num_gpus=1 if gpu else 0, max_retries=0,
+                                    name=f"labcore:{rec['experiment']}:{rid}").remote(
+                self.sink, rid, cfg.slots(self.cluster()), cpus, extra)
+            self.inflight[rid] = {"ref": ref, "token": token, "cancel_at": None, "stage": 0}
+            free -= 1
+
+    def watch(self, timeout: float) -> None:
+        """Collect finished tasks (waiting up to `timeout`) and push cancels to Ray."""
+        refs = {e["ref"]: rid for rid, e in self.inflight.items()}
+        if refs:
+            ready, _ = self.ray.wait(list(refs), num_returns=len(refs), timeout=timeout)
+            for ref in ready:
+                self._done(refs[ref], self.inflight.pop(refs[ref]))
+        else:
+            time.sleep(timeout)
+        for rid, e in self.inflight.items():
+            self._cancel(rid, e)
+
+    def _done(self, rid: str, entry: dict) -> None:
+        try:
+            self.ray.get(entry["ref"])
+            self.tries.pop(rid, None)
+            return
+        except Exception as exc:  # noqa: BLE001 - every Ray error becomes a run state
+            error = exc
+        claim = (self.store.read("claims", {}) or {}).get(rid)
+        if claim is not None and claim.get("task") == entry["token"]:
+            cancelled = self.store.cancel_requested(rid)
+            why = f"ray task lost: {type(error).__name__}: {str(error).strip().splitlines()[0][:200]}"
+            scheduler.finish(self.store, rid, claim["attempt"], finished=time.time(),
+                             status="cancelled" if cancelled else "interrupted",
+                             error=None if cancelled else why)
+            return
+        rec = self.store.get(rid)
+        if rec is not None and rec["status"] == "queued" and not entry["cancel_at"]:
+            self.tries[rid] = self.tries.get(rid, 0) + 1  # died before claiming: retry a few times
+            if self.tries[rid] >= LAUNCH_TRIES:
+                scheduler.cancel(self.store, rid)
+                self.store.update(rid, status="failed", error=f"ray task could not start: {error}")
+
+    def _cancel(self, rid: str, entry: dict) -> None:
+        rec = self.store.get(rid) or {}
+        now = time.monotonic()
+        if rec.get("status") not in ("queued", "running"):
+            if entry["cancel_at"] is None:  # e.g. a queued run cancelled: drop its pending task
+                self.ray.cancel(entry["ref"], force=False)
+                entry["cancel_at"], entry["stage"] = now, 2
+        elif rec.get("status") == "running" and self.store.cancel_requested(rid):
+            if entry["cancel_at"] is None:
+                entry["cancel_at"] = now  # the flag first: the Recorder stops within a second
+            waited = now - entry["cancel_at"]
+            if entry["stage"] == 0 and waited > CANCEL_GRACE_S:  # stuck in a long step
+                self.ray.cancel(entry["ref"], force=False)  # KeyboardInterrupt in the task
+                entry["stage"] = 1
+            elif entry["stage"] == 1 and waited > 2 * CANCEL_GRACE_S:
+                self.ray.cancel(entry["ref"], force=True)  # kills the worker process
+                entry["stage"] = 2
+
+    def serve(self, idle_s: float, poll: float = 0.2) -> None:
+        """Launch and watch until stopped or idle for `idle_s` seconds."""
+        idle_since = time.monotonic()
+        while not self.stopping:
+            self.launch()
+            self.watch(poll)
+            if self.inflight or self.store.read("queue"):
+                idle_since = time.monotonic()
+            elif time.monotonic() - idle_since > idle_s and cfg.leave(self.store, os.getpid(), False):
+                return
+
+    def stop(self) -> None:
+        """Cancel every task in flight and mark the runs they claimed `interrupted`."""
+        for rid, e in list(self.inflight.items()):
+            self.ray.cancel(e["ref"], force=True)
+            claim = (self.store.read("claims", {}) or {}).get(rid)
+            if claim is not None and claim.get("task") == e["token"]:
+                scheduler.finish(self.store, rid, claim["attempt"], status="interrupted",
+                                 finished=time.time(), error="ray dispatcher stopped")
+        self.inflight.clear()
+
+
+def connect():
+    """ray.init for $RAY_ADDRESS (empty: a private local instance) with the job's runtime_env."""
+    import ray
+
+    addr = cfg.address()
+    if addr in ("", "local"):
+        os.environ.pop("RAY_ADDRESS", None)  # ray.init would read an empty value too
+        addr = None
+    ray.init(address=addr, runtime_env=cfg.runtime_env(), namespace="labcore",
+             log_to_driver=False, include_dashboard=False if addr is None else None)
+    return ray
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m labcore.engine.backends.ray_dispatch")
+    parser.add_argument("--store", required=True)
+    args = parser.parse_args(argv)
+    os.umask(0o077)
+    store = Store(args.store)
+    ray = connect()
+    d = Dispatcher(store, ray)
+    signal.signal(signal.SIGTERM, lambda *_: setattr(d, "stopping", True))
+    try:
+        d.serve(float(os.environ.get("LAB_WORKER_IDLE_S", "60")))
+    finally:
+        d.stop()
+        cfg.leave(store, os.getpid(), busy=False) or _forget(store)
+        ray.shutdown()
+    return 0
+
+
+def _forget(store: Store) -> None:
+    """Unregister this dispatcher even though runs wait: the next submit starts another."""
+    with store.cache.transact():
+        if (store.cache.get(cfg.KEY) or {}).get("pid") == os.getpid():
+            store.cache.delete(cfg.KEY)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

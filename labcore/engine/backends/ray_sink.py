@@ -1,0 +1,123 @@
+"""The Ray side of a run: the RunSink actor that owns the store, the proxy a task writes
+through, and the task itself (the same `worker.execute` as a local worker).
+
+Only the actor, which lives on the head node next to the store directory, opens SQLite.
+A task on any node holds a `RemoteSink`: the RunSink methods the Recorder and
+`worker.execute` call (get, update, append_rows, put_artifact, renew, enforce_budget) plus
+the scheduler calls a run makes (claim, finish, release), each one actor call, so fencing,
+attempts and slots stay the local backend's transactions, run where the store is.
+"""
+from __future__ import annotations
+
+import os
+import socket
+from typing import Any
+
+from labcore.engine import scheduler
+from labcore.runs.store import Store
+
+
+class StoreSink:
+    """Actor body (wrapped with ray.remote by the dispatcher): one Store, its methods."""
+
+    def __init__(self, directory: str) -> None:
+        os.umask(0o077)  # anything the actor creates in the store stays private
+        self.store = Store(directory)
+
+    def ping(self) -> bool:
+        return True
+
+    def get(self, rid: str) -> dict | None:
+        return self.store.get(rid)
+
+    def append_rows(self, rid: str, rows: list[dict], attempt: int | None) -> bool:
+        return self.store.append_rows(rid, rows, attempt)
+
+    def put_artifact(self, rid: str, name: str, table: dict, attempt: int | None) -> bool:
+        import pandas as pd
+
+        frame = pd.DataFrame(table["data"], columns=table["columns"])  # stored as the same table
+        return self.store.put_artifact(rid, name, frame, attempt)
+
+    def update(self, rid: str, attempt: int | None, fields: dict) -> dict | None:
+        return self.store.update(rid, attempt, **fields)
+
+    def renew(self, rid: str, attempt: int, fields: dict) -> tuple[bool, bool]:
+        return self.store.renew(rid, attempt, **fields)
+
+    def enforce_budget(self, keep: list[str]) -> list[str]:
+        return self.store.enforce_budget(keep=set(keep))
+
+    def claim(self, rid: str, limit: int, pid: int, host: str, extra: dict) -> dict | None:
+        """Claim queued run `rid` for a task that just started (None: cancelled or taken)."""
+        return scheduler.claim(self.store, limit, rid=rid, pid=pid, host=host, **extra)
+
+    def finish(self, rid: str, attempt: int, final: dict) -> bool:
+        return scheduler.finish(self.store, rid, attempt, **final)
+
+    def release(self, rid: str, attempt: int) -> None:
+        scheduler.release(self.store, rid, attempt)
+
+
+class RemoteSink:
+    """A RunSink for code running in a Ray task: every call is a round trip to the actor.
+    `scheduler` gives `worker.execute` the finish/release calls it makes on a Store."""
+
+    def __init__(self, actor) -> None:
+        self.actor = actor
+        self.scheduler = _RemoteScheduler(self)
+
+    def _call(self, method: str, *args: Any) -> Any:
+        import ray
+
+        return ray.get(getattr(self.actor, method).remote(*args))
+
+    def get(self, rid: str) -> dict | None:
+        return self._call("get", rid)
+
+    def append_rows(self, rid: str, rows: list[dict], attempt: int | None = None) -> bool:
+        return self._call("append_rows", rid, rows, attempt)
+
+    def put_artifact(self, rid: str, name: str, value: Any, attempt: int | None = None) -> bool:
+        from labcore.runs.tables import to_table
+
+        # plain columns + data, converted here: the actor never unpickles arrays or frames
+        return self._call("put_artifact", rid, name, to_table(value), attempt)
+
+    def update(self, rid: str, attempt: int | None = None, **fields: Any) -> dict | None:
+        return self._call("update", rid, attempt, fields)
+
+    def renew(self, rid: str, attempt: int, **fields: Any) -> tuple[bool, bool]:
+        return tuple(self._call("renew", rid, attempt, fields))
+
+    def enforce_budget(self, keep=()) -> list[str]:
+        return self._call("enforce_budget", sorted(keep))
+
+
+class _RemoteScheduler:
+    """`scheduler.finish/release` with the signature worker.execute uses, through the actor."""
+
+    def __init__(self, sink: RemoteSink) -> None:
+        self.sink = sink
+
+    def finish(self, _store, rid: str, attempt: int, **final: Any) -> bool:
+        return self.sink._call("finish", rid, attempt, final)
+
+    def release(self, _store, rid: str, attempt: int) -> None:
+        self.sink._call("release", rid, attempt)
+
+
+def run_task(actor, rid: str, limit: int, threads: int, extra: dict) -> str:
+    """Body of the Ray task of run `rid`: claim it through the actor, then train it with the
+    same worker code as the local backend. Returns the final status ("unclaimed" when the
+    run was cancelled or taken before Ray started the task)."""
+    import ray
+
+    from labcore.engine import worker
+
+    sink = RemoteSink(actor)
+    node = ray.get_runtime_context().get_node_id()
+    rec = sink._call("claim", rid, limit, os.getpid(), socket.gethostname(), {**extra, "node": node})
+    if rec is None:
+        return "unclaimed"
+    return worker.execute(sink, rec, threads=threads)
