@@ -117,3 +117,35 @@ def _reap(store: Store) -> None:
         scheduler.reap(store)
     except Exception:  # noqa: BLE001 - a read-only or full store: reading still works
         pass
+
+
+def submit_group(experiment: str, cfgs: list, store: Store | None = None, force: bool = False,
+                 start: bool = True) -> list[str]:
+    """Submit N configs that differ only in `seed` as one seed group (one job, one slot,
+    trained by the experiment's `run_seeds`); returns the members' run ids. Members already
+    in the cache are hits and are not retrained; active ones are re-attached."""
+    from labcore.engine import groups
+
+    store = store or Store()
+    ids = groups.submit_group(store, experiment, [make_config(experiment, c) for c in cfgs], force=force)
+    if start:
+        backends.start_workers(store)
+    return ids
+
+
+def submit_many(experiment: str, cfgs: list, store: Store | None = None, force: bool = False) -> list[str]:
+    """Submit several configs (N seeds, sweep × seeds): those that differ only in `seed` go as
+    one seed group when the experiment has `run_seeds` (a sweep: one group per swept value),
+    the rest one by one. Returns the run ids in the order of `cfgs`."""
+    from labcore.core.registry import get as get_experiment
+    from labcore.engine import groups
+
+    store = store or Store()
+    cfgs = [make_config(experiment, c) for c in cfgs]
+    ids: dict[int, str] = {}
+    for part in groups.partition(get_experiment(experiment), cfgs):
+        got = (submit_group(experiment, part, store, force=force, start=False) if len(part) > 1
+               else [submit(experiment, part[0], store, force=force, start=False)])
+        ids.update({id(c): rid for c, rid in zip(part, got)})
+    backends.start_workers(store)
+    return [ids[id(c)] for c in cfgs]

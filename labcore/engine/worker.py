@@ -95,6 +95,14 @@ def execute(store: Store, rec: dict, threads: int | None = None) -> str:
     return final["status"]
 
 
+def execute_group(store: Store, recs: list[dict], threads: int | None = None) -> list[str]:
+    """Train claimed seed-group members `recs` together with the experiment's `run_seeds`
+    (see labcore.engine.groups); every member gets its own final status, returned in order."""
+    from labcore.engine.groups import execute_group as run_group
+
+    return run_group(store, recs, threads)
+
+
 def serve(store: Store, idle_s: float = IDLE_S, max_runs: int = MAX_RUNS, poll: float = 0.05) -> int:
     """Claim and train queued runs until idle for `idle_s`, `max_runs` done, or disk full."""
     import torch  # imported once per worker: this is what makes it warm
@@ -104,9 +112,10 @@ def serve(store: Store, idle_s: float = IDLE_S, max_runs: int = MAX_RUNS, poll: 
     done, idle_since, pid, stopped = 0, time.monotonic(), os.getpid(), False
     try:
         while done < max_runs:
-            rec = scheduler.claim(store, pool.max_jobs()) if store.read("queue") else None
-            if rec is not None:
-                status = execute(store, rec)
+            recs = scheduler.claim_next(store, pool.max_jobs()) if store.read("queue") else None
+            if recs:  # one run, or a whole seed group on one slot
+                rec = recs[0]
+                status = execute(store, rec) if len(recs) == 1 else execute_group(store, recs)[0]
                 done += 1
                 idle_since = time.monotonic()
                 if status == "failed" and "disk full" in str((store.get(rec["id"]) or {}).get("error")):

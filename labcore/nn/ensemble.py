@@ -1,0 +1,211 @@
+"""Seed ensembles: N copies of one network, one per seed, trained together in one process.
+
+Each seed's module is built exactly as its solo run builds it (same seed streams, same
+init), then `stack` turns the N modules into one dict of stacked leaf tensors (S, ...) with
+`torch.func.stack_module_state`; `vmapped` runs `vmap(functional_call)` over them. The loss
+is the sum of the per-seed losses, so one backward gives every seed its own gradient (the
+seeds share no computation), and an optimiser over the stacked leaves applies each seed's
+own update: SGD and Adam are elementwise, so one stacked step equals N solo steps.
+
+`SeedGroup` stands in for a Recorder inside `train_loop`: a row of per-seed values is fanned
+out to one Recorder per seed; a seed whose value turns non-finite is ended `diverged` (with
+its step) and masked while the others go on; a seed whose `until` holds ends `done`.
+"""
+from __future__ import annotations
+
+import copy
+import math
+from typing import Any, Callable, Sequence
+
+import torch
+from torch import nn
+
+from labcore.core.recorder import Cancelled, Diverged
+
+
+def stack(models: Sequence[nn.Module]) -> dict[str, torch.Tensor]:
+    """{name: (S, *shape) leaf tensor requiring grad} of the trainable parameters of N
+    identically shaped modules (seed i at index i)."""
+    params, _ = torch.func.stack_module_state(list(models))
+    return {k: v.detach().clone().requires_grad_(True) for k, v in params.items()}
+
+
+def template(model: nn.Module) -> nn.Module:
+    """A parameter-free ("meta") copy of one member, the shape `functional_call` runs."""
+    return copy.deepcopy(model).to("meta")
+
+
+def vmapped(base: nn.Module, params: dict[str, torch.Tensor], x: torch.Tensor,
+            x_dim: int | None = 0, **consts: torch.Tensor) -> torch.Tensor:
+    """vmap(functional_call) of `base` over the seeds: x (S, n, ...) with x_dim=0 (per-seed
+    inputs) or (n, ...) with x_dim=None (shared); returns (S, n, ...). Parameters missing
+    from `params` (frozen ones) are passed in `consts` as stacked tensors too."""
+    def one(p: dict, c: dict, xb: torch.Tensor) -> torch.Tensor:
+        return torch.func.functional_call(base, {**p, **c}, (xb,))
+
+    return torch.func.vmap(one, in_dims=(0, 0, x_dim))(params, consts, x)
+
+
+def member(params: dict[str, torch.Tensor], i: int) -> dict[str, torch.Tensor]:
+    """Seed i's parameters (views into the stacked tensors)."""
+    return {k: v[i] for k, v in params.items()}
+
+
+def optimizer(kind: str, params: Sequence[torch.Tensor], lr: float, **kw: Any) -> torch.optim.Optimizer:
+    """torch.optim `kind` ("sgd" or "adam") over the stacked leaves. Chosen over a vmapped
+    functional update after measuring both (benchmarks/ensembles.py part 0): the foreach
+    implementation is as fast and is the very code the solo run steps with."""
+    cls = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam}[kind]
+    return cls(list(params), lr=lr, foreach=True, **kw)
+
+
+def sgd_vmapped(params: Sequence[torch.Tensor], grads: Sequence[torch.Tensor], lr: float) -> list[torch.Tensor]:
+    """The alternative measured against `optimizer`: a per-seed functional SGD update,
+    vmapped over the seeds (returns new tensors)."""
+    step = torch.func.vmap(lambda p, g: p - lr * g)
+    return [step(p, g) for p, g in zip(params, grads)]
+
+
+def adam_vmapped(params, grads, m, v, t: int, lr: float, betas=(0.9, 0.999), eps: float = 1e-8):
+    """Per-seed functional Adam update vmapped over the seeds (measured alternative);
+    returns (params, m, v)."""
+    b1, b2 = betas
+
+    def one(p, g, mi, vi):
+        mi = b1 * mi + (1 - b1) * g
+        vi = b2 * vi + (1 - b2) * g * g
+        denom = (vi / (1 - b2 ** t)).sqrt() + eps
+        return p - lr / (1 - b1 ** t) * mi / denom, mi, vi
+
+    out = [torch.func.vmap(one)(p, g, mi, vi) for p, g, mi, vi in zip(params, grads, m, v)]
+    return [o[0] for o in out], [o[1] for o in out], [o[2] for o in out]
+
+
+@torch.no_grad()
+def mask_dead(params: Sequence[torch.Tensor], live: torch.Tensor) -> None:
+    """Zero the parameters of dead seeds (live: (S,) bool), so their non-finite values never
+    reach a shared reduction and no time is spent on inf/NaN arithmetic."""
+    for p in params:
+        keep = live.view(-1, *([1] * (p.dim() - 1)))
+        p.copy_(torch.where(keep, torch.nan_to_num(p), torch.zeros((), dtype=p.dtype)))
+        if p.grad is not None:
+            p.grad.copy_(torch.where(keep, torch.nan_to_num(p.grad), torch.zeros((), dtype=p.dtype)))
+
+
+def masked_sum(losses: torch.Tensor, live: torch.Tensor) -> torch.Tensor:
+    """Σ over live seeds of losses (S,): a dead seed contributes nothing, not even a NaN."""
+    return torch.where(live, losses, torch.zeros((), dtype=losses.dtype)).sum()
+
+
+class SeedGroup:
+    """The Recorder of a `train_loop` over N seeds: fans rows out to one Recorder per seed.
+
+    `log(step, **row)` takes, per metric, a sequence of S values (a scalar is shared) and
+    writes seed i's values to recs[i]; a non-finite value ends seed i `diverged`. `until`
+    (the solo run's early-stop rule on one seed's row) ends seed i `done` once it holds.
+    `should_stop()` is True when any member was cancelled (or lost its claim) — cancel stops
+    the group — and when no seed is left. `outcomes[i]` is None while seed i trains, then
+    its final fields; a Recorder that has `end(**final)` (the engine's) is told at once.
+    """
+
+    def __init__(self, recs: Sequence[Any], until: Callable[[dict], bool] | None = None) -> None:
+        self.recs = list(recs)
+        self.until = until
+        self.outcomes: list[dict | None] = [None] * len(self.recs)
+        self.steps_done = [0] * len(self.recs)
+
+    def __len__(self) -> int:
+        return len(self.recs)
+
+    @property
+    def live(self) -> list[bool]:
+        return [o is None for o in self.outcomes]
+
+    def live_mask(self, device: Any = "cpu") -> torch.Tensor:
+        """(S,) bool: seeds still training."""
+        return torch.tensor(self.live, dtype=torch.bool, device=device)
+
+    def any_live(self) -> bool:
+        return any(self.live)
+
+    def log(self, step: int, **row: Any) -> None:
+        for i, rec in enumerate(self.recs):
+            if self.outcomes[i] is not None:
+                continue
+            mine = {k: _pick(v, i) for k, v in row.items()}
+            try:
+                rec.log(step, **mine)
+            except Diverged as exc:
+                self.end(i, status="diverged", diverged_step=exc.step, error=str(exc))
+                continue
+            if self.until is not None and step > 0 and self.until(mine):
+                self.end(i, status="done", progress=1.0)
+
+    def check(self, step: int, losses: torch.Tensor, metric: str = "loss") -> None:
+        """After an update: a live seed whose step loss (losses: (S,)) is non-finite gets the
+        solo run's bad row at this step and ends `diverged`."""
+        bad = ~torch.isfinite(losses.detach())
+        if bool(bad.any()):
+            values = losses.detach().tolist()
+            for i in torch.nonzero(bad).flatten().tolist():
+                if self.outcomes[i] is None:
+                    self.log_one(i, step, **{metric: values[i]})
+
+    def log_one(self, i: int, step: int, **row: float) -> None:
+        """One row for seed i only (e.g. its non-finite step loss)."""
+        try:
+            self.recs[i].log(step, **row)
+        except Diverged as exc:
+            self.end(i, status="diverged", diverged_step=exc.step, error=str(exc))
+
+    def end(self, i: int, **final: Any) -> None:
+        """Seed i stops here (its rows are complete); the engine's Recorder writes it now."""
+        self.outcomes[i] = final
+        ender = getattr(self.recs[i], "end", None)
+        if ender is not None:
+            ender(**final)
+
+    def artifact(self, i: int, name: str, value: Any) -> None:
+        if self.outcomes[i] is None:
+            self.recs[i].artifact(name, value)
+
+    def progress(self, fraction: float) -> None:
+        for i, rec in enumerate(self.recs):
+            if self.outcomes[i] is None:
+                rec.progress(fraction)
+
+    def span(self, lo: float, hi: float) -> None:
+        for rec in self.recs:
+            rec.span(lo, hi)
+
+    def meta(self, device: str | None = None, **info: Any) -> None:
+        for i, rec in enumerate(self.recs):
+            if self.outcomes[i] is None:
+                rec.meta(device=device, ensemble=len(self.recs), **info)
+
+    def should_stop(self) -> bool:
+        return not self.any_live() or any(r.should_stop() for r, o in zip(self.recs, self.outcomes) if o is None)
+
+    def run(self, loop: Callable[[], Any]) -> list[dict | None]:
+        """Call `loop()` (a train_loop over this group); a stop because every seed ended is
+        a normal end, a cancel of a live member is raised. Returns `outcomes`."""
+        try:
+            loop()
+        except Cancelled:
+            if self.any_live():
+                raise
+        return self.outcomes
+
+
+def _pick(value: Any, i: int) -> float:
+    """Seed i's entry of a per-seed value (tensor (S,), list) or the shared scalar."""
+    if isinstance(value, torch.Tensor):
+        return float(value[i]) if value.dim() else float(value)
+    if isinstance(value, (list, tuple)):
+        return float(value[i])
+    return float(value)
+
+
+def finite_or_nan(x: float) -> float:
+    """A float that is NaN whenever x is not finite (a stable marker for masked seeds)."""
+    return x if math.isfinite(x) else float("nan")
