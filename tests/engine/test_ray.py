@@ -1,0 +1,116 @@
+"""The Ray backend on a local Ray instance (`ray.init(num_cpus=2)`, started once for the
+module): the same runs and rows as the local backend, cancel, a killed Ray worker, and the
+dashboard reading Ray runs live. One dispatcher serves the module's store, so Ray's worker
+processes (torch imported) are started once too."""
+import os
+import signal
+import time
+
+import pytest
+
+ray = pytest.importorskip("ray", reason="ray is not installed: `pip install -r requirements.txt` installs it")
+
+from labcore.engine import jobs  # noqa: E402
+from labcore.engine.backends import ray as ray_backend  # noqa: E402
+from labcore.runs.store import Store  # noqa: E402
+
+SWEEP = [{"width": 16, "steps": 20, "n_train": 64, "n_test": 64, "probe": 4, "seed": s} for s in range(4)]
+LONG = {"steps": 100_000, "sleep_ms": 2}
+
+
+@pytest.fixture(scope="module")
+def ray_store(tmp_path_factory):
+    """A store served by the Ray backend of a local 2-CPU Ray instance."""
+    ctx = ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, namespace="labcore-tests")
+    saved = {k: os.environ.get(k) for k in ("LAB_BACKEND", "RAY_ADDRESS", "LAB_RAY_CPUS", "LAB_WORKER_IDLE_S")}
+    os.environ.update(LAB_BACKEND="ray", RAY_ADDRESS=ctx.address_info["gcs_address"], LAB_RAY_CPUS="1",
+                      LAB_WORKER_IDLE_S="120")
+    store = Store(tmp_path_factory.mktemp("ray") / "cache")
+    try:
+        yield store
+    finally:
+        ray_backend.shutdown(store)
+        for k, v in saved.items():
+            os.environ.pop(k, None) if v is None else os.environ.__setitem__(k, v)
+        ray.shutdown()
+
+
+def rows_of(store, rid):
+    frame = store.metrics(rid)
+    return frame.drop(columns=[c for c in frame.columns if c.startswith("_")])  # `_t`: wall time
+
+
+def wait_rows(store, rid, n, timeout=90):
+    deadline = time.monotonic() + timeout
+    while len(store.metrics(rid)) < n:
+        assert time.monotonic() < deadline, store.get(rid)
+        time.sleep(0.05)
+
+
+def test_a_sweep_of_four_lands_with_the_same_rows_as_the_local_backend(ray_store, store, monkeypatch):
+    ids = [jobs.submit("lazy_training", cfg, ray_store) for cfg in SWEEP]
+    recs = [jobs.wait(rid, ray_store, timeout=120) for rid in ids]
+    assert [r["status"] for r in recs] == ["done"] * 4, [r.get("error") for r in recs]
+    assert all(r["pid"] != os.getpid() and r["attempt"] == 1 for r in recs)
+    assert ray_store.read("claims") == {}  # every claim released
+    monkeypatch.setenv("LAB_BACKEND", "local")
+    local_ids = [jobs.submit("lazy_training", cfg, store) for cfg in SWEEP]
+    assert local_ids == ids  # same Config -> same run id
+    for rid in ids:
+        assert jobs.wait(rid, store, timeout=120)["status"] == "done"
+        theirs, ours = rows_of(ray_store, rid), rows_of(store, rid)
+        assert list(ours.columns) == list(theirs.columns) and len(ours) == 5  # steps 0, 5, ..., 20
+        assert (ours.fillna(-1.0).values == theirs.fillna(-1.0).values).all()  # bit for bit on CPU
+        assert ray_store.get(rid)["artifacts"] == store.get(rid)["artifacts"]
+        for name in store.get(rid)["artifacts"]:
+            assert ray_store.artifact(rid, name).equals(store.artifact(rid, name))
+    # a second submit is a cache hit, through Ray as locally
+    assert jobs.submit("lazy_training", SWEEP[0], ray_store) == ids[0]
+    assert ray_store.get(ids[0])["attempt"] == 1
+
+
+def test_cancel_a_running_and_a_queued_ray_run(ray_store):
+    running = [jobs.submit("quadratic", {**LONG, "seed": s}, ray_store) for s in (10, 11)]
+    waiting = jobs.submit("quadratic", {**LONG, "seed": 12}, ray_store)  # 2 slots: stays queued
+    for rid in running:
+        wait_rows(ray_store, rid, 5)
+    assert ray_store.get(waiting)["status"] == "queued"
+    assert jobs.cancel(waiting, ray_store)["status"] == "cancelled"
+    for rid in running:
+        jobs.cancel(rid, ray_store)
+    for rid in running:
+        rec = jobs.wait(rid, ray_store, timeout=30, poll=0.05)
+        assert rec["status"] == "cancelled"
+        assert 0 < len(ray_store.metrics(rid)) < 100_001  # rows up to the cancel are kept
+    assert len(ray_store.metrics(waiting)) == 0 and ray_store.read("claims") == {}
+
+
+def test_killing_the_ray_worker_leaves_the_run_interrupted_with_rows_kept(ray_store):
+    rid = jobs.submit("quadratic", {**LONG, "seed": 20}, ray_store)
+    wait_rows(ray_store, rid, 20)
+    rec = ray_store.get(rid)
+    assert rec["status"] == "running" and rec["pid"] != os.getpid()
+    os.kill(rec["pid"], signal.SIGKILL)  # the Ray worker process running the task
+    rec = jobs.wait(rid, ray_store, timeout=60)
+    assert rec["status"] == "interrupted", rec
+    assert len(ray_store.metrics(rid)) >= 20
+    # the slot is free again and Ray starts a fresh worker for the next run
+    nxt = jobs.submit("quadratic", {"steps": 5, "seed": 21}, ray_store)
+    assert jobs.wait(nxt, ray_store, timeout=60)["status"] == "done"
+
+
+def test_the_dashboard_shows_ray_runs_live(ray_store, monkeypatch):
+    from tests.ui.test_pages import app
+
+    rid = jobs.submit("quadratic", {**LONG, "seed": 30}, ray_store)
+    try:
+        wait_rows(ray_store, rid, 5)
+        seen = len(ray_store.metrics(rid))
+        monkeypatch.setenv("LAB_CACHE_DIR", str(ray_store.dir))  # the pages read the default store
+        at = app()
+        assert any(rid in p.proto.text for p in at.get("progress"))  # Home: the run is active
+        wait_rows(ray_store, rid, seen + 20)  # rows keep arriving while the page polls
+        assert ray_store.get(rid)["status"] == "running"
+    finally:
+        jobs.cancel(rid, ray_store)
+        assert jobs.wait(rid, ray_store, timeout=30)["status"] == "cancelled"
