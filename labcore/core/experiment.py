@@ -19,6 +19,7 @@ class Chart:
 
     `hlines(cfg)` gives labelled reference lines ({label: y}) where theory predicts a value;
     they are drawn with single runs and with seed bands alike. `note` says what to see.
+    `x_label` names the x axis when `x` is not what it counts (default: the page's).
     """
 
     title: str
@@ -27,6 +28,7 @@ class Chart:
     hlines: Callable[[Any], dict[str, float]] | None = None
     note: str = ""
     x: str = "step"
+    x_label: str = ""
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,7 @@ class PageSpec:
 
     `panels` and `artifact_view` name functions of the phenomenon's optional `ui.py`:
     a panel is called with the page's Selection, the artifact view with (store, record, key).
+    `x_label` names what the `step` column counts on this page's charts (e.g. "epoch").
     """
 
     what_to_look_for: str
@@ -69,6 +72,7 @@ class PageSpec:
     presets: dict[str, dict] = field(default_factory=dict)
     panels: tuple[str, ...] = ()
     artifact_view: str | None = None
+    x_label: str = "step"
 
 
 @dataclass(frozen=True)

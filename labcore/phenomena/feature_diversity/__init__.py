@@ -171,7 +171,9 @@ EXPERIMENT = Experiment(
                   note="Defaults (digits, 600 steps): deterministic ConstNet ~0.35 (a width-1 net), "
                        "ConstNet + dropout 0.01 or + noise ~0.98, He init 0.99."),
             Chart("Training loss", ("loss",), log_y=True),
-            Chart("Feature correlation per layer", ("feat_corr_l*",)),
+            Chart("Feature correlation per layer", ("feat_corr_l*",),
+                  note="Deterministic ConstNet: every layer stays at 1; a symmetry breaker lets each "
+                       "layer fall below 1."),
         ),
         layer_heatmap="feat_corr_l*",
         arms=Arms(variants={"ConstNet, deterministic": dict(init="constant", breaker="none"),

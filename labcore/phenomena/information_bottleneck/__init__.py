@@ -64,7 +64,8 @@ EXPERIMENT = Experiment(
             Chart("I(X;T) per hidden layer (bits; epochs are log-spaced)", ("ixt_l*",),
                   note="The measurement epochs are log-spaced, so the early rise and the late fall "
                        "both get points; read the x axis as epochs on a linear scale."),
-            Chart("I(T;Y) per hidden layer (bits)", ("ity_l*",), hlines=lambda cfg: {"H(Y)": h_y()}),
+            Chart("I(T;Y) per hidden layer (bits)", ("ity_l*",), hlines=lambda cfg: {"H(Y)": h_y()},
+                  note="Rises towards H(Y) (dashed) as the net fits the labels; no layer can exceed it."),
             Chart("Loss (cross-entropy)", ("loss", "test_loss"), log_y=True),
             Chart("Accuracy", ("train_acc", "test_acc")),
         ),
@@ -75,5 +76,6 @@ EXPERIMENT = Experiment(
             "full batch": dict(batch_size=4096),
         },
         panels=("info_plane",),
+        x_label="epoch",
     ),
 )

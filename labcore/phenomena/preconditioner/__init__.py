@@ -193,7 +193,9 @@ EXPERIMENT = Experiment(
                        "behind. With gains=measured the static method starts every layer at the same "
                        "scale; the seed's closed-form gains (the default) ignore the relu mask on the "
                        "way back, so in deep nets they leave a spread of a few × (10× over 11 layers)."),
-            Chart("Activation std per layer", ("act_std_l*",), log_y=True),
+            Chart("Activation std per layer", ("act_std_l*",), log_y=True,
+                  note="At init the static method keeps every layer's activation std of order 1; "
+                       "PyTorch's default init shrinks it layer by layer (clearer with extra layers)."),
         ),
         arms=Arms(variants={"default": dict(method="default"), "static": dict(method="static")},
                   metrics=("loss_smooth", "test_acc")),
