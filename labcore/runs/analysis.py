@@ -4,13 +4,16 @@ from __future__ import annotations
 from typing import Iterable, Sequence
 
 import fnmatch
-import time
 
 import numpy as np
 import pandas as pd
 
 from labcore.core.params import format_value
-from labcore.runs.store import FINISHED
+from labcore.core.status import ACTIVE, FINISHED
+
+WARMUP_S = 5.0   # a run's first seconds (imports, data, dense early measurements) say little about its pace
+WINDOW_S = 60.0  # the pace is measured over the last minute of progress the page has seen
+ORDER = ("running", "queued", "done", "diverged", "failed", "cancelled", "interrupted")
 
 
 def show(value):
@@ -64,14 +67,18 @@ def final_values(frame: pd.DataFrame, metric: str) -> pd.Series:
     return sub.groupby("run_id")[metric].last()
 
 
-def sweep_summary(frame: pd.DataFrame, param: str, metric: str) -> pd.DataFrame:
-    """Final `metric` against config `param`: mean, std and count over seeds per value."""
+def sweep_summary(frame: pd.DataFrame, param: str, metric: str, order: Sequence | None = None) -> pd.DataFrame:
+    """Final `metric` against config `param`: mean, std and count over seeds per value,
+    sorted by value or, for a categorical axis, in the declared `order`."""
     finals = final_values(frame, metric)
     per_run = frame.drop_duplicates("run_id").set_index("run_id")[f"cfg_{param}"]
     table = pd.DataFrame({param: per_run.loc[finals.index].to_numpy(), metric: finals.to_numpy()})
     agg = table.groupby(param)[metric].agg(["mean", "std", "count"]).reset_index()
     agg = agg.rename(columns={"mean": metric, "std": f"{metric}_std", "count": "n_seeds"})
     agg[f"{metric}_std"] = agg[f"{metric}_std"].fillna(0.0)
+    if order is not None:
+        rank = {str(v): i for i, v in enumerate(order)}
+        return agg.sort_values(param, key=lambda c: c.map(lambda v: rank.get(str(v), len(rank)))).reset_index(drop=True)
     return agg.sort_values(param).reset_index(drop=True)
 
 
@@ -112,20 +119,102 @@ def runs_table(records: Iterable[dict]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=cols)
 
 
-def status_line(recs: list[dict]) -> str:
-    """'running 45% · ETA 12 s' for a group of run records ."""
+def status_line(recs: list[dict], expected: int | None = None, eta: float | None = None) -> str:
+    """'1 done, 2 queued · 33% · ETA 40 s' for a group of run records.
+
+    `expected` is how many runs the group has: runs without a record yet count as "not
+    started". The percentage covers the runs that are done or still to do; stopped runs
+    (cancelled, failed, ...) are reported with the progress they reached, never as 100%.
+    `eta` comes from `eta_seconds` ("estimating" while it is None and runs are active).
+    """
     if not recs:
         return "not run yet: press Run"
     counts = pd.Series([r["status"] for r in recs]).value_counts().to_dict()
-    text = ", ".join(f"{n} {s}" for s, n in counts.items())
-    active = [r for r in recs if r["status"] not in FINISHED]
-    progress = sum(1.0 if r["status"] in FINISHED else r["progress"] for r in recs) / len(recs)
-    text += f" · {100 * progress:.0f}%"
-    started = [r["started"] for r in active if r.get("started")]
-    if active and started and progress > 0:
-        elapsed = time.time() - min(started)
-        text += f" · ETA {max(0.0, elapsed * (1 - progress) / progress):.0f} s"
-    return text
+    missing = max(0, (expected or 0) - len(recs))
+    parts = []
+    for status in sorted(counts, key=lambda s: ORDER.index(s) if s in ORDER else len(ORDER)):
+        text = f"{counts[status]} {status}"
+        if status in FINISHED and status != "done":
+            reached = np.mean([float(r.get("progress") or 0.0) for r in recs if r["status"] == status])
+            text += f" (at {100 * reached:.0f}%)"
+        parts.append(text)
+    if missing:
+        parts.append(f"{missing} not started")
+    line = ", ".join(parts)
+    todo = [r for r in recs if r["status"] in ACTIVE]
+    if todo or missing:
+        going = [r for r in recs if r["status"] == "done" or r["status"] in ACTIVE]
+        done = sum(1.0 if r["status"] == "done" else float(r.get("progress") or 0.0) for r in going)
+        line += f" · {100 * done / (len(going) + missing):.0f}%"
+    if todo:
+        line += f" · ETA {duration(eta)}" if eta is not None else " · ETA estimating…"
+    return line
+
+
+def duration(seconds: float) -> str:
+    """'45 s', '3 min 20 s', '1 h 05 min'."""
+    s = int(round(max(0.0, seconds)))
+    if s < 60:
+        return f"{s} s"
+    if s < 3600:
+        return f"{s // 60} min {s % 60:02d} s"
+    return f"{s // 3600} h {s % 3600 // 60:02d} min"
+
+
+def progress_rate(samples: Sequence[tuple[float, float]], started: float | None) -> float | None:
+    """Progress per second of a running run from (time, progress) samples seen by a page,
+    after the warm-up and over the last WINDOW_S; None until two such samples are at least
+    2 s apart and progress moved."""
+    if not started:
+        return None
+    pts = [(t, p) for t, p in samples if t >= started + WARMUP_S]
+    if len(pts) < 2:
+        return None
+    pts = [(t, p) for t, p in pts if t >= pts[-1][0] - WINDOW_S]
+    (t0, p0), (t1, p1) = pts[0], pts[-1]
+    if t1 - t0 < 2.0 or p1 <= p0:
+        return None
+    return (p1 - p0) / (t1 - t0)
+
+
+def _record_rate(rec: dict) -> float | None:
+    """Progress per second from the record alone (a page that has just opened): progress
+    over the time since start, once the run is well past its warm-up."""
+    started, beat, p = rec.get("started"), rec.get("heartbeat"), float(rec.get("progress") or 0.0)
+    if not started or not beat or beat - started < 2 * WARMUP_S or p <= 0:
+        return None
+    return p / (beat - started)
+
+
+def eta_seconds(recs: list[dict], history: dict | None = None, work: dict | None = None) -> float | None:
+    """Seconds until every queued and running run of `recs` is finished; None while unknown.
+
+    history: {run_id: [(time, progress), ...]} samples a page has seen (`progress_rate`).
+    work: {run_id: flops} from the Experiment's `cost`, so that runs not started yet count
+    with their size (runs missing from it count as the mean; no `work` at all: equal runs).
+    The pace is the measured speed of this group's running runs in flops per second, else
+    that of its finished runs; the remaining work drains through as many workers as run now.
+    """
+    history, work = history or {}, work or {}
+    active = [r for r in recs if r["status"] in ACTIVE]
+    if not active:
+        return None
+    known = [float(work[r["id"]]) for r in recs if work.get(r["id"])]
+    mean = float(np.mean(known)) if known else 1.0
+    size = {r["id"]: float(work.get(r["id"]) or mean) for r in recs}
+    running = [r for r in active if r["status"] == "running"]
+    remaining = sum(size[r["id"]] * (1.0 - float(r.get("progress") or 0.0) if r in running else 1.0)
+                    for r in active)
+    speeds = []  # work per second of one worker
+    for r in running:
+        rate = progress_rate(history.get(r["id"], ()), r.get("started")) or _record_rate(r)
+        if rate:
+            speeds.append(size[r["id"]] * rate)
+    if not speeds:  # nothing measured yet: the pace of this group's finished runs
+        speeds = [size[r["id"]] / r["run_s"] for r in recs if r["status"] == "done" and r.get("run_s")]
+    if not speeds:
+        return None
+    return remaining / (float(np.mean(speeds)) * max(1, len(running)))
 
 
 def expand(patterns: tuple[str, ...], columns) -> list[str]:

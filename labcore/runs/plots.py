@@ -6,6 +6,8 @@ columns (one label per run or per seed group); band frames carry `<metric>_mean`
 """
 from __future__ import annotations
 
+import math
+import textwrap
 from typing import Sequence
 
 import numpy as np
@@ -18,22 +20,95 @@ from labcore.runs.analysis import smooth as smooth_values
 PALETTE = qualitative.Plotly
 
 
-def _layout(fig: go.Figure, title: str, x: str, y: str, log_x: bool = False, log_y: bool = False) -> go.Figure:
-    fig.update_layout(title=title, xaxis_title=x, yaxis_title=y, height=320,
-                      margin=dict(l=50, r=20, t=40, b=40), legend=dict(orientation="h", y=-0.25))
+TITLE_CHARS = 52   # a title line that fits a half-width chart on a laptop; longer titles wrap
+MODEBAR_PX = 28    # Plotly's toolbar strip: the title starts below it, so narrow screens never cover it
+LINE_PX = 20       # one title line at the title font size
+
+
+def wrap_title(title: str, width: int = TITLE_CHARS) -> str:
+    """`title` broken into lines of at most `width` characters (Plotly never wraps titles)."""
+    return "<br>".join(textwrap.wrap(title, width)) if len(title) > width else title
+
+
+def _layout(fig: go.Figure, title: str, x: str, y: str, log_x: bool = False, log_y: bool = False,
+            hover: bool = False) -> go.Figure:
+    """Shared look: wrapped left title under the toolbar, readable log ticks, and for line
+    charts (`hover`) one unified hover box per x with a vertical spike line."""
+    text = wrap_title(title)
+    lines = text.count("<br>") + 1
+    fig.update_layout(title=dict(text=text, x=0, xanchor="left", y=1, yref="container", yanchor="top",
+                                 pad=dict(t=MODEBAR_PX, l=8), font=dict(size=15)),
+                      xaxis_title=x, yaxis_title=y, height=300 + LINE_PX * lines,
+                      margin=dict(l=50, r=20, t=MODEBAR_PX + LINE_PX * lines + 12, b=40),
+                      legend=dict(orientation="h", y=-0.25))
     if log_x:
-        fig.update_xaxes(type="log")
+        fig.update_xaxes(type="log", **log_ticks(_values(fig, "x")))
     if log_y:
-        fig.update_yaxes(type="log")
+        fig.update_yaxes(type="log", **log_ticks(_values(fig, "y")))
+    if hover:
+        # Streamlit cannot link the charts of a page; within a chart every curve's value at
+        # the hovered x is shown in one box, and a spike line marks that x.
+        fig.update_layout(hovermode="x unified")
+        fig.update_xaxes(showspikes=True, spikemode="across", spikesnap="cursor", spikethickness=1,
+                         spikedash="dot", spikecolor="grey")
     return fig
 
 
+def _values(fig: go.Figure, axis: str) -> np.ndarray:
+    """Every finite positive number drawn on `axis` ("x" or "y"), reference lines included."""
+    parts = []
+    for trace in fig.data:
+        try:
+            parts.append(np.asarray(getattr(trace, axis, None) or (), dtype=float).ravel())
+        except (TypeError, ValueError):  # a categorical axis
+            continue
+    if axis == "y":
+        parts.append(np.asarray([s.y0 for s in fig.layout.shapes if s.y0 is not None], dtype=float))
+    values = np.concatenate(parts) if parts else np.zeros(0)
+    return values[np.isfinite(values) & (values > 0)]
+
+
+def log_ticks(values: Sequence[float]) -> dict:
+    """Tick settings of a log axis: powers of ten (10⁻³, 10⁻², ...) when the values span two
+    decades or more, else labelled 1-2-5 (or 1..9) steps such as 0.2, 0.5, 1, 2. Plotly's own
+    choice labels the in-between ticks with a bare digit ("2, 5, 0.1, 2, 5"), unreadable."""
+    v = np.asarray(values, dtype=float)
+    base = dict(exponentformat="power", showexponent="all", minor=dict(ticks="", showgrid=False))
+    if v.size == 0:
+        return base
+    lo, hi = float(v.min()), float(v.max())
+    if hi / lo >= 100:
+        return dict(base, tickmode="linear", dtick=1)
+    decades = range(math.floor(math.log10(lo)) - 1, math.ceil(math.log10(hi)) + 1)
+    for mantissas in ((1, 2, 5), tuple(range(1, 10))):
+        ticks = [float(f"{m * 10.0 ** e:.6g}") for e in decades for m in mantissas]
+        inside = sorted(t for t in ticks if lo / 1.1 <= t <= hi * 1.1)
+        if len(inside) >= 3 or (mantissas[-1] == 9 and len(inside) >= 2):
+            return dict(base, tickmode="array", tickvals=inside, ticktext=[tick_text(t) for t in inside])
+    return dict(base, tickformat=".2~g")  # within a few percent: let Plotly pick, as numbers
+
+
+SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def tick_text(value: float) -> str:
+    """0.02 -> '0.02', 5e-05 -> '5×10⁻⁵', 20000 -> '2×10⁴': short and unambiguous."""
+    if 1e-3 <= abs(value) < 1e4:
+        return f"{value:.3g}"
+    exp = math.floor(math.log10(abs(value)))
+    mant = round(value / 10.0 ** exp, 2)
+    power = "10" + str(exp).translate(SUPERSCRIPT)
+    return power if mant == 1 else f"{mant:g}×{power}"
+
+
 def curves(frame: pd.DataFrame, metrics: Sequence[str], title: str, log_y: bool = False,
-           x: str = "step", smooth: int = 1, hlines: dict[str, float] | None = None) -> go.Figure:
+           x: str = "step", smooth: int = 1, hlines: dict[str, float] | None = None,
+           x_label: str | None = None) -> go.Figure:
     """One line per (label, metric): the metric columns of a long runs frame against `x`.
 
     `smooth` > 1 applies a trailing moving average over that many measurements; `hlines`
-    draws labelled horizontal reference lines (e.g. a theoretical value).
+    draws labelled horizontal reference lines (e.g. a theoretical value); `x_label` names
+    the x axis when the column's name is not what it counts (e.g. epochs in `step`).
     """
     fig = go.Figure()
     labels = list(dict.fromkeys(frame["label"])) if len(frame) else []
@@ -47,7 +122,8 @@ def curves(frame: pd.DataFrame, metrics: Sequence[str], title: str, log_y: bool 
         fig.add_trace(go.Scatter(x=sub[x], y=yv, mode="lines+markers", marker=dict(size=4),
                                  name=name, line=dict(color=PALETTE[i % len(PALETTE)])))
     _reference_lines(fig, hlines)
-    return _layout(fig, title, x, metrics[0] if len(metrics) == 1 else "value", log_y=log_y)
+    return _layout(fig, title, x_label or x, metrics[0] if len(metrics) == 1 else "value", log_y=log_y,
+                   hover=True)
 
 
 def _reference_lines(fig: go.Figure, hlines: dict[str, float] | None) -> None:
@@ -57,9 +133,9 @@ def _reference_lines(fig: go.Figure, hlines: dict[str, float] | None) -> None:
 
 
 def bands(frame: pd.DataFrame, metrics: Sequence[str], title: str, log_y: bool = False,
-          x: str = "step", hlines: dict[str, float] | None = None) -> go.Figure:
-    """Mean line and ±1 std band per (label, metric) of a seed-band frame; `hlines` as in
-    `curves` (reference lines survive seed bands)."""
+          x: str = "step", hlines: dict[str, float] | None = None, x_label: str | None = None) -> go.Figure:
+    """Mean line and ±1 std band per (label, metric) of a seed-band frame; `hlines` and
+    `x_label` as in `curves` (reference lines survive seed bands)."""
     fig = go.Figure()
     labels = list(dict.fromkeys(frame["label"])) if len(frame) else []
     combos = [(lab, m) for lab in labels for m in metrics if f"{m}_mean" in frame]
@@ -76,20 +152,30 @@ def bands(frame: pd.DataFrame, metrics: Sequence[str], title: str, log_y: bool =
         fig.add_trace(go.Scatter(x=sub[x], y=mean, mode="lines", name=f"{name} (mean)",
                                  line=dict(color=color)))
     _reference_lines(fig, hlines)
-    return _layout(fig, title, x, metrics[0] if len(metrics) == 1 else "value", log_y=log_y)
+    return _layout(fig, title, x_label or x, metrics[0] if len(metrics) == 1 else "value", log_y=log_y,
+                   hover=True)
 
 
 def sweep(frame: pd.DataFrame, x: str, y: str, title: str, loglog: bool = False,
-          slope: float | None = None, reference_exponent: float | None = None) -> go.Figure:
+          slope: float | None = None, reference_exponent: float | None = None,
+          categorical: bool = False) -> go.Figure:
     """Final metric `y` against the swept parameter `x` (mean ± std over seeds when the
     frame has `<y>_std`), with an optional fitted slope and a reference power law through
-    the first point."""
+    the first point (drawn from two points on). A `categorical` axis (e.g. a method) is
+    drawn as bars from 0 in the frame's row order: a line would invent an order between
+    the categories, and an axis not starting at 0 makes a 4 % gap look like 5x."""
     fig = go.Figure()
     err = frame[f"{y}_std"] if f"{y}_std" in frame else None
+    error_y = None if err is None else dict(type="data", array=err, visible=True)
     label = y if slope is None else f"{y} (fitted slope {slope:.3f})"
-    fig.add_trace(go.Scatter(x=frame[x], y=frame[y], mode="lines+markers", name=label,
-                             error_y=None if err is None else dict(type="data", array=err, visible=True)))
-    if reference_exponent is not None and len(frame):
+    if categorical:
+        fig.add_trace(go.Bar(x=[str(v) for v in frame[x]], y=frame[y], name=label, error_y=error_y,
+                             marker_color=PALETTE[0]))
+        fig.update_xaxes(type="category", categoryorder="array", categoryarray=[str(v) for v in frame[x]])
+        fig.update_yaxes(rangemode="tozero")
+        return _layout(fig, title, x, y)
+    fig.add_trace(go.Scatter(x=frame[x], y=frame[y], mode="lines+markers", name=label, error_y=error_y))
+    if reference_exponent is not None and len(frame) > 1:
         x0, y0 = float(frame[x].iloc[0]), float(frame[y].iloc[0])
         xs = np.asarray(frame[x], float)
         fig.add_trace(go.Scatter(x=xs, y=y0 * (xs / x0) ** reference_exponent, mode="lines",
@@ -99,11 +185,15 @@ def sweep(frame: pd.DataFrame, x: str, y: str, title: str, loglog: bool = False,
 
 
 def heatmap(matrix: pd.DataFrame | np.ndarray, title: str, x: str = "", y: str = "",
-            zmin: float | None = None, zmax: float | None = None) -> go.Figure:
-    """A matrix as a heatmap (rows top to bottom)."""
+            zmin: float | None = None, zmax: float | None = None,
+            xs: Sequence[float] | None = None, ys: Sequence[float] | None = None) -> go.Figure:
+    """A matrix as a heatmap: rows top to bottom (matrix view), or, with coordinates `xs`
+    (columns) and `ys` (rows), a map with y growing upwards."""
     z = np.asarray(matrix, float)
-    fig = go.Figure(go.Heatmap(z=z, zmin=zmin, zmax=zmax, colorscale="Viridis"))
-    fig.update_yaxes(autorange="reversed")
+    coords = {} if xs is None else dict(x=list(xs), y=list(ys))
+    fig = go.Figure(go.Heatmap(z=z, zmin=zmin, zmax=zmax, colorscale="Viridis", **coords))
+    if xs is None:
+        fig.update_yaxes(autorange="reversed")
     return _layout(fig, title, x, y)
 
 
@@ -111,6 +201,8 @@ def bars(labels: Sequence, values: Sequence[float], title: str, colors: Sequence
          log_y: bool = False, y: str = "") -> go.Figure:
     """A bar chart; `colors` per bar (e.g. to mark aligned nodes)."""
     fig = go.Figure(go.Bar(x=list(labels), y=list(values), marker_color=colors))
+    if not log_y:
+        fig.update_yaxes(rangemode="tozero")  # bar lengths compare only from 0
     return _layout(fig, title, "", y, log_y=log_y)
 
 
@@ -120,6 +212,8 @@ def grouped_bars(frame: pd.DataFrame, x: str, y: str, group: str, title: str, lo
     for i, (name, sub) in enumerate(frame.groupby(group, sort=False)):
         fig.add_trace(go.Bar(x=sub[x], y=sub[y], name=str(name), marker_color=PALETTE[i % len(PALETTE)]))
     fig.update_layout(barmode="group")
+    if not log_y:
+        fig.update_yaxes(rangemode="tozero")  # bar lengths compare only from 0
     return _layout(fig, title, x, y, log_y=log_y)
 
 

@@ -4,6 +4,7 @@ or the dashboard is read-only. Also hides server details (tracebacks, paths) whe
 """
 from __future__ import annotations
 
+import ast
 import hmac
 import os
 
@@ -48,8 +49,24 @@ def token_box() -> None:
         st.sidebar.error("Wrong token.")
 
 
-def error_detail(text: str | None) -> str:
-    """A run's error for display: the whole traceback on localhost, its last line when exposed."""
+def one_line(error) -> str:
+    """A stored error as one readable line: a list of messages (several seeds, or a list
+    stored as its repr "['RuntimeError: ...']") joined with "; ", duplicates once."""
+    if isinstance(error, str) and error.startswith("[") and error.endswith("]"):
+        try:
+            error = ast.literal_eval(error)
+        except (ValueError, SyntaxError):
+            pass
+    if isinstance(error, (list, tuple)):
+        return "; ".join(dict.fromkeys(one_line(e) for e in error if e))
+    return " ".join(str(error or "").split())
+
+
+def error_detail(text) -> str:
+    """A run's error for display: the whole traceback on localhost, its last line when
+    exposed; a list of errors as one line (see `one_line`)."""
+    if isinstance(text, (list, tuple)) or (isinstance(text, str) and text.startswith("[")):
+        text = one_line(text)
     lines = (text or "").strip().splitlines()
     if not lines:
         return ""

@@ -54,6 +54,20 @@ def url_errors(spec_list: list[ParamSpec]) -> list[str]:
 
 
 
+def _pinned(spec: ParamSpec, key: str) -> list:
+    """Valid values that must be selectable on a log grid: the one a preset put into
+    st.session_state[key] and the one the URL carries."""
+    out = []
+    for raw in (st.session_state.get(key), st.query_params.get(spec.name)):
+        if raw is None:
+            continue
+        try:
+            out.append(spec.coerce(raw))
+        except ParamError:  # reported by url_errors; the default is used
+            pass
+    return out
+
+
 def _widget(spec: ParamSpec, prefix: str) -> Any:
     label = spec.name + (f" [{spec.unit}]" if spec.unit else "")
     kw = dict(key=prefix + spec.name, help=spec.help or None, bind="query-params")
@@ -66,13 +80,10 @@ def _widget(spec: ParamSpec, prefix: str) -> Any:
     if spec.type is tuple:  # typed as "10-15-20-25"; validated centrally by the spec
         return st.text_input(label, value=format_value(spec.default), **kw)
     if spec.log:
-        options = log_grid(spec)
-        raw = st.query_params.get(spec.name)
-        if raw is not None:  # a valid value from a link that is not on the grid
-            try:
-                options = sorted(set(options) | {spec.coerce(raw)})
-            except ParamError:
-                pass
+        # A select_slider silently falls back to its default when the value it is given (by a
+        # preset through st.session_state, or by a link) is not one of its options: that is how
+        # "epochs=60" showed 60 in the URL and trained 300. So every such value joins the grid.
+        options = sorted(set(log_grid(spec)) | set(_pinned(spec, prefix + spec.name)))
         return st.select_slider(label, options=options, value=spec.default, **kw)
     if spec.lo is not None and spec.hi is not None and spec.hi - spec.lo <= 1000:
         step = 1 if spec.type is int else 10.0 ** math.floor(math.log10((spec.hi - spec.lo) / 100))

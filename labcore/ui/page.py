@@ -4,12 +4,13 @@ a phenomenon by name."""
 from __future__ import annotations
 
 import dataclasses
+import time
 from dataclasses import dataclass, field
 
 import pandas as pd
 import streamlit as st
 
-from labcore.core.experiment import Chart, Experiment, SweepView
+from labcore.core.experiment import Experiment, PageSpec, SweepView
 from labcore.core.groups import SEED_MAX
 from labcore.core.params import ParamError, ParamSpec, format_value, specs
 from labcore.engine import jobs
@@ -60,8 +61,14 @@ def render(exp: Experiment) -> Selection | None:
         variants.side_by_side(exp, sel.group[0], page.arms)
     _artifacts(sel)
     for panel in page.panels:
-        artifacts.phenomenon_ui(exp, panel)(sel)
+        _panel(exp, panel, sel)
     return sel
+
+
+@st.fragment(run_every=2.0)
+def _panel(exp: Experiment, name: str, sel: Selection) -> None:
+    """A phenomenon's own panel, redrawn from the store every 2 s so it follows the runs live."""
+    artifacts.phenomenon_ui(exp, name)(sel)
 
 
 @st.fragment(run_every=3.0)
@@ -82,18 +89,21 @@ def _selection(exp, cfg, n_seeds: int, axis: str) -> Selection:
 
 
 def _presets(exp) -> None:
+    """One full-width button per preset (side by side they were cut to "D…"). A preset is
+    applied over the defaults, so it gives the same run whatever was set before."""
     def apply(values: dict) -> None:
-        for key, value in values.items():
+        # Runs before the rerun: the widgets (keyed by parameter name) then take these
+        # values, and their query-param binding writes them to the URL (see form._pinned).
+        for key, value in {**defaults, **values}.items():
             st.session_state[key] = format_value(value) if isinstance(value, tuple) else value
 
     defaults = {s.name: s.default for s in specs(exp.config)}
-    presets = exp.page.presets
     with st.sidebar:
-        cols = st.columns(1 + len(presets))
-        cols[0].button("Defaults", on_click=apply, args=(defaults,), width="stretch")
-        for col, (label, values) in zip(cols[1:], presets.items()):
-            col.button(label, on_click=apply, args=(values,), width="stretch",
-                       help=", ".join(f"{k}={v}" for k, v in values.items()))
+        st.caption("Presets")
+        st.button("Defaults", on_click=apply, args=({},), width="stretch", key="preset_defaults")
+        for i, (label, values) in enumerate(exp.page.presets.items()):
+            st.button(label, on_click=apply, args=(values,), width="stretch", key=f"preset_{i}",
+                      help=", ".join(f"{k}={format_value(v)}" for k, v in values.items()))
 
 
 def _controls(exp, sel: Selection) -> None:
@@ -103,7 +113,11 @@ def _controls(exp, sel: Selection) -> None:
         st.info(locked)
     run_col, cancel_col, sweep_col = st.columns(3)
     if run_col.button("Run", type="primary", width="stretch", disabled=bool(locked)):
-        submit_many(exp, sel.group, "run")
+        if all((store.get(rid) or {}).get("status") == "done" for rid in sel.group_ids):
+            st.info("Already computed: showing the stored run" + ("s" if len(sel.group) > 1 else "")
+                    + " (same settings; change a setting or the seed to train again).")
+        else:
+            submit_many(exp, sel.group, "run")
     if cancel_col.button("Cancel", width="stretch", disabled=bool(locked)) and access.can_act():
         for rid in set(sel.group_ids + sel.sweep_ids):
             jobs.cancel(rid, store)
@@ -154,65 +168,98 @@ def _confirm(exp) -> None:
         st.rerun()
 
 
+def status(exp: Experiment, recs: list[dict], configs: list) -> str:
+    """The status line of a group or sweep: counts, progress and an ETA that counts the
+    queued runs too (sized by the Experiment's cost) and the pace seen after the warm-up."""
+    seen = st.session_state.setdefault("_progress_seen", {})
+    now = time.time()
+    for rec in recs:
+        if rec["status"] == "running":
+            samples = seen.setdefault(rec["id"], [])
+            if not samples or samples[-1][1] != rec["progress"] or now - samples[-1][0] > 5:
+                samples.append((now, float(rec["progress"] or 0.0)))
+            del samples[:-200]  # the last few minutes at about one sample a second
+    work = {}
+    if exp.cost is not None:
+        work = {jobs.run_id_for(exp.name, c): exp.cost(c)[1] for c in configs}
+    eta = analysis.eta_seconds(recs, seen, work)
+    return analysis.status_line(recs, expected=len(configs), eta=eta)
+
+
 @st.fragment(run_every=1.0)
 def live(exp: Experiment, sel: Selection) -> None:
     """Poll the store once a second and redraw status and charts from the rows seen so far."""
     name, page = exp.name, exp.page
     store = state.store()
     recs = [r for r in (store.get(rid) for rid in sel.group_ids) if r is not None]
-    st.markdown(f"**Status:** {analysis.status_line(recs)}")
+    st.markdown(f"**Status:** {access.plain(status(exp, recs, sel.group))}")
     for rec in recs:
         if rec["status"] == "diverged":
-            st.error(access.plain(f"Run {rec['id']} diverged at step {rec['diverged_step']}: {rec['error']}"))
+            st.error(access.plain(f"Run {rec['id']} diverged at step {rec['diverged_step']}: "
+                                  f"{access.one_line(rec['error'])}"))
         elif rec["status"] in ("failed", "interrupted"):
             st.error(access.plain(f"Run {rec['id']} {rec['status']}: {access.error_detail(rec['error'])}"))
     frame = analysis.long_frame([(r, state.metrics(r["id"])) for r in recs], label_by=("seed",))
     if recs and len(frame):
-        _draw_charts(frame, page.charts, sel, multi_seed=len(sel.group) > 1)
+        _draw_charts(frame, page, sel, multi_seed=len(sel.group) > 1)
         if page.layer_heatmap:
             variants.layer_heatmap(frame[frame["run_id"] == recs[0]["id"]], page.layer_heatmap)
         st.download_button("Download CSV (plotted runs)", frame.to_csv(index=False), key="dl_runs",
                            file_name=f"{name}_runs.csv", mime="text/csv")
     if page.sweep is not None:
-        _draw_sweep(name, sel, page.sweep)
+        _draw_sweep(exp, sel, page.sweep)
 
 
-def _draw_charts(frame: pd.DataFrame, charts: tuple[Chart, ...], sel: Selection, multi_seed: bool) -> None:
+def _draw_charts(frame: pd.DataFrame, page: PageSpec, sel: Selection, multi_seed: bool) -> None:
     cols = st.columns(2)
-    if multi_seed:
-        frame = frame.assign(group=f"{len(sel.group)} seeds")
-    for i, chart in enumerate(charts):
+    if multi_seed:  # the legend says how many seeds the mean is over now, not how many were asked
+        n = frame["run_id"].nunique()
+        frame = frame.assign(group=f"{n} seeds" if n == len(sel.group) else f"{n} of {len(sel.group)} seeds")
+    for i, chart in enumerate(page.charts):
         chart = dataclasses.replace(chart, metrics=tuple(m for m in analysis.expand(chart.metrics, frame.columns)
                                                          if m in frame))
         if not chart.metrics:  # e.g. a metric only some modes measure
             continue
         hl = chart.hlines(sel.group[0]) if chart.hlines else None
+        x_label = chart.x_label or (page.x_label if chart.x == "step" else chart.x)
         if multi_seed:
             band = analysis.seed_bands(frame, chart.metrics, by="group").rename(columns={"group": "label"})
-            fig = plots.bands(band, chart.metrics, chart.title, log_y=chart.log_y, hlines=hl)
+            fig = plots.bands(band, chart.metrics, chart.title, log_y=chart.log_y, hlines=hl, x_label=x_label)
         else:
-            fig = plots.curves(frame, chart.metrics, chart.title, log_y=chart.log_y, hlines=hl)
+            fig = plots.curves(frame, chart.metrics, chart.title, log_y=chart.log_y, hlines=hl, x_label=x_label)
         cols[i % 2].plotly_chart(fig, width="stretch", key=f"chart_{i}")
         if chart.note:  # what theory says this chart should show
             cols[i % 2].caption(access.plain(chart.note))
 
 
-def _draw_sweep(name: str, sel: Selection, view: SweepView) -> None:
+def _draw_sweep(exp: Experiment, sel: Selection, view: SweepView) -> None:
+    """The sweep's summary, once at least two of its points are finished (a single Run is
+    one point of the sweep, not a sweep); before that, its status while it trains."""
+    name = exp.name
     recs = [r for r in (state.store().get(rid) for rid in sel.sweep_ids) if r is not None]
-    if not recs:
+    done = [r for r in recs if r["status"] == "done"]
+    values = exp.sweep_axes()[sel.axis]
+    if len({str(r["config"].get(sel.axis)) for r in done}) < 2:
+        started = len({str(r["config"].get(sel.axis)) for r in recs}) >= 2
+        if started and any(r["status"] in ("queued", "running") for r in recs):
+            st.caption(f"Sweep over {sel.axis}: " + access.plain(status(exp, recs, sel.sweep))
+                       + " (the summary appears with two finished points)")
         return
     st.subheader(f"Sweep over {sel.axis}")
-    st.caption(analysis.status_line(recs))
-    frame = analysis.long_frame([(r, state.metrics(r["id"])) for r in recs if r["status"] == "done"])
+    st.caption(access.plain(status(exp, recs, sel.sweep)))
+    frame = analysis.long_frame([(r, state.metrics(r["id"])) for r in done])
     metrics = [m for m in view.metrics if m in frame]
     cols = st.columns(min(len(metrics), 3) or 1)
+    # a categorical axis (a method, a symmetry breaker) is drawn as bars in declared order
+    categorical = not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+    loglog = view.loglog and not categorical
     tables = []
     for i, metric in enumerate(metrics):
-        table = analysis.sweep_summary(frame, sel.axis, metric)
-        slope = (analysis.loglog_slope(table[sel.axis], table[metric])
-                 if view.loglog and len(table) > 1 else None)
-        fig = plots.sweep(table, sel.axis, metric, f"final {metric} vs {sel.axis}", loglog=view.loglog,
-                          slope=slope, reference_exponent=view.reference_exponent)
+        table = analysis.sweep_summary(frame, sel.axis, metric, order=values if categorical else None)
+        slope = analysis.loglog_slope(table[sel.axis], table[metric]) if loglog else None
+        fig = plots.sweep(table, sel.axis, metric, f"final {metric} vs {sel.axis}", loglog=loglog,
+                          slope=slope, reference_exponent=view.reference_exponent if loglog else None,
+                          categorical=categorical)
         cols[i % len(cols)].plotly_chart(fig, width="stretch", key=f"sweep_chart_{i}")
         tables.append(table.set_index([sel.axis, "n_seeds"]))
     if tables:

@@ -88,7 +88,7 @@ def plot_points(page, title: str) -> int:
     return page.evaluate(
         """(title) => {
             for (const gd of document.querySelectorAll('.js-plotly-plot')) {
-                const t = (gd.layout && gd.layout.title && gd.layout.title.text) || '';
+                const t = ((gd.layout && gd.layout.title && gd.layout.title.text) || '').replaceAll('<br>', ' ');
                 if (t.includes(title) && gd._fullData && gd._fullData.length) return gd._fullData[0]._length;
             }
             return 0;

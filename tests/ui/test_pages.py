@@ -61,8 +61,13 @@ def train(experiment, configs, store):
         assert jobs.wait(jobs.submit(experiment, cfg, store), store, timeout=90)["status"] == "done"
 
 
+def title(fig):
+    """A figure's title as one line (long titles are wrapped with <br>)."""
+    return fig["layout"]["title"]["text"].replace("<br>", " ")
+
+
 def by_title(at):
-    return {f["layout"]["title"]["text"]: f for f in figures(at)}
+    return {title(f): f for f in figures(at)}
 
 
 def figures(at):
@@ -99,7 +104,7 @@ def test_lazy_page_form_run_and_live_charts(store):
     at.run()
     assert "1 done" in " ".join(m.value for m in at.markdown)
     figs = figures(at)
-    by_title = {f["layout"]["title"]["text"]: f for f in figs}
+    by_title = {title(f): f for f in figs}
     assert len(figs) == 4 and "Training loss" in by_title
     loss = by_title["Training loss"]["data"][0]
     assert arr(loss["x"]) == [0, 5, 10, 15, 20] and arr(loss["y"])[-1] < arr(loss["y"])[0]
@@ -111,7 +116,7 @@ def test_seed_group_draws_mean_and_std_band(store):
     for seed in (0, 1):
         jobs.wait(jobs.submit("lazy_training", {"width": 16, "steps": 10, "seed": seed}, store), store, timeout=60)
     at = app("lazy_training", query={"width": "16", "steps": "10", "n_seeds": "2"})
-    loss = next(f for f in figures(at) if f["layout"]["title"]["text"] == "Training loss")
+    loss = next(f for f in figures(at) if title(f) == "Training loss")
     names = [t["name"] for t in loss["data"]]
     assert any("(mean)" in n for n in names) and any("±1 std" in n for n in names)
 

@@ -1,6 +1,7 @@
 """Steady-learner renderers: the activation-region map and the bias-variance boxes of a sweep."""
 from __future__ import annotations
 
+import numpy as np
 import streamlit as st
 
 from labcore.runs import plots
@@ -16,10 +17,14 @@ def artifacts(store: Store, rec: dict, key: str) -> None:
     regions = store.artifact(rec["id"], "regions")
     if regions is None:
         return
-    z = regions.to_numpy()
+    z = regions.to_numpy()  # (grid, grid): row i is x₁ = lin[i], column j is x₂ = lin[j]
     n = int(z.max()) + 1
-    fig = plots.heatmap(z, f"Activation regions over [-1, 1]² ({n} regions; colour = region id)",
-                        x="x2 (grid index)", y="x1 (grid index)")
+    lin = np.linspace(-1.0, 1.0, z.shape[0])
+    # transposed so that x₁ runs along the x axis and x₂ upwards, as the plane is drawn
+    fig = plots.heatmap(z.T, f"Activation regions over [-1, 1]² ({n} regions; colour = region id)",
+                        x="x₁", y="x₂", xs=lin, ys=lin)
+    fig.update_yaxes(scaleanchor="x", scaleratio=1)
+    fig.update_traces(showscale=False, hovertemplate="x₁ %{x:.2f}<br>x₂ %{y:.2f}<br>region %{z}<extra></extra>")
     st.plotly_chart(fig, width="stretch", key=f"{key}_regions")
 
 
