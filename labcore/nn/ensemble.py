@@ -14,7 +14,6 @@ its step) and masked while the others go on; a seed whose `until` holds ends `do
 from __future__ import annotations
 
 import copy
-import math
 from typing import Any, Callable, Sequence
 
 import torch
@@ -57,6 +56,13 @@ def optimizer(kind: str, params: Sequence[torch.Tensor], lr: float, **kw: Any) -
     implementation is as fast and is the very code the solo run steps with."""
     cls = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam}[kind]
     return cls(list(params), lr=lr, foreach=True, **kw)
+
+
+def sgd_step(params: Sequence[torch.Tensor], grads: Sequence[torch.Tensor], lr: float) -> None:
+    """In place p -= lr·g over the stacked leaves in one foreach call: the same elementwise
+    update as torch.optim.SGD without its per-step bookkeeping (which costs more than the
+    whole update on batch-1 nets)."""
+    torch._foreach_add_(list(params), list(grads), alpha=-lr)
 
 
 def sgd_vmapped(params: Sequence[torch.Tensor], grads: Sequence[torch.Tensor], lr: float) -> list[torch.Tensor]:
@@ -206,6 +212,18 @@ def _pick(value: Any, i: int) -> float:
     return float(value)
 
 
-def finite_or_nan(x: float) -> float:
-    """A float that is NaN whenever x is not finite (a stable marker for masked seeds)."""
-    return x if math.isfinite(x) else float("nan")
+def sequential(run: Callable[[Any, Any], None], cfgs: Sequence[Any], recs: Sequence[Any]) -> list[dict | None]:
+    """The fallback for settings with no stacked version (BatchNorm, per-seed control flow):
+    each seed's solo `run` one after another in this process, each to its own Recorder; a
+    diverged seed ends alone, a cancel stops the rest."""
+    group = SeedGroup(recs)
+    for i, (cfg, rec) in enumerate(zip(cfgs, recs)):
+        if group.should_stop():
+            raise Cancelled()
+        try:
+            run(cfg, rec)
+        except Diverged as exc:
+            group.end(i, status="diverged", diverged_step=exc.step, error=str(exc))
+            continue
+        group.end(i, status="done", progress=1.0)
+    return group.outcomes

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from labcore.core import groups
 from labcore.core.experiment import Chart, Experiment, PageSpec, SweepView
 from labcore.core.params import BaseConfig, param
+from labcore.phenomena.steady_learner.ensemble import run_seeds
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,7 @@ EXPERIMENT = Experiment(
     artifacts=("regions",),
     icon=":material/timeline:",
     cost=cost,
+    run_seeds=run_seeds,
     page=PageSpec(
         what_to_look_for=(
             "An MLP learns y = cos(2πf x₁)·cos(2πf x₂) with batch-1 SGD. Its first layer is a frozen "

@@ -1,0 +1,136 @@
+"""steady_learner for N seeds in one process (mlp mode): batch-1 SGD where every seed draws
+its own sample at each step (its own data, rotation and `order` stream, as its solo run).
+
+The hot loop does not go through `vmap(functional_call)`: on this 4-layer, batch-1 net the
+vmapped step costs ~540 µs against ~200 µs for one solo step (dispatch overhead dominates),
+so the parameters stacked by `stack_module_state` are laid out for `baddbmm` (weights
+pre-transposed, biases (S, 1, out)) and one step of 8 seeds costs ~130 µs, less than one solo
+step (benchmarks/ensembles.py). cnn mode trains its seeds one after another.
+"""
+from __future__ import annotations
+
+
+def run_seeds(cfgs: list, recs: list) -> list:
+    """Train one net per Config (same settings but `seed`), seed i's rows to recs[i];
+    returns per-seed outcomes (None: trained to the end or to its own target loss)."""
+    from labcore.nn import ensemble
+    from labcore.phenomena.steady_learner import run
+
+    if cfgs[0].mode != "mlp":
+        return ensemble.sequential(run, cfgs, recs)
+    return _mlp(cfgs, recs)
+
+
+def _forward(p: list, x, patterns: list | None = None):
+    """The BiasFirstMLP on stacked leaves p = [b (S,1,10), W1ᵀ, c1, ..., Woutᵀ, cout]:
+    x (S, n, 10) -> (S, n, 1). `patterns` collects each ReLU's on/off (S, n, units)."""
+    import torch
+
+    h = torch.relu(x + p[0])
+    if patterns is not None:
+        patterns.append(h > 0)
+    for k in range(1, len(p) - 2, 2):
+        h = torch.relu(torch.baddbmm(p[k + 1], h, p[k]))
+        if patterns is not None:
+            patterns.append(h > 0)
+    return torch.baddbmm(p[-1], h, p[-2])
+
+
+def _mlp(cfgs: list, recs: list) -> list:
+    import torch
+
+    from labcore.core.loop import train_loop
+    from labcore.core.rng import seed_everything, torch_generator
+    from labcore.nn import device, ensemble
+    from labcore.phenomena.steady_learner.measures import region_ids, trajectory_stats
+    from labcore.phenomena.steady_learner.nets import build, embed, sinusoid
+
+    cfg = cfgs[0]
+    dev = device.resolve(cfg.device)
+    nets, xs, ys, rots = [], [], [], []
+    for c in cfgs:  # each seed exactly as its solo run: seed, data, then init
+        seed_everything(c.seed)
+        x, y, rot = sinusoid(c.n_samples, c.freq, c.seed)  # (N, 10), (N,)
+        xs.append(x), ys.append(y), rots.append(rot)
+        nets.append(build("mlp", c.width, c.depth, c.init)[0])
+    S, N, lr = len(cfgs), cfg.n_samples, cfg.lr
+    x, y = torch.stack(xs).to(dev), torch.stack(ys).to(dev)  # (S, N, 10), (S, N)
+    st = ensemble.stack(nets)
+    names = ["bias"] + [f"{n}.{w}" for n in [f"layers.{k}" for k in range(cfg.depth)] + ["out"]
+                        for w in ("weight", "bias")]
+    leaves = []  # bmm layout: weights (S, in, out), biases (S, 1, out)
+    for name in names:
+        t = st[name].detach()
+        t = t.transpose(1, 2) if name.endswith("weight") else t[:, None, :]
+        leaves.append(t.contiguous().to(dev).requires_grad_(True))
+    gens = [torch_generator(c.seed, "order") for c in cfgs]
+    b0 = leaves[0].detach().clone()
+    group = ensemble.SeedGroup(recs, until=lambda row: row["loss"] < cfg.target_loss)
+    seeds = torch.arange(S, device=dev)
+    state = {"traj": torch.zeros(S, dtype=torch.float64), "var": torch.zeros(S, dtype=torch.float64),
+             "total": torch.zeros(S, dtype=torch.float64),
+             "var_sum": torch.zeros(S, dtype=torch.float64), "epochs": 0}
+
+    def epoch(step: int) -> float:
+        order = torch.stack([torch.randperm(N, generator=g) for g in gens]).to(dev)  # (S, N)
+        xe = x[seeds[:, None], order].transpose(0, 1).unsqueeze(2).contiguous()  # (N, S, 1, 10)
+        ye = y[seeds[:, None], order].t().reshape(N, S, 1, 1).contiguous()        # (N, S, 1, 1)
+        biases = torch.empty(N + 1, S, 10, device=dev)
+        errors, losses = torch.empty(N, S, device=dev), torch.empty(N, S, device=dev)
+        biases[0] = leaves[0].detach()[:, 0]
+        live = group.live_mask(dev)
+        all_live = bool(live.all())
+        for t in range(N):
+            err = _forward(leaves, xe[t]) - ye[t]  # (S, 1, 1) signed errors
+            loss = 0.5 * err ** 2
+            total = loss.sum() if all_live else ensemble.masked_sum(loss.view(S), live)
+            grads = torch.autograd.grad(total, leaves)
+            with torch.no_grad():
+                ensemble.sgd_step(leaves, grads, lr)
+            biases[t + 1] = leaves[0].detach()[:, 0]
+            errors[t], losses[t] = err.detach().view(S), loss.detach().view(S)
+        for i in range(S):  # per-seed statistics exactly as the solo run computes them
+            if group.live[i]:
+                stats = trajectory_stats(biases[:, i], errors[:, i], lr)
+                state["traj"][i], state["var"][i] = stats["traj_len"], stats["bias_var"]
+        state["total"] += state["traj"]
+        state["var_sum"] += state["var"]
+        state["epochs"] += 1
+        group.check(step, losses.mean(dim=0))
+        if not all(group.live):
+            ensemble.mask_dead(leaves, group.live_mask(dev))
+        return 0.0
+
+    @torch.no_grad()
+    def measure(step: int) -> dict:
+        full = (0.5 * (_forward(leaves, x).squeeze(2) - y) ** 2).mean(dim=1)  # (S,)
+        row = {"loss": full, "traj_len": state["traj"] if step else 0.0, "traj_len_total": state["total"],
+               "bias_var": state["var"] if step else 0.0,
+               "bias_var_avg": state["var_sum"] / max(state["epochs"], 1), "bias_var_total": state["var_sum"],
+               "dist_init": (leaves[0] - b0).flatten(1).norm(dim=1)}
+        ids, row["regions"] = _regions(leaves, rots, cfg.grid, dev, group.live)
+        for i in range(S):
+            if ids[i] is not None:
+                group.artifact(i, "regions", ids[i].cpu().numpy())
+        return row
+
+    def _regions(p, rotations, grid, dev, live):
+        lin = torch.linspace(-1, 1, grid)
+        g1, g2 = torch.meshgrid(lin, lin, indexing="ij")
+        pts = torch.stack([g1.reshape(-1), g2.reshape(-1)], dim=1)  # (grid², 2)
+        pats: list = []
+        _forward(p, torch.stack([embed(pts, r) for r in rotations]).to(dev), patterns=pats)
+        allp = torch.cat(pats, dim=2)  # (S, grid², units)
+        ids, counts = [], []
+        for i in range(len(rotations)):
+            if not live[i]:
+                ids.append(None), counts.append(0.0)
+                continue
+            seed_ids, count = region_ids(allp[i])
+            ids.append(seed_ids.reshape(grid, grid)), counts.append(float(count))
+        return ids, counts
+
+    group.meta(device=device.describe(dev))
+    return group.run(lambda: train_loop(group, cfg.epochs, epoch, measure,
+                                        measure_every=max(1, cfg.epochs // 50),
+                                        until=lambda row: not group.any_live()))
