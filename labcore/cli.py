@@ -100,7 +100,7 @@ def _train(cmd: str, experiment: str, rest: list[str]) -> int:
     from labcore.runs.store import Store
 
     store = Store()
-    ids = [jobs.submit(experiment, cfg, store, force=ns.no_cache) for cfg in configs]
+    ids = jobs.submit_many(experiment, configs, store, force=ns.no_cache)  # seeds: one ensemble job
     records = _wait_all(store, ids)
     failed = [r for r in records if r["status"] != "done"]
     for rec in records:

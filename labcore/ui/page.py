@@ -146,8 +146,7 @@ def submit_many(exp, configs: list, what: str) -> None:
 def _submit(exp, configs: list) -> None:
     store = state.store()
     try:
-        for cfg in configs:
-            jobs.submit(exp.name, cfg, store)
+        jobs.submit_many(exp.name, configs, store)  # the seeds of one setting go as one ensemble job
     except (QueueFull, ParamError) as exc:  # the queue is full, or a config over a limit: say so
         st.error(access.plain(f"Not started: {exc}"))
 
