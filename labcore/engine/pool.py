@@ -14,6 +14,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -96,6 +97,9 @@ def _spawn(store: Store) -> int:
                                 start_new_session=True)  # survives the page or CLI that started it
     finally:
         os.close(fd)
+    # Reap the worker the moment it exits: otherwise it stays <defunct> under the server
+    # until the next Popen happens to collect it. One waiting daemon thread per worker.
+    threading.Thread(target=proc.wait, name=f"reap-worker-{proc.pid}", daemon=True).start()
     return proc.pid
 
 
