@@ -66,15 +66,14 @@ def ema(values: Sequence[float], weight: float) -> np.ndarray:
 
 def smooth_long(frame: pd.DataFrame, metrics: Sequence[str], weight: float) -> pd.DataFrame:
     """A copy of `frame` with every metric EMA-smoothed per run, along `step`, over the
-    points where that metric was measured (blanks stay blank)."""
-    out = frame.sort_values(["run_id", "step"]).copy()
+    points where that metric was measured (blanks stay blank). Row order is kept."""
+    out = frame.copy()
     if weight <= 0:
         return out
     for metric in (m for m in metrics if m in out):
         for _, idx in out.groupby("run_id", sort=False).groups.items():
-            vals = out.loc[idx, metric]
-            ok = vals.notna()
-            out.loc[vals.index[ok], metric] = ema(vals[ok].to_numpy(), weight)
+            vals = out.loc[idx].sort_values("step", kind="stable")[metric].dropna()
+            out.loc[vals.index, metric] = ema(vals.to_numpy(), weight)
     return out
 
 
@@ -101,7 +100,8 @@ def readable_labels(records: Sequence[dict]) -> dict[str, str]:
     """{run id: legend label}: the user's name when set, else the experiment (only when the
     records span several), the settings that differ between them, and the seed.
 
-    'width=64 · seed 1' among a width sweep; 'lazy_training · defaults · seed 0' alone."""
+    'width=64 · seed 1' among a width sweep; 'lazy_training · defaults · seed 0' alone;
+    'width=16 · seed 2' among seeds of width 16."""
     several = len({r["experiment"] for r in records}) > 1
     differ = [k for k in varying_settings(records) if k != "seed"]
     labels = {}
@@ -110,7 +110,8 @@ def readable_labels(records: Sequence[dict]) -> dict[str, str]:
             labels[rec["id"]] = rec["name"].strip()
             continue
         cfg = rec["config"]
-        keys = differ if len(records) > 1 else sorted(k for k in rec["overrides"] if k != "seed")
+        # the settings that tell the runs apart; when only seeds differ, the run's own settings
+        keys = differ or sorted(k for k in rec["overrides"] if k != "seed")
         settings = ", ".join(f"{k}={show(cfg.get(k))}" for k in keys) or "defaults"
         head = [rec["experiment"]] if several or len(records) == 1 else []
         labels[rec["id"]] = " · ".join(head + [settings, f"seed {cfg.get('seed', 0)}"])

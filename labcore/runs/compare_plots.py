@@ -88,8 +88,9 @@ def groups_figure(raw: pd.DataFrame, smooth: pd.DataFrame | None, metric: str, x
 
 
 def _finish(fig: go.Figure, metric: str, x: str, log_x: bool, log_y: bool) -> go.Figure:
-    _layout(fig, metric, x_title(x), metric, log_x=log_x, log_y=log_y)
-    # uirevision keeps a zoom or hidden legend entries across reruns of the page.
+    _layout(fig, metric, x_title(x), metric, log_x=log_x, log_y=log_y, hover=True)
+    # uirevision keeps a zoom or hidden legend entries across reruns of the page; past a
+    # dozen curves one hover box per x would be taller than the chart: nearest curve only.
     fig.update_layout(uirevision=f"{metric}:{x}", hovermode="x unified" if len(fig.data) <= 12 else "closest")
     return fig
 

@@ -140,16 +140,18 @@ def test_runs_page_compares_groups_and_offers_exports(store):
     figs = figures(at)
     overlay = figs[0]
     assert len(overlay["data"]) == 4  # one trace per selected run
-    at.toggle(key="group_seeds").set_value(True)
+    at.selectbox(key="group").set_value("seeds (same other settings)")
     at.run()
     names = [t["name"] for t in figures(at)[0]["data"]]
-    assert sum("(mean)" in n for n in names) == 2  # the 3-seed group and the single run
+    assert sum("(mean of 3)" in n for n in names) == 1 and len(names) == 4  # 3-seed group + single run, bands
     labels = [d.proto.label for d in at.get("download_button")]
     assert "Download selected runs, long format (CSV)" in labels and "Download runs table (CSV)" in labels
     link = " ".join(m.value for m in at.markdown)
     assert "/quadratic?steps=5" in link
     # delete the finished runs
     next(b for b in at.button if b.label.startswith("Delete 4")).click()
+    at.run()
+    at.button(key="runs_confirm_yes").click()  # delete asks first
     at.run()
     assert store.runs() == []
 

@@ -1,0 +1,162 @@
+"""The Runs page through AppTest, on a store of 50 runs across 3 phenomena.
+
+The fixture writes records and rows through the Store API (synthetic but valid rows): it
+tests the page's selection, grouping, smoothing and tables, not a phenomenon."""
+import time
+
+import numpy as np
+import pytest
+
+from labcore.core.params import non_default, to_dict
+from labcore.engine import jobs
+from labcore.runs import compare
+from labcore.runs.store import run_id
+from labcore.ui import runs_actions
+from tests.ui.test_pages import app, arr, figures
+
+SWEEPS = {"lazy_training": ("width", (16, 64, 256, 1024)),        # 4 x 5 seeds = 20 runs
+          "edge_of_stability": ("lr", (0.02, 0.05, 0.1)),          # 3 x 5 seeds = 15 runs
+          "steady_learner": ("freq", (0.25, 0.5, 0.75))}           # 3 x 5 seeds = 15 runs
+
+
+def put_run(store, experiment, values, steps=20, status="done", name=None):
+    """A finished run with rows loss = a/(1+step) + noise, acc rising, `_t` = step/4 s."""
+    cfg = jobs.make_config(experiment, values)
+    over = non_default(cfg)
+    rid = run_id(experiment, over)
+    store.create(rid, experiment, to_dict(cfg), over)
+    rng = np.random.default_rng(abs(hash(rid)) % 2**32)
+    key = float(next(iter(values.values())))
+    s = np.arange(steps)
+    loss = (1 + key) / (1 + s) + 0.05 * rng.standard_normal(steps) + 0.2
+    rows = [{"step": int(i), "loss": float(l), "train_acc": float(i / steps), "_t": i / 4}
+            for i, l in zip(s, loss)]
+    store.append_rows(rid, rows)
+    fields = {"status": status, "progress": 1.0 if status == "done" else 0.5, "started": time.time() - 10,
+              "finished": time.time() if status == "done" else None}
+    if name:
+        fields["name"] = name
+    store.update(rid, None, **fields)
+    return rid
+
+
+@pytest.fixture
+def fifty(store):
+    ids = {exp: [put_run(store, exp, {param: v, "seed": seed}) for v in values for seed in range(5)]
+           for exp, (param, values) in SWEEPS.items()}
+    assert len(store.runs()) == 50
+    return ids
+
+
+def table_with(at, column):
+    """The dataframe whose columns include `column` (plain dataframes carry no key)."""
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def traces(at, title):
+    fig = next(f for f in figures(at) if f["layout"]["title"]["text"] == title)
+    return fig["data"]
+
+
+def test_id_link_selects_runs_whatever_their_status_and_names_unknown_ids(store, fifty):
+    lazy = fifty["lazy_training"]
+    old_style = f"{lazy[1]} · lazy_training width=16, seed=1 · running"  # copied while it ran
+    at = app("runs", query={"runs": f"{lazy[0]},{old_style},deadbeef0000"})
+    assert at.multiselect(key="runs").value == [lazy[0], lazy[1]]
+    warn = " ".join(w.value for w in at.warning)
+    assert "deadbeef0000" in warn and len(at.warning) == 1
+    assert at.query_params["runs"] == f"{lazy[0]},{lazy[1]}"  # the URL now holds ids only
+    # one trace per run, legends readable: the differing settings and the seed
+    names = [t["name"] for t in traces(at, "loss")]
+    assert names == ["width=16 · seed 0", "width=16 · seed 1"]
+
+
+def test_smoothing_draws_raw_faintly_behind_the_ema(store, fifty):
+    ids = fifty["lazy_training"][:2]
+    at = app("runs", query={"runs": ",".join(ids), "smooth": "0.8"})
+    data = traces(at, "loss")
+    assert len(data) == 4
+    raw, smooth = data[0], data[1]
+    assert raw["opacity"] == pytest.approx(0.25) and "opacity" not in smooth
+    assert raw["line"]["color"] == smooth["line"]["color"]
+    assert np.allclose(arr(smooth["y"]), compare.ema(arr(raw["y"]), 0.8))
+
+
+def test_group_by_any_setting_with_smoothing_and_wall_time(store, fifty):
+    at = app("runs", query={"runs": ",".join(fifty["lazy_training"]), "group": "width", "smooth": "0.6",
+                            "x": "wall time"})
+    data = traces(at, "loss")
+    means = [t["name"] for t in data if "(mean of" in t["name"]]
+    assert means == [f"width={w} (mean of 5)" for w in (16, 64, 256, 1024)]
+    assert sum("(raw mean)" in t["name"] for t in data) == 4 and sum("±1 std" in t["name"] for t in data) == 4
+    mean = next(t for t in data if t["name"].startswith("width=16 (mean"))
+    assert arr(mean["x"])[-1] == pytest.approx(19 / 4)  # wall time, not step
+    groups = table_with(at, "n")
+    assert list(groups["n"]) == [5, 5, 5, 5]
+
+
+def test_fifty_runs_summary_table_parallel_view_and_several_metrics(store, fifty):
+    everything = [i for ids in fifty.values() for i in ids]
+    at = app("runs", query={"runs": ",".join(everything), "metrics": ["loss", "train_acc"]})
+    assert len(at.dataframe(key="runs_table").value) == 50
+    assert {f["layout"]["title"]["text"] for f in figures(at)} >= {"loss", "train_acc"}
+    summary = table_with(at, "loss · final")
+    assert len(summary) == 50
+    assert {"loss · final", "loss · min", "train_acc · final", "train_acc · max"} <= set(summary.columns)
+    best = summary.set_index("run_id")["loss · min"]
+    assert (best <= summary.set_index("run_id")["loss · final"]).all()
+    par = next(f for f in figures(at) if f["data"][0]["type"] == "parcoords")
+    assert [d["label"] for d in par["data"][0]["dimensions"]][-1] == "loss · final"
+    # colours are per run and the same in every chart
+    loss, acc = traces(at, "loss"), traces(at, "train_acc")
+    assert [t["line"]["color"] for t in loss] == [t["line"]["color"] for t in acc]
+
+
+def test_names_notes_and_hidden_runs(store, fifty):
+    ids = fifty["edge_of_stability"][:3]
+    at = app("runs", query={"runs": ",".join(ids)})
+    assert at.session_state["_editor"][1] == ids  # the editor lists the selected runs
+    # what the editor sends when a name is typed, notes written and a run un-ticked
+    hidden, fields = runs_actions.changes({0: {"name": " sharp baseline ", "notes": "η = 0.02"},
+                                           1: {"show": False}}, ids, [])
+    assert hidden == [ids[1]] and fields == {ids[0]: {"name": "sharp baseline", "notes": "η = 0.02"}}
+    assert runs_actions.changes({1: {"show": True}}, ids, hidden)[0] == []
+    store.update(ids[0], None, **fields[ids[0]])
+    at.run()
+    assert traces(at, "loss")[0]["name"] == "sharp baseline"  # the name is the legend label
+    at2 = app("runs", query={"runs": ",".join(ids), "hide": ids[1]})
+    assert len(traces(at2, "loss")) == 2  # the hidden run is selected but not drawn
+    assert at2.query_params["hide"] == ids[1]
+
+
+def test_delete_asks_for_confirmation_and_rerun_keeps_the_name(store):
+    ids = [jobs.submit("quadratic", {"steps": 5, "seed": s}, store) for s in (0, 1)]
+    for rid in ids:
+        assert jobs.wait(rid, store, timeout=60)["status"] == "done"
+    store.update(ids[0], None, name="first")
+    at = app("runs", query={"runs": ",".join(ids)})
+    at.button(key="delete").click()
+    at.run()
+    assert len(store.runs()) == 2 and "cannot be undone" in " ".join(w.value for w in at.warning)
+    at.button(key="runs_confirm_no").click()
+    at.run()
+    assert len(store.runs()) == 2 and not at.warning
+    at.button(key="runs_rerun").click()
+    at.run()
+    assert jobs.wait(ids[0], store, timeout=60)["status"] == "done"
+    rec = store.get(ids[0])
+    assert rec["attempt"] == 2 and rec["name"] == "first"  # trained again, name kept
+    at.run()
+    at.button(key="delete").click()
+    at.run()
+    at.button(key="runs_confirm_yes").click()
+    at.run()
+    assert store.runs() == []
+
+
+def test_cancel_from_the_list(store):
+    rid = jobs.submit("quadratic", {"steps": 100_000, "sleep_ms": 2}, store)
+    at = app("runs", query={"runs": rid})
+    at.button(key="runs_cancel").click()
+    at.run()
+    assert jobs.wait(rid, store, timeout=30)["status"] == "cancelled"
