@@ -88,6 +88,8 @@ def load(name: str, n_train: int, n_test: int, seed: int = 0, flatten: bool = Tr
         x, y, n_classes = digits_arrays()
     elif name == "synthetic":
         x, y, n_classes = _clusters(n_train + n_test, seed)
+    elif name == "mnist1d":
+        (x, y), test_pool, n_classes = mnist1d_arrays()
     elif name in TORCHVISION:
         (x, y), test_pool, n_classes = torchvision_arrays(name)
     else:
@@ -122,6 +124,25 @@ def digits_arrays() -> tuple[np.ndarray, np.ndarray, int]:
     d = load_digits()
     x = (d.images / 16.0).astype(np.float32)[:, None]  # (1797, 1, 8, 8)
     return x, d.target.astype(np.int64), 10
+
+
+def mnist1d_arrays() -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray], int]:
+    """MNIST-1D (Greydanus 2020): ((x_train, y_train), (x_test, y_test), 10) with 4000 / 1000
+    signals of length 40, generated offline by the `mnist1d` package from its default
+    arguments (seed 42, the standard set; its `get_dataset` would download instead)."""
+    import random
+
+    from mnist1d.data import get_dataset_args, make_dataset
+
+    np_state, py_state = np.random.get_state(), random.getstate()
+    try:  # make_dataset seeds numpy's and Python's global RNGs: leave them as they were
+        d = make_dataset(get_dataset_args())
+    finally:
+        np.random.set_state(np_state)
+        random.setstate(py_state)
+    as_x = lambda a: np.asarray(a, dtype=np.float32)  # noqa: E731
+    as_y = lambda a: np.asarray(a, dtype=np.int64)  # noqa: E731
+    return (as_x(d["x"]), as_y(d["y"])), (as_x(d["x_test"]), as_y(d["y_test"])), 10
 
 
 def _clusters(n: int, seed: int, dim: int = 32, n_classes: int = 10) -> tuple[np.ndarray, np.ndarray, int]:

@@ -151,3 +151,20 @@ def test_paper_scale_preset_is_frankle_and_carbins_lenet(online_datasets):
     cfg = EXPERIMENT.make_config(**preset)
     assert (cfg.dataset, cfg.widths, cfg.optimizer, cfg.lr, cfg.batch_size) == ("mnist", (300, 100), "adam", 1.2e-3, 60)
     assert cfg.prune_frac == 0.2 and cfg.init == "xavier"
+
+
+def test_mnist1d_is_generated_offline(monkeypatch):
+    import socket
+
+    from labcore.nn import data
+
+    def no_network(*args, **kw):
+        raise OSError("no network in tests")
+
+    monkeypatch.setattr(socket, "create_connection", no_network)
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    state = np.random.get_state()[1].copy()
+    split = data.load("mnist1d", 300, 100, seed=0)
+    assert split.x_train.shape == (300, 40) and split.x_test.shape == (100, 40)
+    assert set(split.y_train.tolist()) == set(range(10)) and split.x_train.dtype == torch.float32
+    assert np.array_equal(np.random.get_state()[1], state)  # the global RNG is left as it was
