@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -74,6 +75,9 @@ def _train_parser(cmd: str, experiment: str) -> argparse.ArgumentParser:
                        metavar="V[,V...]" if cmd == "sweep" else "V", help=f"{s.help} ({meta})")
     p.add_argument("--out", default=None, help="directory for metrics.csv, config.json, summary.json")
     p.add_argument("--no-cache", action="store_true", help="train again even if the run is stored")
+    p.add_argument("--backend", choices=("local", "ray"), default=None,
+                   help="where runs train: local worker processes or a Ray cluster at $RAY_ADDRESS "
+                        "(default $LAB_BACKEND or local)")
     if cmd == "sweep":
         p.add_argument("--seeds", default=None, help="comma-separated seeds, e.g. 0,1,2")
     return p
@@ -99,6 +103,8 @@ def _train(cmd: str, experiment: str, rest: list[str]) -> int:
     from labcore.runs.export import export_run
     from labcore.runs.store import Store
 
+    if ns.backend:  # read by engine.backends when runs are submitted (and by jobs.wait)
+        os.environ["LAB_BACKEND"] = ns.backend
     store = Store()
     ids = jobs.submit_many(experiment, configs, store, force=ns.no_cache)  # seeds: one ensemble job
     records = _wait_all(store, ids)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import socket
 import time
 import uuid
 
@@ -31,6 +32,7 @@ from labcore.engine.backends.ray_sink import StoreSink, run_task
 from labcore.runs.store import Store
 
 CANCEL_GRACE_S = 3.0
+CONNECT_TIMEOUT_S = 10.0
 LAUNCH_TRIES = 3    # a run whose task dies before claiming it this often is marked failed
 
 
@@ -162,6 +164,9 @@ def connect():
     if addr in ("", "local"):
         os.environ.pop("RAY_ADDRESS", None)  # ray.init would read an empty value too
         addr = None
+    elif ":" in addr and "://" not in addr:  # ray.init retries an unreachable GCS for minutes
+        host, port = addr.rsplit(":", 1)
+        socket.create_connection((host, int(port)), timeout=CONNECT_TIMEOUT_S).close()
     ray.init(address=addr, runtime_env=cfg.runtime_env(), namespace="labcore",
              log_to_driver=False, include_dashboard=False if addr is None else None)
     return ray
@@ -173,7 +178,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     os.umask(0o077)
     store = Store(args.store)
-    ray = connect()
+    try:
+        ray = connect()
+    except Exception as exc:  # noqa: BLE001 - no cluster: say so on the runs, not only in a log
+        _fail_queue(store, f"ray backend: cannot connect to RAY_ADDRESS={cfg.address()!r}: {exc}")
+        _forget(store)
+        raise
     d = Dispatcher(store, ray)
     signal.signal(signal.SIGTERM, lambda *_: setattr(d, "stopping", True))
     try:
@@ -183,6 +193,14 @@ def main(argv: list[str] | None = None) -> int:
         cfg.leave(store, os.getpid(), busy=False) or _forget(store)
         ray.shutdown()
     return 0
+
+
+def _fail_queue(store: Store, error: str) -> None:
+    """Mark every queued run `failed` with `error` (the CLI and pages show it at once)."""
+    for rid in store.read("queue", []) or []:
+        if (store.get(rid) or {}).get("status") == "queued":
+            scheduler.cancel(store, rid)
+            store.update(rid, status="failed", error=error)
 
 
 def _forget(store: Store) -> None:
