@@ -114,3 +114,12 @@ def test_the_dashboard_shows_ray_runs_live(ray_store, monkeypatch):
     finally:
         jobs.cancel(rid, ray_store)
         assert jobs.wait(rid, ray_store, timeout=30)["status"] == "cancelled"
+
+
+def test_a_seed_group_runs_as_one_ray_task(ray_store):
+    cfgs = [{**SWEEP[0], "width": 8, "seed": s} for s in range(3)]
+    ids = jobs.submit_group("lazy_training", cfgs, ray_store)
+    recs = [jobs.wait(rid, ray_store, timeout=120) for rid in ids]
+    assert [r["status"] for r in recs] == ["done"] * 3, [r.get("error") for r in recs]
+    assert len({r["pid"] for r in recs}) == 1 and all(r.get("ensemble") == 3 for r in recs)
+    assert all(len(ray_store.metrics(rid)) == 5 for rid in ids)

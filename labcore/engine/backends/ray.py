@@ -33,7 +33,7 @@ from labcore.runs.store import Store
 
 ROOT = Path(__file__).resolve().parents[3]
 KEY = "ray_dispatcher"        # {"pid", "ticks", "started"} of the store's dispatcher
-EXCLUDES = [".git", ".venv", "cache", "data", "**/__pycache__", "*.log", "node_modules"]
+EXCLUDES = [".git", ".venv", "/cache", "/data", ".pytest_cache", "**/__pycache__", "*.log", "node_modules"]
 
 
 def address() -> str:
@@ -74,7 +74,7 @@ def code_mode() -> str:
     return mode
 
 
-def runtime_env() -> dict:
+def runtime_env(store_dir: Path | None = None) -> dict:
     """The job's runtime_env: the environment variables a worker needs and, for a remote
     cluster, the repo as working_dir (plus plugin packages outside it as py_modules).
 
@@ -83,14 +83,22 @@ def runtime_env() -> dict:
     plugins change often, so they travel with the job and always match the head's version.
     """
     n = str(cpus_per_run())
-    env_vars = {"OMP_NUM_THREADS": n, "MKL_NUM_THREADS": n}
-    for k in ("LAB_PLUGINS", "LAB_DATA_DIR", "LAB_RAY_CPUS", "LAB_MAX_JOBS"):
+    # torchvision data: the head's directory as an absolute path, the same on every node (a
+    # node without it downloads there when online); a relative one would land in the job's
+    # unpacked working_dir, which is thrown away.
+    data_dir = str(Path(os.environ.get("LAB_DATA_DIR", "data")).resolve())
+    env_vars = {"OMP_NUM_THREADS": n, "MKL_NUM_THREADS": n, "LAB_DATA_DIR": data_dir}
+    for k in ("LAB_PLUGINS", "LAB_RAY_CPUS", "LAB_MAX_JOBS"):
         if os.environ.get(k):
             env_vars[k] = os.environ[k]
     if code_mode() != "working_dir":
         path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
         return {"env_vars": {**env_vars, "PYTHONPATH": path}}
-    out = {"env_vars": env_vars, "working_dir": str(ROOT), "excludes": EXCLUDES}
+    excludes = list(EXCLUDES)
+    for d in (store_dir, Path(data_dir)):  # a store or data directory kept inside the repo
+        if d is not None and ROOT in Path(d).resolve().parents:
+            excludes.append("/" + Path(d).resolve().relative_to(ROOT).as_posix())
+    out = {"env_vars": env_vars, "working_dir": str(ROOT), "excludes": excludes}
     extra = _outside_modules(os.environ.get("LAB_PLUGINS", ""))
     if extra:
         out["py_modules"] = extra

@@ -52,7 +52,8 @@ class Dispatcher:
         self.task = ray.remote(run_task)
         pid = os.getpid()
         self.owner = {"pid": pid, "host": local.HOST, "ticks": local.start_ticks(pid)}
-        self.inflight: dict[str, dict] = {}  # rid -> {"ref", "token", "cancel_at", "stage"}
+        # job key (run id, or group id) -> {"rids", "ref", "token", "cancel_at", "stage"}
+        self.inflight: dict[str, dict] = {}
         self.tries: dict[str, int] = {}
         self.stopping = False
         self._cluster, self._cluster_t = {}, float("-inf")
@@ -64,66 +65,82 @@ class Dispatcher:
         return self._cluster
 
     def launch(self) -> None:
-        """Give queued runs a task each, FIFO, up to the free slots."""
+        """Give queued runs a task each, FIFO, up to the free slots; a seed group's queued
+        members share one task (and one slot), as a local worker takes them together."""
         free = cfg.slots(self.cluster()) - len(self.inflight)
-        for rid in self.store.read("queue", []) or []:
+        queue = self.store.read("queue", []) or []
+        busy = {r for e in self.inflight.values() for r in e["rids"]}
+        recs = {rid: self.store.get(rid) or {} for rid in queue}
+        for rid in queue:
             if free <= 0:
                 return
-            rec = self.store.get(rid)
-            if rid in self.inflight or rec is None or rec["status"] != "queued":
+            rec = recs[rid]
+            if rid in busy or rec.get("status") != "queued":
                 continue
-            gpu = cfg.wants_gpu(rec["config"], self.cluster().get("GPU", 0))
-            cpus = cfg.cpus_per_run()
-            token = uuid.uuid4().hex[:12]
-            extra = {"owner": self.owner, "task": token, "backend": "ray"}
-            ref = self.task.options(num_cpus=cpus, num_gpus=1 if gpu else 0, max_retries=0,
-                                    name=f"labcore:{rec['experiment']}:{rid}").remote(
-                self.sink, rid, cfg.slots(self.cluster()), cpus, extra)
-            self.inflight[rid] = {"ref": ref, "token": token, "cancel_at": None, "stage": 0}
+            gid = rec.get("group")
+            rids = [r for r in queue if gid and recs[r].get("group") == gid
+                    and recs[r].get("status") == "queued" and r not in busy] or [rid]
+            busy.update(rids)
+            self._launch(gid or rid, rids, rec)
             free -= 1
+
+    def _launch(self, key: str, rids: list[str], rec: dict) -> None:
+        gpu = cfg.wants_gpu(rec["config"], self.cluster().get("GPU", 0))
+        cpus = cfg.cpus_per_run()
+        token = uuid.uuid4().hex[:12]
+        extra = {"owner": self.owner, "task": token, "backend": "ray"}
+        ref = self.task.options(num_cpus=cpus, num_gpus=1 if gpu else 0, max_retries=0,
+                                name=f"labcore:{rec['experiment']}:{key}").remote(
+            self.sink, rids, cfg.slots(self.cluster()), cpus, extra)
+        self.inflight[key] = {"rids": rids, "ref": ref, "token": token, "cancel_at": None, "stage": 0}
 
     def watch(self, timeout: float) -> None:
         """Collect finished tasks (waiting up to `timeout`) and push cancels to Ray."""
-        refs = {e["ref"]: rid for rid, e in self.inflight.items()}
+        refs = {e["ref"]: key for key, e in self.inflight.items()}
         if refs:
             ready, _ = self.ray.wait(list(refs), num_returns=len(refs), timeout=timeout)
             for ref in ready:
                 self._done(refs[ref], self.inflight.pop(refs[ref]))
         else:
             time.sleep(timeout)
-        for rid, e in self.inflight.items():
-            self._cancel(rid, e)
+        for entry in self.inflight.values():
+            self._cancel(entry)
 
-    def _done(self, rid: str, entry: dict) -> None:
+    def _done(self, key: str, entry: dict) -> None:
         try:
             self.ray.get(entry["ref"])
-            self.tries.pop(rid, None)
+            self.tries.pop(key, None)
             return
         except Exception as exc:  # noqa: BLE001 - every Ray error becomes a run state
             error = exc
-        claim = (self.store.read("claims", {}) or {}).get(rid)
-        if claim is not None and claim.get("task") == entry["token"]:
-            cancelled = self.store.cancel_requested(rid)
-            why = f"ray task lost: {type(error).__name__}: {str(error).strip().splitlines()[0][:200]}"
-            scheduler.finish(self.store, rid, claim["attempt"], finished=time.time(),
-                             status="cancelled" if cancelled else "interrupted",
-                             error=None if cancelled else why)
+        why = f"ray task lost: {type(error).__name__}: {(str(error).strip().splitlines() or [''])[0][:200]}"
+        claims = self.store.read("claims", {}) or {}
+        claimed = False
+        for rid in entry["rids"]:
+            claim = claims.get(rid)
+            if claim is not None and claim.get("task") == entry["token"]:
+                claimed = True
+                cancelled = self.store.cancel_requested(rid)
+                scheduler.finish(self.store, rid, claim["attempt"], finished=time.time(),
+                                 status="cancelled" if cancelled else "interrupted",
+                                 error=None if cancelled else why)
+        queued = [r for r in entry["rids"] if (self.store.get(r) or {}).get("status") == "queued"]
+        if claimed or not queued or entry["cancel_at"]:
             return
-        rec = self.store.get(rid)
-        if rec is not None and rec["status"] == "queued" and not entry["cancel_at"]:
-            self.tries[rid] = self.tries.get(rid, 0) + 1  # died before claiming: retry a few times
-            if self.tries[rid] >= LAUNCH_TRIES:
+        self.tries[key] = self.tries.get(key, 0) + 1  # died before claiming: retried a few times
+        if self.tries[key] >= LAUNCH_TRIES:
+            for rid in queued:
                 scheduler.cancel(self.store, rid)
                 self.store.update(rid, status="failed", error=f"ray task could not start: {error}")
 
-    def _cancel(self, rid: str, entry: dict) -> None:
-        rec = self.store.get(rid) or {}
+    def _cancel(self, entry: dict) -> None:
+        recs = [self.store.get(r) or {} for r in entry["rids"]]
         now = time.monotonic()
-        if rec.get("status") not in ("queued", "running"):
+        if not any(r.get("status") in ("queued", "running") for r in recs):
             if entry["cancel_at"] is None:  # e.g. a queued run cancelled: drop its pending task
                 self.ray.cancel(entry["ref"], force=False)
                 entry["cancel_at"], entry["stage"] = now, 2
-        elif rec.get("status") == "running" and self.store.cancel_requested(rid):
+        elif any(r.get("status") == "running" and self.store.cancel_requested(r["id"]) for r in recs):
             if entry["cancel_at"] is None:
                 entry["cancel_at"] = now  # the flag first: the Recorder stops within a second
             waited = now - entry["cancel_at"]
@@ -147,16 +164,18 @@ class Dispatcher:
 
     def stop(self) -> None:
         """Cancel every task in flight and mark the runs they claimed `interrupted`."""
-        for rid, e in list(self.inflight.items()):
+        for e in list(self.inflight.values()):
             self.ray.cancel(e["ref"], force=True)
-            claim = (self.store.read("claims", {}) or {}).get(rid)
-            if claim is not None and claim.get("task") == e["token"]:
-                scheduler.finish(self.store, rid, claim["attempt"], status="interrupted",
-                                 finished=time.time(), error="ray dispatcher stopped")
+            claims = self.store.read("claims", {}) or {}
+            for rid in e["rids"]:
+                claim = claims.get(rid)
+                if claim is not None and claim.get("task") == e["token"]:
+                    scheduler.finish(self.store, rid, claim["attempt"], status="interrupted",
+                                     finished=time.time(), error="ray dispatcher stopped")
         self.inflight.clear()
 
 
-def connect():
+def connect(store_dir=None):
     """ray.init for $RAY_ADDRESS (empty: a private local instance) with the job's runtime_env."""
     import ray
 
@@ -167,7 +186,7 @@ def connect():
     elif ":" in addr and "://" not in addr:  # ray.init retries an unreachable GCS for minutes
         host, port = addr.rsplit(":", 1)
         socket.create_connection((host, int(port)), timeout=CONNECT_TIMEOUT_S).close()
-    ray.init(address=addr, runtime_env=cfg.runtime_env(), namespace="labcore",
+    ray.init(address=addr, runtime_env=cfg.runtime_env(store_dir), namespace="labcore",
              log_to_driver=False, include_dashboard=False if addr is None else None)
     return ray
 
@@ -179,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     os.umask(0o077)
     store = Store(args.store)
     try:
-        ray = connect()
+        ray = connect(store.dir)
     except Exception as exc:  # noqa: BLE001 - no cluster: say so on the runs, not only in a log
         _fail_queue(store, f"ray backend: cannot connect to RAY_ADDRESS={cfg.address()!r}: {exc}")
         _forget(store)

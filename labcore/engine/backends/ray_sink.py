@@ -48,9 +48,21 @@ class StoreSink:
     def enforce_budget(self, keep: list[str]) -> list[str]:
         return self.store.enforce_budget(keep=set(keep))
 
-    def claim(self, rid: str, limit: int, pid: int, host: str, extra: dict) -> dict | None:
-        """Claim queued run `rid` for a task that just started (None: cancelled or taken)."""
-        return scheduler.claim(self.store, limit, rid=rid, pid=pid, host=host, **extra)
+    def claim(self, rids: list[str], limit: int, pid: int, host: str, extra: dict) -> list[dict]:
+        """Claim the queued runs `rids` (one run, or a seed group's members) for a task that
+        just started; members share the first one's slot. Returns the claimed records
+        (none: cancelled, or no slot)."""
+        slot = (self.store.get(rids[0]) or {}).get("group") if len(rids) > 1 else None
+        out: list[dict] = []
+        with self.store.cache.transact():  # all members or none: no half group on a slot
+            for rid in rids:
+                more = {"slot": slot} if slot else {}
+                # the group's slot is already counted after its first member
+                rec = scheduler.claim(self.store, limit if not out else 1 << 30, rid=rid, pid=pid,
+                                      host=host, **extra, **more)
+                if rec is not None:
+                    out.append(rec)
+        return out
 
     def finish(self, rid: str, attempt: int, final: dict) -> bool:
         return scheduler.finish(self.store, rid, attempt, **final)
@@ -107,17 +119,18 @@ class _RemoteScheduler:
         self.sink._call("release", rid, attempt)
 
 
-def run_task(actor, rid: str, limit: int, threads: int, extra: dict) -> str:
-    """Body of the Ray task of run `rid`: claim it through the actor, then train it with the
-    same worker code as the local backend. Returns the final status ("unclaimed" when the
-    run was cancelled or taken before Ray started the task)."""
+def run_task(actor, rids: list[str], limit: int, threads: int, extra: dict) -> list[str]:
+    """Body of the Ray task of run `rids` (one run, or a seed group): claim through the actor,
+    then train with the same worker code as the local backend (`execute`, or
+    `execute_group` for several members). Returns the final statuses (empty when the runs
+    were cancelled or taken before Ray started the task)."""
     import ray
 
     from labcore.engine import worker
 
     sink = RemoteSink(actor)
     node = ray.get_runtime_context().get_node_id()
-    rec = sink._call("claim", rid, limit, os.getpid(), socket.gethostname(), {**extra, "node": node})
-    if rec is None:
-        return "unclaimed"
-    return worker.execute(sink, rec, threads=threads)
+    recs = sink._call("claim", rids, limit, os.getpid(), socket.gethostname(), {**extra, "node": node})
+    if len(recs) > 1:
+        return worker.execute_group(sink, recs, threads=threads)
+    return [worker.execute(sink, rec, threads=threads) for rec in recs]
