@@ -168,3 +168,38 @@ def test_mnist1d_is_generated_offline(monkeypatch):
     assert split.x_train.shape == (300, 40) and split.x_test.shape == (100, 40)
     assert set(split.y_train.tolist()) == set(range(10)) and split.x_train.dtype == torch.float32
     assert np.array_equal(np.random.get_state()[1], state)  # the global RNG is left as it was
+
+
+def test_density_figure_reversed_log_axis_arms_bands_and_dense_line(traced):
+    import pandas as pd
+
+    from labcore.phenomena.lottery_ticket.ui import accuracy_table, by_density, density_figure
+
+    _, rec, _ = traced
+    one = pd.DataFrame(rec.rows)
+    other = one.assign(**{f"test_acc_{a}": one[f"test_acc_{a}"] - 0.01 for a in ARMS})  # a second "seed"
+    table = by_density([one, other], "test_acc")
+    assert list(table["round"]) == list(range(len(one))) and (table["n"] == 2).all()
+    assert table["winning_std"].iloc[0] == pytest.approx(np.std([0, 0.01], ddof=1) * 1.0, abs=1e-9)
+    fig = density_figure(table, "acc", "test accuracy (%)", 100.0).to_dict()
+    assert fig["layout"]["xaxis"]["type"] == "log" and fig["layout"]["xaxis"]["autorange"] == "reversed"
+    lines = [t for t in fig["data"] if t.get("mode") == "lines+markers"]
+    assert [t["name"] for t in lines] == list(ARMS)
+    assert len(fig["data"]) == 6                                  # a band behind every line
+    dense = 100 * (one["test_acc_winning"].iloc[0] - 0.005)
+    assert [s["y0"] for s in fig["layout"]["shapes"]] == pytest.approx([dense])
+    shown = accuracy_table(table)
+    assert list(shown.columns[:3]) == ["round", "density", "winning (%)"]
+
+
+def test_page_draws_accuracy_and_early_stop_vs_density_and_round_curves(store):
+    from tests.ui.test_pages import by_title, open_with, train
+
+    cfg = dict(widths="40-20", rounds=2, steps=20, eval_every=10, n_train=200, n_val=50, n_test=100)
+    train("lottery_ticket", [cfg], store)
+    at = open_with("lottery_ticket", **{k: v for k, v in cfg.items() if k != "widths"}, widths="40-20")
+    figs = by_title(at)
+    acc = figs["Test accuracy (%) vs density, 1 seed"]
+    assert [t["name"] for t in acc["data"]] == list(ARMS) and acc["layout"]["xaxis"]["autorange"] == "reversed"
+    assert "Early-stop step vs density, 1 seed" in figs
+    assert "Round 2: test accuracy" in figs and "Round 2: validation loss" in figs
