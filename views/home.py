@@ -22,7 +22,9 @@ for i, exp in enumerate(REGISTRY.values()):
         st.subheader(exp.title)
         st.write(exp.page.what_to_look_for)
         st.caption(exp.page.reference)
-        st.page_link(phenomenon_page(exp), label=f"Open {exp.title}", icon=":material/arrow_forward:")
+        # a short label: "Open <long title>" was cut off in a third of the screen
+        st.page_link(phenomenon_page(exp), label="Open page", icon=":material/arrow_forward:",
+                     help=f"Open {exp.title}")
 
 
 @st.fragment(run_every=2.0)
@@ -36,11 +38,28 @@ def active_runs() -> None:
         st.warning(f"The run store could not be read completely ({store.read_error}).")
     if not runs:
         st.caption("Nothing is training or waiting right now.")
-    for rec in runs:
-        where = "running" if rec["status"] == "running" else f"queued · #{rec['position'] or '?'} in line"
-        text, stop = st.columns([6, 1])
-        text.progress(float(rec["progress"] or 0.0),
-                      text=f"{analysis.settings_label(rec)} · `{rec['id']}` · {where}")
+    for rec in runs[:SHOWN]:
+        _run_card(rec, store)
+    if len(runs) > SHOWN:
+        st.caption(f"… and {len(runs) - SHOWN} more waiting (all of them are listed on Runs).")
+
+
+SHOWN = 30  # queue cards drawn; a long sweep's tail is summarised in one line
+
+
+def _run_card(rec: dict, store) -> None:
+    """One queued or running run: phenomenon, its settings in words, progress, Cancel."""
+    exp = REGISTRY.get(rec["experiment"])
+    title = exp.title if exp is not None else rec["experiment"]
+    settings = ", ".join(f"{k}={analysis.show(v)}" for k, v in sorted(rec["overrides"].items()) if k != "seed")
+    pct = 100 * float(rec["progress"] or 0.0)
+    where = (f"running · {pct:.0f}%" if rec["status"] == "running"
+             else f"queued · #{rec['position'] or '?'} in line")
+    with st.container(border=True):
+        text, stop = st.columns([5, 1], vertical_alignment="center")
+        text.markdown(f"**{access.plain(title)}** · {access.plain(settings or 'default settings')} · "
+                      f"seed {rec['config'].get('seed', '?')}")
+        text.progress(float(rec["progress"] or 0.0), text=f"{where} · run {rec['id']}")
         # on_click runs before the rerun it triggers, so the list redrawn is already updated
         stop.button("Cancel", key=f"cancel_{rec['id']}", icon=":material/stop:", disabled=not access.can_act(),
                     help=access.why_not() or None, on_click=jobs.cancel, args=(rec["id"], store))

@@ -165,7 +165,7 @@ def progress_rate(samples: Sequence[tuple[float, float]], started: float | None)
     """Progress per second of a running run from (time, progress) samples seen by a page,
     after the warm-up and over the last WINDOW_S; None until two such samples are at least
     2 s apart and progress moved."""
-    if not started:
+    if started is None:
         return None
     pts = [(t, p) for t, p in samples if t >= started + WARMUP_S]
     if len(pts) < 2:
@@ -181,7 +181,7 @@ def _record_rate(rec: dict) -> float | None:
     """Progress per second from the record alone (a page that has just opened): progress
     over the time since start, once the run is well past its warm-up."""
     started, beat, p = rec.get("started"), rec.get("heartbeat"), float(rec.get("progress") or 0.0)
-    if not started or not beat or beat - started < 2 * WARMUP_S or p <= 0:
+    if started is None or beat is None or beat - started < 2 * WARMUP_S or p <= 0:
         return None
     return p / (beat - started)
 

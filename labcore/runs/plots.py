@@ -59,7 +59,8 @@ def _values(fig: go.Figure, axis: str) -> np.ndarray:
     parts = []
     for trace in fig.data:
         try:
-            parts.append(np.asarray(getattr(trace, axis, None) or (), dtype=float).ravel())
+            values = getattr(trace, axis, None)
+            parts.append(np.asarray(() if values is None else values, dtype=float).ravel())
         except (TypeError, ValueError):  # a categorical axis
             continue
     if axis == "y":

@@ -61,3 +61,62 @@ def test_runs_table_columns_and_settings(store):
 def test_smooth_is_a_trailing_mean():
     assert analysis.smooth([0, 2, 4, 6], 2).tolist() == [0.0, 1.0, 3.0, 5.0]
     assert np.array_equal(analysis.smooth([1, 2], 1), [1.0, 2.0])
+
+
+# --- status line and ETA ----------------------------------------------------------------------------------
+
+
+def _rec(rid, status, progress=0.0, started=None, heartbeat=None, run_s=None):
+    return {"id": rid, "status": status, "progress": progress, "started": started, "heartbeat": heartbeat,
+            "run_s": run_s}
+
+
+def test_status_line_counts_missing_and_stopped_runs_never_as_100_percent():
+    assert analysis.status_line([_rec("a", "done", 1.0)], expected=3) == "1 done, 2 not started · 33%"
+    line = analysis.status_line([_rec("a", "cancelled", 0.4)])
+    assert line == "1 cancelled (at 40%)" and "100%" not in line
+    line = analysis.status_line([_rec("a", "done", 1.0), _rec("b", "queued"), _rec("c", "queued")], eta=65)
+    assert line == "2 queued, 1 done · 33% · ETA 1 min 05 s"
+    assert analysis.status_line([_rec("a", "running", 0.5)]).endswith("· 50% · ETA estimating…")
+    assert analysis.status_line([]) == "not run yet: press Run"
+
+
+def test_progress_rate_skips_the_warm_up():
+    # slow first 5 s (imports, data), then 1 % per second
+    samples = [(100.0 + t, 0.001 * t) for t in range(5)] + [(105.0 + t, 0.005 + 0.01 * t) for t in range(10)]
+    assert analysis.progress_rate(samples, started=100.0) == pytest.approx(0.01)
+    assert analysis.progress_rate(samples[:6], started=100.0) is None  # one sample after the warm-up
+    assert analysis.progress_rate(samples, started=None) is None
+
+
+def test_eta_counts_queued_runs_by_their_cost():
+    # one running run at 1 %/s, half done: 50 s left for it; a queued run twice its size: 200 s more
+    history = {"a": [(t, 0.5 - 0.01 * (20 - t)) for t in range(10, 21)]}
+    recs = [_rec("a", "running", 0.5, started=0.0), _rec("b", "queued")]
+    eta = analysis.eta_seconds(recs, history, work={"a": 100.0, "b": 200.0})
+    assert eta == pytest.approx(50 + 200, rel=1e-6)
+    # equal work when no cost is known
+    assert analysis.eta_seconds(recs, history) == pytest.approx(50 + 100, rel=1e-6)
+    # nothing running yet: the pace of the group's finished runs (100 work in 10 s)
+    recs = [_rec("c", "done", 1.0, run_s=10.0), _rec("b", "queued")]
+    assert analysis.eta_seconds(recs, {}, work={"c": 100.0, "b": 200.0}) == pytest.approx(20.0)
+    assert analysis.eta_seconds([_rec("b", "queued")], {}) is None  # unknown: say "estimating"
+    assert analysis.eta_seconds([_rec("c", "done", 1.0)], {}) is None  # nothing left
+
+
+def test_sweep_summary_keeps_a_declared_categorical_order(store):
+    long = export.selection_long(store, _store_with_runs(store))
+    long["cfg_method"] = long["run_id"].map({"r0": "static", "r1": "static", "r2": "default", "r3": "adam"})
+    table = analysis.sweep_summary(long, "method", "loss", order=("default", "static", "adam"))
+    assert table["method"].tolist() == ["default", "static", "adam"]
+
+
+def test_log_ticks_are_labelled_numbers_or_powers_of_ten():
+    from labcore.runs import plots
+
+    wide = plots.log_ticks([2e-5, 0.9])
+    assert wide["dtick"] == 1 and wide["exponentformat"] == "power"
+    narrow = plots.log_ticks([0.13, 0.9])
+    assert narrow["ticktext"] == ["0.2", "0.3", "0.4", "0.5", "0.6", "0.7", "0.8", "0.9"]
+    assert plots.log_ticks([0.011, 0.2])["ticktext"] == ["0.01", "0.02", "0.05", "0.1", "0.2"]
+    assert [plots.tick_text(v) for v in (5e-5, 20000, 1e-6)] == ["5×10⁻⁵", "2×10⁴", "10⁻⁶"]

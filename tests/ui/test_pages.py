@@ -230,3 +230,131 @@ def test_a_plugin_phenomenon_gets_its_page_from_the_registry(store):
     assert [s["y0"] for s in shapes] == [0.5]  # the reference line declared in the PageSpec
     assert any(c.value.replace("\\", "") == "Starts at ½λ and falls by (1 − lr·λ)² per step."
                for c in at.caption)  # the chart's note, escaped as text
+
+
+# --- issue 19: presets, status and ETA, chart readability, sweeps, feedback ------------------------------
+
+
+def widget_values(at):
+    kinds = ("select_slider", "slider", "selectbox", "text_input", "number_input", "checkbox")
+    return {w.key: w.value for kind in kinds for w in getattr(at, kind)}
+
+
+def test_every_preset_reaches_the_widgets_and_the_url(store):
+    """A preset's values (also those off a log slider's 1-2-5 grid, e.g. epochs=60) become the
+    widgets' values and the URL's, over the defaults, whatever was set before."""
+    from labcore.core.params import format_value, specs
+    from labcore.core.registry import REGISTRY
+
+    for name, exp in REGISTRY.items():
+        defaults = {s.name: s.default for s in specs(exp.config)}
+        for i, (label, values) in enumerate(exp.page.presets.items()):
+            at = app(name, query={"seed": "7"})  # something set before: the preset replaces it
+            at.button(key=f"preset_{i}").click()
+            at.run()
+            want = {k: format_value(v) if isinstance(v, tuple) else v for k, v in {**defaults, **values}.items()}
+            got = widget_values(at)
+            assert {k: got[k] for k in want} == want, (name, label)
+            by_name = {s.name: s for s in specs(exp.config)}
+            for key, value in values.items():
+                if value != defaults[key]:  # defaults are left out of the URL
+                    assert by_name[key].coerce(at.query_params[key]) == value, (name, label, key)
+            assert "seed" not in values or at.query_params.get("seed") != "7"
+
+
+def test_steady_learner_cnn_preset_trains_60_epochs_not_the_default_300(store):
+    at = app("steady_learner")
+    label = next(i for i, lab in enumerate(REGISTRY_presets("steady_learner")) if lab.startswith("cnn"))
+    at.button(key=f"preset_{label}").click()
+    at.run()
+    assert at.select_slider(key="epochs").value == 60 and at.query_params["epochs"] == "60"
+    # a link carrying that URL shows the same settings
+    again = app("steady_learner", query=dict(at.query_params))
+    assert again.select_slider(key="epochs").value == 60 and again.selectbox(key="mode").value == "cnn"
+
+
+def REGISTRY_presets(name):
+    from labcore.core.registry import REGISTRY
+
+    return list(REGISTRY[name].page.presets)
+
+
+def test_run_on_a_cached_config_says_it_shows_the_stored_run(store):
+    train("quadratic", [{"steps": 5}], store)
+    at = app("quadratic", query={"steps": "5"})
+    next(b for b in at.button if b.label == "Run").click()
+    at.run()
+    assert any("Already computed: showing the stored run" in i.value for i in at.info)
+    assert [r["attempt"] for r in store.runs()] == [1]  # nothing trained again
+
+
+def test_failed_run_error_list_is_shown_as_one_line(store):
+    rid = jobs.run_id_for("quadratic", {"steps": 7})
+    store.create(rid, "quadratic", {"lr": 0.1, "curvature": 1.0, "steps": 7, "sleep_ms": 0.0, "crash_at": -1,
+                                    "seed": 0}, {"steps": 7})
+    store.update(rid, status="failed", progress=0.4, error=["RuntimeError: boom", "RuntimeError: boom"])
+    at = app("quadratic", query={"steps": "7"})
+    errors = [e.value.replace("\\", "") for e in at.error]
+    assert any(e.endswith("failed: RuntimeError: boom") for e in errors), errors
+    assert not any("['" in e for e in errors)
+    status = " ".join(m.value for m in at.markdown).replace("\\", "")
+    assert "1 failed (at 40%)" in status and "100%" not in status
+
+
+def test_multi_seed_status_and_legend_count_the_seeds_actually_there(store):
+    train("quadratic", [{"steps": 5, "seed": 0}], store)
+    at = app("quadratic", query={"steps": "5", "n_seeds": "3"})
+    status = " ".join(m.value for m in at.markdown)
+    assert "1 done, 2 not started" in status and "100%" not in status
+    loss = by_title(at)["Loss"]
+    assert [t["name"] for t in loss["data"] if t.get("showlegend", True)] == ["1 of 3 seeds (mean)"]
+
+
+def test_single_run_shows_no_sweep_chart_and_charts_hover_together(store):
+    train("quadratic", [{"steps": 5}], store)
+    at = app("quadratic", query={"steps": "5"})
+    figs = by_title(at)
+    assert not any(t.startswith("final loss vs") for t in figs)  # one finished point is not a sweep
+    assert "Sweep over lr" not in [s.value for s in at.subheader]
+    loss = figs["Loss"]
+    assert loss["layout"]["hovermode"] == "x unified" and loss["layout"]["xaxis"]["showspikes"] is True
+    # log axis: labelled ticks, not Plotly's bare digits; the title sits below the toolbar strip
+    y = loss["layout"]["yaxis"]
+    assert y["type"] == "log" and (y.get("dtick") == 1 or all(t for t in y.get("ticktext", [None])))
+    assert loss["layout"]["title"]["pad"]["t"] >= 28 and loss["layout"]["margin"]["t"] > 28
+    train("quadratic", [{"steps": 5, "lr": 1.0}], store)
+    at.run()
+    assert "final loss vs lr" in by_title(at)  # two finished points: the sweep appears
+
+
+def test_categorical_sweep_is_bars_in_declared_order_from_zero(store):
+    small = {"steps": 20, "eval_every": 10, "n_train": 100, "n_test": 50}
+    train("preconditioner", [{**small, "method": m} for m in ("static", "default")], store)
+    at = open_with("preconditioner", **small)
+    sweep = next(f for t, f in by_title(at).items() if t.startswith("final") and "vs method" in t)
+    bar = sweep["data"][0]
+    assert bar["type"] == "bar" and list(bar["x"]) == ["default", "static"]  # declared, not alphabetical by luck
+    assert sweep["layout"]["yaxis"]["rangemode"] == "tozero"
+
+
+def test_steady_learner_counts_epochs_and_maps_regions_in_x1_x2(store):
+    small = {"n_samples": 20, "epochs": 5, "grid": 10}
+    train("steady_learner", [small], store)
+    figs = by_title(open_with("steady_learner", **small))
+    assert figs["Cumulative trajectory length"]["layout"]["xaxis"]["title"]["text"] == "epoch"
+    regions = next(f for t, f in figs.items() if t.startswith("Activation regions over"))
+    assert regions["layout"]["xaxis"]["title"]["text"] == "x₁"
+    assert regions["layout"]["yaxis"]["title"]["text"] == "x₂"
+    assert arr(regions["data"][0]["x"])[0] == -1.0 and arr(regions["data"][0]["x"])[-1] == 1.0
+
+
+def test_home_queue_cards_name_the_phenomenon_and_settings(store):
+    rid = jobs.submit("quadratic", {"steps": 100_000, "sleep_ms": 2, "lr": 0.01}, store)
+    try:
+        at = app()
+        text = " ".join(m.value for m in at.markdown).replace("\\", "")
+        assert "GD on a quadratic (test plugin)" in text and "lr=0.01, sleep_ms=2.0, steps=100000" in text
+        assert not any("{'" in m.value for m in at.markdown)  # no raw dicts
+    finally:
+        jobs.cancel(rid, store)
+        jobs.wait(rid, store, timeout=10)
