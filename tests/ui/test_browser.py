@@ -144,3 +144,26 @@ def test_exposed_dashboard_refuses_actions_until_the_token_is_given(tmp_path):
         page.get_by_role("button", name="Run", exact=True).click()
         page.get_by_text("Status: 1 done").wait_for(timeout=60_000)
         assert [r["status"] for r in Store(cache).runs()] == ["done"]
+
+
+def test_a_preset_reaches_the_run(server, page):
+    """Click a preset whose values are off the sliders' grid (epochs=60), press Run: the stored
+    record trains those values, and the URL carries them (issue 19: it trained epochs=300)."""
+    base, store = server
+    page.goto(f"{base}/steady_learner")
+    page.get_by_text("not run yet").wait_for()
+    page.get_by_role("button", name="cnn + label corruption").click()
+    page.wait_for_function("() => location.search.includes('epochs=60')")
+    page.get_by_role("button", name="Run", exact=True).click()
+    deadline = time.monotonic() + 60
+    recs = []
+    while time.monotonic() < deadline and not recs:
+        recs = [r for r in store.runs() if r["experiment"] == "steady_learner" and r["config"]["mode"] == "cnn"]
+        page.wait_for_timeout(200)
+    assert recs, "Run started nothing"
+    cfg = recs[0]["config"]
+    try:
+        assert (cfg["epochs"], cfg["corruption"], cfg["n_samples"], cfg["width"], cfg["lr"]) == (60, 0.2, 100, 16, 0.01)
+        assert "epochs=60" in page.url and "mode=cnn" in page.url
+    finally:
+        jobs.cancel(recs[0]["id"], store)
