@@ -183,6 +183,9 @@ def connect(store_dir=None):
     if addr in ("", "local"):
         os.environ.pop("RAY_ADDRESS", None)  # ray.init would read an empty value too
         addr = None
+    elif addr.startswith("ray://"):  # a Ray Client driver would put the actor far from the store
+        raise ValueError("Ray Client addresses (ray://) are not supported: run the lab on a node "
+                         "of the cluster (the head) with RAY_ADDRESS=auto or host:port")
     elif ":" in addr and "://" not in addr:  # ray.init retries an unreachable GCS for minutes
         host, port = addr.rsplit(":", 1)
         socket.create_connection((host, int(port)), timeout=CONNECT_TIMEOUT_S).close()
