@@ -96,28 +96,47 @@ def varying_settings(records: Sequence[dict]) -> list[str]:
     return sorted(names, key=lambda k: k == "seed")
 
 
+def settings_columns(records: Sequence[dict]) -> list[str]:
+    """The settings worth a column when comparing `records`: those that vary between the
+    runs of at least one experiment (not those that differ only because experiments do)."""
+    by_exp: dict[str, list[dict]] = {}
+    for rec in records:
+        by_exp.setdefault(rec["experiment"], []).append(rec)
+    names = [k for recs in by_exp.values() for k in varying_settings(recs)]
+    return sorted(dict.fromkeys(names), key=lambda k: k == "seed")
+
+
 def readable_labels(records: Sequence[dict]) -> dict[str, str]:
     """{run id: legend label}: the user's name when set, else the experiment (only when the
-    records span several), the settings that differ between them, and the seed.
+    records span several), the settings that differ between the runs of that experiment
+    (the run's own non-default settings when only seeds differ), and the seed.
 
     'width=64 · seed 1' among a width sweep; 'lazy_training · defaults · seed 0' alone;
     'width=16 · seed 2' among seeds of width 16."""
-    several = len({r["experiment"] for r in records}) > 1
-    differ = [k for k in varying_settings(records) if k != "seed"]
-    labels = {}
+    by_exp: dict[str, list[dict]] = {}
     for rec in records:
-        if (rec.get("name") or "").strip():
-            labels[rec["id"]] = rec["name"].strip()
-            continue
-        cfg = rec["config"]
-        # the settings that tell the runs apart; when only seeds differ, the run's own settings
-        keys = differ or sorted(k for k in rec["overrides"] if k != "seed")
-        settings = ", ".join(f"{k}={show(cfg.get(k))}" for k in keys) or "defaults"
-        head = [rec["experiment"]] if several or len(records) == 1 else []
-        labels[rec["id"]] = " · ".join(head + [settings, f"seed {cfg.get('seed', 0)}"])
+        by_exp.setdefault(rec["experiment"], []).append(rec)
+    labels = {}
+    for exp, recs in by_exp.items():
+        differ = [k for k in varying_settings(recs) if k != "seed"]
+        for rec in recs:
+            if (rec.get("name") or "").strip():
+                labels[rec["id"]] = rec["name"].strip()
+                continue
+            cfg = rec["config"]
+            keys = differ or sorted(k for k in rec["overrides"] if k != "seed")
+            settings = ", ".join(f"{k}={show(cfg.get(k))}" for k in keys) or "defaults"
+            head = [exp] if len(by_exp) > 1 or len(records) == 1 else []
+            labels[rec["id"]] = " · ".join(head + [settings, f"seed {cfg.get('seed', 0)}"])
     # Two runs could still read the same (e.g. equal user names): tell them apart by id.
-    counts = pd.Series(list(labels.values())).value_counts()
+    counts = pd.Series(list(labels.values()), dtype=object).value_counts()
     return {rid: lab if counts[lab] == 1 else f"{lab} ({rid[:6]})" for rid, lab in labels.items()}
+
+
+def run_label(rec: dict) -> str:
+    """A run's label on its own (the picker): its name, or experiment · its non-default
+    settings · seed."""
+    return readable_labels([rec])[rec["id"]]
 
 
 def colours(keys: Sequence[str], palette: Sequence[str]) -> dict[str, str]:

@@ -14,9 +14,10 @@ from plotly.colors import qualitative
 from labcore.runs.compare import WALL
 from labcore.runs.plots import _layout  # one look for every chart of the lab
 
-# 24 colours distinct on white, so a 20-run comparison needs no repeats.
-PALETTE = qualitative.Dark24
+# 23 colours distinct on white (Dark24 without its near-black, which reads as an axis).
+PALETTE = [c for c in qualitative.Dark24 if c.upper() != "#222A2A"]
 RAW_OPACITY = 0.25   # the raw curve stays visible behind the smoothed one, as in TensorBoard
+MAX_LEGEND = 12      # more curves than this: no legend (hover names a curve; the summary table its colour)
 
 
 def x_title(x: str) -> str:
@@ -88,10 +89,18 @@ def groups_figure(raw: pd.DataFrame, smooth: pd.DataFrame | None, metric: str, x
 
 
 def _finish(fig: go.Figure, metric: str, x: str, log_x: bool, log_y: bool) -> go.Figure:
-    _layout(fig, metric, x_title(x), metric, log_x=log_x, log_y=log_y, hover=True)
+    # The x axis is named in the title, not under the axis, where a wrapped legend of a
+    # narrow screen would cover it.
+    _layout(fig, f"{metric} vs {x_title(x)}", "", metric, log_x=log_x, log_y=log_y, hover=True)
     # uirevision keeps a zoom or hidden legend entries across reruns of the page; past a
     # dozen curves one hover box per x would be taller than the chart: nearest curve only.
-    fig.update_layout(uirevision=f"{metric}:{x}", hovermode="x unified" if len(fig.data) <= 12 else "closest")
+    entries = sum(bool(t.showlegend is not False) for t in fig.data)
+    many = entries > MAX_LEGEND
+    if not many:  # room for the legend, which wraps to one entry a line on a phone
+        fig.update_layout(height=(fig.layout.height or 320) + 14 * entries)
+    fig.update_layout(uirevision=f"{metric}:{x}", hovermode="closest" if many else "x unified",
+                      showlegend=not many,  # 50 legend entries would squash the plot to nothing
+                      legend=dict(orientation="h", yref="container", yanchor="bottom", y=0))  # at the foot, pushing the plot up
     return fig
 
 
@@ -114,6 +123,7 @@ def parallel_figure(table: pd.DataFrame, settings: Sequence[str], column: str) -
     dims.append(dict(label=column, values=data[column].to_numpy(float)))
     fig = go.Figure(go.Parcoords(dimensions=dims, line=dict(color=data[column].to_numpy(float),
                                                             colorscale="Viridis", showscale=True)))
-    fig.update_layout(title=f"{column} by setting ({len(data)} runs)", height=380,
-                      margin=dict(l=60, r=60, t=70, b=30))
+    # the axis names sit above the axes: the title goes higher, with room between them
+    fig.update_layout(title=dict(text=f"{column} by setting ({len(data)} runs)", y=0.98, yanchor="top"),
+                      height=420, margin=dict(l=60, r=60, t=110, b=30))
     return fig

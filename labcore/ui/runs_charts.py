@@ -71,6 +71,10 @@ def charts(frame: pd.DataFrame, recs: list[dict], view: View, labels: dict[str, 
     if not view.metrics:
         st.info("Pick one or more metrics to chart.")
         return
+    curves = len(set(compare.group_labels(recs, view.group).values())) if view.group else len(recs)
+    if curves > compare_plots.MAX_LEGEND:
+        st.caption(f"{curves} curves: no legend (hover a curve for its name; colours as in the summary "
+                   "table below). Group them, or hide some, for a legend.")
     if view.x == compare.WALL:
         missing = frame[frame[compare.WALL].isna()]["run_id"].unique()
         if len(missing):
@@ -99,16 +103,21 @@ def summary(frame: pd.DataFrame, recs: list[dict], view: View, labels: dict[str,
     """The sortable table of final and best values of every metric (per group too)."""
     table = compare.summary_table(frame, compare.metric_columns(frame))
     by_id = {r["id"]: r for r in recs}
-    settings = compare.varying_settings(recs)
+    settings = compare.settings_columns(recs)
+    several = len({r["experiment"] for r in recs}) > 1
     head = pd.DataFrame({"colour": [colours.get(i, "") for i in table["run_id"]],
                          "run": [labels.get(i, i) for i in table["run_id"]],
+                         **({"experiment": [by_id[i]["experiment"] for i in table["run_id"]]} if several else {}),
                          "status": [by_id[i]["status"] for i in table["run_id"]],
                          **{s: [analysis.show(by_id[i]["config"].get(s)) for i in table["run_id"]]
                             for s in settings}})
     shown = pd.concat([head, table], axis=1)
     st.markdown("**Summary: final and best value of every metric** (click a column to sort)")
+    values = [c for c in table.columns if c != "run_id"]
     st.dataframe(shown.style.map(lambda c: f"color: {c}; background-color: {c}", subset=["colour"])
-                 .format(precision=4), key="summary", hide_index=True, width="stretch",
+                 .format(precision=4, subset=values, na_rep="")
+                 .format(lambda v: f"{v:g}" if isinstance(v, float) else str(v), subset=settings, na_rep="—"),
+                 key="summary", hide_index=True, width="stretch",
                  column_config={"colour": st.column_config.TextColumn("", width=30)})
     if view.group:
         st.markdown(f"**Per group ({view.group}): mean and std over runs**")
@@ -125,7 +134,8 @@ def sweep_view(recs: list[dict], table: pd.DataFrame, view: View) -> None:
     by_exp: dict[str, list[dict]] = {}
     for r in recs:
         by_exp.setdefault(r["experiment"], []).append(r)
-    usable = {e: rs for e, rs in by_exp.items() if len(rs) >= 3 and compare.varying_settings(rs)}
+    # a sweep: at least 3 runs of one experiment and a setting other than the seed varying
+    usable = {e: rs for e, rs in by_exp.items() if len(rs) >= 3 and set(compare.varying_settings(rs)) - {"seed"}}
     if not usable:
         return
     st.markdown("**Sweep view: settings against a final value** (drag along an axis to filter)")
@@ -138,7 +148,8 @@ def sweep_view(recs: list[dict], table: pd.DataFrame, view: View) -> None:
     column = c2.selectbox("Colour and last axis", columns, index=columns.index(first), key="pc_metric")
     rs = usable[exp]
     frame = compare.sweep_table(rs, table, column)
-    st.plotly_chart(compare_plots.parallel_figure(frame, compare.varying_settings(rs), column),
+    axes = [k for k in compare.varying_settings(rs) if k != "seed"]  # seeds are repeats, not a setting swept
+    st.plotly_chart(compare_plots.parallel_figure(frame, axes, column),
                     width="stretch", key="parallel")
 
 

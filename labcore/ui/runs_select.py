@@ -78,8 +78,7 @@ def _take_table_selection() -> None:
 
 def picker(records: list[dict]) -> list[str]:
     """The multiselect of compared runs (values are ids; labels name, settings and status)."""
-    labels = compare.readable_labels(records)
-    text = {r["id"]: f"{r['id']} · {labels[r['id']]} · {r['status']}" for r in records}
+    text = {r["id"]: f"{r['id']} · {compare.run_label(r)} · {r['status']}" for r in records}
     st.session_state[KEY] = [i for i in st.session_state.get(KEY, []) if i in text]
     return st.multiselect("Compare runs (tick rows in the table, or pick here; the URL keeps their ids)",
                           list(text), format_func=text.get, key=KEY)

@@ -122,7 +122,7 @@ def test_figures_draw_raw_faintly_behind_smoothed_and_bands_for_groups():
     fig = compare_plots.runs_figure(frame, smooth, "loss", "_t", labels, cols)
     raw, sm = fig.data[0], fig.data[1]
     assert len(fig.data) == 4 and raw.opacity == compare_plots.RAW_OPACITY and raw.line.color == sm.line.color
-    assert list(raw.x) == [0.0, 0.1, 0.2, 0.3, 0.4] and fig.layout.xaxis.title.text == "wall time (s)"
+    assert list(raw.x) == [0.0, 0.1, 0.2, 0.3, 0.4] and fig.layout.title.text == "loss vs wall time (s)"
     groups = {"a": "g", "b": "g"}
     gfig = compare_plots.groups_figure(compare.group_bands(frame, ["loss"], groups),
                                        compare.group_bands(smooth, ["loss"], groups), "loss", "step", {"g": "#123456"})

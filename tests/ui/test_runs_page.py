@@ -20,15 +20,15 @@ SWEEPS = {"lazy_training": ("width", (16, 64, 256, 1024)),        # 4 x 5 seeds 
 
 
 def put_run(store, experiment, values, steps=20, status="done", name=None):
-    """A finished run with rows loss = a/(1+step) + noise, acc rising, `_t` = step/4 s."""
+    """A finished run with rows loss = a/(1+0.3·step) + noise, acc rising, `_t` = step/4 s."""
     cfg = jobs.make_config(experiment, values)
     over = non_default(cfg)
     rid = run_id(experiment, over)
     store.create(rid, experiment, to_dict(cfg), over)
-    rng = np.random.default_rng(abs(hash(rid)) % 2**32)
+    rng = np.random.default_rng(int(rid, 16))
     key = float(next(iter(values.values())))
     s = np.arange(steps)
-    loss = (1 + key) / (1 + s) + 0.05 * rng.standard_normal(steps) + 0.2
+    loss = (1 + np.log1p(key)) / (1 + 0.3 * s) + 0.1 * rng.standard_normal(steps) + 0.2
     rows = [{"step": int(i), "loss": float(l), "train_acc": float(i / steps), "_t": i / 4}
             for i, l in zip(s, loss)]
     store.append_rows(rid, rows)
@@ -67,14 +67,14 @@ def test_id_link_selects_runs_whatever_their_status_and_names_unknown_ids(store,
     assert "deadbeef0000" in warn and len(at.warning) == 1
     assert at.query_params["runs"] == f"{lazy[0]},{lazy[1]}"  # the URL now holds ids only
     # one trace per run, legends readable: the differing settings and the seed
-    names = [t["name"] for t in traces(at, "loss")]
+    names = [t["name"] for t in traces(at, "loss vs step")]
     assert names == ["width=16 · seed 0", "width=16 · seed 1"]
 
 
 def test_smoothing_draws_raw_faintly_behind_the_ema(store, fifty):
     ids = fifty["lazy_training"][:2]
     at = app("runs", query={"runs": ",".join(ids), "smooth": "0.8"})
-    data = traces(at, "loss")
+    data = traces(at, "loss vs step")
     assert len(data) == 4
     raw, smooth = data[0], data[1]
     assert raw["opacity"] == pytest.approx(0.25) and "opacity" not in smooth
@@ -85,7 +85,7 @@ def test_smoothing_draws_raw_faintly_behind_the_ema(store, fifty):
 def test_group_by_any_setting_with_smoothing_and_wall_time(store, fifty):
     at = app("runs", query={"runs": ",".join(fifty["lazy_training"]), "group": "width", "smooth": "0.6",
                             "x": "wall time"})
-    data = traces(at, "loss")
+    data = traces(at, "loss vs wall time (s)")
     means = [t["name"] for t in data if "(mean of" in t["name"]]
     assert means == [f"width={w} (mean of 5)" for w in (16, 64, 256, 1024)]
     assert sum("(raw mean)" in t["name"] for t in data) == 4 and sum("±1 std" in t["name"] for t in data) == 4
@@ -99,7 +99,7 @@ def test_fifty_runs_summary_table_parallel_view_and_several_metrics(store, fifty
     everything = [i for ids in fifty.values() for i in ids]
     at = app("runs", query={"runs": ",".join(everything), "metrics": ["loss", "train_acc"]})
     assert len(at.dataframe(key="runs_table").value) == 50
-    assert {f["layout"]["title"]["text"] for f in figures(at)} >= {"loss", "train_acc"}
+    assert {f["layout"]["title"]["text"] for f in figures(at)} >= {"loss vs step", "train_acc vs step"}
     summary = table_with(at, "loss · final")
     assert len(summary) == 50
     assert {"loss · final", "loss · min", "train_acc · final", "train_acc · max"} <= set(summary.columns)
@@ -108,7 +108,7 @@ def test_fifty_runs_summary_table_parallel_view_and_several_metrics(store, fifty
     par = next(f for f in figures(at) if f["data"][0]["type"] == "parcoords")
     assert [d["label"] for d in par["data"][0]["dimensions"]][-1] == "loss · final"
     # colours are per run and the same in every chart
-    loss, acc = traces(at, "loss"), traces(at, "train_acc")
+    loss, acc = traces(at, "loss vs step"), traces(at, "train_acc vs step")
     assert [t["line"]["color"] for t in loss] == [t["line"]["color"] for t in acc]
 
 
@@ -123,9 +123,9 @@ def test_names_notes_and_hidden_runs(store, fifty):
     assert runs_actions.changes({1: {"show": True}}, ids, hidden)[0] == []
     store.update(ids[0], None, **fields[ids[0]])
     at.run()
-    assert traces(at, "loss")[0]["name"] == "sharp baseline"  # the name is the legend label
+    assert traces(at, "loss vs step")[0]["name"] == "sharp baseline"  # the name is the legend label
     at2 = app("runs", query={"runs": ",".join(ids), "hide": ids[1]})
-    assert len(traces(at2, "loss")) == 2  # the hidden run is selected but not drawn
+    assert len(traces(at2, "loss vs step")) == 2  # the hidden run is selected but not drawn
     assert at2.query_params["hide"] == ids[1]
 
 
