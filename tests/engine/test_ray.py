@@ -123,3 +123,25 @@ def test_a_seed_group_runs_as_one_ray_task(ray_store):
     assert [r["status"] for r in recs] == ["done"] * 3, [r.get("error") for r in recs]
     assert len({r["pid"] for r in recs}) == 1 and all(r.get("ensemble") == 3 for r in recs)
     assert all(len(ray_store.metrics(rid)) == 5 for rid in ids)
+
+
+def test_resources_and_runtime_env(monkeypatch):
+    monkeypatch.setenv("LAB_RAY_CPUS", "3")
+    assert ray_backend.cpus_per_run() == 3
+    monkeypatch.delenv("LAB_MAX_JOBS", raising=False)
+    assert ray_backend.slots({"CPU": 32.0, "GPU": 4.0}) == 10  # 32 CPUs // 3 per run
+    assert ray_backend.wants_gpu({"device": "cuda"}, 0) and ray_backend.wants_gpu({"device": "auto"}, 4)
+    assert not ray_backend.wants_gpu({"device": "auto"}, 0) and not ray_backend.wants_gpu({"device": "cpu"}, 4)
+    monkeypatch.setenv("RAY_ADDRESS", "head:6379")
+    env = ray_backend.runtime_env()
+    assert env["working_dir"] == str(ray_backend.ROOT) and ".venv" in env["excludes"]
+    assert env["env_vars"]["OMP_NUM_THREADS"] == "3" and os.path.isabs(env["env_vars"]["LAB_DATA_DIR"])
+    monkeypatch.setenv("RAY_ADDRESS", "")
+    assert "working_dir" not in ray_backend.runtime_env()  # a private instance: same paths
+
+
+def test_cli_backend_flag_is_checked(capsys):
+    from labcore.cli import main
+
+    assert main(["run", "quadratic", "--backend", "slurm"]) == 2
+    assert "--backend" in capsys.readouterr().err

@@ -31,7 +31,7 @@ from labcore.engine.backends import ray as cfg
 from labcore.engine.backends.ray_sink import StoreSink, run_task
 from labcore.runs.store import Store
 
-CANCEL_GRACE_S = 3.0
+CANCEL_GRACE_S = float(os.environ.get("LAB_RAY_CANCEL_GRACE_S", "3"))  # flag first, then ray.cancel
 CONNECT_TIMEOUT_S = 10.0
 LAUNCH_TRIES = 3    # a run whose task dies before claiming it this often is marked failed
 
