@@ -46,6 +46,7 @@ class Dispatcher:
         head = ray.get_runtime_context().get_node_id()
         actor = ray.remote(StoreSink).options(
             num_cpus=0, max_concurrency=8,  # heartbeats of many tasks; diskcache is thread-safe
+            max_restarts=-1,  # it holds no state but the open store: a restart loses nothing
             scheduling_strategy=NodeAffinitySchedulingStrategy(head, soft=False))
         self.sink = actor.remote(str(store.dir))
         ray.get(self.sink.ping.remote())
@@ -68,7 +69,7 @@ class Dispatcher:
         """Give queued runs a task each, FIFO, up to the free slots; a seed group's queued
         members share one task (and one slot), as a local worker takes them together."""
         free = cfg.slots(self.cluster()) - len(self.inflight)
-        queue = self.store.read("queue", []) or []
+        queue = (self.store.read("queue", []) or []) if free > 0 else []
         busy = {r for e in self.inflight.values() for r in e["rids"]}
         recs = {rid: self.store.get(rid) or {} for rid in queue}
         for rid in queue:
@@ -202,11 +203,12 @@ def main(argv: list[str] | None = None) -> int:
     store = Store(args.store)
     try:
         ray = connect(store.dir)
+        d = Dispatcher(store, ray)  # its actor is the first thing to need the runtime_env
     except Exception as exc:  # noqa: BLE001 - no cluster: say so on the runs, not only in a log
-        _fail_queue(store, f"ray backend: cannot connect to RAY_ADDRESS={cfg.address()!r}: {exc}")
+        _fail_queue(store, f"ray backend: cannot start on RAY_ADDRESS={cfg.address()!r}: "
+                           f"{(str(exc).strip().splitlines() or [''])[0][:300]}")
         _forget(store)
         raise
-    d = Dispatcher(store, ray)
     signal.signal(signal.SIGTERM, lambda *_: setattr(d, "stopping", True))
     try:
         d.serve(float(os.environ.get("LAB_WORKER_IDLE_S", "60")))
