@@ -1,0 +1,83 @@
+"""The Runs page in a real browser (Playwright + Debian's Chromium): an id-based link
+reproduces a comparison in a fresh browser; smoothing draws raw + smoothed curves."""
+import re
+import urllib.parse
+
+import pytest
+
+from labcore.runs.store import Store
+from tests.ui.browser import browser_page, require_browser, streamlit_server
+from tests.ui.test_runs_page import put_run
+
+CHART = """(args) => {
+    const [title, n] = args;
+    return Array.from(document.querySelectorAll('.js-plotly-plot')).some(
+        gd => ((gd.layout.title || {}).text || '').includes(title) && gd.data.length === n);
+}"""
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    require_browser()
+    cache = tmp_path_factory.mktemp("browser_runs") / "cache"
+    store = Store(cache)
+    ids = [put_run(store, "lazy_training", {"width": w, "seed": s}) for w in (16, 64) for s in (0, 1)]
+    with streamlit_server(cache) as base:
+        yield base, ids
+
+
+def traces(page, title):
+    """[(name, opacity, colour)] of the chart whose title contains `title`."""
+    return page.evaluate("""(title) => {
+        for (const gd of document.querySelectorAll('.js-plotly-plot'))
+            if (((gd.layout.title || {}).text || '').includes(title))
+                return gd.data.map(t => [t.name, t.opacity === undefined ? 1 : t.opacity, t.line.color]);
+        return [];
+    }""", title)
+
+
+def test_id_link_reproduces_the_selection_in_a_fresh_browser(server):
+    base, ids = server
+    picked = [ids[0], ids[3]]
+    with browser_page() as page:
+        page.goto(f"{base}/runs")
+        box = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Compare runs").locator("input")
+        for rid in picked:
+            box.click()
+            page.get_by_role("option", name=re.compile(rid)).click()
+        page.keyboard.press("Escape")
+        page.wait_for_function(CHART, arg=["loss vs step", 2])
+        page.wait_for_function("(ids) => decodeURIComponent(location.search).includes(ids)", arg=",".join(picked))
+        url = page.url
+    query = urllib.parse.parse_qs(urllib.parse.urlparse(url).query)
+    assert query["runs"] == [",".join(picked)]  # ids only: no labels, no status
+    with browser_page() as fresh:  # a new browser: nothing but the link
+        fresh.goto(url)
+        fresh.wait_for_function(CHART, arg=["loss vs step", 2])
+        chips = fresh.locator('[data-testid="stMultiSelect"]').filter(has_text="Compare runs").inner_text()
+        assert all(rid in chips for rid in picked) and ids[1] not in chips
+        names = [t[0] for t in traces(fresh, "loss vs step")]
+        assert names == ["width=16 · seed 0", "width=64 · seed 1"]  # readable legends, not ids
+        # a link naming a run this store does not have says so in one line
+        fresh.goto(f"{base}/runs?runs={ids[0]},0123456789ab")
+        fresh.get_by_text("Not in this store: 0123456789ab").wait_for()
+        fresh.wait_for_function(CHART, arg=["loss vs step", 1])
+
+
+def test_smoothing_draws_the_raw_curve_faintly_behind_the_smoothed_one(server):
+    base, ids = server
+    with browser_page() as page:
+        page.goto(f"{base}/runs?runs={ids[0]},{ids[1]}")
+        page.wait_for_function(CHART, arg=["loss vs step", 2])
+        assert all(t[1] == 1 for t in traces(page, "loss vs step"))  # no smoothing: raw only
+        slider = page.get_by_role("slider")  # the smoothing slider (the page's only slider)
+        slider.focus()
+        for _ in range(60):
+            page.keyboard.press("ArrowRight")
+        page.wait_for_function("() => location.search.includes('smooth=')")
+        page.wait_for_function(CHART, arg=["loss vs step", 4])
+        drawn = traces(page, "loss vs step")
+        raw = [t for t in drawn if t[1] < 1]
+        smooth = [t for t in drawn if t[1] == 1]
+        assert len(raw) == 2 and len(smooth) == 2
+        assert sorted(t[2] for t in raw) == sorted(t[2] for t in smooth)  # each raw curve in its run's colour
