@@ -139,6 +139,7 @@ class SeedGroup:
             if self.outcomes[i] is not None:
                 continue
             mine = {k: _pick(v, i) for k, v in row.items()}
+            mine = {k: v for k, v in mine.items() if v is not None}  # None: not measured for this seed
             try:
                 rec.log(step, **mine)
             except Diverged as exc:
@@ -203,12 +204,13 @@ class SeedGroup:
         return self.outcomes
 
 
-def _pick(value: Any, i: int) -> float:
-    """Seed i's entry of a per-seed value (tensor (S,), list) or the shared scalar."""
+def _pick(value: Any, i: int) -> float | None:
+    """Seed i's entry of a per-seed value (tensor (S,), list; None: not measured for seed i)
+    or the shared scalar."""
     if isinstance(value, torch.Tensor):
         return float(value[i]) if value.dim() else float(value)
     if isinstance(value, (list, tuple)):
-        return float(value[i])
+        return None if value[i] is None else float(value[i])
     return float(value)
 
 
