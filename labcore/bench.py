@@ -9,6 +9,8 @@
    it (the thread budget keeps it within 1.5x of its quiet time).
 4. edge_of_stability: HVPs per sharpness estimate, Lanczos vs power iteration, and one
    estimate vs one GD step (benchmarks/sharpness.py).
+5. seed ensembles: 1, 2, 4, 8 seeds as one `run_seeds` group vs 8 solo runs, per phenomenon
+   with run_seeds, and the stacked optimiser update (benchmarks/ensembles.py).
 """
 from __future__ import annotations
 
@@ -142,6 +144,7 @@ def main(repeats: int = 3) -> int:
     finally:
         pool.shutdown(store)
     _sharpness()
+    _ensembles()
     return 0
 
 
@@ -156,6 +159,20 @@ def _sharpness() -> None:
         return
     print("4. edge_of_stability sharpness estimate:", flush=True)
     spec = importlib.util.spec_from_file_location("lab_sharpness_bench", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.main()
+
+
+def _ensembles() -> None:
+    """5. seed ensembles (benchmarks/ensembles.py, run in this process)."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "ensembles.py"
+    if not path.exists():
+        return
+    spec = importlib.util.spec_from_file_location("lab_ensembles_bench", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     module.main()
