@@ -152,7 +152,7 @@ class Dispatcher:
                 self.ray.cancel(entry["ref"], force=True)  # kills the worker process
                 entry["stage"] = 2
 
-    def serve(self, idle_s: float, poll: float = 0.2) -> None:
+    def serve(self, idle_s: float, poll: float = 0.05) -> None:
         """Launch and watch until stopped or idle for `idle_s` seconds."""
         idle_since = time.monotonic()
         while not self.stopping:
