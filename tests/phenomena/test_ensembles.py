@@ -135,3 +135,12 @@ def test_teacher_student_seeds_match_their_solo_runs_in_float32():
 def test_batchnorm_teacher_student_trains_its_seeds_one_after_another():
     solo, group = solo_and_group("teacher_student", [0, 1], **{**TINY_TS, "steps": 5}, normalize=True)
     assert max(worst(solo, group).values()) == 0.0  # the solo code itself, so bit for bit
+
+
+def test_edge_of_stability_seeds_equal_their_solo_runs():
+    # float32, full-batch GD: measured 2e-7 (loss, sharpness) over 50 steps
+    solo, group = solo_and_group("edge_of_stability", [0, 1, 2], steps=50, n_train=64, width=16, depth=2,
+                                 eig_every=10)
+    diffs = worst(solo, group)
+    assert max(diffs.values()) <= 1e-5, diffs
+    assert [r["step"] for r in group[0].rows if "sharpness" in r] == [0, 10, 20, 30, 40, 50]
