@@ -1,5 +1,6 @@
 """Home: one card per phenomenon, the queue (running and waiting runs, with Cancel), the
 machine and the store."""
+import re
 import time
 
 import streamlit as st
@@ -16,11 +17,26 @@ st.markdown("Pick a phenomenon, move the sliders, press **Run**: a real PyTorch 
             "the background and the curves grow as it learns. Every run is kept, so the same "
             "settings come back instantly; compare and export them on **Runs**.")
 
+
+
+def summary(text: str, most: int = 320) -> str:
+    """The opening sentences of a page's text, up to about `most` characters: the Home card
+    says what the page shows; the numbers and recipes stay on the page."""
+    out = ""
+    for sentence in re.split(r"(?<=[.!?])\s+(?=[A-Z*(])", text.strip()):
+        if out and len(out) + len(sentence) > most:
+            break
+        out = f"{out} {sentence}".strip()
+    if out.count("**") % 2:  # a bold span cut in two would swallow the rest of the card
+        out = out.replace("**", "")
+    return out if len(out) <= most + 200 else out[:most].rsplit(" ", 1)[0] + " …"
+
+
 cols = st.columns(3)
 for i, exp in enumerate(REGISTRY.values()):
     with cols[i % 3].container(border=True):
         st.subheader(exp.title)
-        st.write(exp.page.what_to_look_for)
+        st.write(summary(exp.page.what_to_look_for))
         st.caption(exp.page.reference)
         # a short label: "Open <long title>" was cut off in a third of the screen
         st.page_link(phenomenon_page(exp), label="Open page", icon=":material/arrow_forward:",

@@ -176,6 +176,8 @@ def sweep(frame: pd.DataFrame, x: str, y: str, title: str, loglog: bool = False,
         fig.update_yaxes(rangemode="tozero")
         return _layout(fig, title, x, y)
     fig.add_trace(go.Scatter(x=frame[x], y=frame[y], mode="lines+markers", name=label, error_y=error_y))
+    if not loglog:  # ticks at the swept values, not at 1.2, 1.4, ... between them
+        fig.update_xaxes(tickmode="array", tickvals=list(frame[x]), ticktext=[f"{v:g}" for v in frame[x]])
     if reference_exponent is not None and len(frame) > 1:
         x0, y0 = float(frame[x].iloc[0]), float(frame[y].iloc[0])
         xs = np.asarray(frame[x], float)

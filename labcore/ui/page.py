@@ -210,7 +210,7 @@ def live(exp: Experiment, sel: Selection) -> None:
 
 
 def _draw_charts(frame: pd.DataFrame, page: PageSpec, sel: Selection, multi_seed: bool) -> None:
-    cols = st.columns(2)
+    cols: list = []
     if multi_seed:  # the legend says how many seeds the mean is over now, not how many were asked
         n = frame["run_id"].nunique()
         frame = frame.assign(group=f"{n} seeds" if n == len(sel.group) else f"{n} of {len(sel.group)} seeds")
@@ -226,9 +226,12 @@ def _draw_charts(frame: pd.DataFrame, page: PageSpec, sel: Selection, multi_seed
             fig = plots.bands(band, chart.metrics, chart.title, log_y=chart.log_y, hlines=hl, x_label=x_label)
         else:
             fig = plots.curves(frame, chart.metrics, chart.title, log_y=chart.log_y, hlines=hl, x_label=x_label)
-        cols[i % 2].plotly_chart(fig, width="stretch", key=f"chart_{i}")
+        if not cols:  # a row of two per pair: on a phone the rows stack in the declared order
+            cols = st.columns(2)
+        col = cols.pop(0)
+        col.plotly_chart(fig, width="stretch", key=f"chart_{i}")
         if chart.note:  # what theory says this chart should show
-            cols[i % 2].caption(access.plain(chart.note))
+            col.caption(access.plain(chart.note))
 
 
 def _draw_sweep(exp: Experiment, sel: Selection, view: SweepView) -> None:

@@ -23,7 +23,8 @@ def artifacts(store: Store, rec: dict, key: str) -> None:
     # transposed so that x₁ runs along the x axis and x₂ upwards, as the plane is drawn
     fig = plots.heatmap(z.T, f"Activation regions over [-1, 1]² ({n} regions; colour = region id)",
                         x="x₁", y="x₂", xs=lin, ys=lin)
-    fig.update_yaxes(scaleanchor="x", scaleratio=1)
+    fig.update_yaxes(scaleanchor="x", scaleratio=1, constrain="domain")
+    fig.update_xaxes(constrain="domain")  # a square map, not a square stretched across the page
     fig.update_traces(showscale=False, hovertemplate="x₁ %{x:.2f}<br>x₂ %{y:.2f}<br>region %{z}<extra></extra>")
     st.plotly_chart(fig, width="stretch", key=f"{key}_regions")
 
