@@ -23,7 +23,7 @@ def server(tmp_path_factory):
     store = Store(cache)
     ids = [put_run(store, "lazy_training", {"width": w, "seed": s}) for w in (16, 64) for s in (0, 1)]
     with streamlit_server(cache) as base:
-        yield base, ids
+        yield base, ids, store
 
 
 def traces(page, title):
@@ -37,7 +37,7 @@ def traces(page, title):
 
 
 def test_id_link_reproduces_the_selection_in_a_fresh_browser(server):
-    base, ids = server
+    base, ids, store = server
     picked = [ids[0], ids[3]]
     with browser_page() as page:
         page.goto(f"{base}/runs")
@@ -65,7 +65,7 @@ def test_id_link_reproduces_the_selection_in_a_fresh_browser(server):
 
 
 def test_smoothing_draws_the_raw_curve_faintly_behind_the_smoothed_one(server):
-    base, ids = server
+    base, ids, store = server
     with browser_page() as page:
         page.goto(f"{base}/runs?runs={ids[0]},{ids[1]}")
         page.wait_for_function(CHART, arg=["loss vs step", 2])
@@ -81,3 +81,33 @@ def test_smoothing_draws_the_raw_curve_faintly_behind_the_smoothed_one(server):
         smooth = [t for t in drawn if t[1] == 1]
         assert len(raw) == 2 and len(smooth) == 2
         assert sorted(t[2] for t in raw) == sorted(t[2] for t in smooth)  # each raw curve in its run's colour
+
+
+def test_a_name_typed_in_the_editor_is_stored_and_an_unticked_run_is_hidden(server):
+    base, ids, store = server
+    with browser_page() as page:  # 1400 px wide: the editor's columns sit where measured below
+        page.goto(f"{base}/runs?runs={ids[1]},{ids[2]}")
+        page.wait_for_function(CHART, arg=["loss vs step", 2])
+        grid = page.locator('[data-testid="stDataFrame"]').nth(1)  # 0: the runs table, 1: the editor
+        grid.scroll_into_view_if_needed()
+        grid.get_by_text(ids[2]).wait_for(state="attached")  # the grid has its data
+        box = grid.bounding_box()
+        for _ in range(3):  # a busy machine may swallow the first double-click while the canvas draws
+            page.mouse.dblclick(box["x"] + 278, box["y"] + 53)  # row 1, column `name`
+            page.wait_for_timeout(700)  # the cell editor opens
+            page.keyboard.type("my baseline")
+            page.keyboard.press("Enter")
+            for _ in range(20):
+                if (store.get(ids[1]).get("name") or "") == "my baseline":
+                    break
+                page.wait_for_timeout(250)
+            else:
+                page.keyboard.press("Escape")
+                continue
+            break
+        page.wait_for_function("() => Array.from(document.querySelectorAll('.js-plotly-plot'))"
+                               ".some(gd => gd.data.some(t => t.name === 'my baseline'))")
+        assert store.get(ids[1])["name"] == "my baseline"  # in the record, for every browser
+        page.mouse.click(box["x"] + 65, box["y"] + 88)  # row 2, column `show`
+        page.wait_for_function(CHART, arg=["loss vs step", 1])
+        assert f"hide={ids[2]}" in page.url

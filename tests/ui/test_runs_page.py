@@ -160,3 +160,14 @@ def test_cancel_from_the_list(store):
     at.button(key="runs_cancel").click()
     at.run()
     assert jobs.wait(rid, store, timeout=30)["status"] == "cancelled"
+
+
+def test_exposed_dashboard_without_token_cannot_change_runs(store, fifty, monkeypatch):
+    monkeypatch.setenv("LAB_HOST", "0.0.0.0")
+    monkeypatch.setenv("LAB_TOKEN", "s3cret")
+    ids = fifty["steady_learner"][:2]
+    at = app("runs", query={"runs": ",".join(ids)})
+    for key in ("delete", "runs_rerun", "runs_cancel"):
+        assert at.button(key=key).disabled
+    assert "Read-only" in " ".join(c.value for c in at.caption)
+    assert len(traces(at, "loss vs step")) == 2  # reading and comparing still work
