@@ -154,3 +154,16 @@ def test_information_bottleneck_seeds_equal_their_solo_runs(activation, batch_si
                                  activation=activation, batch_size=batch_size)
     diffs = worst(solo, group)
     assert max(diffs.values()) <= 1e-5, diffs
+
+
+def test_packed_region_ids_equal_the_solo_runs_region_ids():
+    from labcore.phenomena.steady_learner.ensemble import packed_region_ids
+    from labcore.phenomena.steady_learner.measures import region_ids
+
+    g = torch.Generator().manual_seed(0)
+    for units, n in ((106, 2000), (7, 500), (20, 3000)):
+        pats = torch.rand((n, units), generator=g) < torch.rand(units, generator=g)
+        pats[:, :3] = pats[:, 3:6] & pats[:, 6:9]
+        ids, count = region_ids(pats)
+        ids2, count2 = packed_region_ids(pats)
+        assert torch.equal(ids, ids2) and count == count2

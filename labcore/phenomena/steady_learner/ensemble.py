@@ -36,13 +36,29 @@ def _forward(p: list, x, patterns: list | None = None):
     return torch.baddbmm(p[-1], h, p[-2])
 
 
+def packed_region_ids(patterns):
+    """`measures.region_ids` (same ids, same count) computed on bit-packed rows: (n, units)
+    bool -> ids (n,), count. Rows packed most significant bit first compare bytewise in the
+    same lexicographic order as torch.unique(dim=0) sorts the 0/1 rows, and numpy's unique
+    over one opaque value per row is ~50x faster than unique_dim on 10,000 × 106 patterns,
+    which would otherwise cost more than the 8 seeds' training."""
+    import numpy as np
+    import torch
+
+    packed = np.packbits(patterns.cpu().numpy(), axis=1)  # (n, ceil(units / 8)) uint8
+    rows = np.ascontiguousarray(packed).view(np.dtype((np.void, packed.shape[1]))).ravel()
+    _, ids = np.unique(rows, return_inverse=True)
+    ids = torch.from_numpy(ids.reshape(-1).astype(np.int64))
+    return ids, int(ids.max()) + 1 if len(ids) else 0
+
+
 def _mlp(cfgs: list, recs: list) -> list:
     import torch
 
     from labcore.core.loop import train_loop
     from labcore.core.rng import seed_everything, torch_generator
     from labcore.nn import device, ensemble
-    from labcore.phenomena.steady_learner.measures import region_ids, trajectory_stats
+    from labcore.phenomena.steady_learner.measures import trajectory_stats
     from labcore.phenomena.steady_learner.nets import build, embed, sinusoid
 
     cfg = cfgs[0]
@@ -126,7 +142,7 @@ def _mlp(cfgs: list, recs: list) -> list:
             if not live[i]:
                 ids.append(None), counts.append(0.0)
                 continue
-            seed_ids, count = region_ids(allp[i])
+            seed_ids, count = packed_region_ids(allp[i])
             ids.append(seed_ids.reshape(grid, grid)), counts.append(float(count))
         return ids, counts
 
