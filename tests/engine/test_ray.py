@@ -152,3 +152,17 @@ def test_cli_backend_flag_is_checked(capsys):
 
     assert main(["run", "quadratic", "--backend", "slurm"]) == 2
     assert "--backend" in capsys.readouterr().err
+
+
+def test_cli_runs_on_ray(ray_store, monkeypatch, tmp_path, capsys):
+    from labcore.cli import main
+
+    monkeypatch.setenv("LAB_CACHE_DIR", str(ray_store.dir))
+    monkeypatch.setenv("LAB_BACKEND", "local")  # the flag wins
+    assert main(["run", "quadratic", "--steps", "5", "--seed", "40", "--backend", "ray",
+                 "--out", str(tmp_path / "out")]) == 0
+    rid = capsys.readouterr().out.split()[0]
+    rec = ray_store.get(rid)
+    assert rec["status"] == "done" and rec["pid"] != os.getpid()
+    assert not ray_store.read("workers")  # trained by a Ray task: no local pool was started
+    assert (tmp_path / "out" / "metrics.csv").exists()
