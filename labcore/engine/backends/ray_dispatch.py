@@ -68,7 +68,10 @@ class Dispatcher:
     def launch(self) -> None:
         """Give queued runs a task each, FIFO, up to the free slots; a seed group's queued
         members share one task (and one slot), as a local worker takes them together."""
-        free = cfg.slots(self.cluster()) - len(self.inflight)
+        tokens = {e["token"] for e in self.inflight.values()}
+        claims = self.store.read("claims", {}) or {}
+        others = {r: c for r, c in claims.items() if c.get("task") not in tokens}  # e.g. a local worker
+        free = cfg.slots(self.cluster()) - len(self.inflight) - scheduler.slots(others)
         queue = (self.store.read("queue", []) or []) if free > 0 else []
         busy = {r for e in self.inflight.values() for r in e["rids"]}
         recs = {rid: self.store.get(rid) or {} for rid in queue}
