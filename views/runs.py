@@ -48,9 +48,10 @@ if frame.empty:
 view = runs_charts.controls(frame, shown)
 
 
-@st.fragment(run_every=2.0 if runs_charts.any_active(shown) else None)
+# A 50-run comparison takes about a second to draw on 2 busy cores: redraw it less often.
+@st.fragment(run_every=(2.0 if len(shown) <= 10 else 5.0) if runs_charts.any_active(shown) else None)
 def comparison() -> None:
-    """Charts and summary; redrawn every 2 s from the store while a shown run is active."""
+    """Charts and summary; redrawn from the store every few seconds while a shown run is active."""
     recs_now, frame_now = runs_charts.load(store, shown_ids) if runs_charts.any_active(shown) else (shown, frame)
     runs_charts.charts(frame_now, recs_now, view, labels, colours)
     table = runs_charts.summary(frame_now, recs_now, view, labels, colours)

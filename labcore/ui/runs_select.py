@@ -42,6 +42,8 @@ def write_url(selected: list[str]) -> None:
                 st.query_params[param] = value
         elif param in st.query_params:
             del st.query_params[param]
+    if (text, hide_text) != st.session_state.get("_runs_url"):
+        st.session_state["_runs_unknown"] = []  # the selection moved on from the link's
     st.session_state["_runs_url"] = (text, hide_text)
 
 
