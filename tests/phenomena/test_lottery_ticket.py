@@ -10,7 +10,7 @@ from labcore.core.recorder import Recorder
 from labcore.phenomena.lottery_ticket import ARMS, EXPERIMENT, cost, trainings
 from labcore.phenomena.lottery_ticket import train as lt
 
-TINY = dict(widths="40-20", rounds=3, steps=30, eval_every=10, n_train=200, n_val=60, n_test=100, batch_size=20)
+TINY = dict(dataset="digits", widths="40-20", rounds=3, steps=30, eval_every=10, n_train=200, n_val=60, n_test=100, batch_size=20)
 
 
 def _run(**kw):
@@ -140,7 +140,9 @@ def test_winning_only_arm_and_config_checks():
     with pytest.raises(ParamError, match="rewind_step"):
         EXPERIMENT.make_config(steps=100, rewind_step=100)
     with pytest.raises(ParamError, match="n_train"):
-        EXPERIMENT.make_config(n_train=1500, n_val=300)
+        EXPERIMENT.make_config(dataset="digits", n_train=1500, n_val=300, n_test=100)
+    with pytest.raises(ParamError, match="n_train"):
+        EXPERIMENT.make_config(dataset="mnist1d", n_train=3500, n_val=1000)
     big, small = EXPERIMENT.make_config(), EXPERIMENT.make_config(width_scale=0.5, arms="winning")
     assert trainings(big) == 1 + 3 * big.rounds and trainings(small) == 1 + small.rounds
     assert cost(big)[1] > cost(small)[1] > 0
@@ -193,11 +195,18 @@ def test_density_figure_reversed_log_axis_arms_bands_and_dense_line(traced):
 
 
 def test_page_draws_accuracy_and_early_stop_vs_density_and_round_curves(store):
-    from tests.ui.test_pages import by_title, open_with, train
+    from tests.ui.test_pages import app, by_title, train
 
-    cfg = dict(widths="40-20", rounds=2, steps=20, eval_every=10, n_train=200, n_val=50, n_test=100)
+    cfg = dict(dataset="digits", widths="40-20", rounds=2, steps=20, eval_every=10, n_train=200, n_val=50,
+               n_test=100)
     train("lottery_ticket", [cfg], store)
-    at = open_with("lottery_ticket", **{k: v for k, v in cfg.items() if k != "widths"}, widths="40-20")
+    at = app("lottery_ticket")
+    for key, value in cfg.items():
+        kind = next(k for k in ("selectbox", "select_slider", "slider", "text_input", "number_input")
+                    if any(w.key == key for w in getattr(at, k)))
+        next(w for w in getattr(at, kind) if w.key == key).set_value(value)
+    at.run()
+    assert not at.exception, at.exception
     figs = by_title(at)
     acc = figs["Test accuracy (%) vs density, 1 seed"]
     assert [t["name"] for t in acc["data"]] == list(ARMS) and acc["layout"]["xaxis"]["autorange"] == "reversed"

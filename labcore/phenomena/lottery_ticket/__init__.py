@@ -40,18 +40,20 @@ class Config(BaseConfig):
                                   "(0: to the init, as Frankle & Carbin 2019; > 0: late rewinding)")
     arms: str = param("all", choices=("all", "winning"),
                       help="all: winning, reinit and random_prune each round; winning: 3× cheaper")
-    steps: int = groups.steps(1000, help="training steps per round and arm")
+    steps: int = groups.steps(600, help="training steps per round and arm")
     optimizer: str = param("adam", choices=("adam", "sgd"), help="Adam as the paper's LeNet; SGD uses momentum")
-    lr: float = groups.lr(1.2e-3, help="learning rate (the paper's LeNet: Adam 1.2e-3)")
+    lr: float = groups.lr(2e-3, help="learning rate (the paper's LeNet: Adam 1.2e-3 for 50k steps)")
     momentum: float = param(0.9, lo=0.0, hi=0.99, advanced=True, help="SGD momentum (optimizer=sgd only)")
     batch_size: int = groups.batch_size(60, help="minibatch size (the paper: 60)")
     init: str = param("xavier", choices=groups.INITS,
                       help="xavier: Gaussian Glorot as the paper; reinit draws from the same distribution")
-    dataset: str = groups.dataset("digits", choices=DATASETS,
-                                  help="digits and mnist1d are generated offline; mnist through torchvision")
-    n_train: int = groups.n_train(1000)
-    n_val: int = param(300, lo=10, hi=10_000, log=True, help="validation examples (early-stop step)")
-    n_test: int = groups.n_test(497)
+    dataset: str = groups.dataset("mnist1d", choices=DATASETS,
+                                  help="mnist1d (generated offline, 4000 train / 1000 test) and digits need no "
+                                       "network; mnist through torchvision")
+    n_train: int = groups.n_train(3000)
+    n_val: int = param(1000, lo=10, hi=10_000, log=True,
+                       help="validation examples, held out of the training pool (early-stop step)")
+    n_test: int = groups.n_test(1000)
     eval_every: int = groups.eval_every(25)
     seed: int = groups.seed()
     device: str = groups.device()
@@ -119,11 +121,15 @@ EXPERIMENT = Experiment(
         sweep=SweepView(axes={"width_scale": (0.25, 0.5, 1.0, 2.0)},
                         metrics=("test_acc_winning", "test_acc_reinit", "test_acc_random_prune")),
         presets={
+            "digits (8×8, half width)": dict(
+                dataset="digits", n_train=1000, n_val=300, n_test=497, width_scale=0.5, lr=2e-3, steps=600,
+                rounds=15),
             "paper scale (MNIST LeNet-300-100, GPU)": dict(
                 dataset="mnist", widths=(300, 100), width_scale=1.0, n_train=55_000, n_val=5000,
                 n_test=10_000, optimizer="adam", lr=1.2e-3, batch_size=60, steps=50_000, eval_every=100,
                 rounds=20, prune_frac=0.2, rewind_step=0, init="xavier", device="auto"),
         },
+        x_label="pruning round",
         panels=("density_view",),
         artifact_view="curves",
     ),

@@ -73,8 +73,8 @@ def accuracy_table(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def density_view(sel) -> None:
-    """The page's summary: accuracy and early-stop step vs density for the N seeds, the
-    table behind them, and the learning curves of each round of the first seed."""
+    """The page's summary: accuracy and early-stop step vs density for the N seeds and the
+    table behind them (each round's learning curves are the page's artifacts, `curves`)."""
     st.subheader("Test accuracy and early-stop step vs density")
     if not sel.group_ids:
         return
@@ -96,7 +96,6 @@ def density_view(sel) -> None:
     st.dataframe(table, hide_index=True, width="stretch")
     st.download_button("Download CSV (accuracy vs density)", table.to_csv(index=False), key="dl_lt_density",
                        file_name="lottery_ticket_density.csv", mime="text/csv")
-    curves(store, recs[0], "lt_curves")
 
 
 def _rounds(rec: dict) -> list[int]:
