@@ -8,7 +8,6 @@ the run started) and one column per metric. No Streamlit, no store, no torch.
 from __future__ import annotations
 
 import hashlib
-import re
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -18,13 +17,12 @@ from labcore.runs.analysis import show
 
 SEEDS = "seeds (same other settings)"   # the group-by choice that averages seeds
 WALL = "_t"                             # the system column with wall time since the run started
-ID = re.compile(r"^[0-9a-f]{6,40}$")
 # What makes a metric better when larger; everything else (losses, errors, distances) is better smaller.
 HIGHER_IS_BETTER = ("acc", "corr", "score", "auc", "ity_")
 
 
 def parse_ids(text: str | Sequence[str] | None) -> list[str]:
-    """Run ids from a `?runs=` value: 'id1,id2' (commas or spaces). Entries of the old
+    """Run ids from a `?runs=` value: 'id1,id2' (comma-separated). Entries of the old
     label format ('5715bceb20a2 · lazy_training (defaults) · done') give their leading id.
     Order kept, duplicates dropped."""
     parts = text if isinstance(text, (list, tuple)) else [text or ""]

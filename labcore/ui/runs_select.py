@@ -3,7 +3,6 @@ in `?hide=`), so a link reproduces the selection in any browser and stays valid 
 run's status changes; the table and the multiselect edit the same selection."""
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from labcore.runs import analysis, compare
