@@ -8,6 +8,7 @@ the run started) and one column per metric. No Streamlit, no store, no torch.
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -17,6 +18,7 @@ from labcore.runs.analysis import show
 
 SEEDS = "seeds (same other settings)"   # the group-by choice that averages seeds
 WALL = "_t"                             # the system column with wall time since the run started
+TOKEN = re.compile(r"^[\w-]+$")          # what a run id can look like (store ids: 12 hex digits)
 # What makes a metric better when larger; everything else (losses, errors, distances) is better smaller.
 HIGHER_IS_BETTER = ("acc", "corr", "score", "auc", "ity_")
 
@@ -29,8 +31,8 @@ def parse_ids(text: str | Sequence[str] | None) -> list[str]:
     ids = []
     for part in parts:
         for item in str(part).split(","):
-            token = item.strip().split(" ")[0].strip() if item.strip() else ""
-            if token:
+            token = item.strip().split(" ")[0] if item.strip() else ""
+            if TOKEN.match(token):  # not 'lr=0.5', the tail of an old label with a comma in it
                 ids.append(token)
     return list(dict.fromkeys(ids))
 

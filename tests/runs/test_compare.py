@@ -36,6 +36,8 @@ def test_parse_ids_accepts_commas_spaces_and_old_label_links():
     assert compare.parse_ids(" a1b2c3d4e5f6 , a1b2c3d4e5f6,") == ["a1b2c3d4e5f6"]
     old = "5715bceb20a2 · lazy_training (defaults) · running"  # a link copied while it ran
     assert compare.parse_ids(old) == ["5715bceb20a2"]
+    two = ["a1b2c3d4e5f6 · lazy_training width=64, lr=0.5 · done", "0123456789ab · lazy_training (defaults) · done"]
+    assert compare.parse_ids(two) == ["a1b2c3d4e5f6", "0123456789ab"]  # old links held one label per param
     assert compare.parse_ids(["x1,x2", "x3"]) == ["x1", "x2", "x3"]
     assert compare.parse_ids("") == [] and compare.parse_ids(None) == []
     assert compare.resolve(["a", "zz", "b"], {"a", "b"}) == (["a", "b"], ["zz"])
