@@ -32,6 +32,20 @@ HOW = (
     "dashed line. *N seeds* adds ±1 std bands; the table gives the numbers; *Artifacts* holds each "
     "round's learning curves.")
 
-MEASURED = "(measured numbers follow)"
+MEASURED = (
+    "**What the defaults show** (MNIST-1D: 3000 train / 1000 validation / 1000 test signals; "
+    "LeNet-300-100; Adam 2e-3, batch 60, 600 steps per round and arm; 12 rounds of 20 %; mean of seeds "
+    "0/1/2; about 40 s of CPU time per seed on one core). Test accuracy (%) at densities 1 / 0.51 / 0.21 / "
+    "0.107 / 0.069, winning: 60.4 / 60.6 / 61.4 / 60.1 / 59.5; reinit: 60.4 / 59.9 / 52.9 / 48.7 / 46.9; "
+    "random_prune: 60.4 / 58.8 / 51.3 / 48.6 / 46.5. The winning tickets beat the dense net from 80 % to 17 % "
+    "of the weights, stay within 0.4 points of it down to 8.6 %, and are 12.6 and 12.9 points above "
+    "the controls at 6.9 %. Early-stop step: "
+    "dense 425; winning tickets 300-383 from 80 % to 17 % density (they learn faster), then later again "
+    "(483-575 below 13 %, as the paper's learning slows below 21 %); reinit and random_prune 500-600. "
+    "**Digits preset** (1000 training digits, half width, 15 rounds; seeds 0/1/2): dense 97.1 %, winning "
+    "96.8 % at 21 % and 95.3 % at 3.5 % against 93.0 % (reinit) and 91.6 % (random_prune); the gap is "
+    "at least 2 points only from 4.4 % down (0.8 and 1.4 points at 6.9 %), and here the tickets do not "
+    "stop earlier (dense 458, winning 492-600): 1000 digits are easy, and the dense net's validation "
+    "loss turns up first as it overfits them.")
 
 PAGE_TEXT = "\n\n".join((CLAIM, PAPER, HOW, MEASURED))
