@@ -11,8 +11,8 @@ import pandas as pd
 from labcore.core.params import format_value
 from labcore.core.status import ACTIVE, FINISHED
 
-WARMUP_S = 5.0   # a run's first seconds (imports, data, dense early measurements) say little about its pace
-WINDOW_S = 60.0  # the pace is measured over the last minute of progress the page has seen
+WARMUP_S = 5.0   # a run's first seconds of progress (dense early measurements, caches) say little about its pace
+WINDOW_S = 30.0  # the pace is measured over the last half minute of progress the page has seen
 ORDER = ("running", "queued", "done", "diverged", "failed", "cancelled", "interrupted")
 
 
@@ -163,16 +163,20 @@ def duration(seconds: float) -> str:
 
 def progress_rate(samples: Sequence[tuple[float, float]], started: float | None) -> float | None:
     """Progress per second of a running run from (time, progress) samples seen by a page,
-    after the warm-up and over the last WINDOW_S; None until two such samples are at least
-    2 s apart and progress moved."""
+    after the warm-up (WARMUP_S from the first progress seen: before it the worker was still
+    loading data and building the model) and over the last WINDOW_S; None until two such
+    samples are at least 4 s apart and progress moved."""
     if started is None:
         return None
-    pts = [(t, p) for t, p in samples if t >= started + WARMUP_S]
+    moving = [t for t, p in samples if p > 0]
+    if not moving:
+        return None
+    pts = [(t, p) for t, p in samples if t >= max(started, moving[0]) + WARMUP_S]
     if len(pts) < 2:
         return None
     pts = [(t, p) for t, p in pts if t >= pts[-1][0] - WINDOW_S]
     (t0, p0), (t1, p1) = pts[0], pts[-1]
-    if t1 - t0 < 2.0 or p1 <= p0:
+    if t1 - t0 < 4.0 or p1 <= p0:
         return None
     return (p1 - p0) / (t1 - t0)
 
@@ -186,14 +190,44 @@ def _record_rate(rec: dict) -> float | None:
     return p / (beat - started)
 
 
+def overhead_s(samples: Sequence[tuple[float, float]], started: float | None) -> float | None:
+    """Seconds from a run's start to its first progress (worker start-up, data, model): known
+    only when the page saw the run before it moved."""
+    if started is None or not samples or samples[0][1] > 0:
+        return None
+    moving = [t for t, p in samples if p > 0]
+    return max(0.0, moving[0] - started) if moving else None
+
+
+def time_model(measured: Sequence[tuple[float, float]]):
+    """Seconds of training as a function of flops, from (flops, seconds) measurements: an
+    affine fit a + b·flops (a, b ≥ 0) once two sizes differ by 1.5x or more, so that a per-
+    step overhead measured on small runs is not scaled up as if it were compute; else
+    proportional to flops (one size measured: the cost's flops are all we know)."""
+    f = np.asarray([m[0] for m in measured], float)
+    t = np.asarray([m[1] for m in measured], float)
+    if f.max() >= 1.5 * f.min():
+        b, a = np.polyfit(f, t, 1)
+        if b < 0:
+            a, b = float(t.mean()), 0.0
+        elif a < 0:
+            a, b = 0.0, float((t * f).sum() / (f * f).sum())
+        return lambda flops: float(a + b * flops)
+    per_flop = float(np.mean(t / f))
+    return lambda flops: float(per_flop * flops)
+
+
 def eta_seconds(recs: list[dict], history: dict | None = None, work: dict | None = None) -> float | None:
     """Seconds until every queued and running run of `recs` is finished; None while unknown.
 
     history: {run_id: [(time, progress), ...]} samples a page has seen (`progress_rate`).
     work: {run_id: flops} from the Experiment's `cost`, so that runs not started yet count
     with their size (runs missing from it count as the mean; no `work` at all: equal runs).
-    The pace is the measured speed of this group's running runs in flops per second, else
-    that of its finished runs; the remaining work drains through as many workers as run now.
+    A run's time is a fixed start-up (`overhead_s`, when seen) plus its training time from
+    `time_model` over this group's measured runs (running ones after the warm-up, else the
+    finished ones); the remaining time drains through as many workers as run now. Small
+    nets are bound by per-step overhead, not flops: with one size measured, a queue of much
+    larger runs is over-estimated until a second size has been measured.
     """
     history, work = history or {}, work or {}
     active = [r for r in recs if r["status"] in ACTIVE]
@@ -202,19 +236,26 @@ def eta_seconds(recs: list[dict], history: dict | None = None, work: dict | None
     known = [float(work[r["id"]]) for r in recs if work.get(r["id"])]
     mean = float(np.mean(known)) if known else 1.0
     size = {r["id"]: float(work.get(r["id"]) or mean) for r in recs}
+    seen = [o for r in recs if (o := overhead_s(history.get(r["id"], ()), r.get("started"))) is not None]
+    startup = float(np.mean(seen)) if seen else 0.0
     running = [r for r in active if r["status"] == "running"]
-    remaining = sum(size[r["id"]] * (1.0 - float(r.get("progress") or 0.0) if r in running else 1.0)
-                    for r in active)
-    speeds = []  # work per second of one worker
-    for r in running:
-        rate = progress_rate(history.get(r["id"], ()), r.get("started")) or _record_rate(r)
-        if rate:
-            speeds.append(size[r["id"]] * rate)
-    if not speeds:  # nothing measured yet: the pace of this group's finished runs
-        speeds = [size[r["id"]] / r["run_s"] for r in recs if r["status"] == "done" and r.get("run_s")]
-    if not speeds:
+    rates = {r["id"]: progress_rate(history.get(r["id"], ()), r.get("started")) or _record_rate(r) for r in running}
+    # measured (flops, seconds of training after start-up) of this group's runs
+    measured = [(size[rid], 1.0 / rate) for rid, rate in rates.items() if rate]
+    measured += [(size[r["id"]], r["run_s"] - startup) for r in recs
+                 if r["status"] == "done" and r.get("run_s") and r["run_s"] > startup]
+    if not measured:
         return None
-    return remaining / (float(np.mean(speeds)) * max(1, len(running)))
+    seconds = time_model(measured)
+    left = 0.0
+    for r in active:
+        progress = float(r.get("progress") or 0.0)
+        if r["status"] == "running":
+            rate = rates[r["id"]]
+            left += (1.0 - progress) / rate if rate else (1.0 - progress) * seconds(size[r["id"]])
+        else:
+            left += startup + seconds(size[r["id"]])
+    return left / max(1, len(running))
 
 
 def expand(patterns: tuple[str, ...], columns) -> list[str]:

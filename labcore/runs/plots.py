@@ -40,7 +40,9 @@ def _layout(fig: go.Figure, title: str, x: str, y: str, log_x: bool = False, log
                                  pad=dict(t=MODEBAR_PX, l=8), font=dict(size=15)),
                       xaxis_title=x, yaxis_title=y, height=300 + LINE_PX * lines,
                       margin=dict(l=50, r=20, t=MODEBAR_PX + LINE_PX * lines + 12, b=40),
-                      legend=dict(orientation="h", y=-0.25))
+                      # anchored by its top: Plotly's "auto" anchors a legend this low by its
+                      # bottom, so a legend of several rows grew up over the x-axis title
+                      legend=dict(orientation="h", yanchor="top", y=-0.22, x=0))
     if log_x:
         fig.update_xaxes(type="log", **log_ticks(_values(fig, "x")))
     if log_y:
@@ -49,6 +51,7 @@ def _layout(fig: go.Figure, title: str, x: str, y: str, log_x: bool = False, log
         # Streamlit cannot link the charts of a page; within a chart every curve's value at
         # the hovered x is shown in one box, and a spike line marks that x.
         fig.update_layout(hovermode="x unified")
+        fig.update_yaxes(hoverformat=".4~g")  # 0.3747, not 0.3747253
         fig.update_xaxes(showspikes=True, spikemode="across", spikesnap="cursor", spikethickness=1,
                          spikedash="dot", spikecolor="grey")
     return fig

@@ -87,6 +87,10 @@ def test_progress_rate_skips_the_warm_up():
     assert analysis.progress_rate(samples, started=100.0) == pytest.approx(0.01)
     assert analysis.progress_rate(samples[:6], started=100.0) is None  # one sample after the warm-up
     assert analysis.progress_rate(samples, started=None) is None
+    # 10 s of loading (no progress), then moving: no rate until 5 s after the first progress
+    loading = [(float(t), 0.0) for t in range(10)] + [(10.0 + t, 0.02 * (t + 1)) for t in range(12)]
+    assert analysis.progress_rate(loading[:15], started=0.0) is None
+    assert analysis.progress_rate(loading, started=0.0) == pytest.approx(0.02)
 
 
 def test_eta_counts_queued_runs_by_their_cost():
@@ -100,6 +104,15 @@ def test_eta_counts_queued_runs_by_their_cost():
     # nothing running yet: the pace of the group's finished runs (100 work in 10 s)
     recs = [_rec("c", "done", 1.0, run_s=10.0), _rec("b", "queued")]
     assert analysis.eta_seconds(recs, {}, work={"c": 100.0, "b": 200.0}) == pytest.approx(20.0)
+    # two sizes measured that took the same time (per-step overhead, not flops): a third,
+    # larger run is expected to take that time too, not 8x it
+    recs = [_rec("c", "done", 1.0, run_s=10.0), _rec("d", "done", 1.0, run_s=10.0), _rec("b", "queued")]
+    assert analysis.eta_seconds(recs, {}, work={"c": 100.0, "d": 400.0, "b": 3200.0}) == pytest.approx(10.0)
+    # seen from its start: progress first seen 5 s after the start, then 1 %/s; a queued run
+    # of the same size also needs the start-up: 50 s + (5 s + 100 s)
+    history = {"a": [(0.0, 0.0), (2.0, 0.0)] + [(4.0 + t, 0.01 * t) for t in range(1, 51)]}
+    recs = [_rec("a", "running", 0.5, started=0.0), _rec("b", "queued")]
+    assert analysis.eta_seconds(recs, history, work={"a": 1.0, "b": 1.0}) == pytest.approx(50 + 105, rel=1e-6)
     assert analysis.eta_seconds([_rec("b", "queued")], {}) is None  # unknown: say "estimating"
     assert analysis.eta_seconds([_rec("c", "done", 1.0)], {}) is None  # nothing left
 
