@@ -96,13 +96,13 @@ def run(cfg: Config, rec) -> None:
     run_rounds(cfg, rec)
 
 
-
 EXPERIMENT = Experiment(
     name="lottery_ticket",
     title="Lottery tickets: pruning with rewinding",
     config=Config,
     run=run,
-    metrics=("round", "density", "density_l{k}", *(f"{m}_{a}" for m in PER_ARM for a in ARMS)),
+    # `loss` appears only in the row that ends a run as diverged (train_loop logs the bad step).
+    metrics=("round", "density", "density_l{k}", *(f"{m}_{a}" for m in PER_ARM for a in ARMS), "loss"),
     artifacts=("curve_r{k}",),
     icon=":material/content_cut:",
     cost=cost,
@@ -116,7 +116,8 @@ EXPERIMENT = Experiment(
             Chart("Early-stop step (minimum validation loss) per round", ("early_stop_step_*",)),
             Chart("Train accuracy per round", ("train_acc_*",)),
             Chart("Density: overall and per layer", ("density", "density_l*"), log_y=True,
-                  note="Global pruning removes more from the large layers than from the small ones."),
+                  note="Global pruning does not take the same fraction from every layer: layers with "
+                       "smaller weights (the larger layers, under Glorot init) lose more."),
         ),
         sweep=SweepView(axes={"width_scale": (0.25, 0.5, 1.0, 2.0)},
                         metrics=("test_acc_winning", "test_acc_reinit", "test_acc_random_prune")),
