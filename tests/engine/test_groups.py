@@ -108,3 +108,21 @@ def test_experiments_without_run_seeds_are_not_grouped_and_a_forced_group_trains
     ids = groups.submit_group(store, "quadratic", [exp.make_config(seed=s, steps=5) for s in (0, 1)])
     assert worker.execute_group(store, scheduler.claim_next(store, limit=1)) == ["done", "done"]
     assert all(len(store.metrics(r)) == 6 for r in ids)
+
+
+def test_a_real_phenomenon_group_in_a_worker_gives_each_seed_its_solo_rows(store):
+    exp = registry.get("lazy_training")
+    small = [exp.make_config(width=16, steps=12, n_train=32, n_test=32, eval_every=3, probe=4, seed=s)
+             for s in (0, 1, 2)]
+    ids = jobs.submit_many("lazy_training", small, store)
+    finals = [jobs.wait(r, store, timeout=180) for r in ids]
+    assert [f["status"] for f in finals] == ["done"] * 3 and len({f["pid"] for f in finals}) == 1
+    assert all(f["ensemble"] == 3 and f["meta"]["ensemble"] == 3 for f in finals)
+    for rid, cfg in zip(ids, small):
+        rec = Recorder()
+        exp.run(cfg, rec)
+        frame = store.metrics(rid)
+        assert list(frame["step"]) == [r["step"] for r in rec.rows]
+        assert frame["rel_change"].tolist() == pytest.approx([r["rel_change"] for r in rec.rows], rel=1e-5)
+    assert jobs.submit_many("lazy_training", small, store) == ids  # all three are cache hits now
+    assert all(store.get(r)["created"] == f["created"] for r, f in zip(ids, finals))
