@@ -204,7 +204,8 @@ def live(exp: Experiment, sel: Selection) -> None:
         if page.layer_heatmap:
             variants.layer_heatmap(frame[frame["run_id"] == recs[0]["id"]], page.layer_heatmap)
         st.download_button("Download CSV (plotted runs)", frame.to_csv(index=False), key="dl_runs",
-                           file_name=f"{name}_runs.csv", mime="text/csv")
+                           file_name=f"{name}_runs.csv", mime="text/csv",
+                           on_click="ignore")  # no rerun: a rerun replaced the file mid-download
     if page.sweep is not None:
         _draw_sweep(exp, sel, page.sweep)
 
@@ -266,4 +267,5 @@ def _draw_sweep(exp: Experiment, sel: Selection, view: SweepView) -> None:
         tables.append(table.set_index([sel.axis, "n_seeds"]))
     if tables:
         st.download_button("Download CSV (sweep)", pd.concat(tables, axis=1).reset_index().to_csv(index=False),
-                           key="dl_sweep", file_name=f"{name}_sweep_{sel.axis}.csv", mime="text/csv")
+                           key="dl_sweep", file_name=f"{name}_sweep_{sel.axis}.csv", mime="text/csv",
+                           on_click="ignore")  # no rerun: a rerun replaced the file mid-download

@@ -69,4 +69,5 @@ def _arms_live(ids: dict[str, str], metrics: tuple[str, ...]) -> None:
         cols[i].plotly_chart(plots.curves(frame, [metric], f"{metric}: variants"), width="stretch",
                              key=f"arms_{metric}")
     st.download_button("Download CSV (variants)", frame.to_csv(index=False), key="dl_arms",
-                       file_name="variants.csv", mime="text/csv")
+                       file_name="variants.csv", mime="text/csv",
+                       on_click="ignore")  # no rerun: a rerun replaced the file mid-download

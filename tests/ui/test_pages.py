@@ -128,34 +128,6 @@ def test_out_of_range_url_value_names_parameter_and_range(store):
     assert at.select_slider(key="width").value == 256  # the default is used, nothing else is lost
 
 
-def test_runs_page_compares_groups_and_offers_exports(store):
-    ids = [jobs.submit("quadratic", {"steps": 5, "seed": s}, store) for s in (0, 1, 2)]
-    ids.append(jobs.submit("quadratic", {"steps": 5, "lr": 0.5}, store))
-    for rid in ids:
-        assert jobs.wait(rid, store, timeout=60)["status"] == "done"
-    at = app("runs")
-    assert len(at.dataframe[0].value) == 4
-    at.multiselect(key="runs").set_value(ids)
-    at.run()
-    figs = figures(at)
-    overlay = figs[0]
-    assert len(overlay["data"]) == 4  # one trace per selected run
-    at.selectbox(key="group").set_value("seeds (same other settings)")
-    at.run()
-    names = [t["name"] for t in figures(at)[0]["data"]]
-    assert sum("(mean of 3)" in n for n in names) == 1 and len(names) == 4  # 3-seed group + single run, bands
-    labels = [d.proto.label for d in at.get("download_button")]
-    assert "Download selected runs, long format (CSV)" in labels and "Download runs table (CSV)" in labels
-    link = " ".join(m.value for m in at.markdown)
-    assert "/quadratic?steps=5" in link
-    # delete the finished runs
-    next(b for b in at.button if b.label.startswith("Delete 4")).click()
-    at.run()
-    at.button(key="runs_confirm_yes").click()  # delete asks first
-    at.run()
-    assert store.runs() == []
-
-
 def test_teacher_student_page_draws_layers_and_artifacts(store):
     cfg = {"teacher": "10-15", "d_output": 20, "node_multi": 2, "steps": 100, "eval_every": 50}
     train("teacher_student", [cfg], store)
