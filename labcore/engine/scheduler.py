@@ -107,12 +107,15 @@ def claim(store: Store, limit: int, rid: str | None = None, pid: int | None = No
     return rec
 
 
-def claim_next(store: Store, limit: int, pid: int | None = None) -> list[dict] | None:
+def claim_next(store: Store, limit: int, pid: int | None = None, host: str | None = None,
+               **extra) -> list[dict] | None:
     """Take the next queued run for this process if a slot is free; when it belongs to a seed
     group, take every queued member of that group too, all on ONE slot. Returns the claimed
     records (now `running`; one for a plain run) or None. The list is what
-    `worker.execute_group(sink, recs)` (or `worker.execute` for one run) trains."""
+    `worker.execute_group(sink, recs)` (or `worker.execute` for one run) trains. `host` and
+    `extra` describe a worker elsewhere, as in `claim`."""
     pid = pid or os.getpid()
+    host = host or HOST
     with store.cache.transact():
         claims = _reap_claims(store)
         if slots(claims) >= limit:
@@ -126,14 +129,14 @@ def claim_next(store: Store, limit: int, pid: int | None = None) -> list[dict] |
             return None
         gid = recs[live[0]].get("group")
         picks = [r for r in live if gid is not None and recs[r].get("group") == gid] or live[:1]
-        now, ticks, out = time.time(), local.start_ticks(pid), []
+        now, ticks, out = time.time(), local.start_ticks(pid) if host == HOST else None, []
         for r in picks:
             rec = recs[r]
-            rec.update(status="running", started=now, pid=pid, host=HOST, heartbeat=now,
+            rec.update(status="running", started=now, pid=pid, host=host, heartbeat=now,
                        lease_until=now + LEASE_S)
             store.cache.set(f"run:{r}", rec)
-            claims[r] = {"pid": pid, "attempt": rec["attempt"], "host": HOST, "ticks": ticks,
-                         "slot": gid or r}
+            claims[r] = {"pid": pid, "attempt": rec["attempt"], "host": host, "ticks": ticks,
+                         **extra, "slot": gid or r}
             out.append(rec)
         store.cache.set("queue", [r for r in live if r not in picks])
         store.cache.set("claims", claims)
