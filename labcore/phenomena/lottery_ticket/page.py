@@ -35,7 +35,7 @@ HOW = (
 MEASURED = (
     "**What the defaults show** (MNIST-1D: 3000 train / 1000 validation / 1000 test signals; "
     "LeNet-300-100; Adam 2e-3, batch 60, 600 steps per round and arm; 12 rounds of 20 %; mean of seeds "
-    "0/1/2; about 40 s of CPU time per seed on one core). Test accuracy (%) at densities 1 / 0.51 / 0.21 / "
+    "0/1/2; 31-40 s of CPU time per seed on one core). Test accuracy (%) at densities 1 / 0.51 / 0.21 / "
     "0.107 / 0.069, winning: 60.4 / 60.6 / 61.4 / 60.1 / 59.5; reinit: 60.4 / 59.9 / 52.9 / 48.7 / 46.9; "
     "random_prune: 60.4 / 58.8 / 51.3 / 48.6 / 46.5. The winning tickets beat the dense net from 80 % to 17 % "
     "of the weights, stay within 0.4 points of it down to 8.6 %, and are 12.6 and 12.9 points above "
