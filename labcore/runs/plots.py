@@ -42,7 +42,7 @@ def _layout(fig: go.Figure, title: str, x: str, y: str, log_x: bool = False, log
                       margin=dict(l=50, r=20, t=MODEBAR_PX + LINE_PX * lines + 12, b=40),
                       # anchored by its top: Plotly's "auto" anchors a legend this low by its
                       # bottom, so a legend of several rows grew up over the x-axis title
-                      legend=dict(orientation="h", yanchor="top", y=-0.22, x=0))
+                      legend=dict(orientation="h", yanchor="top", y=-0.3, x=0))
     if log_x:
         fig.update_xaxes(type="log", **log_ticks(_values(fig, "x")))
     if log_y:
@@ -89,7 +89,9 @@ def log_ticks(values: Sequence[float]) -> dict:
         inside = sorted(t for t in ticks if lo / 1.1 <= t <= hi * 1.1)
         if len(inside) >= 3 or (mantissas[-1] == 9 and len(inside) >= 2):
             return dict(base, tickmode="array", tickvals=inside, ticktext=[tick_text(t) for t in inside])
-    return dict(base, tickformat=".2~g")  # within a few percent: let Plotly pick, as numbers
+    # within a few percent: Plotly picks the ticks, printed with enough digits to differ
+    digits = 2 + math.ceil(-math.log10(max(hi / lo - 1.0, 1e-9)))
+    return dict(base, tickformat=f".{min(digits, 8)}~g")
 
 
 SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")

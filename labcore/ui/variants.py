@@ -44,11 +44,11 @@ def side_by_side(exp, cfg, arms: Arms) -> None:
         from labcore.ui.page import submit_many
 
         submit_many(exp, list(configs.values()), "comparison")
-    _arms_live(ids, arms.metrics)
+    _arms_live(ids, arms.metrics, exp.page.x_label)
 
 
 @st.fragment(run_every=1.0)
-def _arms_live(ids: dict[str, str], metrics: tuple[str, ...]) -> None:
+def _arms_live(ids: dict[str, str], metrics: tuple[str, ...], x_label: str = "step") -> None:
     store = state.store()
     recs = {label: store.get(rid) for label, rid in ids.items()}
     found = [(r, label) for label, r in recs.items() if r is not None]
@@ -66,7 +66,7 @@ def _arms_live(ids: dict[str, str], metrics: tuple[str, ...]) -> None:
     frame = pd.concat(parts, ignore_index=True)
     cols = st.columns(len(metrics))
     for i, metric in enumerate(metrics):
-        cols[i].plotly_chart(plots.curves(frame, [metric], f"{metric}: variants"), width="stretch",
+        cols[i].plotly_chart(plots.curves(frame, [metric], f"{metric}: variants", x_label=x_label), width="stretch",
                              key=f"arms_{metric}")
     st.download_button("Download CSV (variants)", frame.to_csv(index=False), key="dl_arms",
                        file_name="variants.csv", mime="text/csv",

@@ -133,3 +133,5 @@ def test_log_ticks_are_labelled_numbers_or_powers_of_ten():
     assert narrow["ticktext"] == ["0.2", "0.3", "0.4", "0.5", "0.6", "0.7", "0.8", "0.9"]
     assert plots.log_ticks([0.011, 0.2])["ticktext"] == ["0.01", "0.02", "0.05", "0.1", "0.2"]
     assert [plots.tick_text(v) for v in (5e-5, 20000, 1e-6)] == ["5×10⁻⁵", "2×10⁴", "10⁻⁶"]
+    close = plots.log_ticks([0.69, 0.715])  # a 4 % range: enough digits that no two ticks read alike
+    assert close["tickformat"] == ".4~g"
