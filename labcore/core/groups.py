@@ -87,9 +87,11 @@ def check_available(cfg: Any) -> None:
             raise ParamError("device=cuda is not available: this machine has no CUDA GPU; allowed: auto, cpu")
     dataset = getattr(cfg, "dataset", None)
     if dataset in TORCHVISION_DATASETS:
+        from labcore.core.params import specs
         from labcore.nn.data import available
 
-        problem = available(dataset)
+        choices = next((s.choices for s in specs(type(cfg)) if s.name == "dataset"), None)
+        problem = available(dataset, choices)  # offer this page's own offline datasets
         if problem:
             raise ParamError(problem)
     size = DATASET_SIZES.get(dataset)

@@ -56,9 +56,11 @@ SOURCES = {"mnist": "ossci-datasets.s3.amazonaws.com", "fashion_mnist": "fashion
 _REACH: dict[str, tuple[float, bool]] = {}
 
 
-def available(name: str) -> str | None:
+def available(name: str, choices: tuple | None = None) -> str | None:
     """None when `name` can be loaded (offline, on disk, or its download site answers);
-    otherwise one line saying why not. The probe result is kept for a minute."""
+    otherwise one line saying why not, offering the offline datasets among `choices` (the
+    page's own dataset choices; default: the shared offline ones). The probe result is kept
+    for a minute."""
     if name not in TORCHVISION:
         return None
     if (data_dir() / ON_DISK[name]).exists():
@@ -77,8 +79,9 @@ def available(name: str) -> str | None:
         _REACH[host] = (time.monotonic(), ok)
     if ok:
         return None
+    offline = [c for c in (choices or OFFLINE) if c not in TORCHVISION]
     return (f"dataset={name} is not available: not in {data_dir()} and its download site cannot be "
-            f"reached (offline?); allowed now: {', '.join(OFFLINE)}")
+            f"reached (offline?); allowed now: {', '.join(offline)}")
 
 
 def load(name: str, n_train: int, n_test: int, seed: int = 0, flatten: bool = True) -> Split:

@@ -70,6 +70,8 @@ def test_unavailable_torchvision_dataset_is_refused_at_validation(tmp_path, monk
     monkeypatch.setattr(socket, "create_connection", offline)
     with pytest.raises(ParamError, match="dataset=mnist is not available: .* allowed now: digits, synthetic"):
         get("lazy_training").make_config(dataset="mnist")
+    with pytest.raises(ParamError, match="allowed now: digits, mnist1d$"):  # the page's own offline choices
+        get("lottery_ticket").make_config(dataset="mnist")
     marker = tmp_path / data.ON_DISK["mnist"]  # once the files are there, it is accepted offline
     marker.parent.mkdir(parents=True)
     marker.write_bytes(b"")
