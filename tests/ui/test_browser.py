@@ -139,8 +139,11 @@ def test_exposed_dashboard_refuses_actions_until_the_token_is_given(tmp_path):
         assert run.is_disabled() and Store(cache).runs() == []
         page.get_by_label("Access token", exact=True).and_(page.locator("input")).fill("s3cret")
         page.get_by_label("Access token", exact=True).and_(page.locator("input")).press("Enter")
-        page.wait_for_function("() => !Array.from(document.querySelectorAll('button'))"
-                               ".find(b => b.innerText.trim() === 'Run').disabled")
+        # the rerun after the token drops the read-only notice: until it has finished, the stale
+        # (disabled) Run button can still be on the page next to the new one
+        page.wait_for_function("() => { const runs = Array.from(document.querySelectorAll('button'))"
+                               ".filter(b => b.innerText.trim() === 'Run'); "
+                               "return runs.length === 1 && !runs[0].disabled; }")
         page.get_by_role("button", name="Run", exact=True).click()
         page.get_by_text("Status: 1 done").wait_for(timeout=60_000)
         assert [r["status"] for r in Store(cache).runs()] == ["done"]
