@@ -36,4 +36,4 @@ def online_datasets(monkeypatch):
     """Pretend torchvision datasets can be fetched, for tests that only build paper-scale Configs."""
     from labcore.nn import data
 
-    monkeypatch.setattr(data, "available", lambda name: None)
+    monkeypatch.setattr(data, "available", lambda name, choices=None: None)

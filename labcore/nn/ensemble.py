@@ -159,6 +159,18 @@ class SeedGroup:
                 if self.outcomes[i] is None:
                     self.log_one(i, step, **{metric: values[i]})
 
+    def descend(self, opt: torch.optim.Optimizer, step: int, losses: torch.Tensor,
+                params: Sequence[torch.Tensor]) -> None:
+        """One optimiser step on the live seeds' summed loss (losses: (S,)), then the
+        divergence check, then dead seeds' parameters zeroed (the step every run_seeds takes).
+        The caller zeroes the gradients before its forward pass."""
+        live = self.live_mask(losses.device)
+        masked_sum(losses, live).backward()
+        opt.step()
+        self.check(step, losses)
+        if not all(self.live):
+            mask_dead(params, self.live_mask(losses.device))
+
     def log_one(self, i: int, step: int, **row: float) -> None:
         """One row for seed i only (e.g. its non-finite step loss)."""
         try:

@@ -66,11 +66,7 @@ def run_seeds(cfgs: list, recs: list) -> list:
         if loss is None:
             loss = losses()[0]
         opt.zero_grad(set_to_none=True)
-        ensemble.masked_sum(loss, group.live_mask(dev)).backward()
-        opt.step()
-        group.check(step, loss)
-        if not all(group.live):
-            ensemble.mask_dead(leaves, group.live_mask(dev))
+        group.descend(opt, step, loss, leaves)
         return 0.0
 
     group.meta(device=device.describe(dev), n_params=sharps[0].dim)

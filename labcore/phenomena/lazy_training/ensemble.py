@@ -56,14 +56,9 @@ def run_seeds(cfgs: list, recs: list) -> list:
     k0 = [kernel(i) for i in range(S)] if cfg.probe else None
 
     def step_fn(step: int) -> float:
-        live = group.live_mask(dev)
         opt.zero_grad(set_to_none=True)
         loss, _ = losses(x, y)
-        ensemble.masked_sum(loss, live).backward()
-        opt.step()
-        group.check(step, loss)
-        if not all(group.live):
-            ensemble.mask_dead(leaves, group.live_mask(dev))
+        group.descend(opt, step, loss, leaves)
         return 0.0
 
     @torch.no_grad()

@@ -91,11 +91,7 @@ def _stacked(cfgs: list, recs: list) -> list:
         opt.zero_grad(set_to_none=True)
         out, _ = forward(params, base, x)
         loss = ((out - target) ** 2).flatten(1).mean(dim=1)  # (S,): mse per seed, as nn.MSELoss
-        ensemble.masked_sum(loss, group.live_mask(dev)).backward()
-        opt.step()
-        group.check(step, loss)
-        if not all(group.live):
-            ensemble.mask_dead(leaves, group.live_mask(dev))
+        group.descend(opt, step, loss, leaves)
         return 0.0
 
     def measure(step: int) -> dict:
