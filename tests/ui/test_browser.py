@@ -170,3 +170,25 @@ def test_a_preset_reaches_the_run(server, page):
         assert "epochs=60" in page.url and "mode=cnn" in page.url
     finally:
         jobs.cancel(recs[0]["id"], store)
+
+
+def test_a_click_of_more_than_16_runs_asks_first(server, page):
+    """Sweep lr × 10 seeds = 20 runs: the page asks; "Don't start" writes nothing, confirming
+    queues all 20 (issue 13: one click used to start every run at once, unasked)."""
+    base, store = server
+
+    def sweep_runs():
+        return [r for r in store.runs() if r["experiment"] == "quadratic" and r["config"]["sleep_ms"] == 1.0]
+
+    page.goto(f"{base}/quadratic?steps=5&sleep_ms=1&n_seeds=10")
+    page.get_by_role("button", name="Sweep lr").click()
+    page.get_by_text("This sweep starts 20 runs. Start them?").wait_for()
+    page.get_by_role("button", name="Don't start").click()
+    page.get_by_text("This sweep starts 20 runs").wait_for(state="detached")
+    assert sweep_runs() == []
+    page.get_by_role("button", name="Sweep lr").click()
+    page.get_by_role("button", name="Start 20 runs").click()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(sweep_runs()) < 20:
+        page.wait_for_timeout(200)
+    assert len(sweep_runs()) == 20
