@@ -36,8 +36,16 @@ def max_jobs() -> int:
 
 
 def threads_per_worker() -> int:
-    """Intra-op threads per worker so that concurrent runs never oversubscribe the cores."""
-    return max(1, (os.cpu_count() or 1) // max_jobs())
+    """Intra-op threads per worker: $LAB_THREADS, else max(1, (cores - 1) // max_jobs()).
+
+    One core is left to the dashboard server, the browser and whatever else runs: torch's
+    threads spin-wait on each other, so a worker that needs every core slows down 4-20x as
+    soon as anything else wants one (bench part 3 measured that at 2 threads on 2 cores),
+    while the lab's small nets gain little from a second thread when the machine is quiet."""
+    env = os.environ.get("LAB_THREADS")
+    if env:
+        return max(1, int(env))
+    return max(1, ((os.cpu_count() or 1) - 1) // max_jobs())
 
 
 def live_workers(store: Store) -> dict[str, dict]:

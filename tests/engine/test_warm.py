@@ -33,3 +33,17 @@ def test_worker_recycles_after_max_runs_and_the_pool_replaces_it(store, monkeypa
     recs = [jobs.wait(rid, store, timeout=120) for rid in ids]
     assert [r["status"] for r in recs] == ["done", "done"]
     assert recs[0]["pid"] != recs[1]["pid"]
+
+
+def test_thread_budget_leaves_a_core_free_and_honours_lab_threads(monkeypatch):
+    from labcore.engine import pool
+
+    monkeypatch.setenv("LAB_MAX_JOBS", "1")
+    monkeypatch.setattr(pool.os, "cpu_count", lambda: 2)
+    assert pool.threads_per_worker() == 1  # 2 cores: the dashboard keeps one
+    monkeypatch.setattr(pool.os, "cpu_count", lambda: 16)
+    assert pool.threads_per_worker() == 15
+    monkeypatch.setenv("LAB_MAX_JOBS", "8")
+    assert pool.threads_per_worker() == 1  # 8 concurrent runs never oversubscribe 16 cores
+    monkeypatch.setenv("LAB_THREADS", "4")
+    assert pool.threads_per_worker() == 4
