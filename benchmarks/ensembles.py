@@ -89,9 +89,11 @@ def optimiser_part(seeds: int = 8, reps: int = 200) -> None:
         print(f"   {name:<26} {us:8.1f}")
 
 
-def main(names: list[str] | None = None, quick: bool = False, repeats: int = 1, threads: int | None = None) -> int:
+def main(names: list[str] | None = None, quick: bool = False, repeats: int = 1, threads: int | None = None,
+         optimiser: bool = True) -> int:
     """Run the benchmark for `names` (default: every phenomenon with run_seeds); returns 0.
-    `threads`: intra-op threads (default the worker's budget, `pool.threads_per_worker()`)."""
+    `threads`: intra-op threads (default the worker's budget, `pool.threads_per_worker()`);
+    `optimiser`: also part 0, the stacked optimiser update."""
     import torch
 
     from labcore.core.registry import REGISTRY
@@ -99,7 +101,8 @@ def main(names: list[str] | None = None, quick: bool = False, repeats: int = 1, 
 
     threads = threads or pool.threads_per_worker()
     torch.set_num_threads(threads)
-    optimiser_part()
+    if optimiser:
+        optimiser_part()
     names = names or [n for n, e in REGISTRY.items() if e.run_seeds is not None and n != "quadratic"]
     print(f"5. seed ensembles ({'quick: steps/epochs <= %d' % QUICK_CAP if quick else 'default settings'}; "
           f"{threads} intra-op thread(s), rows in memory; seconds):", flush=True)
