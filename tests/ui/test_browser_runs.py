@@ -41,12 +41,15 @@ def test_id_link_reproduces_the_selection_in_a_fresh_browser(server):
     picked = [ids[0], ids[3]]
     with browser_page() as page:
         page.goto(f"{base}/runs")
-        box = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Compare runs").locator("input")
+        select = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Compare runs")
         for rid in picked:
-            box.click()
+            select.locator("input").click()
             page.get_by_role("option", name=re.compile(rid)).click()
+            # the chip is there before the next pick: on a busy machine the rerun after a pick
+            # can take seconds, and a pick made meanwhile was lost
+            select.filter(has_text=rid).wait_for(timeout=120_000)
         page.keyboard.press("Escape")
-        page.wait_for_function(CHART, arg=["loss vs step", 2])
+        page.wait_for_function(CHART, arg=["loss vs step", 2], timeout=120_000)
         page.wait_for_function("(ids) => decodeURIComponent(location.search).includes(ids)", arg=",".join(picked))
         url = page.url
     query = urllib.parse.parse_qs(urllib.parse.urlparse(url).query)
