@@ -69,13 +69,15 @@ def test_runs_page_overlays_two_runs_and_downloads_long_csv(server, page, tmp_pa
     for rid in ids:
         assert jobs.wait(rid, store, timeout=60)["status"] == "done"
     page.goto(f"{base}/runs")
-    box = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Compare runs").locator("input")
+    select = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Compare runs")
     for rid in ids:
-        box.click()
+        select.locator("input").click()
         page.get_by_role("option", name=re.compile(rid)).click()
+        select.filter(has_text=rid).wait_for(timeout=120_000)  # a pick during a slow rerun was lost
     page.keyboard.press("Escape")
     page.wait_for_function(
-        "() => Array.from(document.querySelectorAll('.js-plotly-plot')).some(gd => gd.data && gd.data.length == 2)")
+        "() => Array.from(document.querySelectorAll('.js-plotly-plot')).some(gd => gd.data && gd.data.length == 2)",
+        timeout=120_000)
     with page.expect_download() as info:
         page.get_by_role("button", name="Download selected runs, long format (CSV)").click()
     path = tmp_path / "long.csv"
