@@ -1,18 +1,15 @@
 """Recorder: in memory, fenced writes through a RunSink, and a heartbeat that never dies
 silently."""
 import sqlite3
-import time
 
 import pytest
 
+from tests.waiting import eventually
 from labcore.core.recorder import Diverged, Recorder
 
 
-def _until(cond, limit=30.0):
-    deadline = time.monotonic() + limit
-    while not cond() and time.monotonic() < deadline:
-        time.sleep(0.02)
-    return cond()
+def _until(cond):
+    return eventually(cond)
 
 
 def test_in_memory_recorder_keeps_rows_artifacts_and_progress():

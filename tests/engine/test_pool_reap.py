@@ -1,9 +1,9 @@
 """A worker that finished and exited is reaped at once: no <defunct> child stays under the
 process (the dashboard server, a CLI) that started it."""
 import os
-import time
 from pathlib import Path
 
+from tests.waiting import eventually
 from labcore.engine import jobs
 
 
@@ -28,10 +28,6 @@ def test_a_finished_worker_leaves_no_zombie(store, monkeypatch):
     workers = set(_children()) - before
     assert workers, "the submit started no worker process"
     assert jobs.wait(rid, store, timeout=60)["status"] == "done"
-    deadline = time.monotonic() + 30
-    left = workers
-    while left and time.monotonic() < deadline:
-        time.sleep(0.2)
-        now = _children()
-        left = {p for p in workers if p in now}
+    eventually(lambda: not (workers & set(_children())), poll=0.2)
+    left = workers & set(_children())
     assert not left, f"worker(s) still children of this process: {_children()}"

@@ -4,12 +4,12 @@ dashboard reading Ray runs live. One dispatcher serves the module's store, so Ra
 processes (torch imported) are started once too."""
 import os
 import signal
-import time
 
 import pytest
 
 ray = pytest.importorskip("ray", reason="ray is not installed: `pip install -r requirements.txt` installs it")
 
+from tests.waiting import eventually
 from labcore.engine import jobs  # noqa: E402
 from labcore.engine.backends import ray as ray_backend  # noqa: E402
 from labcore.runs.store import Store  # noqa: E402
@@ -40,11 +40,8 @@ def rows_of(store, rid):
     return frame.drop(columns=[c for c in frame.columns if c.startswith("_")])  # `_t`: wall time
 
 
-def wait_rows(store, rid, n, timeout=300):
-    deadline = time.monotonic() + timeout
-    while len(store.metrics(rid)) < n:
-        assert time.monotonic() < deadline, store.get(rid)
-        time.sleep(0.05)
+def wait_rows(store, rid, n):
+    assert eventually(lambda: len(store.metrics(rid)) >= n, poll=0.05), store.get(rid)
 
 
 def test_a_sweep_of_four_lands_with_the_same_rows_as_the_local_backend(ray_store, store, monkeypatch):
@@ -93,10 +90,7 @@ def test_killing_the_ray_worker_leaves_the_run_interrupted_with_rows_kept(ray_st
     os.kill(rec["pid"], signal.SIGKILL)  # the Ray worker process running the task
     # poll the record without the scheduler's reaper (jobs.wait would also see the pid gone):
     # the dispatcher must tell from Ray's task state, as for a task lost on another node
-    deadline = time.monotonic() + 60
-    while ray_store.get(rid)["status"] == "running":
-        assert time.monotonic() < deadline
-        time.sleep(0.1)
+    eventually(lambda: ray_store.get(rid)["status"] != "running", poll=0.1)
     rec = ray_store.get(rid)
     assert rec["status"] == "interrupted" and "ray task lost" in rec["error"], rec
     assert ray_store.read("claims") == {}

@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from tests.waiting import eventually
 from labcore.core.recorder import Recorder
 from labcore.engine import jobs, pool, scheduler
 from labcore.engine.worker import execute, reset_torch
@@ -103,9 +104,7 @@ def test_long_expired_lease_interrupts_and_the_worker_stops_at_its_next_beat(sto
     assert store.get("r")["status"] == "interrupted"
     rec = Recorder(store, "r", attempt=claimed["attempt"], beat_s=0.02)
     try:
-        deadline = time.monotonic() + 30
-        while not rec.should_stop() and time.monotonic() < deadline:
-            time.sleep(0.02)
+        eventually(rec.should_stop)
         assert rec.revoked
     finally:
         rec.close()

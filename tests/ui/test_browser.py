@@ -7,6 +7,7 @@ import pytest
 
 from labcore.engine import jobs
 from labcore.runs.store import Store
+from tests.waiting import GUARD_S
 from tests.ui.browser import browser_page, plot_points, require_browser, streamlit_server
 
 
@@ -42,7 +43,7 @@ def test_lazy_training_page_grows_curves_live_and_downloads_csv(server, page, tm
     page.get_by_role("button", name="Run", exact=True).click()
     page.get_by_text("1 running").wait_for()
     counts = []
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + GUARD_S  # a hang guard, not a timing
     while time.monotonic() < deadline and len(set(counts)) < 3:
         n = plot_points(page, "Training loss")
         if n and (not counts or n != counts[-1]):
@@ -162,7 +163,7 @@ def test_a_preset_reaches_the_run(server, page):
     page.get_by_role("button", name="cnn + label corruption").click()
     page.wait_for_function("() => location.search.includes('epochs=60')")
     page.get_by_role("button", name="Run", exact=True).click()
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + GUARD_S  # a hang guard, not a timing
     recs = []
     while time.monotonic() < deadline and not recs:
         recs = [r for r in store.runs() if r["experiment"] == "steady_learner" and r["config"]["mode"] == "cnn"]
@@ -192,7 +193,7 @@ def test_a_click_of_more_than_16_runs_asks_first(server, page):
     assert sweep_runs() == []
     page.get_by_role("button", name="Sweep lr").click()
     page.get_by_role("button", name="Start 20 runs").click()
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + GUARD_S  # a hang guard, not a timing
     while time.monotonic() < deadline and len(sweep_runs()) < 20:
         page.wait_for_timeout(200)
     assert len(sweep_runs()) == 20

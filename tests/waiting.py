@@ -1,0 +1,22 @@
+"""Waiting for something that happens in another thread or process, without timing it.
+
+`eventually(cond)` polls until `cond()` is true and returns its last value. The guard is
+only there so a broken engine fails the test instead of hanging it: it is minutes long, far
+beyond any stall of a busy machine, and no test asserts how fast anything happened (that is
+what `python -m labcore bench` measures).
+"""
+from __future__ import annotations
+
+import time
+
+GUARD_S = 300.0
+
+
+def eventually(cond, guard: float = GUARD_S, poll: float = 0.02):
+    """Poll `cond()` until it is truthy or the hang guard passes; returns its last value."""
+    deadline = time.monotonic() + guard
+    value = cond()
+    while not value and time.monotonic() < deadline:
+        time.sleep(poll)
+        value = cond()
+    return value
