@@ -17,7 +17,7 @@ from typing import Any
 
 from labcore.core.recorder import Cancelled, Recorder
 from labcore.engine import scheduler
-from labcore.runs.store import is_disk_full
+from labcore.runs.disk import is_disk_full
 
 
 class MemberRecorder(Recorder):

@@ -82,29 +82,10 @@ def claim(store: Store, limit: int, rid: str | None = None, pid: int | None = No
     """Take the next queued run (or run `rid`) for this process if a slot is free; returns
     its record (now `running`, with its attempt) or None. `host` and `extra` describe a
     worker elsewhere (the Ray backend: its node, its dispatcher as `owner`, its task)."""
-    pid = pid or os.getpid()
-    host = host or HOST
-    with store.cache.transact():
-        claims = _reap_claims(store)
-        if slots(claims) >= limit:
-            return None
-        queue = store.cache.get("queue", [])
-        live = [r for r in queue if (store.cache.get(f"run:{r}") or {}).get("status") == "queued"]
-        if live != queue:  # orphans (finished, deleted) never block the queue
-            store.cache.set("queue", live)
-        pick = (rid if rid in live else None) if rid is not None else (live[0] if live else None)
-        if pick is None:
-            return None
-        rec = store.cache.get(f"run:{pick}")
-        now = time.time()
-        rec.update(status="running", started=now, pid=pid, host=host, heartbeat=now,
-                   lease_until=now + LEASE_S)
-        store.cache.set(f"run:{pick}", rec)
-        store.cache.set("queue", [r for r in live if r != pick])
-        claims[pick] = {"pid": pid, "attempt": rec["attempt"], "host": host,
-                        "ticks": local.start_ticks(pid) if host == HOST else None, **extra}
-        store.cache.set("claims", claims)
-    return rec
+    def choose(live: list[str], recs: dict) -> tuple[list[str], str | None]:
+        return ([rid] if rid in live else []) if rid is not None else live[:1], None
+    taken = _take(store, limit, pid, host, choose, extra)
+    return taken[0] if taken else None
 
 
 def claim_next(store: Store, limit: int, pid: int | None = None, host: str | None = None,
@@ -114,21 +95,31 @@ def claim_next(store: Store, limit: int, pid: int | None = None, host: str | Non
     records (now `running`; one for a plain run) or None. The list is what
     `worker.execute_group(sink, recs)` (or `worker.execute` for one run) trains. `host` and
     `extra` describe a worker elsewhere, as in `claim`."""
+    def choose(live: list[str], recs: dict) -> tuple[list[str], str | None]:
+        gid = recs[live[0]].get("group") if live else None
+        return [r for r in live if gid is not None and recs[r].get("group") == gid] or live[:1], gid
+    return _take(store, limit, pid, host, choose, extra) or None
+
+
+def _take(store: Store, limit: int, pid: int | None, host: str | None, choose, extra: dict
+          ) -> list[dict]:
+    """The one claim transaction: reap dead claims, check the slots, drop orphans from the
+    queue, then mark the runs `choose(live, records)` picks `running` on one slot (the
+    group's, else each run's own). Returns their records ([] when none)."""
     pid = pid or os.getpid()
     host = host or HOST
     with store.cache.transact():
         claims = _reap_claims(store)
         if slots(claims) >= limit:
-            return None
+            return []
         queue = store.cache.get("queue", [])
         recs = {r: store.cache.get(f"run:{r}") or {} for r in queue}
         live = [r for r in queue if recs[r].get("status") == "queued"]
         if live != queue:  # orphans (finished, deleted) never block the queue
             store.cache.set("queue", live)
-        if not live:
-            return None
-        gid = recs[live[0]].get("group")
-        picks = [r for r in live if gid is not None and recs[r].get("group") == gid] or live[:1]
+        picks, slot = choose(live, recs)
+        if not picks:
+            return []
         now, ticks, out = time.time(), local.start_ticks(pid) if host == HOST else None, []
         for r in picks:
             rec = recs[r]
@@ -136,7 +127,7 @@ def claim_next(store: Store, limit: int, pid: int | None = None, host: str | Non
                        lease_until=now + LEASE_S)
             store.cache.set(f"run:{r}", rec)
             claims[r] = {"pid": pid, "attempt": rec["attempt"], "host": host, "ticks": ticks,
-                         **extra, "slot": gid or r}
+                         "slot": slot or r, **extra}
             out.append(rec)
         store.cache.set("queue", [r for r in live if r not in picks])
         store.cache.set("claims", claims)

@@ -20,7 +20,8 @@ import traceback
 
 from labcore.core.recorder import Cancelled, Diverged, Recorder
 from labcore.engine import pool, scheduler
-from labcore.runs.store import Store, is_disk_full
+from labcore.runs.disk import is_disk_full
+from labcore.runs.store import Store
 
 IDLE_S = float(os.environ.get("LAB_WORKER_IDLE_S", "60"))
 MAX_RUNS = int(os.environ.get("LAB_WORKER_MAX_RUNS", "50"))

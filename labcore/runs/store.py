@@ -27,9 +27,9 @@ from pathlib import Path
 from typing import Any
 
 import diskcache
-from diskcache.core import MODE_BINARY, MODE_RAW
 
 from labcore.core.status import ACTIVE, FINISHED  # noqa: F401 - re-exported for callers
+from labcore.runs.disk import SafeJSONDisk, make_private
 
 SCHEMA_VERSION = 1
 LEASE_S = 10.0               # a claim's lease; the heartbeat renews it every ~0.5 s
@@ -50,29 +50,6 @@ def run_id(experiment: str, overrides: dict[str, Any], schema: int = SCHEMA_VERS
     return hashlib.sha1(blob.encode()).hexdigest()[:12]
 
 
-def is_disk_full(exc: BaseException) -> bool:
-    """True for the errors SQLite or the OS raise when the disk (or quota) is full."""
-    text = str(exc).lower()
-    return "disk is full" in text or "no space" in text or getattr(exc, "errno", None) in (28, 122)
-
-
-class SafeJSONDisk(diskcache.JSONDisk):
-    """JSONDisk that refuses anything but JSON blobs: diskcache's JSONDisk still unpickles a
-    value stored with mode PICKLE, so a planted `cache.db` row could run code on read."""
-
-    def fetch(self, mode, filename, value, read):
-        if mode not in (MODE_RAW, MODE_BINARY) or read:
-            raise ValueError(f"refusing a non-JSON cache value (mode {mode})")
-        if filename is not None and (os.path.isabs(filename) or ".." in Path(filename).parts):
-            raise ValueError("refusing a cache value outside the store")
-        return super().fetch(mode, filename, value, read)
-
-    def get(self, key, raw):
-        if not raw:
-            raise ValueError("refusing a pickled cache key")
-        return super().get(key, raw)
-
-
 class Store:
     """A run store in one private directory. Safe to use from several processes at once."""
 
@@ -87,7 +64,7 @@ class Store:
                                          disk=SafeJSONDisk)
         finally:
             os.umask(old)
-        _make_private(self.dir)
+        make_private(self.dir)
         env_budget = os.environ.get("LAB_CACHE_BUDGET_MB")
         self.budget_bytes = budget_bytes or (int(float(env_budget) * 1024**2) if env_budget
                                              else DEFAULT_BUDGET_BYTES)
@@ -285,15 +262,3 @@ def new_record(rid: str, experiment: str, config: dict, overrides: dict, attempt
             "created": time.time(), "started": None, "finished": None, "pid": None,
             "device": None, "error": None, "diverged_step": None, "versions": {},
             "artifacts": [], "meta": {}, "heartbeat": None, "lease_until": None, "run_s": None}
-
-
-def _make_private(directory: Path) -> None:
-    """0700 on the store directory, 0600 on the files already in it (a store created by an
-    older version under umask 022 becomes private too)."""
-    try:
-        os.chmod(directory, 0o700)
-        for p in directory.iterdir():
-            if p.is_file():
-                os.chmod(p, 0o600)
-    except OSError:
-        pass  # not ours to change (e.g. a shared read-only store): reading still works

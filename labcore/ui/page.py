@@ -16,7 +16,8 @@ from labcore.core.params import ParamError, ParamSpec, format_value, specs
 from labcore.engine import jobs
 from labcore.engine.scheduler import QueueFull
 from labcore.runs import analysis, plots
-from labcore.ui import access, artifacts, state, variants
+from labcore.core.status import ACTIVE
+from labcore.ui import access, artifacts, downloads, state, variants
 from labcore.ui.form import config_form, url_errors
 
 N_SEEDS = ParamSpec("n_seeds", int, 1, lo=1, hi=10, help="train seeds seed, seed+1, ... and show mean ± std")
@@ -203,9 +204,8 @@ def live(exp: Experiment, sel: Selection) -> None:
         _draw_charts(frame, page, sel, multi_seed=len(sel.group) > 1)
         if page.layer_heatmap:
             variants.layer_heatmap(frame[frame["run_id"] == recs[0]["id"]], page.layer_heatmap)
-        st.download_button("Download CSV (plotted runs)", frame.to_csv(index=False), key="dl_runs",
-                           file_name=f"{name}_runs.csv", mime="text/csv",
-                           on_click="ignore")  # no rerun: a rerun replaced the file mid-download
+        downloads.csv_button("Download CSV (plotted runs)", lambda: frame.to_csv(index=False), key="dl_runs",
+                             file_name=f"{name}_runs.csv", live=any(r["status"] in ACTIVE for r in recs))
     if page.sweep is not None:
         _draw_sweep(exp, sel, page.sweep)
 
@@ -266,6 +266,7 @@ def _draw_sweep(exp: Experiment, sel: Selection, view: SweepView) -> None:
         cols[i % len(cols)].plotly_chart(fig, width="stretch", key=f"sweep_chart_{i}")
         tables.append(table.set_index([sel.axis, "n_seeds"]))
     if tables:
-        st.download_button("Download CSV (sweep)", pd.concat(tables, axis=1).reset_index().to_csv(index=False),
-                           key="dl_sweep", file_name=f"{name}_sweep_{sel.axis}.csv", mime="text/csv",
-                           on_click="ignore")  # no rerun: a rerun replaced the file mid-download
+        downloads.csv_button("Download CSV (sweep)",
+                             lambda: pd.concat(tables, axis=1).reset_index().to_csv(index=False),
+                             key="dl_sweep", file_name=f"{name}_sweep_{sel.axis}.csv",
+                             live=any(r["status"] in ACTIVE for r in recs))

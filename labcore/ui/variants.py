@@ -11,7 +11,8 @@ import streamlit as st
 from labcore.runs import analysis
 from labcore.engine import jobs
 from labcore.runs import plots
-from labcore.ui import access, state
+from labcore.core.status import ACTIVE
+from labcore.ui import access, downloads, state
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,5 @@ def _arms_live(ids: dict[str, str], metrics: tuple[str, ...], x_label: str = "st
     for i, metric in enumerate(metrics):
         cols[i].plotly_chart(plots.curves(frame, [metric], f"{metric}: variants", x_label=x_label), width="stretch",
                              key=f"arms_{metric}")
-    st.download_button("Download CSV (variants)", frame.to_csv(index=False), key="dl_arms",
-                       file_name="variants.csv", mime="text/csv",
-                       on_click="ignore")  # no rerun: a rerun replaced the file mid-download
+    downloads.csv_button("Download CSV (variants)", lambda: frame.to_csv(index=False), key="dl_arms",
+                         file_name="variants.csv", live=any(r["status"] in ACTIVE for r, _ in found))

@@ -13,7 +13,8 @@ import streamlit as st
 
 from labcore.runs import plots
 from labcore.runs.store import Store
-from labcore.ui import state
+from labcore.core.status import ACTIVE
+from labcore.ui import downloads, state
 
 ARMS = ("winning", "reinit", "random_prune")
 COLORS = {"winning": "#2ca02c", "reinit": "#d62728", "random_prune": "#7f7f7f", "dense": "#1f77b4"}
@@ -94,8 +95,9 @@ def density_view(sel) -> None:
                     width="stretch", key="lt_es")
     table = accuracy_table(acc)
     st.dataframe(table, hide_index=True, width="stretch")
-    st.download_button("Download CSV (accuracy vs density)", table.to_csv(index=False), key="dl_lt_density",
-                       file_name="lottery_ticket_density.csv", mime="text/csv")
+    downloads.csv_button("Download CSV (accuracy vs density)", lambda: table.to_csv(index=False),
+                         key="dl_lt_density", file_name="lottery_ticket_density.csv",
+                         live=any(r["status"] in ACTIVE for r in recs))
 
 
 def _rounds(rec: dict) -> list[int]:

@@ -1,0 +1,32 @@
+"""CSV download buttons inside live (polling) fragments.
+
+Each rerun that changes a download button's bytes gives it a new media file, and Streamlit
+drops the old file two reruns later. A fragment that redraws every second while a run trains
+would so cancel any download slower than that (seen on a loaded machine). While runs are
+live the file is therefore a snapshot refreshed every `SNAPSHOT_S` seconds: unchanged bytes
+keep the same file, so the link a user clicks stays valid. Once nothing is live the file is
+always current.
+"""
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+import streamlit as st
+
+SNAPSHOT_S = 10.0
+
+
+def csv_button(label: str, make_csv: Callable[[], str], *, key: str, file_name: str,
+               live: bool) -> None:
+    """A download button for `make_csv()`; while `live`, the CSV is re-made (and the file
+    replaced) at most every SNAPSHOT_S seconds."""
+    snaps = st.session_state.setdefault("_csv_snapshots", {})
+    now = time.monotonic()
+    snap = snaps.get(key)
+    if snap is None or not live or now - snap[0] >= SNAPSHOT_S:
+        snap = snaps[key] = (now, make_csv())
+    st.download_button(label, snap[1], key=key, file_name=file_name, mime="text/csv",
+                       on_click="ignore",  # no rerun on click: a rerun would replace the file
+                       help=f"While runs train, the file is a snapshot taken at most "
+                            f"{SNAPSHOT_S:.0f} s ago." if live else None)
