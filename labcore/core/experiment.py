@@ -43,6 +43,7 @@ class SweepView:
 
     @property
     def key_axis(self) -> str:
+        """The first axis of `axes`: the phenomenon's key axis."""
         return next(iter(self.axes))
 
 

@@ -32,6 +32,7 @@ class Schedule:
     steps_at: tuple[int, ...] = ()    # these exact steps
 
     def due(self, step: int, steps: int) -> bool:
+        """True when the measurement runs at `step` of a `steps`-step loop (always at 0 and `steps`)."""
         if step == 0 or step == steps:
             return True
         if self.every and step % self.every == 0:

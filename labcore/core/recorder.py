@@ -30,11 +30,16 @@ class Diverged(Exception):
 class RunSink(Protocol):
     """Where a Recorder writes. Fenced methods return False/None when `attempt` is stale."""
 
-    def get(self, rid: str) -> dict | None: ...
-    def append_rows(self, rid: str, rows: list[dict], attempt: int | None = None) -> bool: ...
-    def put_artifact(self, rid: str, name: str, value: Any, attempt: int | None = None) -> bool: ...
-    def update(self, rid: str, attempt: int | None = None, **fields: Any) -> dict | None: ...
-    def renew(self, rid: str, attempt: int, **fields: Any) -> tuple[bool, bool]: ...
+    def get(self, rid: str) -> dict | None:
+        """The run record, or None."""
+    def append_rows(self, rid: str, rows: list[dict], attempt: int | None = None) -> bool:
+        """Append metric rows as one chunk; False when `attempt` is stale."""
+    def put_artifact(self, rid: str, name: str, value: Any, attempt: int | None = None) -> bool:
+        """Store an array or DataFrame under `name`; False when `attempt` is stale."""
+    def update(self, rid: str, attempt: int | None = None, **fields: Any) -> dict | None:
+        """Change fields of the record; returns it, or None when `attempt` is stale."""
+    def renew(self, rid: str, attempt: int, **fields: Any) -> tuple[bool, bool]:
+        """Heartbeat: renew the claim's lease, writing `fields`; returns (still ours, cancel requested)."""
 
 
 def _disk_full(exc: BaseException) -> bool:

@@ -91,6 +91,7 @@ def worker_env(store: Store) -> dict[str, str]:
 
 
 def command(store: Store, *args: str) -> list[str]:
+    """The argv of a worker process: `python -m labcore.worker ARGS --store DIR`."""
     return [sys.executable, "-m", "labcore.worker", *args, "--store", str(store.dir)]
 
 

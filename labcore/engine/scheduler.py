@@ -26,6 +26,7 @@ class QueueFull(RuntimeError):
 
 
 def max_queued() -> int:
+    """How many runs may wait in the queue: $LAB_MAX_QUEUED (default 256)."""
     return int(os.environ.get("LAB_MAX_QUEUED", "256"))
 
 

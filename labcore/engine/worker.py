@@ -168,6 +168,7 @@ def _raise_cancel(signum, frame):  # SIGTERM from `kill` or a scheduler: stop li
 
 
 def main(argv: list[str] | None = None) -> int:
+    """CLI entry: train RUN_ID once (cold) or serve the queue (`--serve`) on the store; returns 0."""
     parser = argparse.ArgumentParser(prog="python -m labcore.worker")
     parser.add_argument("run_id", nargs="?", help="train this run once (cold) instead of serving")
     parser.add_argument("--serve", action="store_true", help="serve the queue as a warm pool worker")

@@ -39,6 +39,7 @@ class Split:
 
     @property
     def input_shape(self) -> tuple[int, ...]:
+        """The shape of one input example (x_train's shape without its first dimension)."""
         return tuple(self.x_train.shape[1:])
 
 

@@ -126,6 +126,7 @@ class SeedGroup:
 
     @property
     def live(self) -> list[bool]:
+        """Per seed: True while it trains (no outcome yet)."""
         return [o is None for o in self.outcomes]
 
     def live_mask(self, device: Any = "cpu") -> torch.Tensor:
@@ -133,9 +134,12 @@ class SeedGroup:
         return torch.tensor(self.live, dtype=torch.bool, device=device)
 
     def any_live(self) -> bool:
+        """True while any seed still trains."""
         return any(self.live)
 
     def log(self, step: int, **row: Any) -> None:
+        """Write each live seed its values of `row`; a non-finite value ends that seed `diverged`,
+        and `until` holding on its row (after step 0) ends it `done`."""
         for i, rec in enumerate(self.recs):
             if self.outcomes[i] is not None:
                 continue
@@ -186,24 +190,29 @@ class SeedGroup:
             ender(**final)
 
     def artifact(self, i: int, name: str, value: Any) -> None:
+        """Store artifact `name` for seed i, unless seed i has ended."""
         if self.outcomes[i] is None:
             self.recs[i].artifact(name, value)
 
     def progress(self, fraction: float) -> None:
+        """Report the progress fraction to every live seed's Recorder."""
         for i, rec in enumerate(self.recs):
             if self.outcomes[i] is None:
                 rec.progress(fraction)
 
     def span(self, lo: float, hi: float) -> None:
+        """Map the next loop's progress into [lo, hi] on every seed's Recorder."""
         for rec in self.recs:
             rec.span(lo, hi)
 
     def meta(self, device: str | None = None, **info: Any) -> None:
+        """Record `device` and `info` (plus `ensemble`, the group size) on every live seed."""
         for i, rec in enumerate(self.recs):
             if self.outcomes[i] is None:
                 rec.meta(device=device, ensemble=len(self.recs), **info)
 
     def should_stop(self) -> bool:
+        """True when no seed is left or a live member was cancelled (or lost its claim)."""
         return not self.any_live() or any(r.should_stop() for r, o in zip(self.recs, self.outcomes) if o is None)
 
     def run(self, loop: Callable[[], Any]) -> list[dict | None]:

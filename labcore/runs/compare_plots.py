@@ -21,6 +21,7 @@ MAX_LEGEND = 12      # more curves than this: no legend (hover names a curve; th
 
 
 def x_title(x: str) -> str:
+    """The axis title of x column `x`: "wall time (s)" for the wall-time column, else `x`."""
     return "wall time (s)" if x == WALL else x
 
 

@@ -19,6 +19,8 @@ class SafeJSONDisk(diskcache.JSONDisk):
     value stored with mode PICKLE, so a planted `cache.db` row could run code on read."""
 
     def fetch(self, mode, filename, value, read):
+        """JSONDisk.fetch, refusing a value not stored raw/binary (e.g. pickled), a read as a file, or a
+        file outside the store (ValueError)."""
         if mode not in (MODE_RAW, MODE_BINARY) or read:
             raise ValueError(f"refusing a non-JSON cache value (mode {mode})")
         if filename is not None and (os.path.isabs(filename) or ".." in Path(filename).parts):
@@ -26,6 +28,7 @@ class SafeJSONDisk(diskcache.JSONDisk):
         return super().fetch(mode, filename, value, read)
 
     def get(self, key, raw):
+        """JSONDisk.get, refusing a pickled key (ValueError)."""
         if not raw:
             raise ValueError("refusing a pickled cache key")
         return super().get(key, raw)

@@ -119,6 +119,7 @@ class Store:
         return pd.DataFrame(table["data"], columns=table["columns"])
 
     def cancel_requested(self, rid: str) -> bool:
+        """True when a cancel was requested for run `rid` (its `cancel:` flag is set)."""
         return bool(self.read(f"cancel:{rid}", False))
 
     def size_bytes(self) -> int:
@@ -173,6 +174,7 @@ class Store:
         return rec is not None, self.cancel_requested(rid)
 
     def request_cancel(self, rid: str) -> None:
+        """Set the cancel flag of run `rid` (the Recorder's heartbeat reads it through `renew`)."""
         self.cache.set(f"cancel:{rid}", True)
 
     def _adopt(self, rid: str, rec: dict, attempt: int | None) -> dict:

@@ -50,10 +50,12 @@ def to_table(value: Any) -> dict:
 
 
 def plain_value(v: Any) -> Any:
+    """`v` as a plain Python value (a numpy scalar becomes its Python equivalent)."""
     if isinstance(v, np.generic):
         return v.item()
     return v
 
 
 def plain_row(row: dict) -> dict:
+    """`row` with every value made plain (numpy scalars -> Python values)."""
     return {k: plain_value(v) for k, v in row.items()}

@@ -175,4 +175,5 @@ def details(store: Store, recs: list[dict], labels: dict[str, str]) -> None:
 
 
 def any_active(recs: list[dict]) -> bool:
+    """True when any of `recs` is still active (queued or running)."""
     return any(r["status"] in ACTIVE for r in recs)

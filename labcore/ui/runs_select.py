@@ -102,6 +102,7 @@ def share_link(selected: list[str]) -> None:
 
 
 def unknown_line(unknown: list[str]) -> None:
+    """Warn that the linked run ids in `unknown` are not in this store (nothing when none)."""
     if unknown:
         st.warning(f"Not in this store: {', '.join(unknown)} (deleted, or the link comes from another "
                    "store); the other runs of the link are shown.", icon=":material/link_off:")

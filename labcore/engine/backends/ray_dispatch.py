@@ -199,6 +199,8 @@ def connect(store_dir=None):
 
 
 def main(argv: list[str] | None = None) -> int:
+    """CLI entry: run the dispatcher of `--store` until SIGTERM or idle; returns 0. When Ray cannot
+    start, the queued runs are marked failed and the error is raised."""
     parser = argparse.ArgumentParser(prog="python -m labcore.engine.backends.ray_dispatch")
     parser.add_argument("--store", required=True)
     args = parser.parse_args(argv)

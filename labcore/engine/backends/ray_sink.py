@@ -25,27 +25,34 @@ class StoreSink:
         self.store = Store(directory)
 
     def ping(self) -> bool:
+        """True: the actor is up (the dispatcher waits for it once)."""
         return True
 
     def get(self, rid: str) -> dict | None:
+        """Store.get, in the actor."""
         return self.store.get(rid)
 
     def append_rows(self, rid: str, rows: list[dict], attempt: int | None) -> bool:
+        """Store.append_rows, in the actor."""
         return self.store.append_rows(rid, rows, attempt)
 
     def put_artifact(self, rid: str, name: str, table: dict, attempt: int | None) -> bool:
+        """Store.put_artifact, in the actor, of a plain table (columns + data) rebuilt as a DataFrame."""
         import pandas as pd
 
         frame = pd.DataFrame(table["data"], columns=table["columns"])  # stored as the same table
         return self.store.put_artifact(rid, name, frame, attempt)
 
     def update(self, rid: str, attempt: int | None, fields: dict) -> dict | None:
+        """Store.update, in the actor (`fields` as a dict)."""
         return self.store.update(rid, attempt, **fields)
 
     def renew(self, rid: str, attempt: int, fields: dict) -> tuple[bool, bool]:
+        """Store.renew, in the actor (`fields` as a dict)."""
         return self.store.renew(rid, attempt, **fields)
 
     def enforce_budget(self, keep: list[str]) -> list[str]:
+        """Store.enforce_budget, in the actor (`keep` as a list)."""
         return self.store.enforce_budget(keep=set(keep))
 
     def claim(self, rids: list[str], limit: int, pid: int, host: str, extra: dict) -> list[dict]:
@@ -65,9 +72,11 @@ class StoreSink:
         return out
 
     def finish(self, rid: str, attempt: int, final: dict) -> bool:
+        """scheduler.finish of `attempt` with the `final` fields, in the actor."""
         return scheduler.finish(self.store, rid, attempt, **final)
 
     def release(self, rid: str, attempt: int) -> None:
+        """scheduler.release of `attempt`, in the actor."""
         scheduler.release(self.store, rid, attempt)
 
 
@@ -85,24 +94,30 @@ class RemoteSink:
         return ray.get(getattr(self.actor, method).remote(*args))
 
     def get(self, rid: str) -> dict | None:
+        """Store.get, through the actor."""
         return self._call("get", rid)
 
     def append_rows(self, rid: str, rows: list[dict], attempt: int | None = None) -> bool:
+        """Store.append_rows, through the actor."""
         return self._call("append_rows", rid, rows, attempt)
 
     def put_artifact(self, rid: str, name: str, value: Any, attempt: int | None = None) -> bool:
+        """Store.put_artifact, through the actor; `value` travels as a plain table."""
         from labcore.runs.tables import to_table
 
         # plain columns + data, converted here: the actor never unpickles arrays or frames
         return self._call("put_artifact", rid, name, to_table(value), attempt)
 
     def update(self, rid: str, attempt: int | None = None, **fields: Any) -> dict | None:
+        """Store.update, through the actor."""
         return self._call("update", rid, attempt, fields)
 
     def renew(self, rid: str, attempt: int, **fields: Any) -> tuple[bool, bool]:
+        """Store.renew, through the actor."""
         return tuple(self._call("renew", rid, attempt, fields))
 
     def enforce_budget(self, keep=()) -> list[str]:
+        """Store.enforce_budget, through the actor."""
         return self._call("enforce_budget", sorted(keep))
 
 

@@ -20,6 +20,8 @@ from labcore.phenomena.edge_of_stability.ensemble import run_seeds
 
 @dataclass(frozen=True)
 class Config(BaseConfig):
+    """Settings of an edge-of-stability run (full-batch GD, sharpness against 2/η); each field's
+    `help` documents it."""
     lr: float = groups.lr(0.15, help="GD step size η; the sharpness should settle at 2/η")
     steps: int = groups.steps(1000, help="full-batch GD steps")
     loss: str = param("mse", choices=("mse", "ce"),

@@ -15,6 +15,8 @@ from labcore.phenomena.feature_diversity.patterns import check_pattern, layer_co
 
 @dataclass(frozen=True)
 class Config(BaseConfig):
+    """Settings of a feature-diversity run (ConstNet/LeakyNet init and symmetry breakers); each
+    field's `help` documents it."""
     width: int = param(1, lo=1, hi=16, help="widen factor k: channels 16k, 32k, 64k (mlp: 64k units)")
     init: str = param("constant", choices=("constant", "random", "leaky"),
                       help="constant = ConstNet; random = He; leaky = LeakyNet `pattern`")
@@ -41,6 +43,8 @@ class Config(BaseConfig):
     device: str = groups.device()
 
     def check(self) -> None:
+        """With init=leaky, `pattern` must fit arch and blocks; else raise ParamError naming pattern
+        and the letters expected."""
         if self.init == "leaky":
             problem = check_pattern(self.pattern, self.blocks, self.arch)
             if problem:

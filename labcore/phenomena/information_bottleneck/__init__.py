@@ -20,6 +20,8 @@ from labcore.phenomena.information_bottleneck.page import PAGE_TEXT, REFERENCE, 
 
 @dataclass(frozen=True)
 class Config(BaseConfig):
+    """Settings of an information-plane run (binned I(X;T), I(T;Y) of every hidden layer); each
+    field's `help` documents it."""
     activation: str = param("tanh", choices=("tanh", "relu"), help="hidden-layer nonlinearity")
     widths: tuple = param((10, 7, 5, 4, 3), lo=1, hi=256, length=(1, 8), help="hidden widths (12 in, 2 out)")
     epochs: int = param(3000, lo=1, hi=100_000, log=True, help="passes over the training set")

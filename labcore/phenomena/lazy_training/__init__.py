@@ -19,6 +19,8 @@ from labcore.phenomena.lazy_training.ensemble import run_seeds
 
 @dataclass(frozen=True)
 class Config(BaseConfig):
+    """Settings of a lazy-training run (how far weights and tangent kernel move with width); each
+    field's `help` documents it."""
     width: int = param(256, lo=2, hi=100_000, log=True, help="hidden units", unit="units")
     parametrization: str = param("standard", choices=("standard", "ntk"),
                                  help="standard: lr/sqrt(width) as the seed; ntk: a·relu(Wx/√d)/√width")
@@ -37,6 +39,7 @@ class Config(BaseConfig):
     device: str = groups.device()
 
     def check(self) -> None:
+        """probe must not exceed n_train; else raise ParamError naming probe and its range 0..n_train."""
         if self.probe > self.n_train:
             raise ParamError(f"probe={self.probe} is out of range; allowed: 0..n_train ({self.n_train})")
 

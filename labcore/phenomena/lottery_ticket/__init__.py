@@ -27,6 +27,8 @@ INPUT_DIM = {"digits": 64, "mnist1d": 40, "mnist": 784, "fashion_mnist": 784}
 
 @dataclass(frozen=True)
 class Config(BaseConfig):
+    """Settings of a lottery-ticket run (iterative magnitude pruning, winning ticket vs controls);
+    each field's `help` documents it."""
     widths: tuple = param((300, 100), lo=1, hi=4096, length=(1, 6),
                           help="hidden widths before width_scale (LeNet-300-100: 300-100)")
     width_scale: float = param(1.0, lo=0.05, hi=16.0, log=True, help="every hidden width × this")
@@ -59,6 +61,8 @@ class Config(BaseConfig):
     device: str = groups.device()
 
     def check(self) -> None:
+        """rewind_step must be below steps, and n_train + n_val (+ n_test on digits) must fit the dataset's
+        pool (digits, mnist1d); else raise ParamError naming the parameter and its range."""
         if self.rewind_step >= self.steps:
             raise ParamError(f"rewind_step={self.rewind_step} is out of range; allowed: 0..steps − 1 "
                              f"({self.steps - 1})")

@@ -86,6 +86,8 @@ def reinitialised(build, scheme: str, generator: torch.Generator, masks: pruning
 
 @dataclass
 class Result:
+    """One training's outcome: final test and train accuracy, the early-stop step (lowest
+    validation loss) and the curve of measurements (step, val_loss, val_acc, test_acc)."""
     test_acc: float
     train_acc: float
     early_stop_step: int

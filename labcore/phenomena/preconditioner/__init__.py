@@ -18,6 +18,8 @@ from labcore.core.params import BaseConfig, param
 
 @dataclass(frozen=True)
 class Config(BaseConfig):
+    """Settings of a preconditioner run (static diagonal preconditioner vs default init + SGD);
+    each field's `help` documents it."""
     method: str = param("default", choices=("default", "static"),
                         help="the init and update rule: default = PyTorch init + SGD; static = "
                              "variance-preserving init + static diagonal preconditioner")

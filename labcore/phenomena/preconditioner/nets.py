@@ -48,6 +48,7 @@ class TutorialCNN(nn.Module):
                 + [(self.out, self.out)])
 
     def units(self) -> list[nn.Module]:
+        """The layers in forward order (conv1, conv2, the fcs, out), whose outputs the gains refer to."""
         return [layer for layer, _ in self.blocks()]
 
     def forward(self, x: torch.Tensor, acts: list | None = None) -> torch.Tensor:  # (n, c, 32, 32) -> (n, 10)

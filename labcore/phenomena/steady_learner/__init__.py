@@ -14,6 +14,8 @@ from labcore.phenomena.steady_learner.ensemble import run_seeds
 
 @dataclass(frozen=True)
 class Config(BaseConfig):
+    """Settings of a Benevolent Training run (first-layer bias trajectory under batch-1 SGD); each
+    field's `help` documents it (`init`: the weight init)."""
     freq: float = param(0.5, lo=0.05, hi=4.0, help="f in y = cos(2πf x1)·cos(2πf x2)")
     width: int = param(32, lo=2, hi=1024, log=True, help="hidden ReLU units per layer")
     init: str = param("kaiming", choices=groups.INITS)

@@ -25,6 +25,8 @@ MATRIX = "test_multilayer.py --perturb --node_multi 2 --lr 0.05 --init_std 0.1 -
 
 @dataclass(frozen=True)
 class Config(BaseConfig):
+    """Settings of a Luck Matters run (over-parameterised student of a ReLU teacher); each field's
+    `help` documents it."""
     node_multi: int = param(10, lo=1, hi=50, help="student width = node_multi × teacher width")
     init: str = param("pytorch", choices=("pytorch", "gaussian", "perturb"),
                       help="perturb: student starts at the teacher + noise (extra nodes random)")
@@ -56,6 +58,8 @@ class Config(BaseConfig):
     device: str = groups.device()
 
     def check(self) -> None:
+        """per_sample excludes mode=matrix and normalize=true; else raise ParamError naming the clashing
+        parameters and the setting allowed."""
         if self.per_sample and self.mode == "matrix":
             raise ParamError("per_sample=true is not allowed with mode=matrix; allowed: per_sample with "
                              "mode=sgd (per-sample gradients use the averaged MSE)")

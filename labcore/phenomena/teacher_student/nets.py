@@ -37,6 +37,7 @@ class ReluMLP(nn.Module):
         return self.out(x), acts
 
     def linears(self) -> list[nn.Linear]:
+        """Every Linear layer in order: the hidden layers, then the output layer."""
         return list(self.hidden) + [self.out]
 
 
