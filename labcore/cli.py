@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("run_id", nargs="+")
     p.add_argument("--out", required=True)
     p = sub.add_parser("bench", help="lab overhead vs a bare PyTorch loop")
-    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--repeats", type=int, default=7, help="bare/lab alternations for part 1's ratio")
     try:
         args, rest = parser.parse_known_args(argv)
         if args.cmd in ("run", "sweep"):
