@@ -5,7 +5,8 @@ drops the old file two reruns later. A fragment that redraws every second while 
 would so cancel any download slower than that (seen on a loaded machine). While runs are
 live the file is therefore a snapshot refreshed every `SNAPSHOT_S` seconds: unchanged bytes
 keep the same file, so the link a user clicks stays valid. Once nothing is live the file is
-always current.
+always current. The label says which one the button holds ("· snapshot" while live), so
+nobody takes a snapshot for the finished run's file.
 """
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ def csv_button(label: str, make_csv: Callable[[], str], *, key: str, file_name: 
     snap = snaps.get(key)
     if snap is None or not live or now - snap[0] >= SNAPSHOT_S:
         snap = snaps[key] = (now, make_csv())
-    st.download_button(label, snap[1], key=key, file_name=file_name, mime="text/csv",
+    st.download_button(f"{label} · snapshot" if live else label, snap[1], key=key, file_name=file_name, mime="text/csv",
                        on_click="ignore",  # no rerun on click: a rerun would replace the file
                        help=f"While runs train, the file is a snapshot taken at most "
                             f"{SNAPSHOT_S:.0f} s ago." if live else None)

@@ -54,14 +54,16 @@ def test_lazy_training_page_grows_curves_live_and_downloads_csv(server, page, tm
     # while it trains: the file is a snapshot that stays put for a few seconds, so a download
     # survives the live view's redraws (a file replaced every second cancelled slow ones)
     with page.expect_download() as info:
-        page.get_by_role("button", name="Download CSV (plotted runs)").click()
+        page.get_by_role("button", name="Download CSV (plotted runs) · snapshot").click()
     info.value.save_as(tmp_path / "live.csv")
     live = pd.read_csv(tmp_path / "live.csv")
     assert {"run_id", "step", "loss", "rel_change", "kernel_change"} <= set(live.columns) and len(live) >= 1
     page.get_by_role("button", name="Cancel", exact=True).click()
     page.get_by_text("1 cancelled").wait_for()
-    with page.expect_download() as info:  # stopped: the file holds every stored row
-        page.get_by_role("button", name="Download CSV (plotted runs)").click()
+    # stopped: the button loses "· snapshot" when it holds the final file (clicking as soon as
+    # "cancelled" showed, before the button's own update arrived, got the last snapshot)
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download CSV (plotted runs)", exact=True).click()
     path = tmp_path / "runs.csv"
     info.value.save_as(path)
     frame = pd.read_csv(path)
@@ -72,17 +74,17 @@ def test_runs_page_overlays_two_runs_and_downloads_long_csv(server, page, tmp_pa
     base, store = server
     ids = [jobs.submit("lazy_training", {"width": w, "steps": 20}, store) for w in (16, 64)]
     for rid in ids:
-        assert jobs.wait(rid, store, timeout=60)["status"] == "done"
+        assert jobs.wait(rid, store, timeout=GUARD_S)["status"] == "done"
     page.goto(f"{base}/runs")
     select = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Compare runs")
     for rid in ids:
         select.locator("input").click()
         page.get_by_role("option", name=re.compile(rid)).click()
-        select.filter(has_text=rid).wait_for(timeout=120_000)  # a pick during a slow rerun was lost
+        select.filter(has_text=rid).wait_for(timeout=GUARD_S * 1000)  # a pick during a slow rerun was lost
     page.keyboard.press("Escape")
     page.wait_for_function(
         "() => Array.from(document.querySelectorAll('.js-plotly-plot')).some(gd => gd.data && gd.data.length == 2)",
-        timeout=120_000)
+        timeout=GUARD_S * 1000)
     with page.expect_download() as info:
         page.get_by_role("button", name="Download selected runs, long format (CSV)").click()
     path = tmp_path / "long.csv"
@@ -154,7 +156,7 @@ def test_exposed_dashboard_refuses_actions_until_the_token_is_given(tmp_path):
                                ".filter(b => b.innerText.trim() === 'Run'); "
                                "return runs.length === 1 && !runs[0].disabled; }")
         page.get_by_role("button", name="Run", exact=True).click()
-        page.get_by_text("Status: 1 done").wait_for(timeout=60_000)
+        page.get_by_text("Status: 1 done").wait_for(timeout=GUARD_S * 1000)
         assert [r["status"] for r in Store(cache).runs()] == ["done"]
 
 
@@ -166,13 +168,20 @@ def test_a_preset_reaches_the_run(server, page):
     page.get_by_text("not run yet").wait_for()
     page.get_by_role("button", name="cnn + label corruption").click()
     page.wait_for_function("() => location.search.includes('epochs=60')")
-    page.get_by_role("button", name="Run", exact=True).click()
     deadline = time.monotonic() + GUARD_S  # a hang guard, not a timing
-    recs = []
-    while time.monotonic() < deadline and not recs:
-        recs = [r for r in store.runs() if r["experiment"] == "steady_learner" and r["config"]["mode"] == "cnn"]
-        page.wait_for_timeout(200)
-    assert recs, "Run started nothing"
+    recs, clicks = [], 0
+    while time.monotonic() < deadline and not recs and clicks < 3:
+        # Streamlit restarts a running script on each new rerun request (runner.fastReruns); a
+        # click that lands just before another request (the preset's widgets settling) can be
+        # lost on a loaded machine, as a user's would be, who clicks again: so does this test.
+        # The values checked below are those of the click that got through.
+        page.get_by_role("button", name="Run", exact=True).click()
+        clicks += 1
+        again = min(deadline, time.monotonic() + GUARD_S / 3)
+        while time.monotonic() < again and not recs:
+            recs = [r for r in store.runs() if r["experiment"] == "steady_learner" and r["config"]["mode"] == "cnn"]
+            page.wait_for_timeout(200)
+    assert recs, f"Run started nothing ({clicks} clicks)"
     cfg = recs[0]["config"]
     try:
         assert (cfg["epochs"], cfg["corruption"], cfg["n_samples"], cfg["width"], cfg["lr"]) == (60, 0.2, 100, 16, 0.01)

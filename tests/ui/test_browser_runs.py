@@ -7,6 +7,7 @@ import pytest
 
 from labcore.runs.store import Store
 from tests.ui.browser import browser_page, require_browser, streamlit_server
+from tests.waiting import GUARD_S
 from tests.ui.test_runs_page import put_run
 
 CHART = """(args) => {
@@ -47,9 +48,9 @@ def test_id_link_reproduces_the_selection_in_a_fresh_browser(server):
             page.get_by_role("option", name=re.compile(rid)).click()
             # the chip is there before the next pick: on a busy machine the rerun after a pick
             # can take seconds, and a pick made meanwhile was lost
-            select.filter(has_text=rid).wait_for(timeout=120_000)
+            select.filter(has_text=rid).wait_for(timeout=GUARD_S * 1000)
         page.keyboard.press("Escape")
-        page.wait_for_function(CHART, arg=["loss vs step", 2], timeout=120_000)
+        page.wait_for_function(CHART, arg=["loss vs step", 2], timeout=GUARD_S * 1000)
         page.wait_for_function("(ids) => decodeURIComponent(location.search).includes(ids)", arg=",".join(picked))
         url = page.url
     query = urllib.parse.parse_qs(urllib.parse.urlparse(url).query)
@@ -114,7 +115,7 @@ def test_a_name_typed_in_the_editor_is_stored_and_an_unticked_run_is_hidden(serv
         for _ in range(3):  # the editor may be redrawing after the rename: click again if unseen
             page.mouse.click(box["x"] + 65, box["y"] + 88)  # row 2, column `show`
             try:
-                page.wait_for_function("(id) => location.search.includes('hide=' + id)", arg=ids[2], timeout=10_000)
+                page.wait_for_function("(id) => location.search.includes('hide=' + id)", arg=ids[2], timeout=30_000)
                 break
             except Exception:  # noqa: BLE001 - playwright's TimeoutError: try the click again
                 continue

@@ -23,11 +23,13 @@ def test_a_live_csv_is_one_snapshot_across_reruns_and_current_once_nothing_is_li
         at.run()
     assert at.session_state["calls"] == [True]  # made once: the same bytes, the same file
     assert at.session_state["_csv_snapshots"]["dl"][1] == "step\n1\n"
+    assert at.get("download_button")[0].proto.label == "Download CSV · snapshot"  # says what it holds
     at.session_state["live"] = False
     at.run()
     at.run()
     assert at.session_state["calls"] == [True, False, False]  # finished: always the current rows
     assert at.session_state["_csv_snapshots"]["dl"][1] == "step\n3\n"
+    assert at.get("download_button")[0].proto.label == "Download CSV"
 
 
 def test_a_live_snapshot_is_refreshed_after_snapshot_s():
