@@ -3,6 +3,7 @@ id-based links, EMA smoothing over the raw curve, grouping by any setting, a sum
 table, a sweep view, names and notes, cancel / re-run / delete, CSV exports."""
 import streamlit as st
 
+from labcore.core.status import any_active
 from labcore.runs import compare, compare_plots, export
 from labcore.ui import access, runs_actions, runs_charts, runs_select, state
 
@@ -49,10 +50,10 @@ view = runs_charts.controls(frame, shown)
 
 
 # A 50-run comparison takes about a second to draw on 2 busy cores: redraw it less often.
-@st.fragment(run_every=(2.0 if len(shown) <= 10 else 5.0) if runs_charts.any_active(shown) else None)
+@st.fragment(run_every=(2.0 if len(shown) <= 10 else 5.0) if any_active(shown) else None)
 def comparison() -> None:
     """Charts and summary; redrawn from the store every few seconds while a shown run is active."""
-    recs_now, frame_now = runs_charts.load(store, shown_ids) if runs_charts.any_active(shown) else (shown, frame)
+    recs_now, frame_now = runs_charts.load(store, shown_ids) if any_active(shown) else (shown, frame)
     runs_charts.charts(frame_now, recs_now, view, labels, colours)
     table = runs_charts.summary(frame_now, recs_now, view, labels, colours)
     runs_charts.sweep_view(recs_now, table, view)

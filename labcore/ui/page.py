@@ -16,7 +16,6 @@ from labcore.core.params import ParamError, ParamSpec, format_value, specs
 from labcore.engine import jobs
 from labcore.engine.scheduler import QueueFull
 from labcore.runs import analysis, plots
-from labcore.core.status import ACTIVE
 from labcore.ui import access, artifacts, downloads, state, variants
 from labcore.ui.form import config_form, url_errors
 
@@ -205,7 +204,7 @@ def live(exp: Experiment, sel: Selection) -> None:
         if page.layer_heatmap:
             variants.layer_heatmap(frame[frame["run_id"] == recs[0]["id"]], page.layer_heatmap)
         downloads.csv_button("Download CSV (plotted runs)", lambda: frame.to_csv(index=False), key="dl_runs",
-                             file_name=f"{name}_runs.csv", live=any(r["status"] in ACTIVE for r in recs))
+                             file_name=f"{name}_runs.csv", recs=recs)
     if page.sweep is not None:
         _draw_sweep(exp, sel, page.sweep)
 
@@ -269,4 +268,4 @@ def _draw_sweep(exp: Experiment, sel: Selection, view: SweepView) -> None:
         downloads.csv_button("Download CSV (sweep)",
                              lambda: pd.concat(tables, axis=1).reset_index().to_csv(index=False),
                              key="dl_sweep", file_name=f"{name}_sweep_{sel.axis}.csv",
-                             live=any(r["status"] in ACTIVE for r in recs))
+                             recs=recs)

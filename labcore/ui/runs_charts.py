@@ -9,9 +9,9 @@ import pandas as pd
 import streamlit as st
 
 from labcore.runs import analysis, compare, compare_plots
-from labcore.runs.store import ACTIVE, Store
+from labcore.runs.store import Store
 from labcore.runs.tables import rows_frame
-from labcore.ui import access, artifacts
+from labcore.ui import access, artifacts, downloads
 
 NONE = "none"
 X_CHOICES = {"step": "step", "wall time": compare.WALL}
@@ -124,8 +124,8 @@ def summary(frame: pd.DataFrame, recs: list[dict], view: View, labels: dict[str,
         groups = compare.group_labels(recs, view.group)
         st.dataframe(compare.group_summary(table, groups), key="summary_groups", hide_index=True,
                      width="stretch")
-    st.download_button("Download summary (CSV)", shown.drop(columns="colour").to_csv(index=False),
-                       "runs_summary.csv", "text/csv", key="dl_summary")
+    downloads.csv_button("Download summary (CSV)", lambda: shown.drop(columns="colour").to_csv(index=False),
+                         key="dl_summary", file_name="runs_summary.csv", recs=recs)
     return table
 
 
@@ -172,8 +172,3 @@ def details(store: Store, recs: list[dict], labels: dict[str, str]) -> None:
     artifacts.draw(store, rec, key=f"art_{rid}")
     st.download_button("Download metrics (CSV)", store.metrics(rid).to_csv(index=False),
                        f"{rid}_metrics.csv", "text/csv", key=f"dl_{rid}")
-
-
-def any_active(recs: list[dict]) -> bool:
-    """True when any of `recs` is still active (queued or running)."""
-    return any(r["status"] in ACTIVE for r in recs)

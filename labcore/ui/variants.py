@@ -11,7 +11,6 @@ import streamlit as st
 from labcore.runs import analysis
 from labcore.engine import jobs
 from labcore.runs import plots
-from labcore.core.status import ACTIVE
 from labcore.ui import access, downloads, state
 
 
@@ -70,4 +69,4 @@ def _arms_live(ids: dict[str, str], metrics: tuple[str, ...], x_label: str = "st
         cols[i].plotly_chart(plots.curves(frame, [metric], f"{metric}: variants", x_label=x_label), width="stretch",
                              key=f"arms_{metric}")
     downloads.csv_button("Download CSV (variants)", lambda: frame.to_csv(index=False), key="dl_arms",
-                         file_name="variants.csv", live=any(r["status"] in ACTIVE for r, _ in found))
+                         file_name="variants.csv", recs=[r for r, _ in found])

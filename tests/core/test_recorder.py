@@ -8,10 +8,6 @@ from tests.waiting import eventually
 from labcore.core.recorder import Diverged, Recorder
 
 
-def _until(cond):
-    return eventually(cond)
-
-
 def test_in_memory_recorder_keeps_rows_artifacts_and_progress():
     rec = Recorder()
     rec.log(0, loss=1.0)
@@ -54,6 +50,6 @@ class _FullDisk:
 
 def test_disk_full_in_the_heartbeat_stops_the_run_with_a_clear_failure():
     rec = Recorder(_FullDisk(), "r", beat_s=0.01)
-    assert _until(rec.should_stop)
+    assert eventually(rec.should_stop)
     rec.close()
     assert rec.failure.startswith("disk full") and not rec.revoked

@@ -2,7 +2,6 @@
 import multiprocessing as mp
 import os
 import signal
-import sqlite3
 import threading
 import time
 

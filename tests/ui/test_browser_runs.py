@@ -87,6 +87,20 @@ def test_smoothing_draws_the_raw_curve_faintly_behind_the_smoothed_one(server):
         assert sorted(t[2] for t in raw) == sorted(t[2] for t in smooth)  # each raw curve in its run's colour
 
 
+# the grid's cell editor is open with this text: a focused textarea holding it
+EDITING = "(text) => { const t = document.activeElement; return !!t && t.tagName === 'TEXTAREA' && t.value === text; }"
+
+
+def _settled_box(page, locator) -> dict:
+    """The element's box in the viewport once two reads 300 ms apart agree (it is in view)."""
+    locator.scroll_into_view_if_needed()
+    box, last = locator.bounding_box(), None
+    while box != last:
+        page.wait_for_timeout(300)
+        last, box = box, locator.bounding_box()
+    return box
+
+
 def test_a_name_typed_in_the_editor_is_stored_and_an_unticked_run_is_hidden(server):
     base, ids, store = server
     with browser_page() as page:  # 1400 px wide: the editor's columns sit where measured below
@@ -95,11 +109,19 @@ def test_a_name_typed_in_the_editor_is_stored_and_an_unticked_run_is_hidden(serv
         grid = page.locator('[data-testid="stDataFrame"]').nth(1)  # 0: the runs table, 1: the editor
         grid.scroll_into_view_if_needed()
         grid.get_by_text(ids[2]).wait_for(state="attached")  # the grid has its data
-        box = grid.bounding_box()
-        for _ in range(3):  # a busy machine may swallow the first double-click while the canvas draws
+        # Retried: a double-click can be swallowed while the canvas draws, and an edit committed
+        # with Enter is now and then never sent (seen quietly too, 1 run in 3; the grid then
+        # keeps focus on the cell): a user types it again. Left open, see the stop note.
+        for _ in range(6):
+            box = _settled_box(page, grid)  # measured each time: the page may have scrolled or reflowed
             page.mouse.dblclick(box["x"] + 278, box["y"] + 53)  # row 1, column `name`
-            page.wait_for_timeout(700)  # the cell editor opens
-            page.keyboard.type("my baseline")
+            try:  # the cell editor opens (a focused textarea), takes the text, then Enter commits
+                page.wait_for_function(EDITING, arg="", timeout=10_000)
+                page.keyboard.type("my baseline")
+                page.wait_for_function(EDITING, arg="my baseline", timeout=10_000)
+            except Exception:  # noqa: BLE001 - playwright's TimeoutError: the double-click was lost
+                page.keyboard.press("Escape")
+                continue
             page.keyboard.press("Enter")
             for _ in range(20):
                 if (store.get(ids[1]).get("name") or "") == "my baseline":
@@ -109,10 +131,11 @@ def test_a_name_typed_in_the_editor_is_stored_and_an_unticked_run_is_hidden(serv
                 page.keyboard.press("Escape")
                 continue
             break
+        assert store.get(ids[1]).get("name") == "my baseline"  # in the record, for every browser
         page.wait_for_function("() => Array.from(document.querySelectorAll('.js-plotly-plot'))"
                                ".some(gd => gd.data.some(t => t.name === 'my baseline'))")
-        assert store.get(ids[1])["name"] == "my baseline"  # in the record, for every browser
         for _ in range(3):  # the editor may be redrawing after the rename: click again if unseen
+            box = _settled_box(page, grid)
             page.mouse.click(box["x"] + 65, box["y"] + 88)  # row 2, column `show`
             try:
                 page.wait_for_function("(id) => location.search.includes('hide=' + id)", arg=ids[2], timeout=30_000)

@@ -8,27 +8,33 @@ def _app():
     from labcore.ui import downloads
 
     calls = st.session_state.setdefault("calls", [])
-    live = st.session_state.get("live", True)
+    status = st.session_state.get("status", "running")
+    ids = st.session_state.get("ids", ("a",))
 
     def make() -> str:
-        calls.append(live)
+        calls.append(status)
         return f"step\n{len(calls)}\n"
 
-    downloads.csv_button("Download CSV", make, key="dl", file_name="x.csv", live=live)
+    downloads.csv_button("Download CSV", make, key="dl", file_name="x.csv",
+                         recs=[{"id": rid, "status": status} for rid in ids])
+
+
+def _csv(at) -> str:
+    return at.session_state["_csv_snapshots"]["dl"][2]
 
 
 def test_a_live_csv_is_one_snapshot_across_reruns_and_current_once_nothing_is_live():
     at = AppTest.from_function(_app).run()
     for _ in range(3):  # a polling fragment's reruns, well within SNAPSHOT_S
         at.run()
-    assert at.session_state["calls"] == [True]  # made once: the same bytes, the same file
-    assert at.session_state["_csv_snapshots"]["dl"][1] == "step\n1\n"
+    assert at.session_state["calls"] == ["running"]  # made once: the same bytes, the same file
+    assert _csv(at) == "step\n1\n"
     assert at.get("download_button")[0].proto.label == "Download CSV · snapshot"  # says what it holds
-    at.session_state["live"] = False
+    at.session_state["status"] = "done"
     at.run()
     at.run()
-    assert at.session_state["calls"] == [True, False, False]  # finished: always the current rows
-    assert at.session_state["_csv_snapshots"]["dl"][1] == "step\n3\n"
+    assert at.session_state["calls"] == ["running", "done", "done"]  # finished: always the current rows
+    assert _csv(at) == "step\n3\n"
     assert at.get("download_button")[0].proto.label == "Download CSV"
 
 
@@ -36,8 +42,18 @@ def test_a_live_snapshot_is_refreshed_after_snapshot_s():
     from labcore.ui import downloads
 
     at = AppTest.from_function(_app).run()
-    snap = at.session_state["_csv_snapshots"]["dl"]
-    at.session_state["_csv_snapshots"] = {"dl": (snap[0] - downloads.SNAPSHOT_S - 1, snap[1])}  # aged
+    t, runs, csv = at.session_state["_csv_snapshots"]["dl"]
+    at.session_state["_csv_snapshots"] = {"dl": (t - downloads.SNAPSHOT_S - 1, runs, csv)}  # aged
     at.run()
-    assert at.session_state["calls"] == [True, True]
-    assert at.session_state["_csv_snapshots"]["dl"][1] == "step\n2\n"
+    assert at.session_state["calls"] == ["running", "running"]
+    assert _csv(at) == "step\n2\n"
+
+
+def test_other_runs_under_the_same_key_never_get_the_last_runs_snapshot():
+    """The key is shared by every phenomenon page ("dl_runs"): going to another page, seed or
+    setting while runs train there too must not hand out the previous runs' file."""
+    at = AppTest.from_function(_app).run()
+    at.session_state["ids"] = ("b", "c")
+    at.run()
+    assert at.session_state["calls"] == ["running", "running"]
+    assert at.session_state["_csv_snapshots"]["dl"][1] == ("b", "c") and _csv(at) == "step\n2\n"

@@ -1,7 +1,6 @@
 """Training and measurement of the information-bottleneck net (imports torch; called by `run`)."""
 from __future__ import annotations
 
-import numpy as np
 import torch
 from torch.nn.functional import cross_entropy
 

@@ -13,7 +13,6 @@ import streamlit as st
 
 from labcore.runs import plots
 from labcore.runs.store import Store
-from labcore.core.status import ACTIVE
 from labcore.ui import downloads, state
 
 ARMS = ("winning", "reinit", "random_prune")
@@ -97,7 +96,7 @@ def density_view(sel) -> None:
     st.dataframe(table, hide_index=True, width="stretch")
     downloads.csv_button("Download CSV (accuracy vs density)", lambda: table.to_csv(index=False),
                          key="dl_lt_density", file_name="lottery_ticket_density.csv",
-                         live=any(r["status"] in ACTIVE for r in recs))
+                         recs=recs)
 
 
 def _rounds(rec: dict) -> list[int]:
