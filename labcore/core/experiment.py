@@ -98,9 +98,17 @@ class Experiment:
     cost: Callable[[Any], tuple[float, float]] | None = None
     run_seeds: Callable[[list, list], None] | None = None
     smoke: dict = field(default_factory=dict)  # overrides that make a contract-test run tiny
-
+    claims: tuple = ()     # labcore.core.claims.Claim: the paper's claims, judged on runs
+    lesson: Any = None     # labcore.core.lessons.Lesson: a guided walk through the page
 
     def __post_init__(self) -> None:
+        keys = [c.key for c in self.claims]
+        if len(keys) != len(set(keys)):
+            raise ValueError(f"{self.name}: claim keys must be unique, got {keys}")
+        if self.lesson is not None:
+            unknown = {k for step in self.lesson.steps for k in step.claims} - set(keys)
+            if unknown:
+                raise ValueError(f"{self.name}: lesson steps name unknown claims {sorted(unknown)}")
         # Every construction of the Config (CLI, URL, API, worker) checks the memory estimate.
         if self.cost is not None:
             self.config._cost = staticmethod(self.cost)

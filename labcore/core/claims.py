@@ -1,0 +1,163 @@
+"""Claims as code: a phenomenon's paper claims, each with the paper's own figure and a pure
+function that judges the runs it concerns.
+
+A `Claim` names the runs it needs relative to a base Config (the page's settings, or the
+defaults for `labcore check`): `settings` (deltas applied first), `seeds` (how many seeds),
+and, for a claim over several settings, `axis` + `values` (a sweep or two arms, e.g.
+weight_decay (1.0, 0.0)). `runs_for(claim, base)` lists those configs; the page and
+`labcore check` train them, build the long frame (`labcore.runs.analysis.long_frame`) and
+call `evaluate(claim, Evidence(...))`.
+
+The judge is pure: it reads `Evidence` (the long frame of the concerned runs, their
+statuses, the base Config) and returns a `Verdict`: `holds`, `fails`, `not yet` (still
+training, too few points) or `not applicable` (the settings are outside the claim's regime),
+with the measured figures in words. Thresholds live in the claim's module, once, with a
+comment saying where they come from.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+HOLDS, FAILS, NOT_YET, NOT_APPLICABLE = "holds", "fails", "not yet", "not applicable"
+VERDICTS = (HOLDS, FAILS, NOT_YET, NOT_APPLICABLE)
+SYMBOL = {HOLDS: "✓", FAILS: "✗", NOT_YET: "…", NOT_APPLICABLE: "–"}
+SCOPES = ("run", "seeds", "sweep")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The outcome of judging a claim: one of VERDICTS and the measured figures in words."""
+
+    status: str
+    measured: str = ""
+
+    def __post_init__(self) -> None:
+        if self.status not in VERDICTS:
+            raise ValueError(f"verdict {self.status!r} is not one of {VERDICTS}")
+
+    @property
+    def symbol(self) -> str:
+        """✓ / ✗ / … / – for the status."""
+        return SYMBOL[self.status]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What a judge reads: the long frame of the runs a claim concerns.
+
+    frame: `labcore.runs.analysis.long_frame` rows (run_id, group, cfg_<field>, step, metric
+    columns); statuses: run_id -> status for every concerned run (also those with no row
+    yet); config: the base Config the claim was judged from (page settings or defaults).
+    """
+
+    frame: Any
+    statuses: dict[str, str]
+    config: Any = None
+
+    @property
+    def complete(self) -> bool:
+        """True when every concerned run has ended `done`."""
+        return bool(self.statuses) and all(s == "done" for s in self.statuses.values())
+
+    @property
+    def active(self) -> bool:
+        """True while some concerned run is still queued or running."""
+        return any(s in ("queued", "running") for s in self.statuses.values())
+
+    def runs(self, **settings: Any):
+        """The rows of the runs whose config matches every `settings` value."""
+        frame = self.frame
+        for key, value in settings.items():
+            column = f"cfg_{key}"
+            if column not in frame:
+                return frame.iloc[0:0]
+            frame = frame[frame[column].astype(str) == str(value)]
+        return frame
+
+    def finals(self, metric: str, **settings: Any):
+        """Last measured value of `metric` per run (a Series indexed by run_id)."""
+        frame = self.runs(**settings)
+        if metric not in frame:
+            import pandas as pd
+
+            return pd.Series(dtype=float)
+        sub = frame.dropna(subset=[metric]).sort_values("step")
+        return sub.groupby("run_id")[metric].last()
+
+    def curve(self, metric: str, **settings: Any):
+        """The seed-mean curve of `metric` (a Series indexed by step) over matching runs."""
+        frame = self.runs(**settings)
+        if metric not in frame:
+            import pandas as pd
+
+            return pd.Series(dtype=float)
+        return frame.dropna(subset=[metric]).groupby("step")[metric].mean().sort_index()
+
+    def n_runs(self, **settings: Any) -> int:
+        """How many distinct runs have rows among those matching `settings`."""
+        frame = self.runs(**settings)
+        return int(frame["run_id"].nunique()) if "run_id" in frame else 0
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One claim of the paper, judged on runs.
+
+    key: short id (unique within the phenomenon); statement: the claim in the paper's terms;
+    paper: the paper's own figure or number; source: where it is stated ("Fig. 1",
+    "README", "result.txt"); metrics: the metric columns the judge reads (the contract test
+    checks they are emitted); judge: Evidence -> Verdict (pure).
+    scope: "run" (each run alone), "seeds" (the seed mean of one setting) or "sweep" (over
+    `axis` in `values`); settings: deltas from the base Config that the claim is about;
+    seeds: how many seeds `labcore check` trains for it (chosen so the verdict is robust);
+    expected: False for a claim the defaults are known not to reproduce (`reason` says
+    why): it is shown as it is judged, and `labcore check` does not fail on it;
+    needs: what a page user presses to get the evidence ("press Sweep η (4 runs)").
+    """
+
+    key: str
+    statement: str
+    paper: str
+    source: str
+    metrics: tuple[str, ...]
+    judge: Callable[[Evidence], Verdict]
+    scope: str = "run"
+    axis: str | None = None
+    values: tuple = ()
+    settings: dict = field(default_factory=dict)
+    seeds: int = 1
+    expected: bool = True
+    reason: str = ""
+    needs: str = ""
+
+    def __post_init__(self) -> None:
+        if self.scope not in SCOPES:
+            raise ValueError(f"claim {self.key}: scope {self.scope!r} is not one of {SCOPES}")
+        if self.scope == "sweep" and (not self.axis or len(self.values) < 2):
+            raise ValueError(f"claim {self.key}: a sweep claim needs an axis and two or more values")
+        if not self.expected and not self.reason:
+            raise ValueError(f"claim {self.key}: a claim not expected to hold must say why (reason)")
+
+
+def runs_for(claim: Claim, base: Any) -> list[Any]:
+    """The Configs a claim concerns, from the base Config: its settings applied, then one per
+    sweep value (scope sweep) times `claim.seeds` seeds (seed, seed+1, ...)."""
+    cfg = dataclasses.replace(base, **claim.settings) if claim.settings else base
+    points = [dataclasses.replace(cfg, **{claim.axis: v}) for v in claim.values] if claim.scope == "sweep" else [cfg]
+    seed0 = getattr(cfg, "seed", 0)
+    return [dataclasses.replace(p, seed=seed0 + i) if hasattr(p, "seed") else p
+            for p in points for i in range(max(1, claim.seeds))]
+
+
+def evaluate(claim: Claim, evidence: Evidence) -> Verdict:
+    """Judge `claim` on `evidence`: `not yet` while there are no rows; a judge that raises on
+    partial data says `not yet` while runs are active, and `fails` with the error after."""
+    if evidence.frame is None or len(evidence.frame) == 0:
+        return Verdict(NOT_YET, "no rows yet" + (f" ({claim.needs})" if claim.needs else ""))
+    try:
+        return claim.judge(evidence)
+    except Exception as exc:  # a judge must never take the page down
+        status = NOT_YET if evidence.active else FAILS
+        return Verdict(status, f"could not judge: {type(exc).__name__}: {exc}"[:200])
