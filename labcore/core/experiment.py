@@ -20,11 +20,13 @@ class Chart:
     `hlines(cfg)` gives labelled reference lines ({label: y}) where theory predicts a value;
     they are drawn with single runs and with seed bands alike. `note` says what to see.
     `x_label` names the x axis when `x` is not what it counts (default: the page's).
+    `log_x` draws x on a log axis (a phenomenon that spans decades of steps; step 0 is not drawn).
     """
 
     title: str
     metrics: tuple[str, ...]
     log_y: bool = False
+    log_x: bool = False
     hlines: Callable[[Any], dict[str, float]] | None = None
     note: str = ""
     x: str = "step"

@@ -109,7 +109,7 @@ def tick_text(value: float) -> str:
 
 def curves(frame: pd.DataFrame, metrics: Sequence[str], title: str, log_y: bool = False,
            x: str = "step", smooth: int = 1, hlines: dict[str, float] | None = None,
-           x_label: str | None = None) -> go.Figure:
+           x_label: str | None = None, log_x: bool = False) -> go.Figure:
     """One line per (label, metric): the metric columns of a long runs frame against `x`.
 
     `smooth` > 1 applies a trailing moving average over that many measurements; `hlines`
@@ -129,7 +129,7 @@ def curves(frame: pd.DataFrame, metrics: Sequence[str], title: str, log_y: bool 
                                  name=name, line=dict(color=PALETTE[i % len(PALETTE)])))
     _reference_lines(fig, hlines)
     return _layout(fig, title, x_label or x, metrics[0] if len(metrics) == 1 else "value", log_y=log_y,
-                   hover=True)
+                   log_x=log_x, hover=True)
 
 
 def _reference_lines(fig: go.Figure, hlines: dict[str, float] | None) -> None:
@@ -139,7 +139,8 @@ def _reference_lines(fig: go.Figure, hlines: dict[str, float] | None) -> None:
 
 
 def bands(frame: pd.DataFrame, metrics: Sequence[str], title: str, log_y: bool = False,
-          x: str = "step", hlines: dict[str, float] | None = None, x_label: str | None = None) -> go.Figure:
+          x: str = "step", hlines: dict[str, float] | None = None, x_label: str | None = None,
+          log_x: bool = False) -> go.Figure:
     """Mean line and ±1 std band per (label, metric) of a seed-band frame; `hlines` and
     `x_label` as in `curves` (reference lines survive seed bands)."""
     fig = go.Figure()
@@ -159,7 +160,7 @@ def bands(frame: pd.DataFrame, metrics: Sequence[str], title: str, log_y: bool =
                                  line=dict(color=color)))
     _reference_lines(fig, hlines)
     return _layout(fig, title, x_label or x, metrics[0] if len(metrics) == 1 else "value", log_y=log_y,
-                   hover=True)
+                   log_x=log_x, hover=True)
 
 
 def sweep(frame: pd.DataFrame, x: str, y: str, title: str, loglog: bool = False,

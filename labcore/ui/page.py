@@ -223,9 +223,11 @@ def _draw_charts(frame: pd.DataFrame, page: PageSpec, sel: Selection, multi_seed
         x_label = chart.x_label or (page.x_label if chart.x == "step" else chart.x)
         if multi_seed:
             band = analysis.seed_bands(frame, chart.metrics, by="group").rename(columns={"group": "label"})
-            fig = plots.bands(band, chart.metrics, chart.title, log_y=chart.log_y, hlines=hl, x_label=x_label)
+            fig = plots.bands(band, chart.metrics, chart.title, log_y=chart.log_y, hlines=hl, x_label=x_label,
+                                log_x=chart.log_x)
         else:
-            fig = plots.curves(frame, chart.metrics, chart.title, log_y=chart.log_y, hlines=hl, x_label=x_label)
+            fig = plots.curves(frame, chart.metrics, chart.title, log_y=chart.log_y, hlines=hl, x_label=x_label,
+                                log_x=chart.log_x)
         if not cols:  # a row of two per pair: on a phone the rows stack in the declared order
             cols = st.columns(2)
         col = cols.pop(0)
