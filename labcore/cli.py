@@ -40,9 +40,11 @@ def main(argv: list[str] | None = None) -> int:
         p = sub.add_parser(name, help=helptext, add_help=False)
         p.add_argument("experiment")
     sub.add_parser("runs", help="runs in the store")
-    p = sub.add_parser("export", help="write runs' CSV/JSON files (several: plus runs_long.csv, runs.csv)")
+    p = sub.add_parser("export", help="write runs' files: csv (several: plus runs_long.csv, runs.csv), "
+                                      "parquet, or tensorboard event files")
     p.add_argument("run_id", nargs="+")
     p.add_argument("--out", required=True)
+    p.add_argument("--format", choices=("csv", "parquet", "tensorboard"), default="csv")
     p = sub.add_parser("bench", help="lab overhead vs a bare PyTorch loop")
     p.add_argument("--repeats", type=int, default=7, help="bare/lab alternations for part 1's ratio")
     try:
@@ -56,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.cmd == "runs":
             return _runs()
         if args.cmd == "export":
-            return _export(args.run_id, args.out)
+            return _export(args.run_id, args.out, args.format)
         from labcore.bench import main as bench_main
         return bench_main(args.repeats)
     except (UsageError, ParamError, UnknownExperiment, UnknownRun) as exc:
@@ -190,9 +192,9 @@ def _runs() -> int:
     return 0
 
 
-def _export(ids: list[str], out: str) -> int:
-    from labcore.runs.export import export_runs
+def _export(ids: list[str], out: str, format: str = "csv") -> int:
+    from labcore.runs.export import export
     from labcore.runs.store import Store
 
-    print(f"wrote {export_runs(Store(), ids, out)}")
+    print(f"wrote {export(Store(), ids, out, format)}")
     return 0

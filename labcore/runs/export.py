@@ -59,3 +59,52 @@ def export_runs(store: Store, ids: list[str], out: str | os.PathLike) -> Path:
     selection_long(store, ids).to_csv(out / "runs_long.csv", index=False)
     runs_csv_table(store, ids).to_csv(out / "runs.csv", index=False)
     return out
+
+
+FORMATS = ("csv", "parquet", "tensorboard")
+
+
+def export(store: Store, ids: list[str], out: str | os.PathLike, format: str = "csv") -> Path:
+    """Write runs to `out` in one of FORMATS: `csv` (export_runs), `parquet` (runs_long.parquet
+    and runs.parquet) or `tensorboard` (one event-file directory per run, seeds as separate
+    runs, the settings as hparams). Unknown ids raise UnknownRun before anything is written."""
+    if format not in FORMATS:
+        raise ValueError(f"format={format!r} is not one of {', '.join(FORMATS)}")
+    missing = [rid for rid in ids if store.get(rid) is None]
+    if missing:
+        raise UnknownRun(f"no run {missing[0]!r} in {store.dir}")
+    if format == "csv":
+        return export_runs(store, ids, out)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    if format == "parquet":
+        selection_long(store, ids).to_parquet(out / "runs_long.parquet", index=False)
+        runs_csv_table(store, ids).to_parquet(out / "runs.parquet", index=False)
+        return out
+    for rid in ids:
+        write_tensorboard(store, rid, out / rid)
+    return out
+
+
+def write_tensorboard(store: Store, rid: str, out: Path) -> Path:
+    """One run as TensorBoard event files in `out`: a scalar series per metric (x = step) and
+    the run's settings as hparams with the final metric values (`tensorboard --logdir`)."""
+    from torch.utils.tensorboard import SummaryWriter  # needs the `tensorboard` package
+
+    rec = store.get(rid)
+    frame = store.metrics(rid)
+    final = summary(rec, frame)["final"]
+    hparams = {k: v if isinstance(v, (int, float, str, bool)) else json.dumps(v)
+               for k, v in rec["config"].items()}
+    hparams.update(experiment=rec["experiment"], run_id=rid)
+    writer = SummaryWriter(str(out))
+    try:
+        for metric in (c for c in frame.columns if c != "step"):
+            for step, value in frame[["step", metric]].dropna().itertuples(index=False):
+                writer.add_scalar(metric, float(value), int(step))
+        finals = {f"final/{k}": float(v) for k, v in final.items()
+                  if isinstance(v, (int, float)) and v == v}
+        writer.add_hparams(hparams, finals, run_name=".")
+    finally:
+        writer.close()
+    return out
