@@ -106,3 +106,21 @@ def test_svg_export_contains_the_plotted_series(store, tmp_path):
     svg = path.read_text()
     assert svg.startswith("<svg") and 'width="500"' in svg
     assert svg.count('class="trace scatter') >= 2 and "lr=0.5" in svg  # both runs, legend entries
+
+
+def test_api_runs_show_on_the_runs_page_and_dashboard_runs_in_the_api(store):
+    from tests.ui.test_pages import app, figures
+
+    h = api.run("quadratic", lr=0.4, steps=6, progress=False, store=store)
+    at = app("runs", query={"runs": h.id})
+    assert at.multiselect(key="runs").value == [h.id]
+    loss = next(f for f in figures(at) if f["layout"]["title"]["text"] == "loss vs step")
+    assert len(loss["data"]) == 1
+    # the other way: a run started with the page's Run button is in the API's frame
+    page = app("quadratic", query={"steps": "7"})
+    next(b for b in page.button if b.label == "Run").click()
+    page.run()
+    table = api.runs("quadratic", store=store, steps=7)
+    assert len(table) == 1
+    handle = api.Run(table["id"].iloc[0], store)
+    assert handle.wait(progress=False).status == "done" and len(handle.metrics()) == 8
