@@ -129,8 +129,10 @@ def serve(store: Store, idle_s: float = IDLE_S, max_runs: int = MAX_RUNS, poll: 
         stopped = True
     finally:
         _try(lambda: pool.leave(store, pid, force=True))
-        if not stopped:  # recycled, or disk full: a replacement takes the queue
-            _try(lambda: pool.ensure(store))
+        if not stopped:  # recycled, out of memory or disk full: the supervisor replaces it
+            from labcore.engine import supervisor
+
+            _try(lambda: supervisor.ensure(store))
     return done
 
 
@@ -172,11 +174,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m labcore.worker")
     parser.add_argument("run_id", nargs="?", help="train this run once (cold) instead of serving")
     parser.add_argument("--serve", action="store_true", help="serve the queue as a warm pool worker")
+    parser.add_argument("--supervise", action="store_true",
+                        help="watch the store's workers while work exists (labcore.engine.supervisor)")
     parser.add_argument("--store", default=None, help="store directory (default $LAB_CACHE_DIR or ./cache)")
     args = parser.parse_args(argv)
-    if not args.serve and not args.run_id:
-        parser.error("give a RUN_ID or --serve")
+    if not args.serve and not args.run_id and not args.supervise:
+        parser.error("give a RUN_ID, --serve or --supervise")
     os.umask(0o077)  # everything a worker creates in the store is private
+    if args.supervise:
+        from labcore.engine import supervisor
+
+        supervisor.serve(Store(args.store))
+        return 0
     signal.signal(signal.SIGTERM, _raise_cancel)
     store = Store(args.store)
     if args.serve:

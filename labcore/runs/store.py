@@ -32,7 +32,9 @@ from labcore.core.status import ACTIVE, FINISHED  # noqa: F401 - re-exported for
 from labcore.runs.disk import SafeJSONDisk, make_private
 
 SCHEMA_VERSION = 1
-LEASE_S = 10.0               # a claim's lease; the heartbeat renews it every ~0.5 s
+# A claim's lease ($LAB_LEASE_S, default 10 s); the heartbeat renews it every ~0.5 s. It
+# decides liveness only where the worker process cannot be seen (Ray, another host).
+LEASE_S = float(os.environ.get("LAB_LEASE_S", "10"))
 BUDGET_GRACE_S = 300.0       # runs finished this recently are never removed by the budget
 DEFAULT_BUDGET_BYTES = 2 * 1024**3
 READ_ERRORS = (sqlite3.Error, OSError, ValueError, zlib.error, diskcache.Timeout)
