@@ -18,6 +18,7 @@ import signal
 import time
 import traceback
 
+from labcore.core.limits import enforce_memory_limit, out_of_memory
 from labcore.core.recorder import Cancelled, Diverged, Recorder
 from labcore.engine import pool, scheduler
 from labcore.runs.disk import is_disk_full
@@ -64,7 +65,7 @@ def execute(store: Store, rec: dict, threads: int | None = None) -> str:
         exp = get_experiment(rec["experiment"])
         cfg = from_dict(exp.config, rec["config"])
         store.update(rid, attempt, versions=_versions())
-        recorder = Recorder(store, rid, attempt=attempt)
+        recorder = Recorder(store, rid, attempt=attempt, divergence_factor=exp.divergence_factor)
         exp.run(cfg, recorder)
         final = {"status": "done", "progress": 1.0}
     except (Cancelled, KeyboardInterrupt):
@@ -72,8 +73,7 @@ def execute(store: Store, rec: dict, threads: int | None = None) -> str:
     except Diverged as exc:
         final = {"status": "diverged", "diverged_step": exc.step, "error": str(exc)}
     except Exception as exc:  # noqa: BLE001 - any crash is recorded with its traceback
-        final = {"status": "failed", "error": f"disk full: {exc}" if is_disk_full(exc)
-                 else traceback.format_exc(limit=8)}
+        final = failure(exc, recorder)
     finally:
         if recorder is not None:
             recorder.close()
@@ -96,6 +96,24 @@ def execute(store: Store, rec: dict, threads: int | None = None) -> str:
     return final["status"]
 
 
+def failure(exc: BaseException, recorder: Recorder | None = None) -> dict:
+    """The final fields of a run that raised `exc`: `diverged` when the training loss had
+    already blown up (a measurement then fails on the inf/NaN weights: that is the
+    divergence, not a crash), else `failed` with "disk full: ...", "out of memory (...)" or
+    the traceback."""
+    blown = recorder.blown_up() if recorder is not None else None
+    if blown is not None:
+        step, metric, value = blown
+        return {"status": "diverged", "diverged_step": step,
+                "error": f"{metric} became {value:.4g} at step {step} ({type(exc).__name__} after it)"}
+    if is_disk_full(exc):
+        return {"status": "failed", "error": f"disk full: {exc}"}
+    oom = out_of_memory(exc)
+    if oom:
+        return {"status": "failed", "error": oom}
+    return {"status": "failed", "error": traceback.format_exc(limit=8)}
+
+
 def execute_group(store: Store, recs: list[dict], threads: int | None = None) -> list[str]:
     """Train claimed seed-group members `recs` together with the experiment's `run_seeds`
     (see labcore.engine.groups); every member gets its own final status, returned in order."""
@@ -110,6 +128,7 @@ def serve(store: Store, idle_s: float = IDLE_S, max_runs: int = MAX_RUNS, poll: 
 
     if torch.cuda.is_available():
         torch.cuda.init()
+    enforce_memory_limit()  # after torch's own mappings: the limit is the runs' budget
     done, idle_since, pid, stopped = 0, time.monotonic(), os.getpid(), False
     try:
         while done < max_runs:
@@ -119,8 +138,9 @@ def serve(store: Store, idle_s: float = IDLE_S, max_runs: int = MAX_RUNS, poll: 
                 status = execute(store, rec) if len(recs) == 1 else execute_group(store, recs)[0]
                 done += 1
                 idle_since = time.monotonic()
-                if status == "failed" and "disk full" in str((store.get(rec["id"]) or {}).get("error")):
-                    break
+                error = str((store.get(rec["id"]) or {}).get("error"))
+                if status == "failed" and ("disk full" in error or error.startswith("out of memory")):
+                    break  # a fresh process (the supervisor starts it) gets clean memory
             elif time.monotonic() - idle_since > idle_s and pool.leave(store, pid):
                 return done
             else:
@@ -138,6 +158,9 @@ def serve(store: Store, idle_s: float = IDLE_S, max_runs: int = MAX_RUNS, poll: 
 
 def run_one(store: Store, rid: str, poll: float = 0.2) -> str:
     """Cold path: wait for a slot for `rid`, train it. A cancel or SIGTERM while queued ends it."""
+    import torch  # noqa: F401 - before the memory limit, as in `serve`
+
+    enforce_memory_limit()
     try:
         while True:
             rec = scheduler.claim(store, pool.max_jobs(), rid=rid)
