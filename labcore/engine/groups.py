@@ -108,7 +108,7 @@ def submit_group(store: Any, experiment: str, cfgs: list, force: bool = False) -
 
     gid = "g" + uuid.uuid4().hex[:12]
     ids, armed = [], []
-    with store.cache.transact():
+    with store.transact():
         for cfg in cfgs:
             overrides = non_default(cfg)
             rid = run_id(experiment, overrides)

@@ -59,7 +59,7 @@ def ensure(store: Store, supervise: bool = True) -> list[int]:
     With `supervise`, also make sure the store's supervisor runs (it settles dead workers'
     runs and replaces them while work exists, whoever is watching)."""
     started: list[int] = []
-    with store.cache.transact():
+    with store.transact():
         workers = store.cache.get("workers", {})
         live = {p: w for p, w in workers.items() if local.alive({"pid": int(p), "ticks": w.get("ticks")})}
         want = min(max_jobs(), len(store.cache.get("queue", [])) + len(store.cache.get("claims", {})))
@@ -78,7 +78,7 @@ def ensure(store: Store, supervise: bool = True) -> list[int]:
 
 def leave(store: Store, pid: int, force: bool = False) -> bool:
     """Unregister worker `pid` unless runs are waiting (then it should keep serving)."""
-    with store.cache.transact():
+    with store.transact():
         if not force and store.cache.get("queue", []):
             return False
         workers = store.cache.get("workers", {})
@@ -148,7 +148,7 @@ def shutdown(store: Store, timeout: float = 10.0) -> None:
     for pid in pids:
         if local.pid_alive(pid):
             _signal(pid, signal.SIGKILL)
-    with store.cache.transact():
+    with store.transact():
         store.cache.set("workers", {})
 
 

@@ -46,7 +46,7 @@ def submit(store: Store, rid: str, experiment: str, config: dict, overrides: dic
            force: bool = False, group: str | None = None) -> str:
     """Arm run `rid` unless it is a cache hit or active. Returns "hit", "attached" or "queued".
     `group` tags the armed record as a member of a seed group (claimed together, one slot)."""
-    with store.cache.transact():
+    with store.transact():
         old = store.cache.get(f"run:{rid}")
         if old is not None and old["status"] in ACTIVE:
             return "attached"
@@ -70,7 +70,7 @@ def submit(store: Store, rid: str, experiment: str, config: dict, overrides: dic
 def cancel(store: Store, rid: str) -> dict | None:
     """A queued run is dequeued and `cancelled` at once; a running one gets the cancel flag
     (its worker sees it within about a second); a run whose worker is gone ends now."""
-    with store.cache.transact():
+    with store.transact():
         rec = store.cache.get(f"run:{rid}")
         if rec is None or rec["status"] in FINISHED:
             return rec
@@ -116,7 +116,7 @@ def _take(store: Store, limit: int, pid: int | None, host: str | None, choose, e
     group's, else each run's own). Returns their records ([] when none)."""
     pid = pid or os.getpid()
     host = host or HOST
-    with store.cache.transact():
+    with store.transact():
         claims = _reap_claims(store)
         if slots(claims) >= limit:
             return []
@@ -149,7 +149,7 @@ def slots(claims: dict) -> int:
 
 def finish(store: Store, rid: str, attempt: int, **final) -> bool:
     """Write the final status of `attempt` (fenced) and release its claim."""
-    with store.cache.transact():
+    with store.transact():
         if final.get("status") == "done" and store.cache.get(f"cancel:{rid}"):
             final["status"] = "cancelled"  # the cancel was acknowledged while running: it wins
         ok = store.update(rid, attempt, **final) is not None
@@ -159,7 +159,7 @@ def finish(store: Store, rid: str, attempt: int, **final) -> bool:
 
 def release(store: Store, rid: str, attempt: int) -> None:
     """Give the claim of `attempt` back (no-op when it is not that attempt's)."""
-    with store.cache.transact():
+    with store.transact():
         claims = store.cache.get("claims", {})
         if claims.get(rid, {}).get("attempt") == attempt:
             _drop_claim(store, rid)
@@ -171,7 +171,7 @@ def reap(store: Store) -> list[str]:
     if not _needs_reap(store):  # the common case: read only, no write lock taken
         return []
     dead: list[str] = []
-    with store.cache.transact():
+    with store.transact():
         before = set(store.cache.get("claims", {}))
         after = _reap_claims(store)
         dead = sorted(before - set(after))
@@ -194,7 +194,7 @@ def reap_claims(store: Store) -> list[str]:
     if not any(_dead(c, store.get(rid) or {"created": 0}) or (store.get(rid) or {}).get("status") != "running"
                for rid, c in claims.items()):
         return []
-    with store.cache.transact():
+    with store.transact():
         before = set(store.cache.get("claims", {}))
         return sorted(before - set(_reap_claims(store)))
 
@@ -257,7 +257,7 @@ def _fresh_death(store: Store, claim: dict, rec: dict) -> bool:
 def record_exit(store: Store, pid: int, returncode: int) -> None:
     """Remember how worker `pid` ended (its parent saw it), so its run's error can say so.
     Kept for the last 64 workers."""
-    with store.cache.transact():
+    with store.transact():
         exits = store.cache.get("exits", {})
         exits[str(pid)] = {"rc": int(returncode), "at": time.time()}
         store.cache.set("exits", dict(sorted(exits.items(), key=lambda kv: kv[1]["at"])[-64:]))

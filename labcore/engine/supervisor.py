@@ -42,7 +42,7 @@ def ensure(store: Store) -> int | None:
     """Start the store's supervisor unless a live one is registered; returns the new pid."""
     if alive(store):  # the common case: read only, no write lock
         return None
-    with store.cache.transact():
+    with store.transact():
         sup = store.cache.get("supervisor")
         if sup and local.alive(sup):
             return None
@@ -100,7 +100,7 @@ def serve(store: Store, poll: float = POLL_S, quiet_s: float = QUIET_S) -> None:
 
 
 def _leave(store: Store, me: dict) -> bool:
-    with store.cache.transact():
+    with store.transact():
         if store.cache.get("queue", []) or store.cache.get("claims", {}):
             return False
         sup = store.cache.get("supervisor")
@@ -126,5 +126,5 @@ def stop(store: Store, timeout: float = 10.0) -> None:
                 os.kill(sup["pid"], signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
-    with store.cache.transact():
+    with store.transact():
         store.cache.delete("supervisor")

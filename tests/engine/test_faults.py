@@ -3,13 +3,12 @@ settled and the queue goes on with nobody polling, a stopped worker is never dec
 while its process exists, and an acknowledged cancel is final."""
 import json
 import os
-import random
 import signal
 import subprocess
 import sys
-import threading
 import time
 
+from benchmarks.faults import cancel_races
 from labcore.engine import jobs, pool, scheduler
 from labcore.runs.store import Store
 from tests.waiting import eventually
@@ -75,38 +74,6 @@ def test_a_stopped_worker_is_never_declared_dead_while_it_exists(store, monkeypa
         os.kill(pid, signal.SIGCONT)
     rec = jobs.wait(rid, store, timeout=120)
     assert rec["status"] == "done" and rec["error"] is None
-
-
-def cancel_races(store, trials: int, seed: int = 0) -> dict:
-    """`trials` cancel-vs-finish races decided by the scheduler's transactions: one thread
-    finishes a claimed run `done`, another cancels it, each after a random 0-4 ms delay.
-    Returns counts: acknowledged (cancel answered "running") and how those runs ended."""
-    rng = random.Random(seed)
-    out = {"trials": trials, "acknowledged": 0, "acknowledged_done": 0, "acknowledged_cancelled": 0}
-    for i in range(trials):
-        rid = f"race{seed}-{i}"
-        scheduler.submit(store, rid, "quadratic", {}, {"i": i})
-        rec = scheduler.claim(store, 1 << 30, rid=rid)
-        answer = {}
-        d1, d2 = rng.uniform(0, 0.004), rng.uniform(0, 0.004)
-
-        def fin(rec=rec, d=d1):
-            time.sleep(d)
-            scheduler.finish(store, rid, rec["attempt"], status="done", progress=1.0, finished=time.time())
-
-        def can(d=d2):
-            time.sleep(d)
-            answer["status"] = scheduler.cancel(store, rid)["status"]
-
-        threads = [threading.Thread(target=fin), threading.Thread(target=can)]
-        [t.start() for t in threads]
-        [t.join() for t in threads]
-        if answer["status"] == "running":
-            out["acknowledged"] += 1
-            final = store.get(rid)["status"]
-            out["acknowledged_done"] += final == "done"
-            out["acknowledged_cancelled"] += final == "cancelled"
-    return out
 
 
 def test_an_acknowledged_cancel_never_ends_done(store):
