@@ -32,7 +32,7 @@ from typing import Any
 import diskcache
 
 from labcore.core.status import ACTIVE, FINISHED  # noqa: F401 - re-exported for callers
-from labcore.runs.disk import SafeJSONDisk, make_private
+from labcore.runs.disk import QuarantineCache, SafeJSONDisk, make_private
 
 SCHEMA_VERSION = 1
 # A claim's lease ($LAB_LEASE_S, default 10 s); the heartbeat renews it every ~0.5 s. It
@@ -66,7 +66,7 @@ class Store:
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
             # eviction_policy="none": the default policy silently deletes live entries.
-            self.cache = diskcache.Cache(str(self.dir), eviction_policy="none", timeout=60,
+            self.cache = QuarantineCache(str(self.dir), eviction_policy="none", timeout=60,
                                          disk=SafeJSONDisk)
         finally:
             os.umask(old)
