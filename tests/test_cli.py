@@ -111,3 +111,24 @@ def test_input_holes_are_one_line_and_write_nothing(tmp_path):
         assert line.count("\n") == 0 and len(line) <= 320 and message in line, line[:400]
         assert "Traceback" not in res.stderr
         assert not cache.exists() and not (tmp_path / "out").exists()
+
+
+def test_a_full_disk_is_one_line_and_exit_1(tmp_path, monkeypatch, capsys):
+    """Issue #24 item 6: SQLite's "database or disk is full" from any command is one line."""
+    import sqlite3
+
+    from labcore import cli as lab_cli
+    from labcore.runs import store as run_store
+
+    (tmp_path / "cache").mkdir()
+    monkeypatch.setenv("LAB_CACHE_DIR", str(tmp_path / "cache"))
+
+    def full(*args, **kwargs):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(run_store.Store, "__init__", full)
+    for argv in (["runs"], ["export", "abc", "--out", str(tmp_path / "out")]):
+        assert lab_cli.main(argv) == 1
+        err = capsys.readouterr().err.strip()
+        assert err == (f"error: the run store at {tmp_path / 'cache'} is on a full disk: "
+                       "free space or set LAB_CACHE_DIR")
