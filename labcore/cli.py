@@ -63,8 +63,48 @@ def main(argv: list[str] | None = None) -> int:
         return bench_main(args.repeats)
     except (UsageError, ParamError, UnknownExperiment, UnknownRun) as exc:
         msg = exc.args[0] if exc.args else str(exc)
-        print(f"error: {msg}", file=sys.stderr)
+        print(f"error: {_one_line(msg)}", file=sys.stderr)
         return 2
+    except Exception as exc:  # noqa: BLE001 - a full disk is one line too; anything else is a bug
+        from labcore.runs.disk import is_disk_full
+
+        if not is_disk_full(exc):
+            raise
+        from labcore.runs.store import default_dir
+
+        print(f"error: {full_disk_line(default_dir())}", file=sys.stderr)
+        return 1
+
+
+MAX_LINE = 300  # an error line longer than this is cut: a 100,000-character value stays readable
+
+
+def _one_line(msg: str) -> str:
+    """`msg` on one line, cut to MAX_LINE characters."""
+    msg = " ".join(str(msg).split())
+    return msg if len(msg) <= MAX_LINE else msg[:MAX_LINE - 3] + "..."
+
+
+def full_disk_line(directory) -> str:
+    """The one line every entry point shows when the store's disk is full."""
+    return f"the run store at {directory} is on a full disk: free space or set LAB_CACHE_DIR"
+
+
+def _join_negative_values(rest: list[str]) -> list[str]:
+    """`--lr -inf` as `--lr=-inf`: argparse takes a value starting with '-' that is not a
+    plain negative number for a flag and answers "expected one argument"."""
+    out: list[str] = []
+    i = 0
+    while i < len(rest):
+        tok = rest[i]
+        if (tok.startswith("--") and "=" not in tok and i + 1 < len(rest)
+                and rest[i + 1].startswith("-") and not rest[i + 1].startswith("--")):
+            out.append(f"{tok}={rest[i + 1]}")
+            i += 2
+            continue
+        out.append(tok)
+        i += 1
+    return out
 
 
 def _train_parser(cmd: str, experiment: str) -> argparse.ArgumentParser:
@@ -89,17 +129,22 @@ def _train(cmd: str, experiment: str, rest: list[str]) -> int:
     exp = get_experiment(experiment)
     parser = _train_parser(cmd, experiment)
     try:
-        ns = parser.parse_args(rest)
+        ns = parser.parse_args(_join_negative_values(rest))
     except SystemExit as exc:  # --help
         return int(exc.code or 0)
     given = {s.name: getattr(ns, s.name) for s in specs(exp.config) if getattr(ns, s.name) is not None}
     if cmd == "run":
         grid = [given]
     else:
-        if ns.seeds:
+        if ns.seeds is not None:  # `--seeds ""` is an empty list, refused below, not the default seed
             given["seed"] = ns.seeds
         axes = {k: str(v).split(",") for k, v in given.items()}
         grid = [dict(zip(axes, combo)) for combo in itertools.product(*axes.values())]
+    from labcore.engine.scheduler import QueueFull, max_queued
+
+    if len(grid) > max_queued():
+        raise UsageError(f"{len(grid)} runs requested; allowed: at most {max_queued()} at once "
+                         "(LAB_MAX_QUEUED): give fewer values or seeds")
     configs = [from_dict(exp.config, values) for values in grid]  # validate everything first
     from labcore.engine import jobs
     from labcore.runs.export import export_run
@@ -108,7 +153,11 @@ def _train(cmd: str, experiment: str, rest: list[str]) -> int:
     if ns.backend:  # read by engine.backends when runs are submitted (and by jobs.wait)
         os.environ["LAB_BACKEND"] = ns.backend
     store = Store()
-    ids = jobs.submit_many(experiment, configs, store, force=ns.no_cache)  # seeds: one ensemble job
+    try:
+        ids = jobs.submit_many(experiment, configs, store, force=ns.no_cache)  # seeds: one ensemble job
+    except QueueFull as exc:  # others filled the queue meanwhile
+        print(f"error: {_one_line(str(exc))}", file=sys.stderr)
+        return 1
     records = _wait_all(store, ids)
     failed = [r for r in records if r["status"] != "done"]
     for rec in records:
@@ -180,10 +229,17 @@ def _list() -> int:
     return 0
 
 
-def _runs() -> int:
-    from labcore.runs.store import Store
+def _existing_store(what: str = ""):
+    """The store, opened only if it exists (reading must not create an empty one)."""
+    from labcore.runs.store import Store, default_dir
 
-    store = Store()
+    if not default_dir().is_dir():
+        raise UsageError(f"{what}no run store at {default_dir()} (set LAB_CACHE_DIR, or train a run first)")
+    return Store()
+
+
+def _runs() -> int:
+    store = _existing_store()
     print(f"store {store.dir} ({store.size_bytes() / 1e6:.1f} MB)")
     for rec in store.runs():
         created = time.strftime("%Y-%m-%d %H:%M", time.localtime(rec["created"]))
@@ -194,7 +250,6 @@ def _runs() -> int:
 
 def _export(ids: list[str], out: str, format: str = "csv") -> int:
     from labcore.runs.export import export
-    from labcore.runs.store import Store
 
-    print(f"wrote {export(Store(), ids, out, format)}")
+    print(f"wrote {export(_existing_store(f'no run {ids[0]!r}: '), ids, out, format)}")
     return 0

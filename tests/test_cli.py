@@ -91,3 +91,44 @@ def test_a_closed_pipe_is_not_an_error(tmp_path):
     res = subprocess.run(f"{sys.executable} -m labcore list | head -1", shell=True, cwd=ROOT, env=env,
                          capture_output=True, text=True, timeout=120)
     assert res.returncode == 0 and "Traceback" not in res.stderr and res.stdout.count("\n") == 1
+
+
+def test_input_holes_are_one_line_and_write_nothing(tmp_path):
+    """Issue #24 item 9: each is one readable line, exit 2, and no store is created."""
+    cache = tmp_path / "cache"
+    seeds = ",".join(str(i) for i in range(300))
+    for args, message in (
+        (("sweep", "quadratic", "--seeds", seeds), "300 runs requested; allowed: at most 256 at once"),
+        (("run", "quadratic", "--lr", "-inf"), "lr=-inf is out of range; allowed:"),
+        (("run", "quadratic", "--lr", "x" * 100_000), "lr='xxxx"),
+        (("sweep", "quadratic", "--seeds", ""), "seed='' is not a valid int"),
+        (("export", "nonexistent00", "--out", str(tmp_path / "out")), "no run 'nonexistent00': no run store at"),
+        (("runs",), "no run store at"),
+    ):
+        res = cli(*args, env_dir=cache)
+        assert res.returncode == 2, (args[:2], res.stderr[-300:])
+        line = res.stderr.strip()
+        assert line.count("\n") == 0 and len(line) <= 320 and message in line, line[:400]
+        assert "Traceback" not in res.stderr
+        assert not cache.exists() and not (tmp_path / "out").exists()
+
+
+def test_a_full_disk_is_one_line_and_exit_1(tmp_path, monkeypatch, capsys):
+    """Issue #24 item 6: SQLite's "database or disk is full" from any command is one line."""
+    import sqlite3
+
+    from labcore import cli as lab_cli
+    from labcore.runs import store as run_store
+
+    (tmp_path / "cache").mkdir()
+    monkeypatch.setenv("LAB_CACHE_DIR", str(tmp_path / "cache"))
+
+    def full(*args, **kwargs):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(run_store.Store, "__init__", full)
+    for argv in (["runs"], ["export", "abc", "--out", str(tmp_path / "out")]):
+        assert lab_cli.main(argv) == 1
+        err = capsys.readouterr().err.strip()
+        assert err == (f"error: the run store at {tmp_path / 'cache'} is on a full disk: "
+                       "free space or set LAB_CACHE_DIR")

@@ -102,6 +102,9 @@ class Experiment:
     smoke: dict = field(default_factory=dict)  # overrides that make a contract-test run tiny
     claims: tuple = ()     # labcore.core.claims.Claim: the paper's claims, judged on runs
     lesson: Any = None     # labcore.core.lessons.Lesson: a guided walk through the page
+    # The training loss above this multiple of its first value ends a run `diverged`
+    # (labcore.core.recorder); raise it (or None: only non-finite) where a loss legitimately grows.
+    divergence_factor: float | None = 100.0
 
     def __post_init__(self) -> None:
         keys = [c.key for c in self.claims]

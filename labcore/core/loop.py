@@ -101,7 +101,10 @@ def train_loop(rec: Recorder, steps: int, step_fn: Callable[[int], Any],
         if step >= steps:
             break
         loss = float(step_fn(step))
-        if not math.isfinite(loss):
+        check = getattr(rec, "check_loss", None)  # the Recorder's divergence rule
+        if check is not None:
+            check(step, loss)
+        elif not math.isfinite(loss):
             rec.log(step, loss=loss)  # records the bad row, raises Diverged
         step += 1
         rec.progress(step / steps)

@@ -63,7 +63,7 @@ class ParamSpec:
                 f"{self.name}={_show(value)} is not a valid {self.type.__name__}; allowed: {self.allowed()}"
             ) from None
         if self.choices is not None and value not in self.choices:
-            raise ParamError(f"{self.name}={value!r} is not allowed; allowed: {self.allowed()}")
+            raise ParamError(f"{self.name}={_show(value)} is not allowed; allowed: {self.allowed()}")
         if self.type in (int, float):
             bad = (isinstance(value, float) and not math.isfinite(value)) or (
                 (self.lo is not None and value < self.lo) or (self.hi is not None and value > self.hi)
@@ -205,7 +205,7 @@ def from_dict(cfg_cls: type, values: dict[str, Any]) -> Any:
     known = {s.name for s in specs(cfg_cls)}
     unknown = sorted(set(values) - known)
     if unknown:
-        raise ParamError(f"unknown parameter {unknown[0]!r}; known: {', '.join(sorted(known))}")
+        raise ParamError(f"unknown parameter {_show(unknown[0])}; known: {', '.join(sorted(known))}")
     return cfg_cls(**values)
 
 

@@ -14,17 +14,24 @@ import threading
 import time
 from typing import Any, Protocol
 
+from labcore.runs.disk import is_disk_full
+
 
 class Cancelled(Exception):
     """Raised inside a run when a cancel was requested (or its claim was revoked)."""
 
 
-class Diverged(Exception):
-    """Raised when a logged metric becomes non-finite; carries the step and the metric."""
+DIVERGENCE_FACTOR = 100.0  # the training loss above this multiple of its first value: diverged
 
-    def __init__(self, step: int, value: float, metric: str = "loss") -> None:
-        super().__init__(f"{metric} became {value} at step {step}")
-        self.step, self.metric = step, metric
+
+class Diverged(Exception):
+    """Raised when a logged metric becomes non-finite, or the training loss grows past
+    `divergence_factor` times its first value; carries the step and the metric."""
+
+    def __init__(self, step: int, value: float, metric: str = "loss", why: str = "") -> None:
+        super().__init__(f"{metric} became {value:.4g} at step {step}" + (f" ({why})" if why else "")
+                         if math.isfinite(value) else f"{metric} became {value} at step {step}")
+        self.step, self.metric, self.value = step, metric, value
 
 
 class RunSink(Protocol):
@@ -42,11 +49,6 @@ class RunSink(Protocol):
         """Heartbeat: renew the claim's lease, writing `fields`; returns (still ours, cancel requested)."""
 
 
-def _disk_full(exc: BaseException) -> bool:
-    text = str(exc).lower()
-    return "disk is full" in text or "no space" in text or getattr(exc, "errno", None) in (28, 122)
-
-
 class Recorder:
     """Collects metric rows, artifacts and progress for one run.
 
@@ -59,8 +61,16 @@ class Recorder:
     """
 
     def __init__(self, store: Any = None, run_id: str | None = None, flush_s: float = 0.5,
-                 beat_s: float = 0.5, attempt: int | None = None) -> None:
+                 beat_s: float = 0.5, attempt: int | None = None,
+                 divergence_factor: float | None = DIVERGENCE_FACTOR) -> None:
         self.store, self.run_id, self.flush_s = store, run_id, flush_s
+        # The one divergence rule: any logged metric non-finite, or the training loss
+        # ("loss", logged or returned by a step) above divergence_factor x its first
+        # positive value (None: only non-finite; an Experiment overrides it where a loss
+        # legitimately grows).
+        self.divergence_factor = divergence_factor
+        self._first_loss: float | None = None
+        self._last_loss: tuple[int, float] | None = None  # (step, value) of the latest loss seen
         self.rows: list[dict] = []          # every row (kept for in-memory use)
         self.artifacts: dict[str, Any] = {}
         self.fraction = 0.0
@@ -96,8 +106,47 @@ class Recorder:
         if bad:
             self.flush()  # the non-finite row is kept: it shows where the run blew up
             raise Diverged(step, row[bad[0]], bad[0])
+        if "loss" in row:
+            self._watch_loss(step, row["loss"])
         if self.store is not None and time.monotonic() - self._last_flush >= self.flush_s:
             self.flush()
+
+    def check_loss(self, step: int, loss: float) -> None:
+        """Apply the divergence rule to a training step's loss (not logged unless it breaks
+        the rule: then its row is written and Diverged raised)."""
+        loss = float(loss)
+        if not math.isfinite(loss):
+            self.log(step, loss=loss)  # records the bad row, raises Diverged
+        self._watch_loss(step, loss, log=True)
+
+    def blown_up(self) -> tuple[int, str, float] | None:
+        """(step, "loss", value) when the latest training loss seen was already far above its
+        first value (over sqrt(divergence_factor) x, e.g. 10x): an exception a measurement
+        raises then comes from the blown-up weights and is reported as divergence."""
+        if self._last_loss is None or self._first_loss is None or not self.divergence_factor:
+            return None
+        step, value = self._last_loss
+        if not math.isfinite(value) or value > math.sqrt(self.divergence_factor) * self._first_loss:
+            return step, "loss", value
+        return None
+
+    def _watch_loss(self, step: int, loss: float, log: bool = False) -> None:
+        self._last_loss = (int(step), loss)
+        if self._first_loss is None:
+            if loss > 0:
+                self._first_loss = loss
+            return
+        factor = self.divergence_factor
+        if factor and loss > factor * self._first_loss:
+            why = f"over {factor:g}x its first value {self._first_loss:.4g}"
+            if log:
+                row = {"step": int(step), "loss": loss}
+                self.rows.append(row)
+                if self.store is not None:
+                    with self._lock:
+                        self._pending.append({**row, "_t": round(time.monotonic() - self._t0, 3)})
+            self.flush()
+            raise Diverged(int(step), loss, "loss", why)
 
     def meta(self, device: str | None = None, **info: Any) -> None:
         """Record the device a run trains on and other facts (e.g. the effective lr)."""
@@ -163,7 +212,7 @@ class Recorder:
 
     def _fail(self, exc: BaseException) -> None:
         if self.failure is None:
-            self.failure = f"disk full: {exc}" if _disk_full(exc) else f"{type(exc).__name__}: {exc}"
+            self.failure = f"disk full: {exc}" if is_disk_full(exc) else f"{type(exc).__name__}: {exc}"
         self._stop.set()
 
     def _beat_loop(self, every: float) -> None:
@@ -181,7 +230,7 @@ class Recorder:
                 errors = 0
             except Exception as exc:  # noqa: BLE001
                 errors += 1
-                if _disk_full(exc) or errors >= 20:  # a transient lock is retried; a full disk is not
+                if is_disk_full(exc) or errors >= 20:  # a transient lock is retried; a full disk is not
                     self._fail(exc)
             if self.revoked:
                 return

@@ -23,8 +23,9 @@ from labcore.runs.disk import is_disk_full
 class MemberRecorder(Recorder):
     """A member's Recorder that can finish its run on its own (`end`), fenced by its attempt."""
 
-    def __init__(self, sink: Any, rec: dict, sched: Any, t0: float) -> None:
-        super().__init__(sink, rec["id"], attempt=rec["attempt"])
+    def __init__(self, sink: Any, rec: dict, sched: Any, t0: float,
+                 divergence_factor: float | None = 100.0) -> None:
+        super().__init__(sink, rec["id"], attempt=rec["attempt"], divergence_factor=divergence_factor)
         self.sched, self.t0 = sched, t0
         self.outcome: dict | None = None   # the final fields, once written
         self.status: str | None = None
@@ -79,13 +80,14 @@ def execute_group(sink: Any, recs: list[dict], threads: int | None = None) -> li
         versions = _versions()
         for r in recs:
             sink.update(r["id"], r["attempt"], versions=versions, ensemble=len(recs))
-            members.append(MemberRecorder(sink, r, sched, t0))
+            members.append(MemberRecorder(sink, r, sched, t0, exp.divergence_factor))
         exp.run_seeds(cfgs, members)
     except (Cancelled, KeyboardInterrupt):
         final = {"status": "cancelled"}
     except Exception as exc:  # noqa: BLE001 - a crash fails every member still training
-        final = {"status": "failed", "error": f"disk full: {exc}" if is_disk_full(exc)
-                 else traceback.format_exc(limit=8)}
+        from labcore.engine.worker import failure
+
+        final = failure(exc)
     statuses = []
     for i, r in enumerate(recs):
         if i < len(members):
@@ -106,7 +108,7 @@ def submit_group(store: Any, experiment: str, cfgs: list, force: bool = False) -
 
     gid = "g" + uuid.uuid4().hex[:12]
     ids, armed = [], []
-    with store.cache.transact():
+    with store.transact():
         for cfg in cfgs:
             overrides = non_default(cfg)
             rid = run_id(experiment, overrides)

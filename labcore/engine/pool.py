@@ -54,10 +54,12 @@ def live_workers(store: Store) -> dict[str, dict]:
     return {p: w for p, w in workers.items() if local.alive({"pid": int(p), "ticks": w.get("ticks")})}
 
 
-def ensure(store: Store) -> list[int]:
-    """Start workers so that min(max_jobs, queued + running) exist; returns the new pids."""
+def ensure(store: Store, supervise: bool = True) -> list[int]:
+    """Start workers so that min(max_jobs, queued + running) exist; returns the new pids.
+    With `supervise`, also make sure the store's supervisor runs (it settles dead workers'
+    runs and replaces them while work exists, whoever is watching)."""
     started: list[int] = []
-    with store.cache.transact():
+    with store.transact():
         workers = store.cache.get("workers", {})
         live = {p: w for p, w in workers.items() if local.alive({"pid": int(p), "ticks": w.get("ticks")})}
         want = min(max_jobs(), len(store.cache.get("queue", [])) + len(store.cache.get("claims", {})))
@@ -67,12 +69,16 @@ def ensure(store: Store) -> list[int]:
             started.append(pid)
         if live != workers:
             store.cache.set("workers", live)
+    if supervise:
+        from labcore.engine import supervisor
+
+        supervisor.ensure(store)
     return started
 
 
 def leave(store: Store, pid: int, force: bool = False) -> bool:
     """Unregister worker `pid` unless runs are waiting (then it should keep serving)."""
-    with store.cache.transact():
+    with store.transact():
         if not force and store.cache.get("queue", []):
             return False
         workers = store.cache.get("workers", {})
@@ -106,14 +112,30 @@ def _spawn(store: Store) -> int:
                                 start_new_session=True)  # survives the page or CLI that started it
     finally:
         os.close(fd)
-    # Reap the worker the moment it exits: otherwise it stays <defunct> under the server
-    # until the next Popen happens to collect it. One waiting daemon thread per worker.
-    threading.Thread(target=proc.wait, name=f"reap-worker-{proc.pid}", daemon=True).start()
+    # Reap the worker the moment it exits (otherwise it stays <defunct> under the server
+    # until the next Popen happens to collect it) and record how it ended, so its run's
+    # error can say "killed (SIGKILL)" or "exited with code N". One daemon thread per worker.
+    threading.Thread(target=_watch, args=(store, proc), name=f"reap-worker-{proc.pid}", daemon=True).start()
     return proc.pid
 
 
+def _watch(store: Store, proc: subprocess.Popen) -> None:
+    rc = proc.wait()
+    if rc != 0:
+        from labcore.engine import scheduler
+
+        try:
+            scheduler.record_exit(store, proc.pid, rc)
+        except Exception:  # noqa: BLE001 - the run is then settled as "died"
+            pass
+
+
 def shutdown(store: Store, timeout: float = 10.0) -> None:
-    """Stop every worker of this store (SIGTERM, then SIGKILL); tests and `labcore` teardown."""
+    """Stop the supervisor and every worker of this store (SIGTERM, then SIGKILL); tests and
+    `labcore` teardown."""
+    from labcore.engine import supervisor
+
+    supervisor.stop(store, timeout)
     pids = [int(p) for p in (store.read("workers", {}) or {})]
     pids += [c["pid"] for c in (store.read("claims", {}) or {}).values() if local.owns(c)]
     pids = sorted({p for p in pids if p != os.getpid()})
@@ -126,7 +148,7 @@ def shutdown(store: Store, timeout: float = 10.0) -> None:
     for pid in pids:
         if local.pid_alive(pid):
             _signal(pid, signal.SIGKILL)
-    with store.cache.transact():
+    with store.transact():
         store.cache.set("workers", {})
 
 

@@ -4,9 +4,16 @@
   of the runs being trained; there are never more claims than slots.
 - A run is armed (`queued`, attempt += 1, enqueued) in the same transaction that decides it
   is not a cache hit and not already active, so simultaneous submits give one attempt.
-- Liveness: a claim is dead when its worker process is gone (local backend, checked by pid
-  and process start time) or its lease expired more than `dead_after_s()` ago (minutes:
-  longer than any stall). Only then is the run `interrupted`. Queued runs are never dead.
+- Liveness: a claim of this host is dead exactly when its worker process is gone (checked by
+  pid and process start time): a stopped (SIGSTOP, laptop lid) or stalled worker that still
+  exists is never declared dead, however long. Only where the process cannot be seen (a
+  Ray task, another host) does the lease decide: dead `dead_after_s()` past it. Then the
+  run is `interrupted`, its error naming what happened (`exit_cause`). Queued runs are
+  never dead. The store's supervisor (labcore.engine.supervisor) reaps while work exists,
+  so this does not wait for a viewer.
+- Cancel is final: `finish` and `cancel` are one transaction each, and `finish` turns a
+  `done` into `cancelled` when the cancel flag is set, so an acknowledged cancel never ends
+  `done`.
 """
 from __future__ import annotations
 
@@ -39,7 +46,7 @@ def submit(store: Store, rid: str, experiment: str, config: dict, overrides: dic
            force: bool = False, group: str | None = None) -> str:
     """Arm run `rid` unless it is a cache hit or active. Returns "hit", "attached" or "queued".
     `group` tags the armed record as a member of a seed group (claimed together, one slot)."""
-    with store.cache.transact():
+    with store.transact():
         old = store.cache.get(f"run:{rid}")
         if old is not None and old["status"] in ACTIVE:
             return "attached"
@@ -63,7 +70,7 @@ def submit(store: Store, rid: str, experiment: str, config: dict, overrides: dic
 def cancel(store: Store, rid: str) -> dict | None:
     """A queued run is dequeued and `cancelled` at once; a running one gets the cancel flag
     (its worker sees it within about a second); a run whose worker is gone ends now."""
-    with store.cache.transact():
+    with store.transact():
         rec = store.cache.get(f"run:{rid}")
         if rec is None or rec["status"] in FINISHED:
             return rec
@@ -109,7 +116,7 @@ def _take(store: Store, limit: int, pid: int | None, host: str | None, choose, e
     group's, else each run's own). Returns their records ([] when none)."""
     pid = pid or os.getpid()
     host = host or HOST
-    with store.cache.transact():
+    with store.transact():
         claims = _reap_claims(store)
         if slots(claims) >= limit:
             return []
@@ -142,7 +149,9 @@ def slots(claims: dict) -> int:
 
 def finish(store: Store, rid: str, attempt: int, **final) -> bool:
     """Write the final status of `attempt` (fenced) and release its claim."""
-    with store.cache.transact():
+    with store.transact():
+        if final.get("status") == "done" and store.cache.get(f"cancel:{rid}"):
+            final["status"] = "cancelled"  # the cancel was acknowledged while running: it wins
         ok = store.update(rid, attempt, **final) is not None
         release(store, rid, attempt)
     return ok
@@ -150,7 +159,7 @@ def finish(store: Store, rid: str, attempt: int, **final) -> bool:
 
 def release(store: Store, rid: str, attempt: int) -> None:
     """Give the claim of `attempt` back (no-op when it is not that attempt's)."""
-    with store.cache.transact():
+    with store.transact():
         claims = store.cache.get("claims", {})
         if claims.get(rid, {}).get("attempt") == attempt:
             _drop_claim(store, rid)
@@ -162,7 +171,7 @@ def reap(store: Store) -> list[str]:
     if not _needs_reap(store):  # the common case: read only, no write lock taken
         return []
     dead: list[str] = []
-    with store.cache.transact():
+    with store.transact():
         before = set(store.cache.get("claims", {}))
         after = _reap_claims(store)
         dead = sorted(before - set(after))
@@ -173,9 +182,21 @@ def reap(store: Store) -> list[str]:
                 queue.append(rid)
                 store.cache.set("queue", queue)
             elif rec.get("status") == "running" and rid not in after and _dead({}, rec):
-                _interrupt(store, rec, "worker process died")  # claimed by an older engine
+                _interrupt(store, rec, exit_cause(store, rec.get("pid")))  # claimed by an older engine
                 dead.append(rid)
     return dead
+
+
+def reap_claims(store: Store) -> list[str]:
+    """The cheap part of `reap` (the supervisor's every poll): settle claims whose worker is
+    dead; reads only the claims and their records unless one is dead."""
+    claims = store.read("claims", {}) or {}
+    if not any(_dead(c, store.get(rid) or {"created": 0}) or (store.get(rid) or {}).get("status") != "running"
+               for rid, c in claims.items()):
+        return []
+    with store.transact():
+        before = set(store.cache.get("claims", {}))
+        return sorted(before - set(_reap_claims(store)))
 
 
 def _needs_reap(store: Store) -> bool:
@@ -203,7 +224,10 @@ def _reap_claims(store: Store) -> dict:
         if rec is None or rec["status"] != "running" or rec.get("attempt") != c["attempt"]:
             continue  # stale claim: the run moved on
         if _dead(c, rec):
-            _interrupt(store, rec, "worker process died" if local.owns(c) else "lease expired")
+            if local.owns(c) and _fresh_death(store, c, rec):
+                kept[rid] = c  # its parent is about to record how it ended: settle next time
+                continue
+            _interrupt(store, rec, exit_cause(store, c["pid"]) if local.owns(c) else "lease expired")
             continue
         kept[rid] = c
     if kept != claims:
@@ -212,14 +236,49 @@ def _reap_claims(store: Store) -> dict:
 
 
 def _dead(claim: dict, rec: dict) -> bool:
-    lease = rec.get("lease_until") or rec.get("heartbeat") or rec.get("started") or rec["created"]
-    if time.time() - lease > dead_after_s():
-        return True
     c = claim or {"pid": rec.get("pid"), "host": rec.get("host", HOST), "ticks": None}
     owner = c.get("owner")  # a Ray task dies with the dispatcher that launched it
     if owner and local.owns(owner) and not local.alive(owner):
         return True
-    return local.owns(c) and not local.alive(c)
+    if local.owns(c) and not owner:  # a process we can see: it decides, not the lease
+        return not local.alive(c)
+    lease = rec.get("lease_until") or rec.get("heartbeat") or rec.get("started") or rec["created"]
+    return time.time() - lease > dead_after_s()
+
+
+def _fresh_death(store: Store, claim: dict, rec: dict) -> bool:
+    """True for a worker that stopped beating under a second ago and whose exit is not
+    recorded yet (its parent's waiter thread writes it within milliseconds)."""
+    if str(claim.get("pid")) in (store.cache.get("exits", {}) or {}):
+        return False
+    return time.time() - (rec.get("heartbeat") or 0) < 1.0
+
+
+def record_exit(store: Store, pid: int, returncode: int) -> None:
+    """Remember how worker `pid` ended (its parent saw it), so its run's error can say so.
+    Kept for the last 64 workers."""
+    with store.transact():
+        exits = store.cache.get("exits", {})
+        exits[str(pid)] = {"rc": int(returncode), "at": time.time()}
+        store.cache.set("exits", dict(sorted(exits.items(), key=lambda kv: kv[1]["at"])[-64:]))
+
+
+def exit_cause(store: Store, pid: int | None) -> str:
+    """What happened to worker `pid`, in words: "worker process 1234 was killed (SIGKILL)",
+    "... exited with code N", or "... died" when nobody saw it end."""
+    import signal
+
+    ended = (store.cache.get("exits", {}) or {}).get(str(pid))
+    if ended is None:
+        return f"worker process {pid} died"
+    rc = ended["rc"]
+    if rc < 0:
+        try:
+            name = signal.Signals(-rc).name
+        except ValueError:
+            name = f"signal {-rc}"
+        return f"worker process {pid} was killed ({name})"
+    return f"worker process {pid} exited with code {rc}"
 
 
 def _interrupt(store: Store, rec: dict, why: str) -> None:

@@ -18,6 +18,7 @@ import signal
 import time
 import traceback
 
+from labcore.core.limits import enforce_memory_limit, out_of_memory
 from labcore.core.recorder import Cancelled, Diverged, Recorder
 from labcore.engine import pool, scheduler
 from labcore.runs.disk import is_disk_full
@@ -64,7 +65,7 @@ def execute(store: Store, rec: dict, threads: int | None = None) -> str:
         exp = get_experiment(rec["experiment"])
         cfg = from_dict(exp.config, rec["config"])
         store.update(rid, attempt, versions=_versions())
-        recorder = Recorder(store, rid, attempt=attempt)
+        recorder = Recorder(store, rid, attempt=attempt, divergence_factor=exp.divergence_factor)
         exp.run(cfg, recorder)
         final = {"status": "done", "progress": 1.0}
     except (Cancelled, KeyboardInterrupt):
@@ -72,8 +73,7 @@ def execute(store: Store, rec: dict, threads: int | None = None) -> str:
     except Diverged as exc:
         final = {"status": "diverged", "diverged_step": exc.step, "error": str(exc)}
     except Exception as exc:  # noqa: BLE001 - any crash is recorded with its traceback
-        final = {"status": "failed", "error": f"disk full: {exc}" if is_disk_full(exc)
-                 else traceback.format_exc(limit=8)}
+        final = failure(exc, recorder)
     finally:
         if recorder is not None:
             recorder.close()
@@ -96,6 +96,24 @@ def execute(store: Store, rec: dict, threads: int | None = None) -> str:
     return final["status"]
 
 
+def failure(exc: BaseException, recorder: Recorder | None = None) -> dict:
+    """The final fields of a run that raised `exc`: `diverged` when the training loss had
+    already blown up (a measurement then fails on the inf/NaN weights: that is the
+    divergence, not a crash), else `failed` with "disk full: ...", "out of memory (...)" or
+    the traceback."""
+    blown = recorder.blown_up() if recorder is not None else None
+    if blown is not None:
+        step, metric, value = blown
+        return {"status": "diverged", "diverged_step": step,
+                "error": f"{metric} became {value:.4g} at step {step} ({type(exc).__name__} after it)"}
+    if is_disk_full(exc):
+        return {"status": "failed", "error": f"disk full: {exc}"}
+    oom = out_of_memory(exc)
+    if oom:
+        return {"status": "failed", "error": oom}
+    return {"status": "failed", "error": traceback.format_exc(limit=8)}
+
+
 def execute_group(store: Store, recs: list[dict], threads: int | None = None) -> list[str]:
     """Train claimed seed-group members `recs` together with the experiment's `run_seeds`
     (see labcore.engine.groups); every member gets its own final status, returned in order."""
@@ -110,6 +128,7 @@ def serve(store: Store, idle_s: float = IDLE_S, max_runs: int = MAX_RUNS, poll: 
 
     if torch.cuda.is_available():
         torch.cuda.init()
+    enforce_memory_limit()  # after torch's own mappings: the limit is the runs' budget
     done, idle_since, pid, stopped = 0, time.monotonic(), os.getpid(), False
     try:
         while done < max_runs:
@@ -119,8 +138,9 @@ def serve(store: Store, idle_s: float = IDLE_S, max_runs: int = MAX_RUNS, poll: 
                 status = execute(store, rec) if len(recs) == 1 else execute_group(store, recs)[0]
                 done += 1
                 idle_since = time.monotonic()
-                if status == "failed" and "disk full" in str((store.get(rec["id"]) or {}).get("error")):
-                    break
+                error = str((store.get(rec["id"]) or {}).get("error"))
+                if status == "failed" and ("disk full" in error or error.startswith("out of memory")):
+                    break  # a fresh process (the supervisor starts it) gets clean memory
             elif time.monotonic() - idle_since > idle_s and pool.leave(store, pid):
                 return done
             else:
@@ -129,13 +149,18 @@ def serve(store: Store, idle_s: float = IDLE_S, max_runs: int = MAX_RUNS, poll: 
         stopped = True
     finally:
         _try(lambda: pool.leave(store, pid, force=True))
-        if not stopped:  # recycled, or disk full: a replacement takes the queue
-            _try(lambda: pool.ensure(store))
+        if not stopped:  # recycled, out of memory or disk full: the supervisor replaces it
+            from labcore.engine import supervisor
+
+            _try(lambda: supervisor.ensure(store))
     return done
 
 
 def run_one(store: Store, rid: str, poll: float = 0.2) -> str:
     """Cold path: wait for a slot for `rid`, train it. A cancel or SIGTERM while queued ends it."""
+    import torch  # noqa: F401 - before the memory limit, as in `serve`
+
+    enforce_memory_limit()
     try:
         while True:
             rec = scheduler.claim(store, pool.max_jobs(), rid=rid)
@@ -172,11 +197,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m labcore.worker")
     parser.add_argument("run_id", nargs="?", help="train this run once (cold) instead of serving")
     parser.add_argument("--serve", action="store_true", help="serve the queue as a warm pool worker")
+    parser.add_argument("--supervise", action="store_true",
+                        help="watch the store's workers while work exists (labcore.engine.supervisor)")
     parser.add_argument("--store", default=None, help="store directory (default $LAB_CACHE_DIR or ./cache)")
     args = parser.parse_args(argv)
-    if not args.serve and not args.run_id:
-        parser.error("give a RUN_ID or --serve")
+    if not args.serve and not args.run_id and not args.supervise:
+        parser.error("give a RUN_ID, --serve or --supervise")
     os.umask(0o077)  # everything a worker creates in the store is private
+    if args.supervise:
+        from labcore.engine import supervisor
+
+        supervisor.serve(Store(args.store))
+        return 0
     signal.signal(signal.SIGTERM, _raise_cancel)
     store = Store(args.store)
     if args.serve:

@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 from plotly.colors import qualitative
 
 from labcore.runs.compare import WALL
-from labcore.runs.plots import _layout  # one look for every chart of the lab
+from labcore.runs.plots import _layout, escape_figure  # one look for every chart of the lab
 
 # 23 colours distinct on white (Dark24 without its near-black, which reads as an axis).
 PALETTE = [c for c in qualitative.Dark24 if c.upper() != "#222A2A"]
@@ -124,6 +124,7 @@ def parallel_figure(table: pd.DataFrame, settings: Sequence[str], column: str) -
     dims.append(dict(label=column, values=data[column].to_numpy(float)))
     fig = go.Figure(go.Parcoords(dimensions=dims, line=dict(color=data[column].to_numpy(float),
                                                             colorscale="Viridis", showscale=True)))
+    escape_figure(fig)  # setting values a user typed label the ticks
     # the axis names sit above the axes: the title goes higher, with room between them
     fig.update_layout(title=dict(text=f"{column} by setting ({len(data)} runs)", y=0.98, yanchor="top"),
                       height=420, margin=dict(l=60, r=60, t=110, b=30))

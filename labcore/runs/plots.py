@@ -6,6 +6,7 @@ columns (one label per run or per seed group); band frames carry `<metric>_mean`
 """
 from __future__ import annotations
 
+import html
 import math
 import textwrap
 from typing import Sequence
@@ -30,10 +31,41 @@ def wrap_title(title: str, width: int = TITLE_CHARS) -> str:
     return "<br>".join(textwrap.wrap(title, width)) if len(title) > width else title
 
 
+def escape(text) -> str:
+    """`text` with <, > and & as entities: Plotly renders a subset of HTML (links, bold,
+    line breaks) in legends, hovers, ticks and titles, so a run name or setting a user typed
+    must never reach it raw."""
+    return html.escape(str(text), quote=False)
+
+
+def escape_figure(fig: go.Figure) -> go.Figure:
+    """Escape what data put into `fig`: trace names (legend, hover), category values and
+    tick texts, parallel-coordinate labels, annotations. Titles are the caller's (escape
+    user text in them with `escape`). Call once per figure (escaping is not idempotent)."""
+    for trace in fig.data:
+        if getattr(trace, "name", None) is not None:
+            trace.name = escape(trace.name)
+        if trace.type in ("bar", "box") and trace.x is not None and any(isinstance(v, str) for v in trace.x):
+            trace.x = [escape(v) if isinstance(v, str) else v for v in trace.x]
+        if trace.type == "parcoords":
+            for dim in trace.dimensions:
+                dim.label = escape(dim.label) if dim.label is not None else None
+                if dim.ticktext is not None:
+                    dim.ticktext = [escape(t) for t in dim.ticktext]
+    for axis in (fig.layout.xaxis, fig.layout.yaxis):
+        if axis.categoryarray is not None:
+            axis.categoryarray = [escape(v) if isinstance(v, str) else v for v in axis.categoryarray]
+    for note in fig.layout.annotations or ():
+        note.text = escape(note.text) if note.text is not None else None
+    return fig
+
+
 def _layout(fig: go.Figure, title: str, x: str, y: str, log_x: bool = False, log_y: bool = False,
             hover: bool = False) -> go.Figure:
     """Shared look: wrapped left title under the toolbar, readable log ticks, and for line
-    charts (`hover`) one unified hover box per x with a vertical spike line."""
+    charts (`hover`) one unified hover box per x with a vertical spike line. Everything
+    data put into the figure is escaped (`escape_figure`)."""
+    escape_figure(fig)
     text = wrap_title(title)
     lines = text.count("<br>") + 1
     fig.update_layout(title=dict(text=text, x=0, xanchor="left", y=1, yref="container", yanchor="top",

@@ -17,10 +17,13 @@ Reading never writes, and readers degrade (None / empty) on I/O errors instead o
 """
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
 import sqlite3
+import threading
 import time
 import zlib
 from pathlib import Path
@@ -29,12 +32,15 @@ from typing import Any
 import diskcache
 
 from labcore.core.status import ACTIVE, FINISHED  # noqa: F401 - re-exported for callers
-from labcore.runs.disk import SafeJSONDisk, make_private
+from labcore.runs.disk import QuarantineCache, SafeJSONDisk, make_private
 
 SCHEMA_VERSION = 1
-LEASE_S = 10.0               # a claim's lease; the heartbeat renews it every ~0.5 s
+# A claim's lease ($LAB_LEASE_S, default 10 s); the heartbeat renews it every ~0.5 s. It
+# decides liveness only where the worker process cannot be seen (Ray, another host).
+LEASE_S = float(os.environ.get("LAB_LEASE_S", "10"))
 BUDGET_GRACE_S = 300.0       # runs finished this recently are never removed by the budget
 DEFAULT_BUDGET_BYTES = 2 * 1024**3
+LOCK_TIMEOUT_S = 60.0       # a write waiting longer than this for the store raises diskcache.Timeout
 READ_ERRORS = (sqlite3.Error, OSError, ValueError, zlib.error, diskcache.Timeout)
 
 
@@ -60,7 +66,7 @@ class Store:
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
             # eviction_policy="none": the default policy silently deletes live entries.
-            self.cache = diskcache.Cache(str(self.dir), eviction_policy="none", timeout=60,
+            self.cache = QuarantineCache(str(self.dir), eviction_policy="none", timeout=60,
                                          disk=SafeJSONDisk)
         finally:
             os.umask(old)
@@ -69,6 +75,10 @@ class Store:
         self.budget_bytes = budget_bytes or (int(float(env_budget) * 1024**2) if env_budget
                                              else DEFAULT_BUDGET_BYTES)
         self.read_error: str | None = None  # the last read that failed, for a one-line notice
+        self._thread_lock = threading.RLock()
+        self._depth = 0
+        self._lock_fd: int | None = None
+        self._lock_pid: int | None = None
 
     # ---- reading (never writes) ----------------------------------------------------
     def read(self, key: str, default: Any = None) -> Any:
@@ -130,8 +140,43 @@ class Store:
             return 0
 
     # ---- writing -------------------------------------------------------------------
+    @contextlib.contextmanager
+    def transact(self):
+        """One write transaction (re-entrant), entered in turn. SQLite's own busy handler
+        retries with growing sleeps, so under 16 writers one append could lose the race
+        for tens of seconds (issue #24: 18-50 s); a short file lock taken first, polled
+        every <= 2 ms, hands the write lock round quickly instead. Raises diskcache.Timeout
+        after LOCK_TIMEOUT_S."""
+        with self._thread_lock:  # threads of this process queue here (flock is per process)
+            outer = self._depth == 0
+            if outer:
+                self._flock()
+            self._depth += 1
+            try:
+                with self.cache.transact():
+                    yield
+            finally:
+                self._depth -= 1
+                if outer:
+                    fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+
+    def _flock(self) -> None:
+        if self._lock_pid != os.getpid():  # a forked child must not share its parent's lock
+            self._lock_fd = os.open(self.dir / "write.lock", os.O_RDWR | os.O_CREAT, 0o600)
+            self._lock_pid = os.getpid()
+        deadline, wait = time.monotonic() + LOCK_TIMEOUT_S, 0.0001
+        while True:
+            try:
+                fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise diskcache.Timeout(f"the run store at {self.dir} stayed locked {LOCK_TIMEOUT_S:.0f} s")
+                time.sleep(wait)
+                wait = min(wait * 2, 0.002)
+
     def put_record(self, rec: dict) -> None:
-        """Write a record and index it (call inside `cache.transact()` with other changes)."""
+        """Write a record and index it (call inside `transact()` with other changes)."""
         self.cache.set(f"run:{rec['id']}", rec)
         index = self.cache.get("index", {})
         index[rec["id"]] = rec["created"]
@@ -140,7 +185,7 @@ class Store:
     def create(self, rid: str, experiment: str, config: dict, overrides: dict) -> dict:
         """Create (or reset) a `queued` record with no data (direct use; the scheduler arms
         runs through `labcore.engine.scheduler.submit`)."""
-        with self.cache.transact():
+        with self.transact():
             old = self.cache.get(f"run:{rid}")
             self._drop_data(rid, old)
             rec = new_record(rid, experiment, config, overrides, (old or {}).get("attempt", 0) + 1)
@@ -156,7 +201,7 @@ class Store:
 
     def update(self, rid: str, attempt: int | None = None, **fields: Any) -> dict | None:
         """Change fields of a record atomically; returns it, or None when fenced off."""
-        with self.cache.transact():
+        with self.transact():
             rec = self._fenced(rid, attempt)
             if rec is None:
                 if attempt is None:
@@ -194,7 +239,7 @@ class Store:
         from labcore.runs.tables import plain_row
 
         chunk = [plain_row(r) for r in rows]
-        with self.cache.transact():
+        with self.transact():
             rec = self._fenced(rid, attempt)
             if rec is None:
                 return False
@@ -209,7 +254,7 @@ class Store:
         from labcore.runs.tables import to_table
 
         table = to_table(value)
-        with self.cache.transact():
+        with self.transact():
             rec = self._fenced(rid, attempt)
             if rec is None:
                 return False
@@ -223,7 +268,7 @@ class Store:
     # ---- deletion, budget ----------------------------------------------------------
     def delete(self, rid: str) -> None:
         """Remove a run entirely (caller makes sure it is not running)."""
-        with self.cache.transact():
+        with self.transact():
             self._drop_data(rid, self.cache.get(f"run:{rid}"))
             self.cache.delete(f"run:{rid}")
             self.cache.delete(f"data:{rid}")

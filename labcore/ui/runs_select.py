@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from labcore.runs import analysis, compare
+from labcore.ui import access
 
 KEY = "runs"          # session key of the selection (the multiselect's value) and URL param
 HIDE = "hide"         # URL param of runs selected but hidden from the charts
@@ -104,5 +105,5 @@ def share_link(selected: list[str]) -> None:
 def unknown_line(unknown: list[str]) -> None:
     """Warn that the linked run ids in `unknown` are not in this store (nothing when none)."""
     if unknown:
-        st.warning(f"Not in this store: {', '.join(unknown)} (deleted, or the link comes from another "
+        st.warning(f"Not in this store: {access.plain(', '.join(unknown))} (deleted, or the link comes from another "
                    "store); the other runs of the link are shown.", icon=":material/link_off:")

@@ -89,6 +89,7 @@ def test_get_has_no_side_effects_and_queued_runs_are_never_dead(store):
     _arm(store, "r")
     rec = scheduler.claim(store, 2, rid="r", pid=2**22 + 12345)  # a pid that does not exist
     assert store.get("r")["status"] == "running"  # reading never declares anything
+    store.update("r", heartbeat=time.time() - 5)  # past the grace for its parent to record the exit
     assert scheduler.reap(store) == ["r"]
     assert store.get("r")["status"] == "interrupted" and store.get("q")["status"] == "queued"
     assert rec["attempt"] == 1 and store.read("claims") == {}
@@ -97,7 +98,8 @@ def test_get_has_no_side_effects_and_queued_runs_are_never_dead(store):
 def test_long_expired_lease_interrupts_and_the_worker_stops_at_its_next_beat(store, monkeypatch):
     monkeypatch.setenv("LAB_LEASE_DEAD_S", "0")
     _arm(store)
-    claimed = scheduler.claim(store, 2)  # our own pid: alive, but it never renews its lease
+    # a worker on another host (its process cannot be seen): only there does the lease decide
+    claimed = scheduler.claim(store, 2, host="elsewhere")
     store.update("r", lease_until=time.time() - 1)
     assert scheduler.reap(store) == ["r"]
     assert store.get("r")["status"] == "interrupted"

@@ -129,7 +129,7 @@ def ensure(store: Store) -> list[int]:
     """Start the store's dispatcher unless one is alive; returns the new pid (or [])."""
     if alive(store):  # the common case: one read, no write lock
         return []
-    with store.cache.transact():
+    with store.transact():
         d = store.cache.get(KEY)
         if d and local.alive({"pid": d["pid"], "ticks": d.get("ticks")}):
             return []
@@ -141,7 +141,7 @@ def ensure(store: Store) -> list[int]:
 def leave(store: Store, pid: int, busy: bool) -> bool:
     """Unregister dispatcher `pid` when nothing is queued and it has no task in flight; in
     one transaction, so a run submitted meanwhile always finds a dispatcher."""
-    with store.cache.transact():
+    with store.transact():
         if busy or store.cache.get("queue", []):
             return False
         if (store.cache.get(KEY) or {}).get("pid") == pid:
@@ -164,7 +164,7 @@ def shutdown(store: Store, timeout: float = 20.0) -> None:
             time.sleep(0.05)
         if local.pid_alive(pid):
             os.kill(pid, signal.SIGKILL)
-    with store.cache.transact():
+    with store.transact():
         if (store.cache.get(KEY) or {}).get("pid") == pid:
             store.cache.delete(KEY)
 

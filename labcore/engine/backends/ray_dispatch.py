@@ -234,7 +234,7 @@ def _fail_queue(store: Store, error: str) -> None:
 
 def _forget(store: Store) -> None:
     """Unregister this dispatcher even though runs wait: the next submit starts another."""
-    with store.cache.transact():
+    with store.transact():
         if (store.cache.get(cfg.KEY) or {}).get("pid") == os.getpid():
             store.cache.delete(cfg.KEY)
 

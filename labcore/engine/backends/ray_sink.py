@@ -61,7 +61,7 @@ class StoreSink:
         (none: cancelled, or no slot)."""
         slot = (self.store.get(rids[0]) or {}).get("group") if len(rids) > 1 else None
         out: list[dict] = []
-        with self.store.cache.transact():  # all members or none: no half group on a slot
+        with self.store.transact():  # all members or none: no half group on a slot
             for rid in rids:
                 more = {"slot": slot} if slot else {}
                 # the group's slot is already counted after its first member

@@ -52,8 +52,28 @@ def discretise(acts: np.ndarray, edges: np.ndarray) -> np.ndarray:
     return np.searchsorted(inner, acts, side="right")
 
 
+def bin_ids(activation: str, acts: np.ndarray, bins: int) -> np.ndarray:
+    """`discretise(acts, bin_edges(activation, acts, bins))` without building the edges:
+    for relu the grid has ceil(max/width) edges, which a blown-up activation (1e12) turns
+    into terabytes, so the index is computed arithmetically (floor(a / width), corrected
+    for rounding against the same float edges k·width, capped at the top bin). Memory is
+    that of `acts` whatever their range. (n, width) int64."""
+    if activation == "tanh":
+        return discretise(acts, bin_edges(activation, acts, bins))
+    width = 2.0 / bins
+    big = 2.0**52 * width  # beyond this, k·width no longer has a distinct float per bin
+    a = np.clip(np.nan_to_num(np.asarray(acts, dtype=np.float64), nan=0.0, posinf=big, neginf=0.0),
+                0.0, big)  # (n, width)
+    top = float(a.max()) if a.size else 0.0
+    n_bins = max(1, int(np.ceil(top / width)))
+    k = np.floor(a / width)  # (n, width)
+    k += (k + 1) * width <= a  # a/width rounded down past an edge the grid has
+    k -= k * width > a         # ... or up past one
+    return np.minimum(k, n_bins - 1).astype(np.int64)
+
+
 def layer_information(acts: np.ndarray, x_ids: np.ndarray, y: np.ndarray, activation: str,
                       bins: int) -> tuple[float, float]:
     """(I(X;T), I(T;Y)) in bits of one layer's binned activations `acts` (n, width)."""
-    t = discretise(acts, bin_edges(activation, acts, bins))  # (n, width)
+    t = bin_ids(activation, acts, bins)  # (n, width)
     return mutual_information(x_ids, t), mutual_information(t, y)

@@ -1,0 +1,84 @@
+"""Faults end a run truthfully whoever is watching (issue #24): a killed worker's run is
+settled and the queue goes on with nobody polling, a stopped worker is never declared dead
+while its process exists, and an acknowledged cancel is final."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from benchmarks.faults import cancel_races
+from labcore.engine import jobs, pool, scheduler
+from labcore.runs.store import Store
+from tests.waiting import eventually
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def _rows(store, rid, n):
+    return eventually(lambda: len(store.metrics(rid)) >= n)
+
+
+def test_killed_worker_is_settled_and_the_queue_goes_on_with_nobody_watching(store, monkeypatch):
+    monkeypatch.setenv("LAB_MAX_JOBS", "1")
+    first = jobs.submit("quadratic", {"steps": 100_000, "sleep_ms": 2}, store)
+    second = jobs.submit("quadratic", {"steps": 5}, store)
+    assert _rows(store, first, 10)
+    dead = store.get(first)["pid"]
+    os.kill(dead, signal.SIGKILL)
+    # Only plain reads from here on: no jobs.wait/status/active, no submit (nobody watching).
+    rec = eventually(lambda: (r := store.get(first))["status"] != "running" and r)
+    assert rec["status"] == "interrupted"
+    assert rec["error"] == f"worker process {dead} was killed (SIGKILL)"
+    assert len(store.metrics(first)) >= 10  # rows kept
+    rec2 = eventually(lambda: (r := store.get(second))["status"] == "done" and r)
+    assert rec2["pid"] != dead
+
+
+def test_waiting_cli_exits_with_one_line_when_its_worker_is_killed(tmp_path):
+    env = {**os.environ, "LAB_CACHE_DIR": str(tmp_path / "cache"), "LAB_MAX_JOBS": "1",
+           "PYTHONPATH": ROOT}
+    cli = subprocess.Popen([sys.executable, "-m", "labcore", "run", "quadratic", "--steps", "100000",
+                            "--sleep-ms", "2"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                           stderr=subprocess.DEVNULL, text=True)
+    store = Store(tmp_path / "cache")
+    try:
+        rec = eventually(lambda: next((r for r in store.runs() if r["status"] == "running"), None))
+        eventually(lambda: len(store.metrics(rec["id"])) > 0)
+        os.kill(rec["pid"], signal.SIGKILL)
+        out, _ = cli.communicate(timeout=120)  # a hang guard, not a timing
+        assert cli.returncode == 1
+        lines = out.strip().splitlines()
+        assert len(lines) == 1 and "interrupted" in lines[0]
+        assert f"worker process {rec['pid']} was killed (SIGKILL)" in lines[0]
+    finally:
+        if cli.poll() is None:
+            cli.kill()
+        pool.shutdown(store)
+
+
+def test_a_stopped_worker_is_never_declared_dead_while_it_exists(store, monkeypatch):
+    monkeypatch.setenv("LAB_LEASE_S", "0.5")       # workers read these at start
+    monkeypatch.setenv("LAB_LEASE_DEAD_S", "0.5")
+    rid = jobs.submit("quadratic", {"steps": 3000, "sleep_ms": 2}, store)
+    assert _rows(store, rid, 5)
+    pid = store.get(rid)["pid"]
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        stalled = store.get(rid)["lease_until"] + scheduler.dead_after_s()
+        assert eventually(lambda: time.time() > stalled + 1.0)  # well past the lease
+        assert scheduler.reap(store) == [] and scheduler.reap_claims(store) == []
+        assert jobs.status(rid, store)["status"] == "running"
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    rec = jobs.wait(rid, store, timeout=120)
+    assert rec["status"] == "done" and rec["error"] is None
+
+
+def test_an_acknowledged_cancel_never_ends_done(store):
+    got = cancel_races(store, 40)
+    print(json.dumps(got))
+    assert got["acknowledged"] > 0  # the races did hit a running run
+    assert got["acknowledged_done"] == 0
+    assert got["acknowledged_cancelled"] == got["acknowledged"]
