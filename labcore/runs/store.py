@@ -31,7 +31,7 @@ import diskcache
 from labcore.core.status import ACTIVE, FINISHED  # noqa: F401 - re-exported for callers
 from labcore.runs.disk import SafeJSONDisk, make_private
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: steady_learner mlp runs train on the seed axis (baddbmm; float32 rows differ ~1e-4 from v1)
 LEASE_S = 10.0               # a claim's lease; the heartbeat renews it every ~0.5 s
 BUDGET_GRACE_S = 300.0       # runs finished this recently are never removed by the budget
 DEFAULT_BUDGET_BYTES = 2 * 1024**3
