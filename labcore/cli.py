@@ -99,6 +99,9 @@ def _train(cmd: str, experiment: str, rest: list[str]) -> int:
         axes = {k: str(v).split(",") for k, v in given.items()}
         grid = [dict(zip(axes, combo)) for combo in itertools.product(*axes.values())]
     configs = [from_dict(exp.config, values) for values in grid]  # validate everything first
+    from labcore.admission import admit_all
+
+    admit_all(exp, configs)  # then what this machine can run: device, dataset, memory
     from labcore.engine import jobs
     from labcore.runs.export import export_run
     from labcore.runs.store import Store
