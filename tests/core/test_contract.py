@@ -46,9 +46,9 @@ def charted(exp) -> list[str]:
     return names
 
 
-# Where the largest learning rate alone does not blow a tiny run up within its few steps:
-# more steps (Adam's step is bounded by lr, so it needs a few to overflow).
-DIVERGE: dict[str, dict] = {}
+# Overrides for the divergence test where a tiny run has no optimiser to poison and its few
+# steps do not overflow: the quadratic (plain Python floats) needs ~26 steps at lr 1e6.
+DIVERGE: dict[str, dict] = {"quadratic": dict(steps=100)}
 
 
 @pytest.fixture(scope="module", params=sorted(REGISTRY))
@@ -81,26 +81,76 @@ def test_charted_metrics_are_declared(emitted):
                 dataclasses.replace(tiny_config(exp), **{axis: v})
 
 
+def one_switch_variants(exp):
+    """The tiny Config with one switch changed: each bool flipped, each other choice of a
+    str parameter (datasets and devices excepted: they may need the network or a GPU)."""
+    from labcore.core import catalogue
+
+    base = tiny_config(exp)
+    for s in specs(exp.config):
+        if s.type is bool:
+            yield dataclasses.replace(base, **{s.name: not s.default})
+        elif s.choices and s.type is str:
+            for v in s.choices:
+                if v != s.default and v not in catalogue.DATASETS and v not in catalogue.DEVICES:
+                    yield dataclasses.replace(base, **{s.name: v})
+
+
 def test_charted_metrics_are_emitted(emitted):
     exp, rec = emitted
-    names = {k for row in rec.rows for k in row if k != "step"}
-    # every Chart and the sweep/arms/heatmap names: matched by a metric the tiny run emitted
-    missing = [m for m in charted(exp) if not any(matches(m, n) for n in names)]
-    assert missing == [], f"{exp.name} charts metrics its run does not emit: {missing}"
+
+    def missing_from(rec, wanted):
+        names = {k for row in rec.rows for k in row if k != "step"}
+        return [m for m in wanted if not any(matches(m, n) for n in names)]
+
+    # every Chart and the sweep/arms/heatmap names: matched by a metric the tiny run emitted,
+    # or (a metric of one mode, e.g. grad_noise with per_sample) the run with one switch changed
+    missing = missing_from(rec, charted(exp))
+    for cfg in one_switch_variants(exp) if missing else ():
+        other = Recorder()
+        try:
+            exp.run(cfg, other)
+        except Diverged:
+            pass
+        missing = missing_from(other, missing)
+        if not missing:
+            break
+    assert missing == [], f"{exp.name} charts metrics no run of it emits: {missing}"
 
 
-def test_a_huge_learning_rate_ends_the_run_diverged_with_its_step(emitted):
+def test_a_run_whose_parameters_blow_up_ends_diverged_with_its_step(emitted):
+    """Every phenomenon diverges once: the largest learning rate of its range and, after its
+    second optimiser step, parameters poisoned with inf (a huge rate alone leaves ReLU nets with
+    a finite, saturated loss, and Adam's step is bounded by the rate). The run must raise
+    Diverged with the step and the metric, its bad row recorded, not crash elsewhere."""
+    import torch
+
     exp, _ = emitted
-    rates = [s for s in specs(exp.config) if s.name == "lr" or s.name.endswith("_lr")]
-    assert rates, f"{exp.name}: no learning rate to push"
-    cfg = dataclasses.replace(tiny_config(exp), **{s.name: s.hi for s in rates}, **DIVERGE.get(exp.name, {}))
+    rates = {s.name: s.hi for s in specs(exp.config) if s.name == "lr" or s.name.endswith("_lr")}
+    assert rates, f"{exp.name}: no learning rate"
+    cfg = dataclasses.replace(tiny_config(exp), **rates, **DIVERGE.get(exp.name, {}))
+    steps = []
+
+    def poison(opt, args, kwargs):
+        steps.append(1)
+        if len(steps) >= 2:
+            with torch.no_grad():
+                for group in opt.param_groups:
+                    for p in group["params"]:
+                        p.fill_(math.inf)
+
+    from torch.optim.optimizer import register_optimizer_step_post_hook
+
+    handle = register_optimizer_step_post_hook(poison)
     rec = Recorder()
-    with pytest.raises(Diverged) as info:
-        exp.run(cfg, rec)
+    try:
+        with pytest.raises(Diverged) as info:
+            exp.run(cfg, rec)
+    finally:
+        handle.remove()
     assert info.value.step >= 0 and rec.rows, "the bad row is recorded"
     last = rec.rows[-1]
-    assert last["step"] == info.value.step
-    assert not math.isfinite(last[info.value.metric])
+    assert last["step"] == info.value.step and not math.isfinite(last[info.value.metric])
 
 
 def test_no_phenomenon_imports_the_store_the_engine_or_the_session_state():
