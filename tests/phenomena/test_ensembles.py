@@ -78,17 +78,17 @@ def test_steady_learner_seed_stops_at_its_own_target_loss():
 
 
 def test_a_non_finite_seed_is_masked_and_ends_diverged_while_the_others_go_on():
-    from labcore.nn import ensemble
+    from labcore.nn import seed_axis
 
     recs = [Recorder() for _ in range(3)]
-    group = ensemble.SeedGroup(recs)
+    group = seed_axis.SeedRecorder(recs)
     params = [torch.ones(3, 2, requires_grad=True)]
     group.check(4, torch.tensor([0.5, math.inf, 0.25]))
     assert group.live == [True, False, True]
     assert group.outcomes[1] == {"status": "diverged", "diverged_step": 4, "error": "loss became inf at step 4"}
     with torch.no_grad():
         params[0][1] = math.nan
-    ensemble.mask_dead(params, group.live_mask())
+    seed_axis.mask_dead(params, group.live_mask())
     assert params[0][1].tolist() == [0.0, 0.0] and params[0][0].tolist() == [1.0, 1.0]
     group.log(5, loss=torch.tensor([0.4, math.nan, 0.2]))  # the dead seed gets no more rows
     assert [len(r.rows) for r in recs] == [1, 1, 1] and recs[1].rows[0]["loss"] == math.inf

@@ -34,11 +34,11 @@ def run_seeds(cfgs: list, recs: list) -> list:
 def _train(cfgs: list, recs: list, solo: bool = False) -> list:
     """The one training loop of the phenomenon, over the seeds of `cfgs` (cnn mode: one)."""
     from labcore.core.loop import train_loop
-    from labcore.nn import device, ensemble
+    from labcore.nn import device, seed_axis
 
     cfg = cfgs[0]
     dev = device.resolve(cfg.device)
-    group = ensemble.SeedGroup(recs, until=lambda row: row["loss"] < cfg.target_loss, reraise=solo)
+    group = seed_axis.SeedRecorder(recs, until=lambda row: row["loss"] < cfg.target_loss, reraise=solo)
     build = _mlp if cfg.mode == "mlp" else _cnn
     epoch, measure = build(cfgs, group, dev)
     group.meta(device=device.describe(dev))
@@ -83,7 +83,7 @@ def _mlp(cfgs: list, group: Any, dev) -> tuple:
     import torch
 
     from labcore.core.rng import seed_everything, torch_generator
-    from labcore.nn import ensemble
+    from labcore.nn import seed_axis
     from labcore.phenomena.steady_learner.measures import trajectory_stats
     from labcore.phenomena.steady_learner.nets import build, embed, sinusoid
 
@@ -96,7 +96,7 @@ def _mlp(cfgs: list, group: Any, dev) -> tuple:
         nets.append(build("mlp", c.width, c.depth, c.init)[0])
     S, N, lr = len(cfgs), cfg.n_samples, cfg.lr
     x, y = torch.stack(xs).to(dev), torch.stack(ys).to(dev)  # (S, N, 10), (S, N)
-    st = ensemble.stack(nets)
+    st = seed_axis.stack(nets)
     names = ["bias"] + [f"{n}.{w}" for n in [f"layers.{k}" for k in range(cfg.depth)] + ["out"]
                         for w in ("weight", "bias")]
     leaves = []  # bmm layout: weights (S, in, out), biases (S, 1, out)
@@ -128,7 +128,7 @@ def _mlp(cfgs: list, group: Any, dev) -> tuple:
             # gives through ½·e², without building the loss graph every step)
             grads = torch.autograd.grad(out, leaves, grad_outputs=err if all_live else torch.where(keep, err, 0.0))
             with torch.no_grad():
-                ensemble.sgd_step(leaves, grads, lr)
+                seed_axis.sgd_step(leaves, grads, lr)
             biases[t + 1] = leaves[0].detach()[:, 0]
             errors[t] = err.view(S)
         losses = 0.5 * errors ** 2  # (N, S): each step's loss
@@ -141,7 +141,7 @@ def _mlp(cfgs: list, group: Any, dev) -> tuple:
         state["epochs"] += 1
         group.check(step, losses.mean(dim=0))
         if not all(group.live):
-            ensemble.mask_dead(leaves, group.live_mask(dev))
+            seed_axis.mask_dead(leaves, group.live_mask(dev))
         return 0.0  # divergence is checked per seed by group.check
 
     @torch.no_grad()

@@ -8,7 +8,7 @@ the sum of the per-seed losses, so one backward gives every seed its own gradien
 seeds share no computation), and an update over the stacked leaves applies each seed's own
 update: SGD and Adam are elementwise, so one stacked step equals N single-seed steps.
 
-`SeedGroup` stands in for a Recorder inside `train_loop`: a row of per-seed values is fanned
+`SeedRecorder` stands in for a Recorder inside `train_loop`: a row of per-seed values is fanned
 out to one Recorder per seed; a seed whose value turns non-finite is ended `diverged` (with
 its step) and masked while the others go on; a seed whose `until` holds ends `done`.
 """
@@ -78,7 +78,7 @@ def mask_dead(params: Sequence[torch.Tensor], live: torch.Tensor) -> None:
             p.grad.copy_(torch.where(keep, torch.nan_to_num(p.grad), torch.zeros((), dtype=p.dtype)))
 
 
-class SeedGroup:
+class SeedRecorder:
     """The Recorder of a `train_loop` over N seeds: fans rows out to one Recorder per seed.
 
     `log(step, **row)` takes, per metric, a sequence of S values (a scalar is shared) and
