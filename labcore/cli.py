@@ -146,6 +146,9 @@ def _train(cmd: str, experiment: str, rest: list[str]) -> int:
         raise UsageError(f"{len(grid)} runs requested; allowed: at most {max_queued()} at once "
                          "(LAB_MAX_QUEUED): give fewer values or seeds")
     configs = [from_dict(exp.config, values) for values in grid]  # validate everything first
+    from labcore.admission import admit_all
+
+    admit_all(exp, configs)  # then what this machine can run: device, dataset, memory
     from labcore.engine import jobs
     from labcore.runs.export import export_run
     from labcore.runs.store import Store

@@ -11,6 +11,31 @@ os.environ.setdefault("LAB_MAX_JOBS", "2")
 sys.path.insert(0, str(ROOT))
 
 
+# Modules whose tests train phenomena to their trends, start workers or render pages: `slow`.
+# Everything else that is neither `browser` nor `ray` is `unit` (the inner loop: -m unit).
+SLOW_MODULES = {
+    "tests/core/test_contract.py", "tests/test_cli.py", "tests/ui/test_pages.py", "tests/ui/test_runs_page.py",
+    "tests/ui/test_serve.py", "tests/ui/test_caps.py",
+    "tests/engine/test_groups.py", "tests/engine/test_jobs.py", "tests/engine/test_pool_reap.py",
+    "tests/engine/test_scheduler.py", "tests/engine/test_warm.py",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark every test `browser`, `ray`, `slow` or `unit` by its module (see pytest.ini)."""
+    for item in items:
+        path = Path(str(item.fspath)).resolve().relative_to(ROOT).as_posix()
+        name = path.rsplit("/", 1)[-1]
+        if name.startswith("test_browser"):
+            item.add_marker(pytest.mark.browser)
+        elif name == "test_ray.py":
+            item.add_marker(pytest.mark.ray)
+        elif path in SLOW_MODULES or path.startswith("tests/phenomena/"):
+            item.add_marker(pytest.mark.slow)
+        else:
+            item.add_marker(pytest.mark.unit)
+
+
 def pytest_configure(config):
     """Trainings inside the test process use one intra-op thread: torch's default (all
     cores) thrashes on a 2-core machine where workers and the browser also run."""

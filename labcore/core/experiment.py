@@ -61,8 +61,10 @@ class Arms:
 class PageSpec:
     """Everything a phenomenon page shows, as plain data (no Streamlit).
 
-    `panels` and `artifact_view` name functions of the phenomenon's optional `ui.py`:
-    a panel is called with the page's Selection, the artifact view with (store, record, key).
+    `panels` and `artifact_view` name functions of the phenomenon's optional `ui.py`: a panel
+    is called with (data, Selection), the artifact view with (data, record, key), where `data`
+    is the page's reader (`record(rid)`, `frame(rid)`, `artifact(rid, name)`, `run_id(cfg)`;
+    `labcore.ui.reader.RunData`): a phenomenon never opens the store itself.
     `x_label` names what the `step` column counts on this page's charts (e.g. "epoch").
     """
 
@@ -84,8 +86,9 @@ class Experiment:
 
     `run(cfg, rec)` trains and writes through the Recorder; `metrics`/`artifacts` are the
     names it may emit; `cost(cfg) -> (bytes, flops)` estimates peak memory and compute so
-    oversized configs are refused before anything is written; `run_seeds(cfgs, recs)`,
-    when given, trains several seeds in one process. `smoke` adjusts the contract test's
+    oversized configs are refused at admission (`labcore.admission`), before anything is
+    written; `run_seeds(cfgs, recs)`, given only where stacking seeds pays, trains several
+    seeds on one seed axis (`run` is then its group of one). `smoke` adjusts the contract test's
     automatically shrunk Config where a phenomenon needs it (see tests/core/test_contract.py).
     """
 
@@ -114,9 +117,6 @@ class Experiment:
             unknown = {k for step in self.lesson.steps for k in step.claims} - set(keys)
             if unknown:
                 raise ValueError(f"{self.name}: lesson steps name unknown claims {sorted(unknown)}")
-        # Every construction of the Config (CLI, URL, API, worker) checks the memory estimate.
-        if self.cost is not None:
-            self.config._cost = staticmethod(self.cost)
 
     @property
     def module(self) -> str:

@@ -4,18 +4,20 @@ Configs reuse these instead of re-declaring the same field with drifting bounds.
 learning rate has the same deliberate range, 1e-6..100 on a log slider: the page's claim
 sets the default, and a rate large enough to diverge ends the run `diverged` with its step
 instead of being hidden by a narrower bound. Choices that pages and the CLI list (devices,
-datasets, inits) live here too, so no torch import is needed to declare a Config.
+datasets, inits) come from the catalogue (`labcore.core.catalogue`), so no torch import
+is needed to declare a Config.
 """
 from __future__ import annotations
 
 from typing import Any
 
+from labcore.core import catalogue
 from labcore.core.params import param
 
-DEVICE_CHOICES = ("auto", "cpu", "cuda")
-OFFLINE_DATASETS = ("digits", "synthetic")
-TORCHVISION_DATASETS = ("mnist", "fashion_mnist", "cifar10")
-DATASETS = OFFLINE_DATASETS + TORCHVISION_DATASETS
+DEVICE_CHOICES = catalogue.DEVICES
+OFFLINE_DATASETS = catalogue.offline()
+TORCHVISION_DATASETS = catalogue.downloaded()
+DATASETS = tuple(catalogue.DATASETS)
 INITS = ("kaiming", "xavier", "pytorch")
 LR_RANGE = (1e-6, 100.0)
 SEED_MAX = 2**31 - 1
@@ -70,32 +72,3 @@ def n_train(default: int, advanced: bool = False) -> Any:
 def n_test(default: int, advanced: bool = False) -> Any:
     """Test examples."""
     return param(default, lo=10, hi=10_000, log=True, help="test examples", advanced=advanced)
-
-
-DATASET_SIZES = {"digits": 1797}  # offline pools with a fixed size (train and test come from one pool)
-
-
-def check_available(cfg: Any) -> None:
-    """Cross-field checks of the shared groups, at validation time rather than run time:
-    a CUDA device that is not there, more training examples than an offline dataset has."""
-    from labcore.core.params import ParamError
-
-    if getattr(cfg, "device", None) == "cuda":
-        from labcore.nn.device import machine
-
-        if not machine()["gpus"]:
-            raise ParamError("device=cuda is not available: this machine has no CUDA GPU; allowed: auto, cpu")
-    dataset = getattr(cfg, "dataset", None)
-    if dataset in TORCHVISION_DATASETS:
-        from labcore.core.params import specs
-        from labcore.nn.data import available
-
-        choices = next((s.choices for s in specs(type(cfg)) if s.name == "dataset"), None)
-        problem = available(dataset, choices)  # offer this page's own offline datasets
-        if problem:
-            raise ParamError(problem)
-    size = DATASET_SIZES.get(dataset)
-    n_train = getattr(cfg, "n_train", None)
-    if size is not None and n_train is not None and n_train >= size:
-        raise ParamError(f"n_train={n_train} is out of range for dataset={cfg.dataset} ({size} examples, "
-                         f"some kept for testing); allowed: 10..{size - 10}")

@@ -1,5 +1,5 @@
-"""Resource bounds checked when a Config is built: a config whose estimated peak memory
-(its phenomenon's `cost`) exceeds the budget is refused before anything is written."""
+"""Resource bounds checked at admission (`labcore.admission`): a config whose estimated peak
+memory (its phenomenon's `cost`) exceeds the budget is refused before anything is written."""
 from __future__ import annotations
 
 import os

@@ -157,20 +157,20 @@ def param(default: Any, *, lo: float | None = None, hi: float | None = None, log
 
 
 class BaseConfig:
-    """Mixin for experiment Configs: validates every field on construction."""
+    """Mixin for experiment Configs: pure data. Construction checks types and ranges only
+    (each field's spec, the catalogue's dataset sizes, the Config's own `check`); what depends
+    on the machine (device, dataset on disk, memory) is checked at admission
+    (`labcore.admission.admit`)."""
 
     def __post_init__(self) -> None:
         for spec in specs(type(self)):
             object.__setattr__(self, spec.name, spec.coerce(getattr(self, spec.name)))
-        from labcore.core.groups import check_available
+        from labcore.core.catalogue import size_problem
 
-        check_available(self)
+        problem = size_problem(self)
+        if problem:
+            raise ParamError(problem)
         self.check()
-        cost = getattr(type(self), "_cost", None)
-        if cost is not None:  # set by the Experiment that owns this Config
-            from labcore.core.limits import check_memory
-
-            check_memory(self, cost)
 
     def check(self) -> None:
         """Cross-field checks; raise ParamError. Override in Configs that need them."""

@@ -1,4 +1,5 @@
-"""Seed groups: N runs that differ only in `seed`, trained as ONE job by `run_seeds`.
+"""Seed groups: N runs that differ only in `seed`, trained as ONE job: by the experiment's
+`run_seeds` where stacking its seeds pays, else its solo `run` per member, one after another.
 
 Submit: `submit_group` arms, in one transaction, every member that is not a cache hit (nor
 already active) and tags the armed ones with one group id; `scheduler.claim_next` then hands
@@ -124,12 +125,11 @@ def submit_group(store: Any, experiment: str, cfgs: list, force: bool = False) -
 
 
 def partition(exp: Any, cfgs: list) -> list[list]:
-    """Split configs into seed groups (same settings but the seed) when the experiment has
-    `run_seeds`; otherwise (or for a lone config) every config is its own list."""
+    """Split configs into seed groups (same settings but the seed). A group is one job on one
+    slot: trained by `run_seeds` when the experiment stacks its seeds, otherwise its members'
+    solo runs one after another in one process (`execute_group`)."""
     import dataclasses
 
-    if exp.run_seeds is None:
-        return [[c] for c in cfgs]
     buckets: dict[Any, list] = {}
     for c in cfgs:
         key = tuple((f.name, getattr(c, f.name)) for f in dataclasses.fields(c) if f.name != "seed")

@@ -34,7 +34,7 @@ import diskcache
 from labcore.core.status import ACTIVE, FINISHED  # noqa: F401 - re-exported for callers
 from labcore.runs.disk import QuarantineCache, SafeJSONDisk, make_private
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: steady_learner mlp runs train on the seed axis (baddbmm; float32 rows differ ~1e-4 from v1)
 # A claim's lease ($LAB_LEASE_S, default 10 s); the heartbeat renews it every ~0.5 s. It
 # decides liveness only where the worker process cannot be seen (Ray, another host).
 LEASE_S = float(os.environ.get("LAB_LEASE_S", "10"))

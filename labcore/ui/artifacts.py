@@ -1,5 +1,6 @@
 """Drawing a run's artifacts on the phenomenon page and on the Runs page: a phenomenon's
-own view (its `ui.py`, named by `PageSpec.artifact_view`) or the generic one."""
+own view (its `ui.py`, named by `PageSpec.artifact_view`) or the generic one. Both receive
+the page's reader (`labcore.ui.reader.RunData`), never the store."""
 from __future__ import annotations
 
 import importlib
@@ -9,13 +10,13 @@ import streamlit as st
 
 from labcore.core.registry import get as get_experiment
 from labcore.runs import plots
-from labcore.runs.store import Store
+from labcore.ui.reader import RunData
 
 
-def generic(store: Store, rec: dict, key: str) -> None:
+def generic(data: RunData, rec: dict, key: str) -> None:
     """A matrix artifact as a heatmap, a table with a `value`-like column as bars."""
     for name in rec.get("artifacts", []):
-        frame = store.artifact(rec["id"], name)
+        frame = data.artifact(rec["id"], name)
         if frame is None or frame.empty:
             continue
         numeric = frame.select_dtypes("number")
@@ -28,8 +29,8 @@ def generic(store: Store, rec: dict, key: str) -> None:
         st.plotly_chart(fig, width="stretch", key=f"{key}_{name}")
 
 
-def draw(store: Store, rec: dict, key: str = "art") -> None:
-    """Draw the artifacts of `rec` (nothing when it has none)."""
+def draw(data: RunData, rec: dict, key: str = "art") -> None:
+    """Draw the artifacts of `rec` (nothing when it has none), read through `data`."""
     if not rec.get("artifacts"):
         st.caption("This run stored no artifacts.")
         return
@@ -38,9 +39,9 @@ def draw(store: Store, rec: dict, key: str = "art") -> None:
     except LookupError:  # a run of a phenomenon that is no longer installed
         exp = None
     if exp is not None and exp.page.artifact_view:
-        phenomenon_ui(exp, exp.page.artifact_view)(store, rec, key)
+        phenomenon_ui(exp, exp.page.artifact_view)(data, rec, key)
     else:
-        generic(store, rec, key)
+        generic(data, rec, key)
 
 
 def phenomenon_ui(exp, name: str) -> Callable:

@@ -1,6 +1,12 @@
 """A phenomenon page, rendered from the phenomenon's PageSpec: text, form, run controls,
 live charts, seeds, sweep, variants, its own panels and CSV downloads. Nothing here knows
-a phenomenon by name."""
+a phenomenon by name.
+
+Everything below the controls is one tick (`live`): one reader (`reader.RunData`) reads the
+records, new rows and artifacts of the page's runs once and hands them to the status, the
+charts, the sweep, the variants, the artifacts and the phenomenon's panels. The tick polls
+only while a run of the page is queued or running; once none is, the page rests (no
+polling at all), and a figure is rebuilt only when what it draws changed."""
 from __future__ import annotations
 
 import dataclasses
@@ -10,6 +16,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 import streamlit as st
 
+from labcore.admission import admit_all
 from labcore.core.experiment import Experiment, PageSpec, SweepView
 from labcore.core.groups import SEED_MAX
 from labcore.core.params import ParamError, ParamSpec, format_value, specs
@@ -17,9 +24,12 @@ from labcore.engine import jobs
 from labcore.engine.scheduler import QueueFull
 from labcore.runs import analysis, plots
 from labcore.ui import access, artifacts, downloads, state, variants
+from labcore.ui.figures import cached
 from labcore.ui.form import config_form, url_errors
+from labcore.ui.reader import RunData
 
 N_SEEDS = ParamSpec("n_seeds", int, 1, lo=1, hi=10, help="train seeds seed, seed+1, ... and show mean ± std")
+POLL_S = 1.0        # a tick's period while a run of the page is active
 CONFIRM_ABOVE = 16  # runs per click that need a confirmation
 MAX_PER_CLICK = 64  # runs one click may start (sweep × seeds)
 
@@ -57,27 +67,59 @@ def render(exp: Experiment) -> Selection | None:
     sel = _selection(exp, cfg, int(n_seeds), axis)
     _controls(exp, sel)
     live(exp, sel)
-    if page.arms is not None:
-        variants.side_by_side(exp, sel.group[0], page.arms)
-    _artifacts(sel)
-    for panel in page.panels:
-        _panel(exp, panel, sel)
     return sel
 
 
-@st.fragment(run_every=2.0)
-def _panel(exp: Experiment, name: str, sel: Selection) -> None:
-    """A phenomenon's own panel, redrawn from the store every 2 s so it follows the runs live."""
-    artifacts.phenomenon_ui(exp, name)(sel)
+def _page_ids(exp: Experiment, sel: Selection, data: RunData) -> list[str]:
+    """Every run the page draws: the group, the sweep and the variants."""
+    arms = variants.arm_ids(exp, sel.group[0], exp.page.arms, data) if exp.page.arms else {}
+    return list(dict.fromkeys(sel.group_ids + sel.sweep_ids + list(arms.values())))
 
 
-@st.fragment(run_every=3.0)
-def _artifacts(sel: Selection) -> None:
+def live(exp: Experiment, sel: Selection) -> None:
+    """The page's tick: a fragment that polls every POLL_S seconds while a run of the page is
+    queued or running, and not at all otherwise (a page open on finished runs costs the
+    server nothing). When the last active run ends, the page reruns once, at rest."""
+    data = RunData(state.store(), exp.name)
+    active = data.active(_page_ids(exp, sel, data))
+
+    @st.fragment(run_every=POLL_S if active else None)
+    def tick() -> None:
+        # the first drawing reuses the reads made above; a later tick reads afresh
+        fresh = data if not st.session_state.get("_ticked") else RunData(state.store(), exp.name)
+        st.session_state["_ticked"] = True
+        _draw(exp, sel, fresh)
+        if active and not fresh.active(_page_ids(exp, sel, fresh)):
+            st.rerun()  # at rest: redraw once without polling
+
+    st.session_state["_ticked"] = False
+    tick()
+
+
+def _draw(exp: Experiment, sel: Selection, data: RunData) -> None:
+    """Status, charts, sweep, variants, artifacts and panels, from the runs `data` read."""
+    page = exp.page
+    _status_and_charts(exp, sel, data)
+    if page.arms is not None:
+        variants.side_by_side(exp, sel.group[0], page.arms, data, lambda configs, what: _submit_from_tick(
+            exp, configs, what))
+    _artifacts(sel, data)
+    for panel in page.panels:
+        artifacts.phenomenon_ui(exp, panel)(data, sel)
+
+
+def _submit_from_tick(exp: Experiment, configs: list, what: str) -> None:
+    """A button inside the tick submitted runs: rerun the page, so that it polls them."""
+    if submit_many(exp, configs, what):
+        st.rerun()
+
+
+def _artifacts(sel: Selection, data: RunData) -> None:
     """Artifacts of the first run of the group, once it has stored them."""
-    rec = state.store().get(sel.group_ids[0])
+    rec = data.record(sel.group_ids[0])
     if rec is not None and rec.get("artifacts"):
         st.subheader("Artifacts" + (f" (seed {rec['config'].get('seed')})" if len(sel.group) > 1 else ""))
-        artifacts.draw(state.store(), rec, key="page_art")
+        artifacts.draw(data, rec, key="page_art")
 
 
 def _selection(exp, cfg, n_seeds: int, axis: str) -> Selection:
@@ -129,26 +171,32 @@ def _controls(exp, sel: Selection) -> None:
     _confirm(exp)
 
 
-def submit_many(exp, configs: list, what: str) -> None:
-    """Submit the runs of one click: refused above MAX_PER_CLICK, confirmed above CONFIRM_ABOVE."""
+def submit_many(exp, configs: list, what: str) -> bool:
+    """Submit the runs of one click: refused above MAX_PER_CLICK, confirmed above CONFIRM_ABOVE.
+    Returns True when they were submitted or wait for the confirmation."""
     if not access.can_act():
         st.error(access.why_not())
-        return
+        return False
     if len(configs) > MAX_PER_CLICK:
         st.error(f"This {what} would start {len(configs)} runs; allowed: at most {MAX_PER_CLICK} per click "
                  "(fewer seeds or a narrower sweep).")
-    elif len(configs) > CONFIRM_ABOVE:
+        return False
+    if len(configs) > CONFIRM_ABOVE:
         st.session_state["_pending"] = (exp.name, what, configs)
-    else:
-        _submit(exp, configs)
+        return True
+    return _submit(exp, configs)
 
 
-def _submit(exp, configs: list) -> None:
+def _submit(exp, configs: list) -> bool:
+    """Admit, then submit `configs` (the seeds of one setting go as one job); False when refused."""
     store = state.store()
     try:
-        jobs.submit_many(exp.name, configs, store)  # the seeds of one setting go as one ensemble job
+        admit_all(exp, configs)  # what this machine can run: device, dataset, memory
+        jobs.submit_many(exp.name, configs, store)
     except (QueueFull, ParamError) as exc:  # the queue is full, or a config over a limit: say so
         st.error(access.plain(f"Not started: {exc}"))
+        return False
+    return True
 
 
 def _confirm(exp) -> None:
@@ -185,12 +233,10 @@ def status(exp: Experiment, recs: list[dict], configs: list) -> str:
     return analysis.status_line(recs, expected=len(configs), eta=eta)
 
 
-@st.fragment(run_every=1.0)
-def live(exp: Experiment, sel: Selection) -> None:
-    """Poll the store once a second and redraw status and charts from the rows seen so far."""
+def _status_and_charts(exp: Experiment, sel: Selection, data: RunData) -> None:
+    """The group's status line, errors, charts (mean ± std over seeds) and CSV; the sweep."""
     name, page = exp.name, exp.page
-    store = state.store()
-    recs = [r for r in (store.get(rid) for rid in sel.group_ids) if r is not None]
+    recs = data.records(sel.group_ids)
     st.markdown(f"**Status:** {access.plain(status(exp, recs, sel.group))}")
     for rec in recs:
         if rec["status"] == "diverged":
@@ -198,18 +244,21 @@ def live(exp: Experiment, sel: Selection) -> None:
                                   f"{access.one_line(rec['error'])}"))
         elif rec["status"] in ("failed", "interrupted"):
             st.error(access.plain(f"Run {rec['id']} {rec['status']}: {access.error_detail(rec['error'])}"))
-    frame = analysis.long_frame([(r, state.metrics(r["id"])) for r in recs], label_by=("seed",))
+    version = (len(sel.group), data.signature(sel.group_ids))
+    frame = cached("group_frame", version, lambda: analysis.long_frame(
+        [(r, data.frame(r["id"])) for r in recs], label_by=("seed",)))
     if recs and len(frame):
-        _draw_charts(frame, page, sel, multi_seed=len(sel.group) > 1)
+        _draw_charts(frame, page, sel, multi_seed=len(sel.group) > 1, version=version)
         if page.layer_heatmap:
-            variants.layer_heatmap(frame[frame["run_id"] == recs[0]["id"]], page.layer_heatmap)
+            variants.layer_heatmap(frame[frame["run_id"] == recs[0]["id"]], page.layer_heatmap, version)
         downloads.csv_button("Download CSV (plotted runs)", lambda: frame.to_csv(index=False), key="dl_runs",
                              file_name=f"{name}_runs.csv", recs=recs)
     if page.sweep is not None:
-        _draw_sweep(exp, sel, page.sweep)
+        _draw_sweep(exp, sel, page.sweep, data)
 
 
-def _draw_charts(frame: pd.DataFrame, page: PageSpec, sel: Selection, multi_seed: bool) -> None:
+def _draw_charts(frame: pd.DataFrame, page: PageSpec, sel: Selection, multi_seed: bool,
+                 version: tuple = ()) -> None:
     cols: list = []
     if multi_seed:  # the legend says how many seeds the mean is over now, not how many were asked
         n = frame["run_id"].nunique()
@@ -221,13 +270,16 @@ def _draw_charts(frame: pd.DataFrame, page: PageSpec, sel: Selection, multi_seed
             continue
         hl = chart.hlines(sel.group[0]) if chart.hlines else None
         x_label = chart.x_label or (page.x_label if chart.x == "step" else chart.x)
-        if multi_seed:
-            band = analysis.seed_bands(frame, chart.metrics, by="group").rename(columns={"group": "label"})
-            fig = plots.bands(band, chart.metrics, chart.title, log_y=chart.log_y, hlines=hl, x_label=x_label,
-                                log_x=chart.log_x)
-        else:
-            fig = plots.curves(frame, chart.metrics, chart.title, log_y=chart.log_y, hlines=hl, x_label=x_label,
-                                log_x=chart.log_x)
+
+        def build(chart=chart, hl=hl, x_label=x_label):
+            if multi_seed:
+                band = analysis.seed_bands(frame, chart.metrics, by="group").rename(columns={"group": "label"})
+                return plots.bands(band, chart.metrics, chart.title, log_y=chart.log_y, hlines=hl,
+                                   x_label=x_label, log_x=chart.log_x)
+            return plots.curves(frame, chart.metrics, chart.title, log_y=chart.log_y, hlines=hl,
+                                x_label=x_label, log_x=chart.log_x)
+
+        fig = cached(f"chart_{i}", (version, hl), build)
         if not cols:  # a row of two per pair: on a phone the rows stack in the declared order
             cols = st.columns(2)
         col = cols.pop(0)
@@ -236,11 +288,11 @@ def _draw_charts(frame: pd.DataFrame, page: PageSpec, sel: Selection, multi_seed
             col.caption(access.plain(chart.note))
 
 
-def _draw_sweep(exp: Experiment, sel: Selection, view: SweepView) -> None:
+def _draw_sweep(exp: Experiment, sel: Selection, view: SweepView, data: RunData) -> None:
     """The sweep's summary, once at least two of its points are finished (a single Run is
     one point of the sweep, not a sweep); before that, its status while it trains."""
     name = exp.name
-    recs = [r for r in (state.store().get(rid) for rid in sel.sweep_ids) if r is not None]
+    recs = data.records(sel.sweep_ids)
     done = [r for r in recs if r["status"] == "done"]
     values = exp.sweep_axes()[sel.axis]
     if len({str(r["config"].get(sel.axis)) for r in done}) < 2:
@@ -251,7 +303,8 @@ def _draw_sweep(exp: Experiment, sel: Selection, view: SweepView) -> None:
         return
     st.subheader(f"Sweep over {sel.axis}")
     st.caption(access.plain(status(exp, recs, sel.sweep)))
-    frame = analysis.long_frame([(r, state.metrics(r["id"])) for r in done])
+    version = (sel.axis, data.signature(r["id"] for r in done))
+    frame = cached("sweep_frame", version, lambda: analysis.long_frame([(r, data.frame(r["id"])) for r in done]))
     metrics = [m for m in view.metrics if m in frame]
     cols = st.columns(min(len(metrics), 3) or 1)
     # a categorical axis (a method, a symmetry breaker) is drawn as bars in declared order
@@ -259,11 +312,16 @@ def _draw_sweep(exp: Experiment, sel: Selection, view: SweepView) -> None:
     loglog = view.loglog and not categorical
     tables = []
     for i, metric in enumerate(metrics):
-        table = analysis.sweep_summary(frame, sel.axis, metric, order=values if categorical else None)
-        slope = analysis.loglog_slope(table[sel.axis], table[metric]) if loglog else None
-        fig = plots.sweep(table, sel.axis, metric, f"final {metric} vs {sel.axis}", loglog=loglog,
-                          slope=slope, reference_exponent=view.reference_exponent if loglog else None,
-                          categorical=categorical)
+        table = cached(f"sweep_table_{i}", (version, metric), lambda m=metric: analysis.sweep_summary(
+            frame, sel.axis, m, order=values if categorical else None))
+
+        def build(table=table, metric=metric):
+            slope = analysis.loglog_slope(table[sel.axis], table[metric]) if loglog else None
+            return plots.sweep(table, sel.axis, metric, f"final {metric} vs {sel.axis}", loglog=loglog,
+                               slope=slope, reference_exponent=view.reference_exponent if loglog else None,
+                               categorical=categorical)
+
+        fig = cached(f"sweep_chart_{i}", (version, metric), build)
         cols[i % len(cols)].plotly_chart(fig, width="stretch", key=f"sweep_chart_{i}")
         tables.append(table.set_index([sel.axis, "n_seeds"]))
     if tables:

@@ -12,6 +12,7 @@ from labcore.runs import analysis, compare, compare_plots
 from labcore.runs.store import Store
 from labcore.runs.tables import rows_frame
 from labcore.ui import access, artifacts, downloads
+from labcore.ui.reader import RunData
 
 NONE = "none"
 X_CHOICES = {"step": "step", "wall time": compare.WALL}
@@ -169,6 +170,6 @@ def details(store: Store, recs: list[dict], labels: dict[str, str]) -> None:
     query = urllib.parse.urlencode({k: analysis.show(v) for k, v in rec["overrides"].items()})
     st.markdown(f"[Open on the {rec['experiment']} page with these settings](/{rec['experiment']}?{query})")
     st.json(rec["config"], expanded=False)
-    artifacts.draw(store, rec, key=f"art_{rid}")
+    artifacts.draw(RunData(store, rec["experiment"]), rec, key=f"art_{rid}")
     st.download_button("Download metrics (CSV)", store.metrics(rid).to_csv(index=False),
                        f"{rid}_metrics.csv", "text/csv", key=f"dl_{rid}")

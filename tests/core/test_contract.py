@@ -1,18 +1,24 @@
 """The contract every registry entry keeps, checked on a tiny Config of each:
-emitted metric/artifact names ⊆ declared ⊇ names the PageSpec charts; reference lines
-survive seed bands; the page's panels and artifact view exist in the phenomenon's ui.py.
+emitted metric/artifact names ⊆ declared ⊇ names the PageSpec charts, and every charted
+name is emitted (a chart whose metric `run` stopped emitting would be skipped silently on
+the page); reference lines survive seed bands; the page's panels and artifact view exist in
+the phenomenon's ui.py; a run pushed to a huge learning rate ends `diverged` with its step;
+no phenomenon package imports the store, the engine or the page's session state.
 A new phenomenon is covered here with no change to this file."""
+import ast
 import dataclasses
 import importlib
+import math
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from labcore.core.experiment import matches
 from labcore.core.params import specs
-from labcore.core.recorder import Recorder
+from labcore.core.recorder import Diverged, Recorder
 from labcore.core.registry import REGISTRY
 from labcore.runs import analysis, plots
 
@@ -38,6 +44,11 @@ def charted(exp) -> list[str]:
     if page.layer_heatmap:
         names.append(page.layer_heatmap)
     return names
+
+
+# Overrides for the divergence test where a tiny run has no optimiser to poison and its few
+# steps do not overflow: the quadratic (plain Python floats) needs ~26 steps at lr 1e6.
+DIVERGE: dict[str, dict] = {"quadratic": dict(steps=100)}
 
 
 @pytest.fixture(scope="module", params=sorted(REGISTRY))
@@ -68,6 +79,100 @@ def test_charted_metrics_are_declared(emitted):
         for axis, values in sweep.axes.items():  # every sweep value is a valid setting
             for v in values:
                 dataclasses.replace(tiny_config(exp), **{axis: v})
+
+
+def one_switch_variants(exp):
+    """The tiny Config with one switch changed: each bool flipped, each other choice of a
+    str parameter (datasets and devices excepted: they may need the network or a GPU)."""
+    from labcore.core import catalogue
+
+    base = tiny_config(exp)
+    for s in specs(exp.config):
+        if s.type is bool:
+            yield dataclasses.replace(base, **{s.name: not s.default})
+        elif s.choices and s.type is str:
+            for v in s.choices:
+                if v != s.default and v not in catalogue.DATASETS and v not in catalogue.DEVICES:
+                    yield dataclasses.replace(base, **{s.name: v})
+
+
+def test_charted_metrics_are_emitted(emitted):
+    exp, rec = emitted
+
+    def missing_from(rec, wanted):
+        names = {k for row in rec.rows for k in row if k != "step"}
+        return [m for m in wanted if not any(matches(m, n) for n in names)]
+
+    # every Chart and the sweep/arms/heatmap names: matched by a metric the tiny run emitted,
+    # or (a metric of one mode, e.g. grad_noise with per_sample) the run with one switch changed
+    missing = missing_from(rec, charted(exp))
+    for cfg in one_switch_variants(exp) if missing else ():
+        other = Recorder()
+        try:
+            exp.run(cfg, other)
+        except Diverged:
+            pass
+        missing = missing_from(other, missing)
+        if not missing:
+            break
+    assert missing == [], f"{exp.name} charts metrics no run of it emits: {missing}"
+
+
+def test_a_run_whose_parameters_blow_up_ends_diverged_with_its_step(emitted):
+    """Every phenomenon diverges once: the largest learning rate of its range and, after its
+    second optimiser step, parameters poisoned with inf (a huge rate alone leaves ReLU nets with
+    a finite, saturated loss, and Adam's step is bounded by the rate). The run must raise
+    Diverged with the step and the metric, its bad row recorded, not crash elsewhere."""
+    import torch
+
+    exp, _ = emitted
+    rates = {s.name: s.hi for s in specs(exp.config) if s.name == "lr" or s.name.endswith("_lr")}
+    assert rates, f"{exp.name}: no learning rate"
+    cfg = dataclasses.replace(tiny_config(exp), **rates, **DIVERGE.get(exp.name, {}))
+    steps = []
+
+    def poison(opt, args, kwargs):
+        steps.append(1)
+        if len(steps) >= 2:
+            with torch.no_grad():
+                for group in opt.param_groups:
+                    for p in group["params"]:
+                        p.fill_(math.inf)
+
+    from torch.optim.optimizer import register_optimizer_step_post_hook
+
+    handle = register_optimizer_step_post_hook(poison)
+    rec = Recorder()
+    try:
+        with pytest.raises(Diverged) as info:
+            exp.run(cfg, rec)
+    finally:
+        handle.remove()
+    assert info.value.step >= 0 and rec.rows, "the bad row is recorded"
+    last = rec.rows[-1]
+    assert last["step"] == info.value.step and not math.isfinite(last[info.value.metric])
+
+
+def test_no_phenomenon_imports_the_store_the_engine_or_the_session_state():
+    root = Path(importlib.import_module("labcore.phenomena").__file__).parent
+    banned = ("labcore.runs.store", "labcore.engine", "labcore.ui.state")
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            if isinstance(node, ast.ImportFrom) and node.module in ("labcore", "labcore.runs", "labcore.ui"):
+                names = [f"{node.module}.{a.name}" for a in node.names]
+            found += [f"{path.relative_to(root)}: {n}" for n in names
+                      if any(n == b or n.startswith(b + ".") for b in banned)]
+    assert found == []
+
+
+def test_the_docs_worked_example_is_the_real_plugin_file():
+    root = Path(__file__).resolve().parents[2]
+    doc = (root / "docs" / "adding-a-phenomenon.md").read_text()
+    block = doc.split("```python\n", 1)[1].split("```", 1)[0]
+    assert block == (root / "tests" / "plugins" / "quadratic.py").read_text()
 
 
 def test_reference_lines_survive_seed_bands(emitted):

@@ -59,23 +59,44 @@ def test_bad_values_get_one_line_naming_the_parameter():
         exp.make_config(seed=2**31)
 
 
-def test_oversized_configs_are_refused_naming_size_parameters_and_the_limit(monkeypatch):
+def test_oversized_configs_are_refused_at_admission_naming_size_parameters_and_the_limit(monkeypatch):
+    from labcore.admission import admit
+
     monkeypatch.setenv("LAB_MAX_MEMORY_GB", "1")
+    exp = get("lazy_training")
+    big = exp.make_config(width=100_000, n_train=1700, n_test=90)  # a Config is pure data: built
     with pytest.raises(ParamError, match=r"needs about \d+\.\d GB .*width=100000, n_train=1700.*at most 1\.0 GB"):
-        get("lazy_training").make_config(width=100_000, n_train=1700, n_test=90)
+        admit(exp, big)
     with pytest.raises(ParamError, match=r"teacher=1000-1000"):
-        get("teacher_student").make_config(teacher="1000-1000", node_multi=50)
-    get("lazy_training").make_config(width=4096)  # a normal size passes
+        admit(get("teacher_student"), get("teacher_student").make_config(teacher="1000-1000", node_multi=50))
+    admit(exp, exp.make_config(width=4096))  # a normal size passes
 
 
-def test_availability_is_checked_at_validation_time():
-    from labcore.nn.device import machine
+def test_ranges_are_checked_at_construction_and_the_machine_at_admission(monkeypatch):
+    from labcore import admission
 
     with pytest.raises(ParamError, match="n_train=5000 is out of range for dataset=digits"):
         get("lazy_training").make_config(n_train=5000)
-    if not machine()["gpus"]:
-        with pytest.raises(ParamError, match="device=cuda is not available"):
-            get("lazy_training").make_config(device="cuda")
+    cfg = get("lazy_training").make_config(device="cuda")  # loads on any machine
+    monkeypatch.setattr(admission, "_gpus", lambda: ())
+    with pytest.raises(ParamError, match="device=cuda is not available") as info:
+        admission.admit(get("lazy_training"), cfg)
+    assert "\n" not in str(info.value)
+    monkeypatch.setattr(admission, "_gpus", lambda: ("a GPU",))
+    admission.admit(get("lazy_training"), cfg)
+
+
+def test_core_imports_nothing_of_nn_and_a_config_never_probes_the_machine(monkeypatch):
+    import subprocess
+
+    def probe(*args, **kwargs):
+        raise AssertionError("a Config probed the machine")
+
+    monkeypatch.setattr(subprocess, "run", probe)
+    import socket
+
+    monkeypatch.setattr(socket, "create_connection", probe)
+    get("lazy_training").make_config(device="cuda", dataset="cifar10")
 
 
 def test_an_unsupported_field_type_is_named():

@@ -1,7 +1,7 @@
 """Test plugin for seed groups (loaded through LAB_PLUGINS by tests/engine/test_groups.py):
 GD on ½ λ_s x² where the curvature depends on the seed, λ_s = curvature·(1 + seed), so with
 lr·λ_s > 2 some seeds of one group diverge and the others do not. `run_seeds` trains the
-seeds stacked in one float32 tensor through labcore.nn.ensemble.SeedGroup, as the real
+seeds stacked in one float32 tensor through labcore.nn.seed_axis.SeedRecorder, as the real
 phenomena do; `run` is the same arithmetic for one seed."""
 from __future__ import annotations
 
@@ -35,12 +35,12 @@ def run(cfg: Config, rec) -> None:
 def run_seeds(cfgs: list, recs: list, solo: bool = False) -> list:
     import torch
 
-    from labcore.nn.ensemble import SeedGroup
+    from labcore.nn.seed_axis import SeedRecorder
 
     cfg = cfgs[0]
     lam = torch.tensor([c.curvature * (1 + c.seed) for c in cfgs], dtype=torch.float32)  # (S,)
     x = torch.ones(len(cfgs))  # (S,)
-    group = SeedGroup(recs)
+    group = SeedRecorder(recs)
 
     def step_fn(step: int) -> float:
         nonlocal x

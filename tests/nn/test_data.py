@@ -55,7 +55,7 @@ def test_missing_mnist_without_network_gives_one_line_message(tmp_path, monkeypa
     assert "\n" not in str(info.value)
 
 
-def test_unavailable_torchvision_dataset_is_refused_at_validation(tmp_path, monkeypatch):
+def test_unavailable_torchvision_dataset_is_refused_at_admission(tmp_path, monkeypatch):
     import socket
 
     from labcore.core.params import ParamError
@@ -68,11 +68,16 @@ def test_unavailable_torchvision_dataset_is_refused_at_validation(tmp_path, monk
         raise OSError("network is unreachable")
 
     monkeypatch.setattr(socket, "create_connection", offline)
+    from labcore.admission import admit
+
+    def check(name, **values):
+        admit(get(name), get(name).make_config(**values))
+
     with pytest.raises(ParamError, match="dataset=mnist is not available: .* allowed now: digits, synthetic"):
-        get("lazy_training").make_config(dataset="mnist")
+        check("lazy_training", dataset="mnist")
     with pytest.raises(ParamError, match="allowed now: digits, mnist1d$"):  # the page's own offline choices
-        get("lottery_ticket").make_config(dataset="mnist")
+        check("lottery_ticket", dataset="mnist")
     marker = tmp_path / data.ON_DISK["mnist"]  # once the files are there, it is accepted offline
     marker.parent.mkdir(parents=True)
     marker.write_bytes(b"")
-    assert get("lazy_training").make_config(dataset="mnist", n_train=1024).dataset == "mnist"
+    check("lazy_training", dataset="mnist", n_train=1024)

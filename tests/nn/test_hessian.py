@@ -8,15 +8,6 @@ from torch.func import functional_call
 from labcore.nn.measures.hessian import hvp_operator, lanczos, power_iteration, top_eigs
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    # Tiny problems: extra threads only contend with the other processes on a shared machine.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def _problem(dtype=torch.float64, seed=0):
     """A tiny tanh net with an MSE loss: (loss, params, dense Hessian (P, P))."""
     gen = torch.Generator().manual_seed(seed)

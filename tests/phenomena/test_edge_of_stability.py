@@ -14,14 +14,6 @@ from labcore.phenomena.edge_of_stability.nets import Sharpness, fc_net, loss_fn
 TINY = dict(n_train=100, width=64, lr=0.4, steps=300, eig_every=10)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def _rows(**overrides):
     exp = get("edge_of_stability")
     rec = Recorder()

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from labcore.core import groups
 from labcore.core.experiment import Chart, Experiment, PageSpec, SweepView
 from labcore.core.params import BaseConfig, param
-from labcore.phenomena.edge_of_stability.ensemble import run_seeds
 
 
 @dataclass(frozen=True)
@@ -118,7 +117,6 @@ EXPERIMENT = Experiment(
     artifacts=(),
     icon=":material/landscape:",
     cost=cost,
-    run_seeds=run_seeds,
     page=PageSpec(
         what_to_look_for=(
             "Full-batch gradient descent with step size η. On a quadratic, GD is stable only while "

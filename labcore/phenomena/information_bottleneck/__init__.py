@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from labcore.core import groups
 from labcore.core.experiment import Arms, Chart, Experiment, PageSpec
 from labcore.core.params import BaseConfig, param
-from labcore.phenomena.information_bottleneck.ensemble import run_seeds
 
 from labcore.phenomena.information_bottleneck.page import PAGE_TEXT, REFERENCE, h_y
 
@@ -59,7 +58,6 @@ EXPERIMENT = Experiment(
     artifacts=(),
     icon=":material/compress:",
     cost=cost,
-    run_seeds=run_seeds,
     smoke=dict(batch_size=4096),  # the shrunk batch of 4 would take 870 steps per epoch
     page=PageSpec(
         what_to_look_for=PAGE_TEXT,

@@ -8,10 +8,6 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from labcore.engine import jobs
-from labcore.ui import state
-
-NAME = "information_bottleneck"
 
 
 def plane_figure(frame, title: str, h_y: float | None = None) -> go.Figure:
@@ -39,27 +35,27 @@ def plane_figure(frame, title: str, h_y: float | None = None) -> go.Figure:
     return fig
 
 
-def info_plane(sel) -> None:
+def info_plane(data, sel) -> None:
     """The information plane of tanh and relu side by side (the page's settings and seed),
-    or of the page's own run when the other activation has not been trained."""
+    or of the page's own run when the other activation has not been trained (`data`: the
+    page's reader; `sel`: the page's Selection)."""
     st.subheader("Information plane: I(X;T) vs I(T;Y), colour = epoch (log scale)")
     if not sel.group:
         return
-    store = state.store()
     cfg = sel.group[0]
-    ids = {a: jobs.run_id_for(NAME, dataclasses.replace(cfg, activation=a)) for a in ("tanh", "relu")}
-    shown = {a: rid for a, rid in ids.items() if store.get(rid) is not None}
-    if not shown and sel.group_ids and store.get(sel.group_ids[0]) is not None:
+    ids = {a: data.run_id(dataclasses.replace(cfg, activation=a)) for a in ("tanh", "relu")}
+    shown = {a: rid for a, rid in ids.items() if data.record(rid) is not None}
+    if not shown and sel.group_ids and data.record(sel.group_ids[0]) is not None:
         shown = {cfg.activation: sel.group_ids[0]}
     if not shown:
         st.caption("Run the page (or the tanh/relu variants below) to fill the information plane.")
         return
     cols = st.columns(len(shown))
     for col, (act, rid) in zip(cols, shown.items()):
-        frame = state.metrics(rid)
+        frame = data.frame(rid)
         if frame is None or frame.empty:
             col.caption(f"{act}: no rows yet.")
             continue
-        h_y = (store.get(rid) or {}).get("meta", {}).get("h_y")
+        h_y = (data.record(rid) or {}).get("meta", {}).get("h_y")
         col.plotly_chart(plane_figure(frame, f"{act} (seed {cfg.seed})", h_y), width="stretch",
                          key=f"info_plane_{act}")

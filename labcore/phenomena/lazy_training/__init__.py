@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from labcore.core import groups
 from labcore.core.experiment import Chart, Experiment, PageSpec, SweepView
 from labcore.core.params import BaseConfig, ParamError, param
-from labcore.phenomena.lazy_training.ensemble import run_seeds
 
 
 @dataclass(frozen=True)
@@ -128,7 +127,6 @@ EXPERIMENT = Experiment(
     artifacts=(),
     icon=":material/trending_down:",
     cost=cost,
-    run_seeds=run_seeds,
     page=PageSpec(
         what_to_look_for=(
             "Train the same one-hidden-layer ReLU net at several widths (the sweep). The relative "

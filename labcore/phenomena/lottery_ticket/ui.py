@@ -12,8 +12,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from labcore.runs import plots
-from labcore.runs.store import Store
-from labcore.ui import downloads, state
+from labcore.ui import downloads
 
 ARMS = ("winning", "reinit", "random_prune")
 COLORS = {"winning": "#2ca02c", "reinit": "#d62728", "random_prune": "#7f7f7f", "dense": "#1f77b4"}
@@ -72,15 +71,15 @@ def accuracy_table(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def density_view(sel) -> None:
+def density_view(data, sel) -> None:
     """The page's summary: accuracy and early-stop step vs density for the N seeds and the
-    table behind them (each round's learning curves are the page's artifacts, `curves`)."""
+    table behind them (each round's learning curves are the page's artifacts, `curves`).
+    `data`: the page's reader (records, rows); `sel`: the page's Selection."""
     st.subheader("Test accuracy and early-stop step vs density")
     if not sel.group_ids:
         return
-    store = state.store()
-    recs = [r for r in (store.get(rid) for rid in sel.group_ids) if r is not None]
-    frames = [state.metrics(r["id"]) for r in recs]
+    recs = data.records(sel.group_ids)
+    frames = [data.frame(r["id"]) for r in recs]
     acc = by_density(frames, "test_acc")
     if acc.empty:
         st.caption("Run the page to fill these charts (one point per pruning round).")
@@ -104,14 +103,15 @@ def _rounds(rec: dict) -> list[int]:
                   if n.startswith("curve_r") and n[len("curve_r"):].isdigit())
 
 
-def curves(store: Store, rec: dict, key: str) -> None:
-    """Learning curves (test accuracy, validation loss) of every arm in one pruning round."""
+def curves(data, rec: dict, key: str) -> None:
+    """Learning curves (test accuracy, validation loss) of every arm in one pruning round
+    (`data`: the page's reader, for the run's artifacts)."""
     rounds = _rounds(rec)
     if not rounds:
         return
     st.markdown("**Learning curves of one round** (seed " f"{rec['config'].get('seed')})")
     r = rounds[0] if len(rounds) == 1 else st.select_slider("Round", rounds, value=rounds[-1], key=f"{key}_round")
-    frame = store.artifact(rec["id"], f"curve_r{r}")
+    frame = data.artifact(rec["id"], f"curve_r{r}")
     if frame is None or frame.empty:
         return
     frame = frame.assign(label=frame["arm"])

@@ -1,22 +1,19 @@
 """Preconditioner renderers: per-layer gradient and activation scales at init, both methods."""
 from __future__ import annotations
 
+import dataclasses
+
+import pandas as pd
 import streamlit as st
 
 from labcore.runs import plots
-from labcore.runs.store import Store
-import dataclasses
-
-from labcore.engine import jobs
-from labcore.ui import state
 
 
-def init_layers_compare(store: Store, runs: dict[str, str], key: str) -> None:
-    """Per-layer gradient and activation std at init, one colour per run (e.g. per method)."""
-    import pandas as pd
-
-    parts = [store.artifact(rid, "init_layers").assign(run=label) for label, rid in runs.items()
-             if store.get(rid) is not None and store.artifact(rid, "init_layers") is not None]
+def init_layers_compare(data, runs: dict[str, str], key: str) -> None:
+    """Per-layer gradient and activation std at init, one colour per run (e.g. per method);
+    `data`: the page's reader, `runs`: {label: run id}."""
+    parts = [data.artifact(rid, "init_layers").assign(run=label) for label, rid in runs.items()
+             if data.artifact(rid, "init_layers") is not None]
     if not parts:
         return
     frame = pd.concat(parts, ignore_index=True)
@@ -29,14 +26,13 @@ def init_layers_compare(store: Store, runs: dict[str, str], key: str) -> None:
                     width="stretch", key=f"{key}_act")
 
 
-def artifacts(store: Store, rec: dict, key: str) -> None:
+def artifacts(data, rec: dict, key: str) -> None:
     """A run's per-layer scales at init, labelled by its method."""
-    init_layers_compare(store, {rec["config"]["method"]: rec["id"]}, key)
+    init_layers_compare(data, {rec["config"]["method"]: rec["id"]}, key)
 
 
-def both_methods_at_init(sel) -> None:
+def both_methods_at_init(data, sel) -> None:
     """Per-layer gradient/activation std at init of the two methods with the page's settings."""
     st.subheader("Why: per-layer scales at initialisation")
-    runs = {m: jobs.run_id_for("preconditioner", dataclasses.replace(sel.group[0], method=m))
-            for m in ("default", "static")}
-    init_layers_compare(state.store(), runs, key="both_init")
+    runs = {m: data.run_id(dataclasses.replace(sel.group[0], method=m)) for m in ("default", "static")}
+    init_layers_compare(data, runs, key="both_init")

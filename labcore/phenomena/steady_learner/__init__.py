@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from labcore.core import groups
 from labcore.core.experiment import Chart, Experiment, PageSpec, SweepView
 from labcore.core.params import BaseConfig, param
-from labcore.phenomena.steady_learner.ensemble import run_seeds
+from labcore.phenomena.steady_learner.train import run_seeds
 
 
 @dataclass(frozen=True)
@@ -46,78 +46,11 @@ def cost(cfg: Config) -> tuple[float, float]:
 
 
 def run(cfg: Config, rec) -> None:
-    """Batch-1 SGD on MSE/2; per epoch the first-layer bias trajectory measures."""
-    import torch
+    """One seed of batch-1 SGD on MSE/2: the group of one of `train.run_seeds` (the training
+    is written once, over a seed axis); per epoch the first-layer bias trajectory measures."""
+    from labcore.phenomena.steady_learner.train import run as solo
 
-    from labcore.core.loop import train_loop
-    from labcore.core.rng import seed_everything, torch_generator
-    from labcore.nn import device
-    from labcore.phenomena.steady_learner.measures import trajectory_stats
-    from labcore.phenomena.steady_learner.nets import build, sinusoid, two_class
-
-    seed_everything(cfg.seed)
-    dev = device.resolve(cfg.device)
-    if cfg.mode == "mlp":
-        x, y, rotate = sinusoid(cfg.n_samples, cfg.freq, cfg.seed)  # (N, 10), (N,)
-    else:
-        x, y = two_class(cfg.cnn_data, cfg.n_samples, cfg.corruption, cfg.seed)  # (N, c, s, s), (N,)
-    model, bias = build(cfg.mode, cfg.width, cfg.depth, cfg.init, tuple(x.shape[1:]))
-    model, x, y = model.to(dev), x.to(dev), y.to(dev)
-    opt = torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=cfg.lr)
-    b0 = bias.detach().clone()
-    gen = torch_generator(cfg.seed, "order")
-    last = {"traj_len": 0.0, "bias_var": 0.0, "loss": 0.0}
-    total, var_sum, n_epochs = 0.0, 0.0, 0
-
-    def epoch(step: int) -> float:
-        nonlocal last, total, var_sum, n_epochs
-        order = torch.randperm(len(x), generator=gen)
-        biases = [bias.detach().clone()]
-        errors, losses = [], []
-        for i in order.tolist():
-            err = model(x[i:i + 1]).squeeze() - y[i]  # scalar signed error
-            loss = 0.5 * err**2
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            biases.append(bias.detach().clone())
-            errors.append(err.detach())
-            losses.append(loss.detach())
-        last = trajectory_stats(torch.stack(biases), torch.stack(errors), cfg.lr)
-        total += last["traj_len"]
-        var_sum, n_epochs = var_sum + last["bias_var"], n_epochs + 1
-        last["loss"] = float(torch.stack(losses).mean())
-        return last["loss"]
-
-    @torch.no_grad()
-    def measure(step: int) -> dict:
-        full = float((0.5 * (model(x).squeeze(1) - y) ** 2).mean())
-        row = {"loss": full, "traj_len": last["traj_len"] if step else 0.0,
-               "traj_len_total": total, "bias_var": last["bias_var"] if step else 0.0,
-               "bias_var_avg": var_sum / max(n_epochs, 1), "bias_var_total": var_sum,
-               "dist_init": float((bias - b0).norm())}
-        if cfg.mode == "mlp":
-            ids, row["regions"] = region_map(model, rotate, cfg.grid, dev)
-            rec.artifact("regions", ids.cpu().numpy())  # the latest map replaces the previous
-        return row
-
-    rec.meta(device=device.describe(dev))
-    train_loop(rec, cfg.epochs, epoch, measure, measure_every=max(1, cfg.epochs // 50),
-               until=lambda row: row["loss"] < cfg.target_loss)
-
-
-def region_map(model, rotate, grid: int, dev):
-    """Activation regions of the MLP on a grid over [-1, 1]²: (grid, grid) ids and count."""
-    import torch
-
-    from labcore.phenomena.steady_learner.measures import region_ids
-    from labcore.phenomena.steady_learner.nets import embed, relu_patterns
-
-    lin = torch.linspace(-1, 1, grid)
-    g1, g2 = torch.meshgrid(lin, lin, indexing="ij")
-    pts = torch.stack([g1.reshape(-1), g2.reshape(-1)], dim=1)  # (grid², 2)
-    ids, count = region_ids(relu_patterns(model, embed(pts, rotate).to(dev)))
-    return ids.reshape(grid, grid), count
+    solo(cfg, rec)
 
 
 EXPERIMENT = Experiment(

@@ -4,17 +4,15 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from labcore.runs import plots
-from labcore.runs.store import Store
-from labcore.runs import analysis
-from labcore.ui import state
+from labcore.runs import analysis, plots
 
 LAST = 10  # epochs (measurements) whose bias variance goes into the box plot
 
 
-def artifacts(store: Store, rec: dict, key: str) -> None:
-    """The activation-region map of the trained MLP over the input square."""
-    regions = store.artifact(rec["id"], "regions")
+def artifacts(data, rec: dict, key: str) -> None:
+    """The activation-region map of the trained MLP over the input square (`data`: the
+    page's reader, for the run's artifacts)."""
+    regions = data.artifact(rec["id"], "regions")
     if regions is None:
         return
     z = regions.to_numpy()  # (grid, grid): row i is x₁ = lin[i], column j is x₂ = lin[j]
@@ -29,11 +27,11 @@ def artifacts(store: Store, rec: dict, key: str) -> None:
     st.plotly_chart(fig, width="stretch", key=f"{key}_regions")
 
 
-def variance_boxes(sel) -> None:
-    """Bias variance over the last epochs, one box per value of the swept parameter."""
-    store = state.store()
-    recs = [r for r in (store.get(rid) for rid in sel.sweep_ids) if r is not None and r["status"] == "done"]
-    frame = analysis.long_frame([(r, state.metrics(r["id"])) for r in recs])
+def variance_boxes(data, sel) -> None:
+    """Bias variance over the last epochs, one box per value of the swept parameter
+    (`data`: the page's reader; `sel`: the page's Selection)."""
+    recs = [r for r in data.records(sel.sweep_ids) if r["status"] == "done"]
+    frame = analysis.long_frame([(r, data.frame(r["id"])) for r in recs])
     if frame.empty or "bias_var" not in frame:
         return
     tail = frame[frame["step"] > 0].groupby("run_id").tail(LAST)

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from labcore.core import groups
 from labcore.core.experiment import Chart, Experiment, PageSpec, SweepView
 from labcore.core.params import BaseConfig, ParamError, param
-from labcore.phenomena.teacher_student.ensemble import run_seeds
 
 
 ALIGNED = 0.95  # a student node is "aligned" when it correlates this well with some teacher node
@@ -217,7 +216,6 @@ EXPERIMENT = Experiment(
     artifacts=("corr_l{k}", "corr_l{k}_t{step}", "luck_l{k}", "fanout_l{k}"),
     icon=":material/school:",
     cost=cost,
-    run_seeds=run_seeds,
     page=PageSpec(
         what_to_look_for=(
             "A student network with node_multi times more nodes learns from a fixed ReLU teacher. For "

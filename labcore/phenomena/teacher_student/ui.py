@@ -4,7 +4,6 @@ from __future__ import annotations
 import streamlit as st
 
 from labcore.runs import plots
-from labcore.runs.store import Store
 
 
 def _layers(rec: dict, prefix: str) -> list[int]:
@@ -18,8 +17,9 @@ def _snapshots(rec: dict, k: int) -> list[int]:
     return sorted(int(n[len(prefix):]) for n in rec.get("artifacts", []) if n.startswith(prefix))
 
 
-def artifacts(store: Store, rec: dict, key: str) -> None:
-    """Correlation matrix, fan-out norms (aligned nodes coloured) and the luck view, per layer."""
+def artifacts(data, rec: dict, key: str) -> None:
+    """Correlation matrix, fan-out norms (aligned nodes coloured) and the luck view, per layer
+    (`data`: the page's reader, for the run's artifacts)."""
     layers = _layers(rec, "corr_l")
     if not layers:
         return
@@ -29,19 +29,19 @@ def artifacts(store: Store, rec: dict, key: str) -> None:
     if len(steps) > 1:
         step = st.select_slider("Correlation matrix at step", steps, value=steps[-1], key=f"{key}_snap")
         name, when = f"corr_l{k}_t{step}", f"step {step}"
-    corr = store.artifact(rec["id"], name)
+    corr = data.artifact(rec["id"], name)
     st.plotly_chart(plots.heatmap(corr.to_numpy(), f"Layer {k}: teacher node × student node correlation ({when})",
                                   x="student node", y="teacher node", zmin=-1, zmax=1),
                     width="stretch", key=f"{key}_corr")
     c1, c2 = st.columns(2)
-    fan = store.artifact(rec["id"], f"fanout_l{k}")
+    fan = data.artifact(rec["id"], f"fanout_l{k}")
     if fan is not None:
         colors = ["#d62728" if a else "#7f7f7f" for a in fan["aligned"]]
         c1.plotly_chart(plots.bars(fan["student_node"], fan["fan_out_norm"],
                                    f"Layer {k}: fan-out norm per student node (red = aligned: corr ≥ 0.95 "
                                    "with a teacher node)",
                                    colors=colors, y="‖fan-out‖"), width="stretch", key=f"{key}_fan")
-    luck = store.artifact(rec["id"], f"luck_l{k}")
+    luck = data.artifact(rec["id"], f"luck_l{k}")
     if luck is not None:
         c2.plotly_chart(plots.bars(luck["teacher_node"], luck["init_rank"],
                                    f"Luck: rank at init of each final best student (0 = already best; "

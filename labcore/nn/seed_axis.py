@@ -1,19 +1,19 @@
-"""Seed ensembles: N copies of one network, one per seed, trained together in one process.
+"""The seed axis: N copies of one network, one per seed, trained together in one process.
 
-Each seed's module is built exactly as its solo run builds it (same seed streams, same
-init), then `stack` turns the N modules into one dict of stacked leaf tensors (S, ...) with
-`torch.func.stack_module_state`; `vmapped` runs `vmap(functional_call)` over them. The loss
-is the sum of the per-seed losses, so one backward gives every seed its own gradient (the
-seeds share no computation), and an optimiser over the stacked leaves applies each seed's
-own update: SGD and Adam are elementwise, so one stacked step equals N solo steps.
+Used where stacking seeds pays (steady_learner's batch-1 SGD, dispatch-bound; the
+compute-bound phenomena train a group's seeds one after another, benchmarks/ensembles.py).
+Each seed's module is built on its own seed streams, then `stack` turns the N modules into
+one dict of stacked leaf tensors (S, ...) with `torch.func.stack_module_state`. The loss is
+the sum of the per-seed losses, so one backward gives every seed its own gradient (the
+seeds share no computation), and an update over the stacked leaves applies each seed's own
+update: SGD and Adam are elementwise, so one stacked step equals N single-seed steps.
 
-`SeedGroup` stands in for a Recorder inside `train_loop`: a row of per-seed values is fanned
+`SeedRecorder` stands in for a Recorder inside `train_loop`: a row of per-seed values is fanned
 out to one Recorder per seed; a seed whose value turns non-finite is ended `diverged` (with
 its step) and masked while the others go on; a seed whose `until` holds ends `done`.
 """
 from __future__ import annotations
 
-import copy
 from typing import Any, Callable, Sequence
 
 import torch
@@ -27,27 +27,6 @@ def stack(models: Sequence[nn.Module]) -> dict[str, torch.Tensor]:
     identically shaped modules (seed i at index i)."""
     params, _ = torch.func.stack_module_state(list(models))
     return {k: v.detach().clone().requires_grad_(True) for k, v in params.items()}
-
-
-def template(model: nn.Module) -> nn.Module:
-    """A parameter-free ("meta") copy of one member, the shape `functional_call` runs."""
-    return copy.deepcopy(model).to("meta")
-
-
-def vmapped(base: nn.Module, params: dict[str, torch.Tensor], x: torch.Tensor,
-            x_dim: int | None = 0, **consts: torch.Tensor) -> torch.Tensor:
-    """vmap(functional_call) of `base` over the seeds: x (S, n, ...) with x_dim=0 (per-seed
-    inputs) or (n, ...) with x_dim=None (shared); returns (S, n, ...). Parameters missing
-    from `params` (frozen ones) are passed in `consts` as stacked tensors too."""
-    def one(p: dict, c: dict, xb: torch.Tensor) -> torch.Tensor:
-        return torch.func.functional_call(base, {**p, **c}, (xb,))
-
-    return torch.func.vmap(one, in_dims=(0, 0, x_dim))(params, consts, x)
-
-
-def member(params: dict[str, torch.Tensor], i: int) -> dict[str, torch.Tensor]:
-    """Seed i's parameters (views into the stacked tensors)."""
-    return {k: v[i] for k, v in params.items()}
 
 
 def optimizer(kind: str, params: Sequence[torch.Tensor], lr: float, **kw: Any) -> torch.optim.Optimizer:
@@ -99,12 +78,7 @@ def mask_dead(params: Sequence[torch.Tensor], live: torch.Tensor) -> None:
             p.grad.copy_(torch.where(keep, torch.nan_to_num(p.grad), torch.zeros((), dtype=p.dtype)))
 
 
-def masked_sum(losses: torch.Tensor, live: torch.Tensor) -> torch.Tensor:
-    """Σ over live seeds of losses (S,): a dead seed contributes nothing, not even a NaN."""
-    return torch.where(live, losses, torch.zeros((), dtype=losses.dtype)).sum()
-
-
-class SeedGroup:
+class SeedRecorder:
     """The Recorder of a `train_loop` over N seeds: fans rows out to one Recorder per seed.
 
     `log(step, **row)` takes, per metric, a sequence of S values (a scalar is shared) and
@@ -113,11 +87,14 @@ class SeedGroup:
     `should_stop()` is True when any member was cancelled (or lost its claim) — cancel stops
     the group — and when no seed is left. `outcomes[i]` is None while seed i trains, then
     its final fields; a Recorder that has `end(**final)` (the engine's) is told at once.
+    `reraise`: a solo run (the group of one) lets Diverged through, as every solo run does.
     """
 
-    def __init__(self, recs: Sequence[Any], until: Callable[[dict], bool] | None = None) -> None:
+    def __init__(self, recs: Sequence[Any], until: Callable[[dict], bool] | None = None,
+                 reraise: bool = False) -> None:
         self.recs = list(recs)
         self.until = until
+        self.reraise = reraise
         self.outcomes: list[dict | None] = [None] * len(self.recs)
         self.steps_done = [0] * len(self.recs)
 
@@ -149,6 +126,8 @@ class SeedGroup:
                 rec.log(step, **mine)
             except Diverged as exc:
                 self.end(i, status="diverged", diverged_step=exc.step, error=str(exc))
+                if self.reraise:
+                    raise
                 continue
             if self.until is not None and step > 0 and self.until(mine):
                 self.end(i, status="done", progress=1.0)
@@ -163,24 +142,14 @@ class SeedGroup:
                 if self.outcomes[i] is None:
                     self.log_one(i, step, **{metric: values[i]})
 
-    def descend(self, opt: torch.optim.Optimizer, step: int, losses: torch.Tensor,
-                params: Sequence[torch.Tensor]) -> None:
-        """One optimiser step on the live seeds' summed loss (losses: (S,)), then the
-        divergence check, then dead seeds' parameters zeroed (the step every run_seeds takes).
-        The caller zeroes the gradients before its forward pass."""
-        live = self.live_mask(losses.device)
-        masked_sum(losses, live).backward()
-        opt.step()
-        self.check(step, losses)
-        if not all(self.live):
-            mask_dead(params, self.live_mask(losses.device))
-
     def log_one(self, i: int, step: int, **row: float) -> None:
         """One row for seed i only (e.g. its non-finite step loss)."""
         try:
             self.recs[i].log(step, **row)
         except Diverged as exc:
             self.end(i, status="diverged", diverged_step=exc.step, error=str(exc))
+            if self.reraise:
+                raise
 
     def end(self, i: int, **final: Any) -> None:
         """Seed i stops here (its rows are complete); the engine's Recorder writes it now."""
@@ -234,20 +203,3 @@ def _pick(value: Any, i: int) -> float | None:
     if isinstance(value, (list, tuple)):
         return None if value[i] is None else float(value[i])
     return float(value)
-
-
-def sequential(run: Callable[[Any, Any], None], cfgs: Sequence[Any], recs: Sequence[Any]) -> list[dict | None]:
-    """The fallback for settings with no stacked version (BatchNorm, per-seed control flow):
-    each seed's solo `run` one after another in this process, each to its own Recorder; a
-    diverged seed ends alone, a cancel stops the rest."""
-    group = SeedGroup(recs)
-    for i, (cfg, rec) in enumerate(zip(cfgs, recs)):
-        if group.should_stop():
-            raise Cancelled()
-        try:
-            run(cfg, rec)
-        except Diverged as exc:
-            group.end(i, status="diverged", diverged_step=exc.step, error=str(exc))
-            continue
-        group.end(i, status="done", progress=1.0)
-    return group.outcomes
