@@ -16,6 +16,7 @@ from labcore.core import groups
 from labcore.core.experiment import Chart, Experiment, PageSpec, SweepView
 from labcore.core.params import BaseConfig, param
 from labcore.phenomena.edge_of_stability.ensemble import run_seeds
+from labcore.phenomena.edge_of_stability.claims import CLAIMS
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,7 @@ EXPERIMENT = Experiment(
     icon=":material/landscape:",
     cost=cost,
     run_seeds=run_seeds,
+    claims=CLAIMS,
     page=PageSpec(
         what_to_look_for=(
             "Full-batch gradient descent with step size η. On a quadratic, GD is stable only while "

@@ -11,6 +11,7 @@ from labcore.core import groups
 from labcore.core.experiment import Arms, Chart, Experiment, PageSpec, SweepView
 from labcore.core.params import BaseConfig, ParamError, param
 from labcore.phenomena.feature_diversity.patterns import check_pattern, layer_count
+from labcore.phenomena.feature_diversity.claims import CLAIMS
 
 
 @dataclass(frozen=True)
@@ -151,6 +152,7 @@ EXPERIMENT = Experiment(
     artifacts=(),
     icon=":material/grid_view:",
     cost=cost,
+    claims=CLAIMS,
     page=PageSpec(
         what_to_look_for=(
             "A **ConstNet** starts with every channel identical (averaging convolutions, zero residual "

@@ -15,6 +15,7 @@ from labcore.core import groups
 from labcore.core.experiment import Chart, Experiment, PageSpec, SweepView
 from labcore.core.params import BaseConfig, ParamError, param
 from labcore.phenomena.lazy_training.ensemble import run_seeds
+from labcore.phenomena.lazy_training.claims import CLAIMS
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,7 @@ EXPERIMENT = Experiment(
     icon=":material/trending_down:",
     cost=cost,
     run_seeds=run_seeds,
+    claims=CLAIMS,
     page=PageSpec(
         what_to_look_for=(
             "Train the same one-hidden-layer ReLU net at several widths (the sweep). The relative "

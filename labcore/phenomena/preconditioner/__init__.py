@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from labcore.core import groups
 from labcore.core.experiment import Arms, Chart, Experiment, PageSpec, SweepView
 from labcore.core.params import BaseConfig, param
+from labcore.phenomena.preconditioner.claims import CLAIMS
 
 
 @dataclass(frozen=True)
@@ -164,6 +165,7 @@ EXPERIMENT = Experiment(
     artifacts=("init_layers",),
     icon=":material/speed:",
     cost=cost,
+    claims=CLAIMS,
     page=PageSpec(
         what_to_look_for=(
             "The defaults are the seed's recipe (`python3 main.py`) on digits: the tutorial CNN with "
