@@ -64,6 +64,8 @@ class PageSpec:
     `panels` and `artifact_view` name functions of the phenomenon's optional `ui.py`:
     a panel is called with the page's Selection, the artifact view with (store, record, key).
     `x_label` names what the `step` column counts on this page's charts (e.g. "epoch").
+    `what_to_look_for` keeps the idea in a few sentences; `details` (recipes, reference
+    numbers) is shown in an expander below it; the claims panel shows the verdicts.
     """
 
     what_to_look_for: str
@@ -76,6 +78,7 @@ class PageSpec:
     panels: tuple[str, ...] = ()
     artifact_view: str | None = None
     x_label: str = "step"
+    details: str = ""
 
 
 @dataclass(frozen=True)

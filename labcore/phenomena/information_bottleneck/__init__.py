@@ -15,7 +15,7 @@ from labcore.core.experiment import Arms, Chart, Experiment, PageSpec
 from labcore.core.params import BaseConfig, param
 from labcore.phenomena.information_bottleneck.ensemble import run_seeds
 
-from labcore.phenomena.information_bottleneck.page import PAGE_TEXT, REFERENCE, h_y
+from labcore.phenomena.information_bottleneck.page import DETAILS, PAGE_TEXT, REFERENCE, h_y
 from labcore.phenomena.information_bottleneck.claims import CLAIMS
 
 
@@ -65,6 +65,7 @@ EXPERIMENT = Experiment(
     claims=CLAIMS,
     page=PageSpec(
         what_to_look_for=PAGE_TEXT,
+        details=DETAILS,
         reference=REFERENCE,
         charts=(
             Chart("I(X;T) per hidden layer (bits; epochs are log-spaced)", ("ixt_l*",),

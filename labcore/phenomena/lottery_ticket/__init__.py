@@ -17,7 +17,7 @@ from labcore.core import groups
 from labcore.core.experiment import Chart, Experiment, PageSpec, SweepView
 from labcore.core.params import BaseConfig, ParamError, param
 
-from labcore.phenomena.lottery_ticket.page import PAGE_TEXT, REFERENCE
+from labcore.phenomena.lottery_ticket.page import DETAILS, PAGE_TEXT, REFERENCE
 from labcore.phenomena.lottery_ticket.claims import CLAIMS
 
 ARMS = ("winning", "reinit", "random_prune")
@@ -114,6 +114,7 @@ EXPERIMENT = Experiment(
     claims=CLAIMS,
     page=PageSpec(
         what_to_look_for=PAGE_TEXT,
+        details=DETAILS,
         reference=REFERENCE,
         charts=(
             Chart("Test accuracy per pruning round (density (1 − p)^round)", ("test_acc_*",),
