@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from labcore.core import groups
 from labcore.core.claims import FAILS, HOLDS, NOT_APPLICABLE, Claim, Verdict
+from labcore.core.judging import final
 from labcore.core.experiment import Chart, Experiment, PageSpec, SweepView
 from labcore.core.params import BaseConfig, param
 from labcore.core.loop import train_loop
@@ -49,6 +50,7 @@ def run(cfg: Config, rec) -> None:
 CONVERGED = 0.05  # final loss at most this fraction of the first: (1 − 0.1)^40 ≈ 0.015 at the defaults
 
 
+@final
 def converges(ev) -> Verdict:
     """GD with lr < 2/λ shrinks the loss: final ≤ CONVERGED × first (n/a at lr ≥ 2/λ)."""
     cfg = ev.frame.iloc[0]
@@ -59,6 +61,7 @@ def converges(ev) -> Verdict:
     return Verdict(HOLDS if ratio <= CONVERGED else FAILS, f"loss × {ratio:.3g}")
 
 
+@final
 def faster_with_larger_lr(ev) -> Verdict:
     """Over the lr sweep, the larger (stable) lr ends at the lower loss."""
     finals = {float(ev.frame[ev.frame.run_id == r]["cfg_lr"].iloc[0]): v for r, v in ev.finals("loss").items()}
