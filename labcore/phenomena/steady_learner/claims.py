@@ -28,12 +28,12 @@ def rises(metric: str, axis: str):
         rho = rank_corr(list(table["value"]), list(table["mean"]))
         lo, hi = float(table["mean"].iloc[0]), float(table["mean"].iloc[-1])
         ratio = hi / lo if lo > 0 else float("inf")
-        n = int(table["n"].min())
-        if n < 2 <= int(table["n"].max()):  # seeds were asked for, but one value kept a single seed
+        n, most = int(table["n"].min()), int(table["n"].max())
+        if n < 2 <= most:  # seeds were asked for, but one value kept a single seed
             return Verdict(FAILS, f"only {n} seed(s) left at some {axis} (diverged): too few for a seed mean")
         measured = (f"{metric} " + " → ".join(fmt(v, 3) for v in table["mean"])
                     + f" over {axis} {fmt(table['value'].iloc[0])}-{fmt(table['value'].iloc[-1])} "
-                      f"(mean of {n} seed{'s' if n > 1 else ''}; rank corr {fmt(rho, 2)}, × {fmt(ratio, 2)})")
+                      f"(mean of {n if n == most else f'{n}-{most}'} seed{'s' if most > 1 else ''}; rank corr {fmt(rho, 2)}, × {fmt(ratio, 2)})")
         return Verdict(HOLDS if rho >= MIN_RANK and ratio >= RISE else FAILS, measured)
     return judge
 
