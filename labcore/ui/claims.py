@@ -13,6 +13,7 @@ from typing import Any
 import streamlit as st
 
 from labcore.core.claims import SYMBOL
+from labcore.core.status import ACTIVE
 from labcore.runs.verdicts import Judged, concerned, judge, judge_selection
 from labcore.ui import access, state
 
@@ -23,8 +24,8 @@ def panel(exp: Any, base: Any) -> None:
     """The page's Claims panel for `exp`, judged from the page's settings `base`."""
     if not exp.claims:
         return
-    judged = [judge(exp, c, base, state.store(), state.metrics) for c in exp.claims]
-    active = any(j.active for j in judged)
+    ids = {rid for c in exp.claims for _, rid in concerned(exp, c, base)}
+    active = any((state.store().get(rid) or {}).get("status") in ACTIVE for rid in ids)
 
     @st.fragment(run_every=POLL_S if active else None)
     def live() -> None:
