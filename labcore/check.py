@@ -144,7 +144,7 @@ def verdict_text(claim: Any, status: str) -> str:
 
     text = f"{SYMBOL[status]} {status}"
     if not claim.expected:
-        text += " (expected)" if status != HOLDS else " (not expected: now holds)"
+        text += " (known: not expected to hold)" if status != HOLDS else " (not expected, yet holds)"
     return text
 
 

@@ -90,7 +90,7 @@ def follows_lr(ev: Evidence) -> Verdict:
     s = slope(table["value"], table["mean"])
     ratios = table["mean"] * table["value"] / 2.0
     measured = (f"final sharpness ∝ η^{fmt(s, 2)}; final × η/2 = "
-                + ", ".join(f"{fmt(r, 2)}" for r in ratios) + f" at η = {', '.join(fmt(v) for v in table['value'])}")
+                + ", ".join(f"{r:.2f}" for r in ratios) + f" at η = {', '.join(fmt(v) for v in table['value'])}")
     ok = SLOPE_BAND[0] <= s <= SLOPE_BAND[1]
     return Verdict(HOLDS if ok else FAILS, measured)
 
