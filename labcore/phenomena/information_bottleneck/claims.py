@@ -37,7 +37,7 @@ def tanh_compresses(ev: Evidence) -> Verdict:
     peak, last, fall = _fall(ev)
     ity = float(ev.curve("last_ity").iloc[-1]) / h_y()
     measured = (f"I(X;T) {fmt(peak, 3)} → {fmt(last, 3)} bits ({100 * fall:.0f}% fall), I(T;Y) = "
-                f"{fmt(ity, 3)} × H(Y) (mean of {ev.n_runs()} seed{'s' if ev.n_runs() > 1 else ''})")
+                f"{ity:.3f} × H(Y) (mean of {ev.n_runs()} seed{'s' if ev.n_runs() > 1 else ''})")
     return Verdict(HOLDS if fall >= COMPRESS and ity >= FIT else FAILS, measured)
 
 
