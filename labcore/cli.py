@@ -1,4 +1,4 @@
-"""`python -m labcore ...`: list, run, sweep, runs, export, bench.
+"""`python -m labcore ...`: list, run, sweep, runs, export, check, bench.
 
 Flags of `run`/`sweep` are generated from the experiment's Config specs. Invalid values
 exit 2 with one line naming the parameter and its allowed range, before anything is
@@ -45,6 +45,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("run_id", nargs="+")
     p.add_argument("--out", required=True)
     p.add_argument("--format", choices=("csv", "parquet", "tensorboard"), default="csv")
+    p = sub.add_parser("check", help="train what the claims need and write the reproduction report")
+    p.add_argument("names", nargs="*", metavar="NAME", help="phenomena to check")
+    p.add_argument("--all", action="store_true", help="every phenomenon that declares claims")
+    p.add_argument("--seeds", type=int, default=None, help="seeds per claim (default: each claim's own)")
+    p.add_argument("--preset", default=None, help="check at this page preset instead of the defaults")
+    p.add_argument("--out", default=None, help="directory for reproduction.md and claims.csv "
+                                               "(default: <store>/check)")
     p = sub.add_parser("bench", help="lab overhead vs a bare PyTorch loop")
     p.add_argument("--repeats", type=int, default=7, help="bare/lab alternations for part 1's ratio")
     try:
@@ -59,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
             return _runs()
         if args.cmd == "export":
             return _export(args.run_id, args.out, args.format)
+        if args.cmd == "check":
+            return _check(args)
         from labcore.bench import main as bench_main
         return bench_main(args.repeats)
     except (UsageError, ParamError, UnknownExperiment, UnknownRun) as exc:
@@ -222,6 +231,21 @@ def _wait_all(store, ids: list[str]) -> list[dict]:
             jobs.cancel(rid, store)
         print("\ncancelled", file=sys.stderr)
         return [jobs.wait(rid, store, timeout=5) for rid in ids]
+
+
+def _check(args) -> int:
+    from labcore.check import CheckError, names_for, run_check
+
+    if args.seeds is not None and not 1 <= args.seeds <= 10:
+        raise UsageError(f"--seeds={args.seeds} is out of range; allowed: 1..10")
+    try:
+        names = names_for(args.names, args.all, args.preset)
+        for name in names:
+            get_experiment(name)
+        status, _ = run_check(names, seeds=args.seeds, preset=args.preset, out=args.out)
+    except CheckError as exc:
+        raise UsageError(str(exc)) from None
+    return status
 
 
 def _list() -> int:

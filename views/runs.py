@@ -5,7 +5,7 @@ import streamlit as st
 
 from labcore.core.status import any_active
 from labcore.runs import compare, compare_plots, export
-from labcore.ui import access, runs_actions, runs_charts, runs_select, state
+from labcore.ui import access, runs_actions, runs_charts, runs_claims, runs_select, state
 
 st.title("Runs")
 store = state.store()
@@ -60,6 +60,7 @@ def comparison() -> None:
 
 
 comparison()
+runs_claims.panel(store, shown)
 st.download_button("Download selected runs, long format (CSV)", export.selection_long(store, shown_ids)
                    .to_csv(index=False), "runs_long.csv", "text/csv", key="dl_long")
 st.divider()

@@ -4,7 +4,9 @@ function that judges the runs it concerns.
 A `Claim` names the runs it needs relative to a base Config (the page's settings, or the
 defaults for `labcore check`): `settings` (deltas applied first), `seeds` (how many seeds),
 and, for a claim over several settings, `axis` + `values` (a sweep or two arms, e.g.
-weight_decay (1.0, 0.0)). `runs_for(claim, base)` lists those configs; the page and
+weight_decay (1.0, 0.0)), or `variants` (two or more dicts of deltas, for arms that differ
+in several fields, e.g. {init: constant, breaker: dropout} vs {init: random}).
+`runs_for(claim, base)` lists those configs; the page and
 `labcore check` train them, build the long frame (`labcore.runs.analysis.long_frame`) and
 call `evaluate(claim, Evidence(...))`.
 
@@ -110,7 +112,7 @@ class Claim:
     "README", "result.txt"); metrics: the metric columns the judge reads (the contract test
     checks they are emitted); judge: Evidence -> Verdict (pure).
     scope: "run" (each run alone), "seeds" (the seed mean of one setting) or "sweep" (over
-    `axis` in `values`); settings: deltas from the base Config that the claim is about;
+    `axis` in `values`, or over `variants`: dicts of deltas); settings: deltas from the base Config that the claim is about;
     seeds: how many seeds `labcore check` trains for it (chosen so the verdict is robust);
     expected: False for a claim the defaults are known not to reproduce (`reason` says
     why): it is shown as it is judged, and `labcore check` does not fail on it;
@@ -126,6 +128,7 @@ class Claim:
     scope: str = "run"
     axis: str | None = None
     values: tuple = ()
+    variants: tuple = ()
     settings: dict = field(default_factory=dict)
     seeds: int = 1
     expected: bool = True
@@ -135,17 +138,23 @@ class Claim:
     def __post_init__(self) -> None:
         if self.scope not in SCOPES:
             raise ValueError(f"claim {self.key}: scope {self.scope!r} is not one of {SCOPES}")
-        if self.scope == "sweep" and (not self.axis or len(self.values) < 2):
-            raise ValueError(f"claim {self.key}: a sweep claim needs an axis and two or more values")
+        if self.scope == "sweep" and len(self.variants) < 2 and (not self.axis or len(self.values) < 2):
+            raise ValueError(f"claim {self.key}: a sweep claim needs an axis and two or more values "
+                             "(or two or more variants)")
         if not self.expected and not self.reason:
             raise ValueError(f"claim {self.key}: a claim not expected to hold must say why (reason)")
 
 
 def runs_for(claim: Claim, base: Any) -> list[Any]:
     """The Configs a claim concerns, from the base Config: its settings applied, then one per
-    sweep value (scope sweep) times `claim.seeds` seeds (seed, seed+1, ...)."""
+    sweep value or variant (scope sweep) times `claim.seeds` seeds (seed, seed+1, ...)."""
     cfg = dataclasses.replace(base, **claim.settings) if claim.settings else base
-    points = [dataclasses.replace(cfg, **{claim.axis: v}) for v in claim.values] if claim.scope == "sweep" else [cfg]
+    if claim.scope == "sweep" and claim.variants:
+        points = [dataclasses.replace(cfg, **v) for v in claim.variants]
+    elif claim.scope == "sweep":
+        points = [dataclasses.replace(cfg, **{claim.axis: v}) for v in claim.values]
+    else:
+        points = [cfg]
     seed0 = getattr(cfg, "seed", 0)
     return [dataclasses.replace(p, seed=seed0 + i) if hasattr(p, "seed") else p
             for p in points for i in range(max(1, claim.seeds))]

@@ -66,6 +66,8 @@ class PageSpec:
     is the page's reader (`record(rid)`, `frame(rid)`, `artifact(rid, name)`, `run_id(cfg)`;
     `labcore.ui.reader.RunData`): a phenomenon never opens the store itself.
     `x_label` names what the `step` column counts on this page's charts (e.g. "epoch").
+    `what_to_look_for` keeps the idea in a few sentences; `details` (recipes, reference
+    numbers) is shown in an expander below it; the claims panel shows the verdicts.
     """
 
     what_to_look_for: str
@@ -78,6 +80,7 @@ class PageSpec:
     panels: tuple[str, ...] = ()
     artifact_view: str | None = None
     x_label: str = "step"
+    details: str = ""
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from labcore.core.params import ParamError, ParamSpec, format_value, specs
 from labcore.engine import jobs
 from labcore.engine.scheduler import QueueFull
 from labcore.runs import analysis, plots
-from labcore.ui import access, artifacts, downloads, state, variants
+from labcore.ui import access, artifacts, claims, downloads, state, variants
 from labcore.ui.figures import cached
 from labcore.ui.form import config_form, url_errors
 from labcore.ui.reader import RunData
@@ -57,6 +57,8 @@ def render(exp: Experiment) -> Selection | None:
     _presets(exp)
     cfg = config_form(exp.config)
     st.markdown(page.what_to_look_for)
+    if page.details:  # recipes and reference numbers, out of the way of the idea
+        st.expander("Recipes and reference numbers").markdown(page.details)
     st.caption(page.reference)
     n_seeds = st.sidebar.number_input("N seeds", N_SEEDS.lo, N_SEEDS.hi, N_SEEDS.default, key="n_seeds",
                                       bind="query-params", help=N_SEEDS.help)
@@ -66,6 +68,7 @@ def render(exp: Experiment) -> Selection | None:
             if len(axes) > 1 else next(iter(axes), ""))
     sel = _selection(exp, cfg, int(n_seeds), axis)
     _controls(exp, sel)
+    claims.panel(exp, sel.group[0])
     live(exp, sel)
     return sel
 

@@ -3,7 +3,8 @@ emitted metric/artifact names ⊆ declared ⊇ names the PageSpec charts, and ev
 name is emitted (a chart whose metric `run` stopped emitting would be skipped silently on
 the page); reference lines survive seed bands; the page's panels and artifact view exist in
 the phenomenon's ui.py; a run pushed to a huge learning rate ends `diverged` with its step;
-no phenomenon package imports the store, the engine or the page's session state.
+no phenomenon package imports the store, the engine or the page's session state; every
+entry declares two or more claims on emitted metrics.
 A new phenomenon is covered here with no change to this file."""
 import ast
 import dataclasses
@@ -196,6 +197,23 @@ def test_page_panels_and_artifact_view_exist(emitted):
     if names:
         ui = importlib.import_module(f"{exp.module}.ui")
         assert [n for n in names if not callable(getattr(ui, n, None))] == []
+
+
+def test_claims_are_declared_on_metrics_the_phenomenon_emits(emitted):
+    """Two or more claims, each reading declared metrics; a claim about the page's own settings
+    (no `settings` deltas) reads only metrics the tiny run emits. Every claim's runs are valid
+    Configs from the defaults."""
+    exp, rec = emitted
+    assert len(exp.claims) >= 2, f"{exp.name} declares {len(exp.claims)} claims; needs at least 2"
+    emitted_names = {k for row in rec.rows for k in row if k != "step"}
+    for claim in exp.claims:
+        assert claim.metrics, claim.key
+        assert [m for m in claim.metrics if not exp.declares_metric(m)] == [], claim.key
+        if not claim.settings:
+            assert [m for m in claim.metrics if m not in emitted_names] == [], claim.key
+        from labcore.core.claims import runs_for
+
+        assert runs_for(claim, exp.config())  # settings, values and variants are valid fields and values
 
 
 def test_declared_cost_is_a_positive_estimate(emitted):

@@ -13,6 +13,8 @@ import time
 from dataclasses import dataclass
 
 from labcore.core import groups
+from labcore.core.claims import FAILS, HOLDS, NOT_APPLICABLE, Claim, Verdict
+from labcore.core.judging import final
 from labcore.core.experiment import Chart, Experiment, PageSpec, SweepView
 from labcore.core.params import BaseConfig, param
 from labcore.core.loop import train_loop
@@ -45,10 +47,42 @@ def run(cfg: Config, rec) -> None:
     train_loop(rec, cfg.steps, step_fn, lambda step: {"loss": 0.5 * cfg.curvature * x * x, "x": x})
 
 
+CONVERGED = 0.05  # final loss at most this fraction of the first: (1 − 0.1)^40 ≈ 0.015 at the defaults
+
+
+@final
+def converges(ev) -> Verdict:
+    """GD with lr < 2/λ shrinks the loss: final ≤ CONVERGED × first (n/a at lr ≥ 2/λ)."""
+    cfg = ev.frame.iloc[0]
+    if float(cfg["cfg_lr"]) * float(cfg["cfg_curvature"]) >= 2:
+        return Verdict(NOT_APPLICABLE, "lr ≥ 2/λ: GD diverges on this quadratic")
+    loss = ev.curve("loss")
+    ratio = float(loss.iloc[-1] / loss.iloc[0])
+    return Verdict(HOLDS if ratio <= CONVERGED else FAILS, f"loss × {ratio:.3g}")
+
+
+@final
+def faster_with_larger_lr(ev) -> Verdict:
+    """Over the lr sweep, the larger (stable) lr ends at the lower loss."""
+    finals = {float(ev.frame[ev.frame.run_id == r]["cfg_lr"].iloc[0]): v for r, v in ev.finals("loss").items()}
+    lo, hi = finals[min(finals)], finals[max(finals)]
+    return Verdict(HOLDS if hi < lo else FAILS, f"final loss {lo:.3g} at lr {min(finals)}, {hi:.3g} at {max(finals)}")
+
+
+CLAIMS = (
+    Claim("converges", "GD below 2/λ converges", paper="(1 − lr·λ)^2t", source="test plugin", metrics=("loss",),
+          judge=converges, needs="press Run"),
+    Claim("faster_with_larger_lr", "A larger stable lr converges faster", paper="(1 − lr·λ)^2t", source="test plugin",
+          metrics=("loss",), judge=faster_with_larger_lr, scope="sweep", axis="lr", values=(0.1, 0.5),
+          needs="press Sweep lr (2 runs)"),
+)
+
+
 EXPERIMENT = Experiment(
     name="quadratic", title="GD on a quadratic (test plugin)", config=Config, run=run,
     metrics=("loss", "x"), artifacts=("final_x",), icon=":material/functions:",
     cost=lambda cfg: (1e3, 10.0 * cfg.steps),
+    claims=CLAIMS,
     page=PageSpec(
         what_to_look_for="GD on ½λx² multiplies x by (1 − lr·λ) per step: it diverges when lr > 2/λ.",
         reference="test plugin",
@@ -56,5 +90,6 @@ EXPERIMENT = Experiment(
                       note="Starts at ½λ and falls by (1 − lr·λ)² per step."),
                 Chart("Iterate", ("x",))),
         sweep=SweepView(axes={"lr": (0.1, 1.0)}, metrics=("loss",)),
+        presets={"tiny lr": dict(lr=1e-4)},
     ),
 )

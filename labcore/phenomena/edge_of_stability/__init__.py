@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from labcore.core import groups
 from labcore.core.experiment import Chart, Experiment, PageSpec, SweepView
 from labcore.core.params import BaseConfig, param
+from labcore.phenomena.edge_of_stability.claims import CLAIMS
 
 
 @dataclass(frozen=True)
@@ -117,23 +118,24 @@ EXPERIMENT = Experiment(
     artifacts=(),
     icon=":material/landscape:",
     cost=cost,
+    claims=CLAIMS,
     page=PageSpec(
         what_to_look_for=(
-            "Full-batch gradient descent with step size η. On a quadratic, GD is stable only while "
-            "every curvature is below 2/η. A network starts flatter than that, then its sharpness "
-            "(the top Hessian eigenvalue, dashed line 2/η) rises during training (**progressive "
-            "sharpening**) until it reaches 2/η; from then on it **hovers at 2/η** instead of "
-            "exceeding it, and the loss keeps falling, but **non-monotonically** (spikes on the log "
-            "axis). Sweep η: the final sharpness follows 2/η (slope −1 on log-log axes). **What the "
-            "defaults show** (digits 1,000 standardised, fc-tanh 200-200, MSE, η = 0.15, 1,000 steps, "
-            "seed 0; ≈ 30 s on 2 CPU cores): the sharpness starts at 4.2 (0.32 × 2/η), reaches 0.9 × 2/η "
-            "at step 380, overshoots to 1.16 × 2/η (step 520), drops back as the loss spikes and from "
-            "step 700 stays at 0.99-1.07 × 2/η to the end (1.02 ×), while the loss falls 0.087 → 0.040 "
-            "with 148 upticks. η = 0.12: edge at step 620, 0.90-1.11 ×; η = 0.17: step 300, "
-            "0.90-1.19 ×. Larger η overshoot more before settling (η = 0.24: 1.34 ×, η = 0.34: 1.45 × for "
-            "one estimate, then 1.03-1.13 ×). The sweep 0.12-0.34 gives final sharpness ∝ (2/η)^0.98. "
-            "An estimate costs 5-17 HVPs on average, warm-started (more at larger η, where the top "
-            "eigenvector turns faster)."),
+            'Full-batch gradient descent with step size η is stable on a quadratic only while '
+            "every curvature is below 2/η. A network's sharpness (the top Hessian eigenvalue) "
+            'rises during training (**progressive sharpening**) until it reaches 2/η, then '
+            '**hovers at 2/η** while the loss keeps falling, non-monotonically.'),
+        details=(
+            'Sweep η: the final sharpness follows 2/η (slope −1 on log-log axes). **What the '
+            'defaults show** (digits 1,000 standardised, fc-tanh 200-200, MSE, η = 0.15, 1,000 '
+            'steps, seed 0; ≈ 30 s on 2 CPU cores): the sharpness starts at 4.2 (0.32 × 2/η), '
+            'reaches 0.9 × 2/η at step 380, overshoots to 1.16 × 2/η (step 520), drops back as '
+            'the loss spikes and from step 700 stays at 0.99-1.07 × 2/η to the end (1.02 ×), '
+            'while the loss falls 0.087 → 0.040 with 148 upticks. η = 0.12: edge at step 620, '
+            '0.90-1.11 ×; η = 0.17: step 300, 0.90-1.19 ×. Larger η overshoot more before '
+            'settling (η = 0.24: 1.34 ×, η = 0.34: 1.45 × for one estimate, then 1.03-1.13 ×). '
+            'The sweep 0.12-0.34 gives final sharpness ∝ (2/η)^0.98. An estimate costs 5-17 HVPs '
+            'on average, warm-started (more at larger η, where the top eigenvector turns faster).'),
         reference=("Cohen, Kaur, Li, Kolter & Talwalkar 2021, *Gradient Descent on Neural Networks "
                    "Typically Occurs at the Edge of Stability*, ICLR (code: locuslab/edge-of-stability)."),
         charts=(

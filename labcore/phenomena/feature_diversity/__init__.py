@@ -11,6 +11,7 @@ from labcore.core import groups
 from labcore.core.experiment import Arms, Chart, Experiment, PageSpec, SweepView
 from labcore.core.params import BaseConfig, ParamError, param
 from labcore.phenomena.feature_diversity.patterns import check_pattern, layer_count
+from labcore.phenomena.feature_diversity.claims import CLAIMS
 
 
 @dataclass(frozen=True)
@@ -151,19 +152,21 @@ EXPERIMENT = Experiment(
     artifacts=(),
     icon=":material/grid_view:",
     cost=cost,
+    claims=CLAIMS,
     page=PageSpec(
         what_to_look_for=(
-            "A **ConstNet** starts with every channel identical (averaging convolutions, zero residual "
-            "branches and classifier). Trained deterministically, nothing can tell the channels apart: "
-            "every correlation stays exactly 1 and the net learns only what a width-1 net can. A tiny "
-            "symmetry breaker (dropout p = 0.01 after every branch conv, gradient noise ε = 1e-4, or CUDA's "
-            "non-deterministic kernels) lets the correlations fall and the accuracy climb close to a "
-            "randomly initialised net. BatchNorm is on by default, as in every command of the original "
-            "(`--batchnorm`); identical channels stay identical under it. **Defaults** (digits, 600 steps, "
-            "seed 0, each arm ~5-12 s on one core): deterministic ConstNet test acc 0.35 with every "
-            "correlation 1.000000; + dropout 0.01: 0.98 (feat_corr 0.39); + gradient noise: 0.98 "
-            "(feat_corr 0.49); He init: 0.99. Compare the arms side by side below. The *paper scale* "
-            "preset is the original's WRN-16-10 on CIFAR-10 (GPU)."),
+            'A **ConstNet** starts with every channel identical; trained deterministically '
+            'nothing can tell the channels apart, every correlation stays exactly 1 and the net '
+            'learns only what a width-1 net can. A tiny symmetry breaker (dropout, gradient '
+            'noise, non-deterministic kernels) lets the correlations fall and the accuracy climb '
+            'close to a randomly initialised net.'),
+        details=(
+            'BatchNorm is on by default, as in every command of the original (`--batchnorm`); '
+            'identical channels stay identical under it. **Defaults** (digits, 600 steps, seed 0, '
+            'each arm ~5-12 s on one core): deterministic ConstNet test acc 0.35 with every '
+            'correlation 1.000000; + dropout 0.01: 0.98 (feat_corr 0.39); + gradient noise: 0.98 '
+            '(feat_corr 0.49); He init: 0.99. Compare the arms side by side below. The *paper '
+            "scale* preset is the original's WRN-16-10 on CIFAR-10 (GPU)."),
         reference=("Blumenfeld, Gilboa & Soudry 2020, *Beyond Signal Propagation: Is Feature Diversity "
                    "Necessary in Deep Neural Network Initialization?* (ICML)."),
         charts=(

@@ -14,7 +14,8 @@ from labcore.core import groups
 from labcore.core.experiment import Arms, Chart, Experiment, PageSpec
 from labcore.core.params import BaseConfig, param
 
-from labcore.phenomena.information_bottleneck.page import PAGE_TEXT, REFERENCE, h_y
+from labcore.phenomena.information_bottleneck.page import DETAILS, PAGE_TEXT, REFERENCE, h_y
+from labcore.phenomena.information_bottleneck.claims import CLAIMS
 
 
 @dataclass(frozen=True)
@@ -59,8 +60,10 @@ EXPERIMENT = Experiment(
     icon=":material/compress:",
     cost=cost,
     smoke=dict(batch_size=4096),  # the shrunk batch of 4 would take 870 steps per epoch
+    claims=CLAIMS,
     page=PageSpec(
         what_to_look_for=PAGE_TEXT,
+        details=DETAILS,
         reference=REFERENCE,
         charts=(
             Chart("I(X;T) per hidden layer (bits; epochs are log-spaced)", ("ixt_l*",),

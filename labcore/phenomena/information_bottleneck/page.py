@@ -14,6 +14,12 @@ REFERENCE = ("Shwartz-Ziv & Tishby 2017, *Opening the Black Box of Deep Neural N
              "Theory of Deep Learning* (code: artemyk/ibsgd).")
 
 PAGE_TEXT = (
+    "A 12-10-7-5-4-3-2 net learns a 12-bit rule; at log-spaced epochs the binned mutual information of each "
+    "hidden layer with the input, I(X;T), and with the label, I(T;Y), is measured. **Tishby's claim**: with "
+    "tanh each layer first *fits* (I(T;Y) rises to H(Y)) and then *compresses* (I(X;T) falls). **Saxe's "
+    "answer**: the fall is tanh saturating; relu with the same binning does not compress.")
+
+DETAILS = (
     "A 12-10-7-5-4-3-2 net learns a spherically symmetric rule on all 4096 12-bit patterns "
     "(85 % trained on). At log-spaced epochs every hidden layer's activations are cut into "
     "fixed-width bins (30 over [-1, 1] for tanh; the same width from 0 up for relu) and the "

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from labcore.core import groups
 from labcore.core.experiment import Chart, Experiment, PageSpec, SweepView
 from labcore.core.params import BaseConfig, ParamError, param
+from labcore.phenomena.lazy_training.claims import CLAIMS
 
 
 @dataclass(frozen=True)
@@ -127,29 +128,33 @@ EXPERIMENT = Experiment(
     artifacts=(),
     icon=":material/trending_down:",
     cost=cost,
+    claims=CLAIMS,
     page=PageSpec(
         what_to_look_for=(
-            "Train the same one-hidden-layer ReLU net at several widths (the sweep). The relative "
-            "distance the weights travel (`rel_change`) and the change of the empirical neural tangent "
-            "kernel (`kernel_change`) shrink as the width grows: wide nets fit the data while staying "
-            "close to their initialisation. **What the defaults show** (digits in [0, 1], 200 full-batch "
-            "steps, widths 16-4096, seed 0): fitted slope of rel_change vs width **-0.52 for `ntk`** and "
-            "**-0.72 for `standard`**. `ntk` is the lazy (kernel) regime by construction: with N(0, 1) "
-            "weights and the 1/√width output factor the tangent kernel does not depend on the width, "
-            "so at a fixed lr every width follows the same path in function space, each tensor moves "
-            "the same absolute distance (‖ΔW‖ ≈ 7-8 at every width) while ‖θ₀‖ grows like √width: slope "
-            "-1/2 exactly. `standard` (the seed: lr = lr/√width) is not that scaling: its kernel grows "
-            "like width, so the step in function space grows like √width. The output layer does the "
-            "fitting (its ‖ΔW‖ falls only slowly, 5.0 → 1.8 from width 16 to 4096) and the hidden layer freezes faster than "
-            "in the kernel regime (its own relative change falls like 1/width: random features), while "
-            "the sum of initial norms is dominated by the hidden layer's √width, so the ratio falls "
-            "faster than width^(-1/2). **Paper-scale preset** (`python run_ntk.py`: MNIST, 1024 images, "
-            "500 steps, raw 0-255 pixels, PyTorch init, lr 0.01/√width) is the recipe of the seed's "
-            "table (width 10 → 0.413, 100 → 0.123, 1000 → 0.0250, 10000 → 0.00520, 50000 → 0.00199, "
-            "100000 → 0.00152; slope ≈ -0.6). Its digits stand-in (same recipe, raw-pixel scale) gives "
-            "0.366, 0.136, 0.0298, 0.0080 at widths 10-10000 (slope -0.56). With pixels in [0, 1] "
-            "instead (`input_scale` 1) the same lr barely trains: loss stays ≈ 2.27 and the weights "
-            "move 3-5× less."),
+            'Train the same one-hidden-layer ReLU net at several widths (the sweep). The relative '
+            'distance the weights travel (`rel_change`) and the change of the empirical neural '
+            'tangent kernel (`kernel_change`) shrink as the width grows: wide nets fit the data '
+            'while staying close to their initialisation (lazy training).'),
+        details=(
+            '**What the defaults show** (digits in [0, 1], 200 full-batch steps, widths 16-4096, '
+            'seed 0): fitted slope of rel_change vs width **-0.52 for `ntk`** and **-0.72 for '
+            '`standard`**. `ntk` is the lazy (kernel) regime by construction: with N(0, 1) '
+            'weights and the 1/√width output factor the tangent kernel does not depend on the '
+            'width, so at a fixed lr every width follows the same path in function space, each '
+            'tensor moves the same absolute distance (‖ΔW‖ ≈ 7-8 at every width) while ‖θ₀‖ grows '
+            'like √width: slope -1/2 exactly. `standard` (the seed: lr = lr/√width) is not that '
+            'scaling: its kernel grows like width, so the step in function space grows like '
+            '√width. The output layer does the fitting (its ‖ΔW‖ falls only slowly, 5.0 → 1.8 '
+            'from width 16 to 4096) and the hidden layer freezes faster than in the kernel regime '
+            '(its own relative change falls like 1/width: random features), while the sum of '
+            "initial norms is dominated by the hidden layer's √width, so the ratio falls faster "
+            'than width^(-1/2). **Paper-scale preset** (`python run_ntk.py`: MNIST, 1024 images, '
+            '500 steps, raw 0-255 pixels, PyTorch init, lr 0.01/√width) is the recipe of the '
+            "seed's table (width 10 → 0.413, 100 → 0.123, 1000 → 0.0250, 10000 → 0.00520, 50000 → "
+            '0.00199, 100000 → 0.00152; slope ≈ -0.6). Its digits stand-in (same recipe, '
+            'raw-pixel scale) gives 0.366, 0.136, 0.0298, 0.0080 at widths 10-10000 (slope '
+            '-0.56). With pixels in [0, 1] instead (`input_scale` 1) the same lr barely trains: '
+            'loss stays ≈ 2.27 and the weights move 3-5× less.'),
         reference=("Jacot, Gabriel & Hongler 2018, *Neural Tangent Kernel*; Chizat, Oyallon & Bach "
                    "2019, *On Lazy Training in Differentiable Programming*. Seed: LR32768/DL_theory_exp "
                    "`exp_proc/run_ntk.py` (table in its `result.txt`)."),

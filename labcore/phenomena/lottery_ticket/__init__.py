@@ -17,7 +17,8 @@ from labcore.core import groups
 from labcore.core.experiment import Chart, Experiment, PageSpec, SweepView
 from labcore.core.params import BaseConfig, ParamError, param
 
-from labcore.phenomena.lottery_ticket.page import PAGE_TEXT, REFERENCE
+from labcore.phenomena.lottery_ticket.page import DETAILS, PAGE_TEXT, REFERENCE
+from labcore.phenomena.lottery_ticket.claims import CLAIMS
 
 ARMS = ("winning", "reinit", "random_prune")
 PER_ARM = ("test_acc", "train_acc", "early_stop_step")
@@ -110,8 +111,10 @@ EXPERIMENT = Experiment(
     artifacts=("curve_r{k}",),
     icon=":material/content_cut:",
     cost=cost,
+    claims=CLAIMS,
     page=PageSpec(
         what_to_look_for=PAGE_TEXT,
+        details=DETAILS,
         reference=REFERENCE,
         charts=(
             Chart("Test accuracy per pruning round (density (1 − p)^round)", ("test_acc_*",),

@@ -10,6 +10,7 @@ from labcore.core import groups
 from labcore.core.experiment import Chart, Experiment, PageSpec, SweepView
 from labcore.core.params import BaseConfig, param
 from labcore.phenomena.steady_learner.train import run_seeds
+from labcore.phenomena.steady_learner.claims import CLAIMS
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,7 @@ EXPERIMENT = Experiment(
     icon=":material/timeline:",
     cost=cost,
     run_seeds=run_seeds,
+    claims=CLAIMS,
     page=PageSpec(
         what_to_look_for=(
             "An MLP learns y = cos(2πf x₁)·cos(2πf x₂) with batch-1 SGD. Its first layer is a frozen "

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from labcore.core import groups
 from labcore.core.experiment import Chart, Experiment, PageSpec, SweepView
 from labcore.core.params import BaseConfig, ParamError, param
+from labcore.phenomena.teacher_student.claims import CLAIMS
 
 
 ALIGNED = 0.95  # a student node is "aligned" when it correlates this well with some teacher node
@@ -216,26 +217,29 @@ EXPERIMENT = Experiment(
     artifacts=("corr_l{k}", "corr_l{k}_t{step}", "luck_l{k}", "fanout_l{k}"),
     icon=":material/school:",
     cost=cost,
+    claims=CLAIMS,
     page=PageSpec(
         what_to_look_for=(
-            "A student network with node_multi times more nodes learns from a fixed ReLU teacher. For "
-            "every teacher node, the best-correlated student node (post-ReLU activations on an eval "
-            "batch) climbs towards correlation 1: the **lowest layer aligns first and best**, higher "
-            "layers lag. The winners were often already among the best at initialisation (the *luck* "
-            "view). **Defaults** (2,000 steps of fresh batches of 64, seed 0, ~7 s on one core): lowest "
-            "layer 0.97, second-lowest 0.76: the original's 'second lowest ~0.95' needs its budget. The "
-            "*recon_multilayer.py … (paper scale)* preset is the original recipe (100k fixed samples, 40 "
-            "epochs of batch 64 = 62,520 SGD steps, eval on 192 re-drawn samples; ~1.5 min on one CPU "
-            "thread): seed 124 gives 0.9999 and 0.968 (the original: 0.999 and ~0.95). With data_std 1 the "
-            "inputs rarely reach the ReLU corners that identify a teacher node, so correlations stay "
-            "clearly lower. `mean` leaves out teacher nodes that are dead on the eval batch; `mean_all` "
-            "counts them as 0, as the original's figure does. In `matrix` mode (the original's "
-            "test_multilayer.py: every fan-in column of every layer, output included, renormalised to 1 "
-            "after each step of ½·Σ-over-outputs squared error) the fan-out norms of student nodes that "
-            "match no teacher node collapse: the *test_multilayer.py --perturb …* preset (the README "
-            "command, ~10 s) leaves the 20 teacher copies at 1.07-1.44 and the other 20 at ~1e-3 (median "
-            "ratio 1.7e-3; the README's printout: 1.07-1.46 and 4e-5..1.5e-3) — see the fan-out bars "
-            "below the charts."),
+            'A student network with node_multi times more nodes learns from a fixed ReLU teacher. '
+            'For every teacher node the best-correlated student node climbs towards correlation '
+            '1: the **lowest layer aligns first and best**, higher layers lag, and the winners '
+            'were often already among the best at initialisation (*luck*).'),
+        details=(
+            '**Defaults** (2,000 steps of fresh batches of 64, seed 0, ~7 s on one core): lowest '
+            "layer 0.97, second-lowest 0.76: the original's 'second lowest ~0.95' needs its "
+            'budget. The *recon_multilayer.py … (paper scale)* preset is the original recipe '
+            '(100k fixed samples, 40 epochs of batch 64 = 62,520 SGD steps, eval on 192 re-drawn '
+            'samples; ~1.5 min on one CPU thread): seed 124 gives 0.9999 and 0.968 (the original: '
+            '0.999 and ~0.95). With data_std 1 the inputs rarely reach the ReLU corners that '
+            'identify a teacher node, so correlations stay clearly lower. `mean` leaves out '
+            'teacher nodes that are dead on the eval batch; `mean_all` counts them as 0, as the '
+            "original's figure does. In `matrix` mode (the original's test_multilayer.py: every "
+            'fan-in column of every layer, output included, renormalised to 1 after each step of '
+            '½·Σ-over-outputs squared error) the fan-out norms of student nodes that match no '
+            'teacher node collapse: the *test_multilayer.py --perturb …* preset (the README '
+            'command, ~10 s) leaves the 20 teacher copies at 1.07-1.44 and the other 20 at ~1e-3 '
+            "(median ratio 1.7e-3; the README's printout: 1.07-1.46 and 4e-5..1.5e-3) — see the "
+            'fan-out bars below the charts.'),
         reference=("Tian, Jiang, Gong & Morcos 2019, *Luck Matters: Understanding Training Dynamics of "
                    "Deep ReLU Networks*. Seed: LuckMatters."),
         charts=(

@@ -1,0 +1,83 @@
+"""The Claims panel: one line per claim of the phenomenon, ✓ / ✗ / … / –, the paper's figure
+beside the measured one, judged on the runs each claim needs from the page's settings.
+
+It polls the store (every 2 s) only while one of those runs is queued or running; when the
+last one ends it reruns the page once so the polling stops. A claim whose runs were never
+trained says what they are and offers a button that trains exactly them. The same lines serve
+the Runs page (`verdict_lines`), judged on the user's selection.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from labcore.core.claims import SYMBOL
+from labcore.core.status import ACTIVE
+from labcore.runs.verdicts import Judged, concerned, judge, judge_selection
+from labcore.ui import access, state
+
+POLL_S = 2.0
+
+
+def panel(exp: Any, base: Any) -> None:
+    """The page's Claims panel for `exp`, judged from the page's settings `base`."""
+    if not exp.claims:
+        return
+    ids = {rid for c in exp.claims for _, rid in concerned(exp, c, base)}
+    active = any((state.store().get(rid) or {}).get("status") in ACTIVE for rid in ids)
+
+    @st.fragment(run_every=POLL_S if active else None)
+    def live() -> None:
+        now = [judge(exp, c, base, state.store(), state.metrics) for c in exp.claims]
+        _draw(exp, base, now)
+        if active and not any(j.active for j in now):
+            st.rerun()  # the concerned runs ended: redraw the page once, without polling
+
+    live()
+
+
+def _draw(exp: Any, base: Any, judged: list[Judged]) -> None:
+    counts = {s: sum(j.verdict.status == s for j in judged) for s in SYMBOL}
+    summary = " · ".join(f"{SYMBOL[s]} {n}" for s, n in counts.items() if n)
+    with st.container(border=True):
+        st.markdown(f"**Claims** — {summary}")
+        for i, j in enumerate(judged):
+            text, button = st.columns([6, 1], vertical_alignment="center")
+            text.markdown(line(j))
+            if j.missing and not j.active:
+                configs = [cfg for cfg, rid in concerned(exp, j.claim, base) if rid in j.missing]
+                if button.button(f"Train {len(configs)}", key=f"claim_train_{i}",
+                                 help=access.plain(f"train the {len(configs)} run(s) this claim needs from the "
+                                                   f"current settings ({j.claim.needs or 'as listed'})"),
+                                 disabled=bool(access.why_not())):
+                    from labcore.ui.page import submit_many
+
+                    submit_many(exp, configs, "claim")
+                    st.rerun()
+
+
+def line(j: Judged) -> str:
+    """One claim as a Markdown line: symbol, statement, paper figure, measured figures."""
+    claim, verdict = j.claim, j.verdict
+    seeds = f" · {claim.seeds} seeds" if claim.seeds > 1 else ""
+    out = (f"{verdict.symbol} **{access.plain(claim.statement)}**  \n"
+           f"paper: {access.plain(claim.paper)} ({access.plain(claim.source)}){seeds} · "
+           f"measured: {access.plain(verdict.measured) or '—'}")
+    if j.missing and not j.active and claim.needs:
+        out += f" · {access.plain(claim.needs)}"
+    if not claim.expected:
+        out += f"  \n*not expected to hold here:* {access.plain(claim.reason)}"
+    return out
+
+
+def verdict_lines(exp: Any, records: list[dict], read) -> None:
+    """The claims of `exp` judged on the records a user selected (the Runs page)."""
+    if not exp.claims or not records:
+        return
+    judged = judge_selection(exp, records, read)
+    with st.container(border=True):
+        st.markdown(f"**Claims of {access.plain(exp.title)}**, judged on the {len(records)} selected "
+                    f"run{'s' if len(records) > 1 else ''}")
+        for j in judged:
+            st.markdown(line(j))
