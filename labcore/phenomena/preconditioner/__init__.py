@@ -34,7 +34,7 @@ class Config(BaseConfig):
     batch_size: int = groups.batch_size(4, help="examples per step (the seed: 4)")
     steps: int = groups.steps(648, help="optimisation steps; one epoch is n_train / batch_size steps "
                                          "(defaults: 324, so 648 = the seed's 2 epochs)")
-    dataset: str = groups.dataset(choices=("digits", "cifar10", "mnist"),
+    dataset: str = groups.dataset(choices=("digits", "fashion_mnist", "mnist", "cifar10"),
                                   help="digits (offline) is resized to 32×32 like CIFAR-10")
     n_train: int = groups.n_train(1296, advanced=True)
     n_test: int = groups.n_test(500, advanced=True)
@@ -44,7 +44,7 @@ class Config(BaseConfig):
 
 def cost(cfg: Config) -> tuple[float, float]:
     """(peak bytes, flops): 32×32 inputs, the tutorial CNN's weights and a probe batch's activations."""
-    ch = 3 if cfg.dataset == "cifar10" else 1
+    ch = 3 if cfg.dataset in ("cifar10", "fashion_mnist") else 1  # fashion_mnist: channels repeated
     s = cfg.width
     params = 6 * s * ch * 9 + 16 * s * 6 * s * 9 + 576 * s * 120 * s + 120 * s * 84 * s \
         + cfg.extra_layers * (84 * s) ** 2 + 84 * s * 10
@@ -76,9 +76,12 @@ def run(cfg: Config, rec) -> None:
     dev = device.resolve(cfg.device)
     split = data.load(cfg.dataset, cfg.n_train, cfg.n_test, cfg.seed, flatten=False)
 
-    def prep(t: torch.Tensor) -> torch.Tensor:  # (n, c, h, w) in [0, 1] -> (n, c, 32, 32) in [-1, 1]
-        t = interpolate(t, size=(32, 32), mode="bilinear", align_corners=False) if t.shape[-1] != 32 else t
-        return (t - 0.5) / 0.5  # the seed's Normalize((0.5,), (0.5,))
+    def prep(t: torch.Tensor) -> torch.Tensor:  # (n, c, h, w) in [0, 1] -> (n, c', 32, 32) in [-1, 1]
+        if t.shape[-1] == 28:  # (fashion) MNIST: pad 2 pixels of background, three channels as CIFAR-10
+            t = torch.nn.functional.pad(t, (2, 2, 2, 2)).expand(-1, 3, -1, -1)  # (n, 3, 32, 32)
+        elif t.shape[-1] != 32:  # digits 8x8
+            t = interpolate(t, size=(32, 32), mode="bilinear", align_corners=False)
+        return (t - 0.5) / 0.5  # the seed's CIFAR transform, Normalize((0.5,)*3, (0.5,)*3)
 
     x, y = prep(split.x_train).to(dev), split.y_train.to(dev)  # (n, c, 32, 32), (n,)
     xt, yt = prep(split.x_test).to(dev), split.y_test.to(dev)
@@ -151,7 +154,7 @@ def run(cfg: Config, rec) -> None:
     meta = {"preconditioner": scale, "steps_per_epoch": per_epoch}
     if cfg.method == "static":
         meta["multiplier"] = [factor[layer.weight] for layer in units]  # per unit, weights
-    rec.meta(device=device.describe(dev), **meta)
+    rec.meta(device=device.describe(dev), data=split.source, **meta)
     train_loop(rec, cfg.steps, step_fn, measure, cfg.eval_every)
 
 
