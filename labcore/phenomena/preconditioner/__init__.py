@@ -118,9 +118,10 @@ def run(cfg: Config, rec) -> None:
                 p.grad.mul_(factor[p])  # the static diagonal preconditioner
         opt.step()
         value = float(loss.detach())
-        # EMA of the training-batch loss: the seed plots its minibatch losses smoothed
-        # (Gaussian window of ~100 steps); 0.95 averages over ~20 steps, trailing.
-        state["smooth"] = value if state["smooth"] is None else 0.95 * state["smooth"] + 0.05 * value
+        # EMA of the training-batch loss: the seed plots its minibatch losses smoothed by a
+        # Gaussian window of ~100 steps; 0.99 averages over ~100 steps too, trailing (batch-4
+        # losses are noisy: a ~20-step average moves by ~0.1 between neighbouring evals).
+        state["smooth"] = value if state["smooth"] is None else 0.99 * state["smooth"] + 0.01 * value
         return value
 
     def layer_stats() -> tuple[list[float], list[float]]:
@@ -154,7 +155,8 @@ def run(cfg: Config, rec) -> None:
     meta = {"preconditioner": scale, "steps_per_epoch": per_epoch}
     if cfg.method == "static":
         meta["multiplier"] = [factor[layer.weight] for layer in units]  # per unit, weights
-    rec.meta(device=device.describe(dev), data=split.source, **meta)
+    rec.meta(device=device.describe(dev), data=split.source, input_shape=list(x.shape[1:]),
+             input_range=[float(x.min()), float(x.max())], **meta)
     train_loop(rec, cfg.steps, step_fn, measure, cfg.eval_every)
 
 
