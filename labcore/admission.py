@@ -17,12 +17,17 @@ def admit(exp: Any, cfg: Any) -> None:
         raise ParamError("device=cuda is not available: this machine has no CUDA GPU; allowed: auto, cpu")
     dataset = getattr(cfg, "dataset", None)
     if dataset is not None:
-        from labcore.nn.data import available
+        from labcore.nn.data import available, pool_size
 
         choices = next((s.choices for s in specs(type(cfg)) if s.name == "dataset"), None)
         problem = available(dataset, choices)  # offers this page's own offline datasets
         if problem:
             raise ParamError(problem)
+        pool = pool_size(dataset)  # MNIST-5k stands in for MNIST offline: a 5,000-example pool
+        n_train = getattr(cfg, "n_train", None)
+        if pool is not None and n_train is not None and n_train >= pool:
+            raise ParamError(f"n_train={n_train} is out of range for dataset={dataset} ({pool} examples on this "
+                             f"machine, some kept for testing); allowed: 10..{pool - 10}")
     if exp.cost is not None:
         from labcore.core.limits import check_memory
 

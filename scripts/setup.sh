@@ -14,3 +14,10 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   .venv/bin/python -m pip install --quiet -r requirements.txt
   echo "$want" > "$stamp"
 fi
+# Fashion-MNIST (60k + 10k real images, offline) is Debian's dataset-fashion-mnist; where apt cannot
+# install it, fashion_mnist needs LAB_DATA_DIR or a network and the pages say so in one line.
+if [ ! -e /usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz ] && command -v apt-get >/dev/null; then
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  ($SUDO apt-get update -qq && $SUDO apt-get install -y -qq dataset-fashion-mnist >/dev/null) 2>/dev/null \
+    || echo "warning: could not install dataset-fashion-mnist; fashion_mnist needs LAB_DATA_DIR or a network" >&2
+fi

