@@ -16,7 +16,7 @@ from labcore.core.params import ParamError, ParamSpec, format_value, specs
 from labcore.engine import jobs
 from labcore.engine.scheduler import QueueFull
 from labcore.runs import analysis, plots
-from labcore.ui import access, artifacts, downloads, state, variants
+from labcore.ui import access, artifacts, downloads, lesson, state, variants
 from labcore.ui.form import config_form, url_errors
 
 N_SEEDS = ParamSpec("n_seeds", int, 1, lo=1, hi=10, help="train seeds seed, seed+1, ... and show mean ± std")
@@ -44,6 +44,7 @@ def render(exp: Experiment) -> Selection | None:
     for message in url_errors([N_SEEDS, ParamSpec("sweep_axis", str, next(iter(axes), ""),
                                                   choices=tuple(axes) or ("",))]):
         st.error(access.plain(message))
+    step = lesson.header(exp)  # before the form: a lesson step sets its widgets
     _presets(exp)
     cfg = config_form(exp.config)
     st.markdown(page.what_to_look_for)
@@ -56,6 +57,7 @@ def render(exp: Experiment) -> Selection | None:
             if len(axes) > 1 else next(iter(axes), ""))
     sel = _selection(exp, cfg, int(n_seeds), axis)
     _controls(exp, sel)
+    lesson.verdicts(exp, step, sel.group[0])
     live(exp, sel)
     if page.arms is not None:
         variants.side_by_side(exp, sel.group[0], page.arms)
