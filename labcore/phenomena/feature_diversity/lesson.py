@@ -14,7 +14,7 @@ LESSON = Lesson(
         Step("Add a tiny symmetry breaker",
              "Same net, but dropout of 1% is switched on: each step drops a few random units, so channels "
              "see slightly different gradients.",
-             question="Will such a small perturbation matter after hundreds of steps? Watch the correlations.",
+             question="Will such a small perturbation still matter after hundreds of steps?",
              settings={"init": "constant", "breaker": "dropout"}),
         Step("Compare with random init",
              "Train the variants side by side: deterministic ConstNet, ConstNet with dropout, ConstNet "
