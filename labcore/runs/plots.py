@@ -72,26 +72,71 @@ def _values(fig: go.Figure, axis: str) -> np.ndarray:
     return values[np.isfinite(values) & (values > 0)]
 
 
+PAD = 0.04  # of the axis span in decades, outside the outermost labelled ticks: markers there stay whole
+
+
 def log_ticks(values: Sequence[float]) -> dict:
-    """Tick settings of a log axis: powers of ten (10⁻³, 10⁻², ...) when the values span two
-    decades or more, else labelled 1-2-5 (or 1..9) steps such as 0.2, 0.5, 1, 2. Plotly's own
-    choice labels the in-between ticks with a bare digit ("2, 5, 0.1, 2, 5"), unreadable."""
+    """Tick settings of a log axis whose labelled range holds every value: powers of ten
+    (10⁻³, 10⁻², ...) when the values span two decades or more, else labelled 1-2-5 steps
+    such as 0.2, 0.5, 1, 2 (or 1..9 where 1-2-5 would give fewer than four labels); the
+    range runs from the tick at or below the smallest value to the tick at or above the
+    largest, so no point sits beyond the last label (issue 32: 12.0 and 17.3 above a 6-10
+    axis). Plotly's own choice labels the in-between ticks with a bare digit ("2, 5, 0.1,
+    2, 5"), unreadable."""
     v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v) & (v > 0)]
     base = dict(exponentformat="power", showexponent="all", minor=dict(ticks="", showgrid=False))
     if v.size == 0:
         return base
     lo, hi = float(v.min()), float(v.max())
     if hi / lo >= 100:
-        return dict(base, tickmode="linear", dtick=1)
-    decades = range(math.floor(math.log10(lo)) - 1, math.ceil(math.log10(hi)) + 1)
-    for mantissas in ((1, 2, 5), tuple(range(1, 10))):
-        ticks = [float(f"{m * 10.0 ** e:.6g}") for e in decades for m in mantissas]
-        inside = sorted(t for t in ticks if lo / 1.1 <= t <= hi * 1.1)
-        if len(inside) >= 3 or (mantissas[-1] == 9 and len(inside) >= 2):
-            return dict(base, tickmode="array", tickvals=inside, ticktext=[tick_text(t) for t in inside])
-    # within a few percent: Plotly picks the ticks, printed with enough digits to differ
-    digits = 2 + math.ceil(-math.log10(max(hi / lo - 1.0, 1e-9)))
-    return dict(base, tickformat=f".{min(digits, 8)}~g")
+        e_lo, e_hi = math.floor(math.log10(lo) + 1e-9), math.ceil(math.log10(hi) - 1e-9)
+        step = max(1, math.ceil((e_hi - e_lo) / 8))  # at most about eight labels
+        ticks = [10.0 ** e for e in range(e_lo, e_hi + step, step)]
+        text = ["1" if e == 0 else "10" if e == 1 else "10" + str(e).translate(SUPERSCRIPT)
+                for e in range(e_lo, e_hi + step, step)]  # one notation along the axis
+        return dict(base, tickmode="array", tickvals=ticks, ticktext=text, range=_padded(ticks[0], ticks[-1]))
+    decades = range(math.floor(math.log10(lo)) - 1, math.ceil(math.log10(hi)) + 2)
+    for mantissas, enough in (((1, 2, 5), 4), (tuple(range(1, 10)), 3)):
+        ticks = sorted({float(f"{m * 10.0 ** e:.6g}") for e in decades for m in mantissas})
+        below = max(t for t in ticks if t <= lo * (1 + 1e-9))
+        above = min(t for t in ticks if t >= hi * (1 - 1e-9))
+        inside = [t for t in ticks if below <= t <= above]
+        # and the labelled range must not dwarf the data (0.69-0.715 on a 0.6-0.8 axis is a flat line)
+        snug = math.log10(above / below) <= 2.5 * math.log10(hi / lo) + 0.05
+        if len(inside) >= enough and snug:
+            return dict(base, tickmode="array", tickvals=inside, ticktext=[tick_text(t) for t in inside],
+                        range=_padded(below, above))
+    # within a few percent the axis is nearly linear: round steps (0.69, 0.70, 0.71, 0.72)
+    raw = (hi - lo) / 4 if hi > lo else abs(lo) * 0.01
+    mag = 10.0 ** math.floor(math.log10(raw))
+    step = next(m * mag for m in (1, 2, 5, 10) if m * mag >= raw * (1 - 1e-9))
+    first, last = math.floor(lo / step + 1e-9), math.ceil(hi / step - 1e-9)
+    ticks = [float(f"{k * step:.12g}") for k in range(first, last + 1) if k > 0]
+    sig = max(1, math.floor(math.log10(max(abs(t) for t in ticks))) - math.floor(math.log10(step)) + 1)
+    return dict(base, tickmode="array", tickvals=ticks,
+                ticktext=[f"{t:.{sig}g}" for t in ticks], range=_padded(ticks[0], ticks[-1]))
+
+
+def value_ticks(values: Sequence[float], most: int = 8, reverse: bool = False) -> dict:
+    """Ticks of a log axis at the swept values themselves (η 0.12, 0.17, ...; densities 1,
+    0.8, 0.64, ...), every other one when there are more than `most` but always the first and
+    the last, over a range that holds them all (`reverse`: largest on the left)."""
+    v = sorted({float(x) for x in np.asarray(values, dtype=float) if np.isfinite(x) and x > 0}, reverse=True)
+    if not v:
+        return {}
+    stride = max(1, math.ceil(len(v) / most))
+    shown = sorted(set(v[::stride]) | {v[0], v[-1]})
+    low, high = _padded(v[-1], v[0])
+    return dict(tickmode="array", tickvals=shown, ticktext=[tick_text(t) for t in shown],
+                minor=dict(ticks="", showgrid=False), range=[high, low] if reverse else [low, high])
+
+
+def _padded(lo: float, hi: float) -> list[float]:
+    """A log axis range (in decades) from lo to hi with PAD of the span on either side."""
+    a, b = math.log10(lo), math.log10(hi)
+    pad = PAD * max(b - a, 0.1)
+    return [a - pad, b + pad]
 
 
 SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
@@ -100,7 +145,7 @@ SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 def tick_text(value: float) -> str:
     """0.02 -> '0.02', 5e-05 -> '5×10⁻⁵', 20000 -> '2×10⁴': short and unambiguous."""
     if 1e-3 <= abs(value) < 1e4:
-        return f"{value:.3g}"
+        return str(int(value)) if value == int(value) else f"{value:.3g}"  # a width of 1024, not 1.02e+03
     exp = math.floor(math.log10(abs(value)))
     mant = round(value / 10.0 ** exp, 2)
     power = "10" + str(exp).translate(SUPERSCRIPT)
@@ -190,7 +235,10 @@ def sweep(frame: pd.DataFrame, x: str, y: str, title: str, loglog: bool = False,
         fig.add_trace(go.Scatter(x=xs, y=y0 * (xs / x0) ** reference_exponent, mode="lines",
                                  line=dict(dash="dash", color="grey"),
                                  name=f"{x}^({reference_exponent:g}) reference"))
-    return _layout(fig, title, x, y, log_x=loglog, log_y=loglog)
+    _layout(fig, title, x, y, log_x=loglog, log_y=loglog)
+    if loglog:  # label the swept values (widths, η), not only the powers of ten between them
+        fig.update_xaxes(**value_ticks(frame[x]))
+    return fig
 
 
 def heatmap(matrix: pd.DataFrame | np.ndarray, title: str, x: str = "", y: str = "",

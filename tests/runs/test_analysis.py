@@ -1,3 +1,4 @@
+import math
 import numpy as np
 import pandas as pd
 import pytest
@@ -128,10 +129,62 @@ def test_log_ticks_are_labelled_numbers_or_powers_of_ten():
     from labcore.runs import plots
 
     wide = plots.log_ticks([2e-5, 0.9])
-    assert wide["dtick"] == 1 and wide["exponentformat"] == "power"
+    assert wide["ticktext"] == ["10⁻⁵", "10⁻⁴", "10⁻³", "10⁻²", "10⁻¹", "1"] and wide["exponentformat"] == "power"
     narrow = plots.log_ticks([0.13, 0.9])
-    assert narrow["ticktext"] == ["0.2", "0.3", "0.4", "0.5", "0.6", "0.7", "0.8", "0.9"]
+    assert narrow["ticktext"] == ["0.1", "0.2", "0.5", "1"]
     assert plots.log_ticks([0.011, 0.2])["ticktext"] == ["0.01", "0.02", "0.05", "0.1", "0.2"]
     assert [plots.tick_text(v) for v in (5e-5, 20000, 1e-6)] == ["5×10⁻⁵", "2×10⁴", "10⁻⁶"]
-    close = plots.log_ticks([0.69, 0.715])  # a 4 % range: enough digits that no two ticks read alike
-    assert close["tickformat"] == ".4~g"
+    close = plots.log_ticks([0.69, 0.715])  # a 4 % range: round steps, enough digits that no two read alike
+    assert close["ticktext"] == ["0.69", "0.7", "0.71", "0.72"]
+
+
+def _labelled_range(axis: dict) -> tuple[float, float]:
+    """(lowest, highest) labelled tick of a built figure's axis, and check the axis range shows them."""
+    ticks = [float(t) for t in axis["tickvals"]]
+    lo, hi = sorted(axis["range"])
+    assert lo <= math.log10(min(ticks)) and math.log10(max(ticks)) <= hi
+    return min(ticks), max(ticks)
+
+
+@pytest.mark.parametrize("values", [
+    [0.0011, 0.9], [0.13, 0.9], [5.9, 8.3, 12.0, 17.3], [0.022, 0.05, 0.11, 0.2, 0.41], [0.69, 0.715],
+    [0.5, 0.6], [3e-7, 2e3], [0.95, 0.999, 1.0]])
+def test_every_value_on_a_log_axis_lies_within_the_labelled_range(values):
+    from labcore.runs import plots
+
+    ticks = plots.log_ticks(values)
+    low, high = _labelled_range(ticks)
+    assert low <= min(values) and max(values) <= high and len(ticks["tickvals"]) >= 3
+
+
+def test_issue_32_sweeps_label_their_swept_values_and_hold_every_point():
+    """Issue 32: the η sweep labelled y only 6-10 while 12.0 and 17.3 sat above, and η 0.12 and 0.17
+    had no label; the width sweep's lowest point (0.022) was below its last tick (0.05)."""
+    import pandas as pd
+
+    from labcore.runs import plots
+
+    eta = pd.DataFrame({"lr": [0.12, 0.17, 0.24, 0.34], "sharpness": [17.3, 12.0, 8.4, 6.0],
+                        "sharpness_std": [0.0] * 4})
+    fig = plots.sweep(eta, "lr", "sharpness", "final sharpness vs lr", loglog=True, slope=-1.0,
+                      reference_exponent=-1.0).to_plotly_json()["layout"]
+    assert fig["xaxis"]["ticktext"] == ["0.12", "0.17", "0.24", "0.34"]
+    low, high = _labelled_range(fig["yaxis"])
+    assert low <= 6.0 and 17.3 <= high
+    lazy = pd.DataFrame({"width": [16, 64, 256, 1024, 4096], "rel_change": [0.41, 0.2, 0.11, 0.05, 0.022]})
+    fig = plots.sweep(lazy, "width", "rel_change", "final rel_change vs width", loglog=True,
+                      reference_exponent=-0.5).to_plotly_json()["layout"]
+    assert fig["xaxis"]["ticktext"] == ["16", "64", "256", "1024", "4096"]
+    low, high = _labelled_range(fig["yaxis"])
+    assert low <= 0.022 and 0.41 <= high
+
+
+def test_density_axis_labels_density_one_and_the_last_round():
+    """Issue 32: the lottery density axis read '9 8 7 6 5 4 3 2 0.1 9 8 7 6' with no label at 1."""
+    from labcore.runs import plots
+
+    densities = [0.8 ** r for r in range(13)]
+    ticks = plots.value_ticks(densities, reverse=True)
+    assert ticks["ticktext"][-1] == "1" and ticks["tickvals"][0] == pytest.approx(0.8 ** 12)
+    assert len(ticks["tickvals"]) <= 8 and ticks["range"][0] > ticks["range"][1]  # reversed: 1 on the left
+    assert all(t in [pytest.approx(d) for d in densities] for t in ticks["tickvals"])
