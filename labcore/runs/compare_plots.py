@@ -15,7 +15,9 @@ from labcore.runs.compare import WALL
 from labcore.runs.plots import _layout  # one look for every chart of the lab
 
 # 23 colours distinct on white (Dark24 without its near-black, which reads as an axis).
-PALETTE = [c for c in qualitative.Dark24 if c.upper() != "#222A2A"]
+# Tableau's ten (plotly's D3): clearly different hues, given first (compare.colours hashes
+# runs into these ten); Dark24 without its near-black follows for the eleventh run on.
+PALETTE = list(qualitative.D3) + [c for c in qualitative.Dark24 if c.upper() != "#222A2A"]
 RAW_OPACITY = 0.25   # the raw curve stays visible behind the smoothed one, as in TensorBoard
 MAX_LEGEND = 12      # more curves than this: no legend (hover names a curve; the summary table its colour)
 
