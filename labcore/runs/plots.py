@@ -31,7 +31,7 @@ def wrap_title(title: str, width: int = TITLE_CHARS) -> str:
 
 
 def _layout(fig: go.Figure, title: str, x: str, y: str, log_x: bool = False, log_y: bool = False,
-            hover: bool = False) -> go.Figure:
+            hover: bool = False, max_legend: int | None = None) -> go.Figure:
     """Shared look: wrapped left title under the toolbar, readable log ticks, and for line
     charts (`hover`) one unified hover box per x with a vertical spike line."""
     text = wrap_title(title)
@@ -39,10 +39,8 @@ def _layout(fig: go.Figure, title: str, x: str, y: str, log_x: bool = False, log
     fig.update_layout(title=dict(text=text, x=0, xanchor="left", y=1, yref="container", yanchor="top",
                                  pad=dict(t=MODEBAR_PX, l=8), font=dict(size=15)),
                       xaxis_title=x, yaxis_title=y, height=300 + LINE_PX * lines,
-                      margin=dict(l=50, r=20, t=MODEBAR_PX + LINE_PX * lines + 12, b=40),
-                      # anchored by its top: Plotly's "auto" anchors a legend this low by its
-                      # bottom, so a legend of several rows grew up over the x-axis title
-                      legend=dict(orientation="h", yanchor="top", y=-0.3, x=0))
+                      margin=dict(l=50, r=20, t=MODEBAR_PX + LINE_PX * lines + 12, b=40))
+    _legend_room(fig, max_legend)
     if log_x:
         fig.update_xaxes(type="log", **log_ticks(_values(fig, "x")))
     if log_y:
@@ -55,6 +53,38 @@ def _layout(fig: go.Figure, title: str, x: str, y: str, log_x: bool = False, log
         fig.update_xaxes(showspikes=True, spikemode="across", spikesnap="cursor", spikethickness=1,
                          spikedash="dot", spikecolor="grey")
     return fig
+
+
+LEGEND_ROW_PX = 22    # one row of a horizontal legend
+LEGEND_WIDTH_PX = 360  # the narrowest chart a legend must fit (a phone, or half a laptop screen)
+
+
+def legend_rows(names: Sequence[str], width: int = LEGEND_WIDTH_PX) -> int:
+    """Rows a horizontal legend of `names` takes at `width` px (about 7 px a character plus
+    the swatch), packed left to right as Plotly does."""
+    rows, used = 0, width
+    for name in names:
+        need = 40 + 7 * len(str(name))
+        if used + need > width:
+            rows, used = rows + 1, 0
+        used += need
+    return rows
+
+
+def _legend_room(fig: go.Figure, most: int | None = None) -> None:
+    """The legend sits at the foot of the figure (anchored to the container, not the plot)
+    below a bottom margin grown by its rows, so it can never cover the x-axis title: a legend
+    placed at y = -0.3 of the plot moved up onto the title when Plotly shrank the plot."""
+    names = [t.name for t in fig.data if t.showlegend is not False and t.name]
+    if most is not None and len(names) > most:  # no legend: hover names a curve
+        fig.update_layout(showlegend=False)
+        return
+    if len(names) < 2:
+        return
+    rows = legend_rows(names)
+    fig.update_layout(legend=dict(orientation="h", yref="container", yanchor="bottom", y=0, x=0),
+                      margin=dict(b=40 + 16 + LEGEND_ROW_PX * rows),
+                      height=(fig.layout.height or 300) + LEGEND_ROW_PX * rows)
 
 
 def _values(fig: go.Figure, axis: str) -> np.ndarray:

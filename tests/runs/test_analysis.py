@@ -188,3 +188,21 @@ def test_density_axis_labels_density_one_and_the_last_round():
     assert ticks["ticktext"][-1] == "1" and ticks["tickvals"][0] == pytest.approx(0.8 ** 12)
     assert len(ticks["tickvals"]) <= 8 and ticks["range"][0] > ticks["range"][1]  # reversed: 1 on the left
     assert all(t in [pytest.approx(d) for d in densities] for t in ticks["tickvals"])
+
+
+def test_a_legend_of_any_length_sits_below_the_x_axis_title():
+    """Issue 32: feature-diversity legends covered the 'step' title. The legend is anchored to
+    the figure's foot and the bottom margin holds its rows plus the axis title."""
+    from labcore.runs import plots
+
+    names = ["ConstNet, deterministic", "ConstNet + dropout", "ConstNet + gradient noise", "random init"]
+    frame = pd.concat([pd.DataFrame({"label": n, "step": [0, 1, 2], "feat_corr": [1.0, 0.9, 0.8]}) for n in names])
+    layout = plots.curves(frame, ["feat_corr"], "feat_corr: variants").to_plotly_json()["layout"]
+    rows = plots.legend_rows(names)
+    assert rows >= 2
+    assert layout["legend"]["yref"] == "container" and layout["legend"]["yanchor"] == "bottom"
+    assert layout["legend"]["y"] == 0
+    # the legend's rows fit in the bottom margin, below the 40 px of tick labels and axis title
+    assert layout["margin"]["b"] >= 40 + plots.LEGEND_ROW_PX * rows
+    one = plots.curves(frame[frame.label == names[0]], ["feat_corr"], "one").to_plotly_json()["layout"]
+    assert one["margin"]["b"] == 40  # no legend, no room for one
