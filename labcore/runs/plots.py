@@ -7,6 +7,7 @@ columns (one label per run or per seed group); band frames carry `<metric>_mean`
 from __future__ import annotations
 
 import math
+import os
 import textwrap
 from typing import Sequence
 
@@ -17,7 +18,8 @@ from plotly.colors import qualitative
 
 from labcore.runs.analysis import smooth as smooth_values
 
-PALETTE = qualitative.Plotly
+# Tableau's ten clearly different hues first (plotly's D3), then Plotly's own.
+PALETTE = list(qualitative.D3) + [c for c in qualitative.Plotly if c not in qualitative.D3]
 
 
 TITLE_CHARS = 52   # a title line that fits a half-width chart on a laptop; longer titles wrap
@@ -193,6 +195,8 @@ def curves(frame: pd.DataFrame, metrics: Sequence[str], title: str, log_y: bool 
     """
     fig = go.Figure()
     labels = list(dict.fromkeys(frame["label"])) if len(frame) else []
+    keys = series_keys(labels, metrics)
+    colour = series_colours(keys)
     for i, (label, metric) in enumerate((lab, m) for lab in labels for m in metrics):
         sub = frame[frame["label"] == label][[x, metric]].dropna() if metric in frame else None
         if sub is None or sub.empty:
@@ -201,10 +205,29 @@ def curves(frame: pd.DataFrame, metrics: Sequence[str], title: str, log_y: bool 
         yv = yv.where(yv > 0) if log_y else yv  # log axes cannot show zero
         name = label if len(metrics) == 1 else (metric if len(labels) == 1 else f"{label} · {metric}")
         fig.add_trace(go.Scatter(x=sub[x], y=yv, mode="lines+markers", marker=dict(size=4),
-                                 name=name, line=dict(color=PALETTE[i % len(PALETTE)])))
+                                 name=name, line=dict(color=colour[keys[i]])))
     _reference_lines(fig, hlines)
     return _layout(fig, title, x_label or x, metrics[0] if len(metrics) == 1 else "value", log_y=log_y,
                    log_x=log_x, hover=True)
+
+
+def series_keys(labels: Sequence[str], metrics: Sequence[str]) -> list[str]:
+    """What tells the series of a chart apart, for their colours: the label when several runs
+    or arms share one metric, else the metric without the prefix all metrics share
+    (test_acc_winning -> winning), so an arm has the same colour in every chart of a page."""
+    if len(metrics) == 1:
+        return list(labels)
+    prefix = os.path.commonprefix(list(metrics)) if len(metrics) > 1 else ""
+    names = [m[len(prefix):] or m for m in metrics]
+    return names if len(labels) == 1 else [f"{lab} · {n}" for lab in labels for n in names]
+
+
+def series_colours(keys: Sequence[str]) -> dict[str, str]:
+    """A colour per series key that depends on the key (and on the other keys of the chart),
+    never on the chart: the same arms get the same colours in every chart that shows them."""
+    from labcore.runs.compare import colours
+
+    return colours(list(keys), PALETTE)
 
 
 def _reference_lines(fig: go.Figure, hlines: dict[str, float] | None) -> None:
@@ -220,12 +243,14 @@ def bands(frame: pd.DataFrame, metrics: Sequence[str], title: str, log_y: bool =
     `x_label` as in `curves` (reference lines survive seed bands)."""
     fig = go.Figure()
     labels = list(dict.fromkeys(frame["label"])) if len(frame) else []
+    keys = dict(zip([(lab, m) for lab in labels for m in metrics], series_keys(labels, metrics)))
+    colour = series_colours(list(keys.values()))
     combos = [(lab, m) for lab in labels for m in metrics if f"{m}_mean" in frame]
-    for i, (label, metric) in enumerate(combos):
+    for label, metric in combos:
         sub = frame[frame["label"] == label].dropna(subset=[f"{metric}_mean"])
         mean, std = sub[f"{metric}_mean"], sub[f"{metric}_std"].fillna(0.0)
         lower = (mean - std).clip(lower=mean * 1e-3) if log_y else mean - std
-        color = PALETTE[i % len(PALETTE)]
+        color = colour[keys[(label, metric)]]
         name = label if len(metrics) == 1 else f"{label} · {metric}"
         fig.add_trace(go.Scatter(x=np.concatenate([sub[x], sub[x][::-1]]),
                                  y=np.concatenate([mean + std, lower[::-1]]), fill="toself",

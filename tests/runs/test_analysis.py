@@ -206,3 +206,21 @@ def test_a_legend_of_any_length_sits_below_the_x_axis_title():
     assert layout["margin"]["b"] >= 40 + plots.LEGEND_ROW_PX * rows
     one = plots.curves(frame[frame.label == names[0]], ["feat_corr"], "one").to_plotly_json()["layout"]
     assert one["margin"]["b"] == 40  # no legend, no room for one
+
+
+def test_an_arm_has_one_colour_in_every_chart_of_a_page():
+    """Issue 32: lottery colours swapped between panels (winning blue per round, green by density)."""
+    from labcore.phenomena.lottery_ticket import ui as lottery_ui
+    from labcore.runs import plots
+
+    arms = ("winning", "reinit", "random_prune")
+    frame = pd.DataFrame({"label": "seed=0", "step": [0, 1], **{f"test_acc_{a}": [0.5, 0.6] for a in arms},
+                          **{f"early_stop_step_{a}": [10, 20] for a in arms}})
+    for prefix in ("test_acc_", "early_stop_step_"):
+        fig = plots.curves(frame, [prefix + a for a in arms], "per round")
+        assert [t.line.color for t in fig.data] == [lottery_ui.COLORS[a] for a in arms]
+    assert len({lottery_ui.COLORS[a] for a in arms}) == 3
+    variants = pd.concat([pd.DataFrame({"label": v, "step": [0, 1], "loss": [1.0, 0.5], "acc": [0.1, 0.9]})
+                          for v in ("tanh", "relu")])
+    by_metric = [[t.line.color for t in plots.curves(variants, [m], m).data] for m in ("loss", "acc")]
+    assert by_metric[0] == by_metric[1] and len(set(by_metric[0])) == 2

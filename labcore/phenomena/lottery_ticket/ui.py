@@ -16,7 +16,7 @@ from labcore.runs.store import Store
 from labcore.ui import downloads, state
 
 ARMS = ("winning", "reinit", "random_prune")
-COLORS = {"winning": "#2ca02c", "reinit": "#d62728", "random_prune": "#7f7f7f", "dense": "#1f77b4"}
+COLORS = {**plots.series_colours(ARMS), "dense": "#444444"}  # each arm as in the page's per-round charts
 
 
 def by_density(frames: list[pd.DataFrame], metric: str) -> pd.DataFrame:
