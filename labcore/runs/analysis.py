@@ -147,7 +147,12 @@ def status_line(recs: list[dict], expected: int | None = None, eta: float | None
         done = sum(1.0 if r["status"] == "done" else float(r.get("progress") or 0.0) for r in going)
         line += f" · {100 * done / (len(going) + missing):.0f}%"
     if todo:
-        line += f" · ETA {duration(eta)}" if eta is not None else " · ETA estimating…"
+        if eta is not None:
+            line += f" · ETA {duration(eta)}"
+        elif any(r["status"] == "running" for r in todo):
+            line += " · ETA estimating…"  # the first seconds of a run: no pace measured yet
+        else:
+            line += " · waiting for a free worker"  # nothing of this group has started: no pace to go by
     return line
 
 
@@ -182,12 +187,21 @@ def progress_rate(samples: Sequence[tuple[float, float]], started: float | None)
 
 
 def _record_rate(rec: dict) -> float | None:
-    """Progress per second from the record alone (a page that has just opened): progress
-    over the time since start, once the run is well past its warm-up."""
+    """Progress per second from the record alone (a page that has just opened or reloaded):
+    progress over the time since the run first moved (`moved`, written by the store's
+    heartbeat), else since its start, once a few seconds have passed."""
     started, beat, p = rec.get("started"), rec.get("heartbeat"), float(rec.get("progress") or 0.0)
-    if started is None or beat is None or beat - started < 2 * WARMUP_S or p <= 0:
+    moved = rec.get("moved")
+    origin = moved if moved is not None and started is not None and moved >= started else started
+    if origin is None or beat is None or beat - origin < WARMUP_S or p <= 0:
         return None
-    return p / (beat - started)
+    return p / (beat - origin)
+
+
+def _record_overhead(rec: dict) -> float | None:
+    """Seconds from start to first progress, from the record (`moved`), when known."""
+    started, moved = rec.get("started"), rec.get("moved")
+    return moved - started if started is not None and moved is not None and moved >= started else None
 
 
 def overhead_s(samples: Sequence[tuple[float, float]], started: float | None) -> float | None:
@@ -236,10 +250,14 @@ def eta_seconds(recs: list[dict], history: dict | None = None, work: dict | None
     known = [float(work[r["id"]]) for r in recs if work.get(r["id"])]
     mean = float(np.mean(known)) if known else 1.0
     size = {r["id"]: float(work.get(r["id"]) or mean) for r in recs}
-    seen = [o for r in recs if (o := overhead_s(history.get(r["id"], ()), r.get("started"))) is not None]
-    startup = float(np.mean(seen)) if seen else 0.0
+    seen = [o for r in recs if (o := _record_overhead(r) if _record_overhead(r) is not None
+                                else overhead_s(history.get(r["id"], ()), r.get("started"))) is not None]
     running = [r for r in active if r["status"] == "running"]
     rates = {r["id"]: progress_rate(history.get(r["id"], ()), r.get("started")) or _record_rate(r) for r in running}
+    if not seen:  # a page opened mid-run: a run's start-up is its time so far less its progress at the pace
+        seen = [max(0.0, r["heartbeat"] - r["started"] - float(r.get("progress") or 0.0) / rates[r["id"]])
+                for r in running if rates[r["id"]] and r.get("heartbeat") and r.get("started")]
+    startup = float(np.mean(seen)) if seen else 0.0
     # measured (flops, seconds of training after start-up) of this group's runs
     measured = [(size[rid], 1.0 / rate) for rid, rate in rates.items() if rate]
     measured += [(size[r["id"]], r["run_s"] - startup) for r in recs

@@ -172,7 +172,7 @@ def _confirm(exp) -> None:
 def status(exp: Experiment, recs: list[dict], configs: list) -> str:
     """The status line of a group or sweep: counts, progress and an ETA that counts the
     queued runs too (sized by the Experiment's cost) and the pace seen after the warm-up."""
-    seen = st.session_state.setdefault("_progress_seen", {})
+    seen = state.pace_history()  # shared by the sessions of this server: a reload keeps the pace
     now = time.time()
     for rec in recs:
         if rec["status"] == "running":

@@ -33,3 +33,11 @@ def metrics(rid: str) -> pd.DataFrame:
     if entry.get("frame") is None:
         entry["frame"] = rows_frame(entry["rows"])
     return entry["frame"]
+
+
+@st.cache_resource
+def pace_history() -> dict:
+    """{run id: [(time, progress), ...]} seen by any page of this server: ETAs are measured
+    on the samples every session has collected, so a reload keeps its estimate (issue 32: the
+    ETA jumped 1:48 → 2:11 → 0:55 after a reload emptied the session's samples)."""
+    return {}

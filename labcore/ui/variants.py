@@ -44,18 +44,24 @@ def side_by_side(exp, cfg, arms: Arms) -> None:
         from labcore.ui.page import submit_many
 
         submit_many(exp, list(configs.values()), "comparison")
-    _arms_live(ids, arms.metrics, exp.page.x_label)
+    _arms_live(ids, arms.metrics, exp.page.x_label, exp, list(configs.values()))
 
 
 @st.fragment(run_every=1.0)
-def _arms_live(ids: dict[str, str], metrics: tuple[str, ...], x_label: str = "step") -> None:
+def _arms_live(ids: dict[str, str], metrics: tuple[str, ...], x_label: str = "step", exp=None,
+               configs: list | None = None) -> None:
     store = state.store()
     recs = {label: store.get(rid) for label, rid in ids.items()}
     found = [(r, label) for label, r in recs.items() if r is not None]
     if not found:
         st.caption("Not run yet.")
         return
-    st.caption(analysis.status_line([r for r, _ in found]))
+    if exp is not None:  # the page's status line, ETA included (it said "estimating…" throughout)
+        from labcore.ui.page import status
+
+        st.caption(access.plain(status(exp, [r for r, _ in found], configs or [])))
+    else:
+        st.caption(analysis.status_line([r for r, _ in found]))
     parts = []
     for rec, label in found:
         f = state.metrics(rec["id"])

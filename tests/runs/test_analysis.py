@@ -224,3 +224,61 @@ def test_an_arm_has_one_colour_in_every_chart_of_a_page():
                           for v in ("tanh", "relu")])
     by_metric = [[t.line.color for t in plots.curves(variants, [m], m).data] for m in ("loss", "acc")]
     assert by_metric[0] == by_metric[1] and len(set(by_metric[0])) == 2
+
+
+def _sweep_at(t: float, startup: float = 15.0, train: float = 60.0, n: int = 4, workers: int = 2):
+    """Records of an n-run sweep at time t: `workers` at a time, each `startup` s before it moves
+    and `train` s of constant pace after; returns (records, true seconds left)."""
+    recs, total = [], (n // workers) * (startup + train)
+    for i in range(n):
+        begin = (i // workers) * (startup + train)
+        moved, end = begin + startup, begin + startup + train
+        rec = {"id": f"r{i}", "run_s": None, "heartbeat": None, "started": None, "moved": None}
+        if t >= end:
+            rec.update(status="done", progress=1.0, started=begin, moved=moved, heartbeat=end, run_s=end - begin)
+        elif t >= begin:
+            rec.update(status="running", progress=max(0.0, (t - moved) / train), started=begin, heartbeat=t,
+                       moved=moved if t > moved else None)
+        else:
+            rec.update(status="queued", progress=0.0)
+        recs.append(rec)
+    return recs, total - t
+
+
+def _history(t: float, startup: float = 15.0, train: float = 60.0, workers: int = 2, n: int = 4) -> dict:
+    """Samples a page watching since the start took once a second."""
+    out = {}
+    for s in range(0, int(t) + 1):
+        for r in _sweep_at(s, startup, train, n, workers)[0]:
+            if r["status"] == "running":
+                out.setdefault(r["id"], []).append((float(s), r["progress"]))
+    return out
+
+
+@pytest.mark.parametrize("watched", [True, False])  # a page open from the start, or opened (reloaded) mid-run
+def test_eta_of_a_sweep_is_within_30_percent_after_a_fifth_of_it(watched):
+    """Issue 32: an η sweep said 1 min 59 s with 288 s left (start-up of queued runs not counted)
+    and jumped after a reload (the page's samples were lost)."""
+    total = 150.0
+    errors = []
+    for t in np.arange(0.2 * total, 0.95 * total, 5.0):
+        recs, left = _sweep_at(t)
+        eta = analysis.eta_seconds(recs, _history(t) if watched else {})
+        assert eta is not None, t
+        errors.append(abs(eta - left) / left)
+    assert max(errors) <= 0.3, [round(e, 2) for e in errors]
+
+
+def test_eta_is_the_same_after_a_reload():
+    for t in (40.0, 60.0, 100.0):
+        recs, _ = _sweep_at(t)
+        fresh, watched = analysis.eta_seconds(recs, {}), analysis.eta_seconds(recs, _history(t))
+        assert fresh == pytest.approx(watched, rel=0.1)
+
+
+def test_a_group_that_has_not_started_says_it_waits_for_a_worker():
+    recs, _ = _sweep_at(1.0)
+    line = analysis.status_line(recs, expected=4, eta=analysis.eta_seconds(recs, {}))
+    assert line.endswith("ETA estimating…")  # the first seconds of the running ones
+    queued = [r for r in _sweep_at(1.0)[0] if r["status"] == "queued"]
+    assert analysis.status_line(queued).endswith("waiting for a free worker")
