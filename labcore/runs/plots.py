@@ -310,12 +310,22 @@ def heatmap(matrix: pd.DataFrame | np.ndarray, title: str, x: str = "", y: str =
 
 
 def bars(labels: Sequence, values: Sequence[float], title: str, colors: Sequence[str] | None = None,
-         log_y: bool = False, y: str = "") -> go.Figure:
-    """A bar chart; `colors` per bar (e.g. to mark aligned nodes)."""
-    fig = go.Figure(go.Bar(x=list(labels), y=list(values), marker_color=colors))
+         log_y: bool = False, y: str = "", x: str = "") -> go.Figure:
+    """A bar chart; `colors` per bar (e.g. to mark aligned nodes); `x` names the bars' axis.
+    A bar of height 0 has no length, so it is marked on the axis: 0 is a value, not a gap
+    (issue 32: the luck chart's rank 0, its most interesting value, showed as nothing)."""
+    labels, values = list(labels), list(values)
+    fig = go.Figure(go.Bar(x=labels, y=values, marker_color=colors, showlegend=False))
+    zeros = [i for i, v in enumerate(values) if v == 0]
+    if zeros and not log_y:
+        fig.add_trace(go.Scatter(x=[labels[i] for i in zeros], y=[0] * len(zeros), mode="markers+text",
+                                 text=["0"] * len(zeros), textposition="top center", showlegend=False,
+                                 marker=dict(symbol="line-ew-open", size=14, line=dict(width=3),
+                                             color=[colors[i] for i in zeros] if colors else PALETTE[0]),
+                                 hovertemplate="%{x}: 0<extra></extra>"))
     if not log_y:
         fig.update_yaxes(rangemode="tozero")  # bar lengths compare only from 0
-    return _layout(fig, title, "", y, log_y=log_y)
+    return _layout(fig, title, x, y, log_y=log_y)
 
 
 def grouped_bars(frame: pd.DataFrame, x: str, y: str, group: str, title: str, log_y: bool = False) -> go.Figure:

@@ -282,3 +282,13 @@ def test_a_group_that_has_not_started_says_it_waits_for_a_worker():
     assert line.endswith("ETA estimating…")  # the first seconds of the running ones
     queued = [r for r in _sweep_at(1.0)[0] if r["status"] == "queued"]
     assert analysis.status_line(queued).endswith("waiting for a free worker")
+
+
+def test_a_zero_bar_is_marked_and_the_bar_axis_can_be_named():
+    from labcore.runs import plots
+
+    fig = plots.bars([0, 1, 2], [0, 3, 0], "Luck: rank at init", x="teacher node", y="rank at init")
+    marks = fig.data[1]
+    assert list(marks.x) == [0, 2] and list(marks.y) == [0, 0] and list(marks.text) == ["0", "0"]
+    assert fig.layout.xaxis.title.text == "teacher node"
+    assert len(plots.bars([0, 1], [1, 2], "no zeros").data) == 1
