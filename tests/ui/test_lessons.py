@@ -7,45 +7,16 @@ import importlib
 
 import pytest
 
-from labcore.core import claims as claims_mod
-from labcore.core.claims import Claim, Verdict
-from labcore.core.lessons import Lesson, Step
 from labcore.core.params import format_value
 from labcore.core.registry import REGISTRY
 from labcore.ui.lesson import step_values
+from tests.plugins import quadratic_lesson
 from tests.ui.test_pages import app, goto, train
 
 PHENOMENA = sorted(n for n in REGISTRY if n != "quadratic")
 
 
-def _falls(ev) -> Verdict:
-    curve = ev.curve("loss")
-    if len(curve) < 2:
-        return Verdict(claims_mod.NOT_YET, "too few points")
-    ok = curve.iloc[-1] < curve.iloc[0]
-    return Verdict(claims_mod.HOLDS if ok else claims_mod.FAILS, f"loss {curve.iloc[0]:.3g} → {curve.iloc[-1]:.3g}")
-
-
-def _faster(ev) -> Verdict:
-    slow, fast = ev.finals("loss", lr=0.1), ev.finals("loss", lr=1.0)
-    if slow.empty or fast.empty:
-        return Verdict(claims_mod.NOT_YET, "needs lr 0.1 and 1.0")
-    ok = fast.mean() < slow.mean()
-    return Verdict(claims_mod.HOLDS if ok else claims_mod.FAILS, f"final loss {fast.mean():.3g} vs {slow.mean():.3g}")
-
-
-QUAD_CLAIMS = (
-    Claim("loss_falls", "GD lowers the loss", paper="falls", source="test", metrics=("loss",), judge=_falls,
-          needs="press Run"),
-    Claim("larger_lr_faster", "lr 1 ends lower than lr 0.1", paper="lower", source="test", metrics=("loss",),
-          judge=_faster, scope="sweep", axis="lr", values=(0.1, 1.0), needs="press Sweep lr (2 runs)"),
-)
-QUAD_LESSON = Lesson("Quadratic lesson", "GD on a parabola.", (
-    Step("One run", "Train the defaults.", "Will the loss fall?", claims=("loss_falls",)),
-    Step("A larger step", "lr 1 jumps to the minimum.", "How fast now?", settings={"lr": 1.0, "steps": 10},
-         n_seeds=2, action="seeds"),
-    Step("Sweep lr", "Both step sizes.", "Which ends lower?", action="sweep", claims=("larger_lr_faster",)),
-))
+QUAD_CLAIMS, QUAD_LESSON = quadratic_lesson.CLAIMS, quadratic_lesson.LESSON
 
 
 @pytest.fixture
