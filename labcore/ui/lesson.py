@@ -137,8 +137,9 @@ def header(exp: Any) -> Step | None:
         back.button("Back", icon=":material/arrow_back:", key="lesson_back", disabled=k == 1,
                     on_click=_go, args=(k - 1,), width="stretch")
         leave.button("Leave the lesson", key="lesson_leave", on_click=_go, args=(None,), width="stretch")
-        nxt.button("Next" if k < n else "Done", icon=":material/arrow_forward:", key="lesson_next",
-                   disabled=k == n, on_click=_go, args=(k + 1,), type="primary", width="stretch")
+        nxt.button("Next" if k < n else "Finish", icon=":material/arrow_forward:" if k < n else ":material/check:",
+                   key="lesson_next", on_click=_go, args=(k + 1 if k < n else None,), type="primary",
+                   width="stretch")  # Finish leaves lesson mode; the runs and settings stay
     return step
 
 

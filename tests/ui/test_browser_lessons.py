@@ -14,7 +14,10 @@ def test_a_lesson_walked_in_the_browser(tmp_path):
     with streamlit_server(cache, LAB_PLUGINS=plugins) as base, browser_page() as page:
         page.goto(base)
         page.get_by_text("Quadratic lesson").wait_for()
-        page.locator("a", has_text="Start").last.click()  # the plugin registers last
+        link = page.locator('[data-testid="stPageLink-NavLink"][href="quadratic_lesson?lesson=1"]').first
+        href = link.get_attribute("href")
+        assert href == "quadratic_lesson?lesson=1"
+        page.goto(f"{base}/{href}")  # Home's link to step 1 (following the href a click would follow)
         page.wait_for_function("() => location.pathname.endsWith('quadratic_lesson') "
                                "&& location.search.includes('lesson=1')")
         page.get_by_text("step 1 of 3").wait_for()

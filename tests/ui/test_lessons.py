@@ -84,7 +84,9 @@ def test_sweep_step_names_the_sweep_button_and_its_axis(store, quad):
     at = app("quadratic", query={"lesson": "3"})
     assert "Press **Sweep lr**" in _text(at)
     assert at.session_state["sweep_axis"] == "lr"
-    assert _button(at, "lesson_next").disabled
+    assert _button(at, "lesson_next").label == "Finish" and _button(at, "lesson_back").disabled is False
+    _button(at, "lesson_next").click().run()
+    assert "lesson" not in at.query_params and at.session_state["lr"] == 0.1  # left, settings kept
 
 
 def test_a_step_number_out_of_range_is_one_line_naming_the_parameter(store, quad):
