@@ -95,16 +95,17 @@ def test_progress_rate_skips_the_warm_up():
 
 
 def test_eta_counts_queued_runs_by_their_cost():
-    # one running run at 1 %/s, half done: 50 s left for it; a queued run twice its size: 200 s more
+    # one running run at 1 %/s, half done: 50 s left for it; a queued run twice its size, with one
+    # size measured: √2 × 100 s more (between all-overhead 100 s and all-compute 200 s)
     history = {"a": [(t, 0.5 - 0.01 * (20 - t)) for t in range(10, 21)]}
     recs = [_rec("a", "running", 0.5, started=0.0), _rec("b", "queued")]
     eta = analysis.eta_seconds(recs, history, work={"a": 100.0, "b": 200.0})
-    assert eta == pytest.approx(50 + 200, rel=1e-6)
+    assert eta == pytest.approx(50 + 100 * 2 ** 0.5, rel=1e-6)
     # equal work when no cost is known
     assert analysis.eta_seconds(recs, history) == pytest.approx(50 + 100, rel=1e-6)
-    # nothing running yet: the pace of the group's finished runs (100 work in 10 s)
+    # nothing running yet: the pace of the group's finished runs (100 work in 10 s), √ for 2x the size
     recs = [_rec("c", "done", 1.0, run_s=10.0), _rec("b", "queued")]
-    assert analysis.eta_seconds(recs, {}, work={"c": 100.0, "b": 200.0}) == pytest.approx(20.0)
+    assert analysis.eta_seconds(recs, {}, work={"c": 100.0, "b": 200.0}) == pytest.approx(10 * 2 ** 0.5)
     # two sizes measured that took the same time (per-step overhead, not flops): a third,
     # larger run is expected to take that time too, not 8x it
     recs = [_rec("c", "done", 1.0, run_s=10.0), _rec("d", "done", 1.0, run_s=10.0), _rec("b", "queued")]
