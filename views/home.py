@@ -43,6 +43,28 @@ for i, exp in enumerate(REGISTRY.values()):
                      help=f"Open {exp.title}")
 
 
+def lessons_list() -> None:
+    """Lessons: every phenomenon that declares one, with a link to its step 1."""
+    from labcore.ui.lesson import lessons
+
+    found = lessons()
+    if not found:
+        return
+    st.subheader("Lessons")
+    st.caption("Guided walks through a phenomenon, a few steps each: what to set, what to press, "
+               "a question to think about, and the verdict that closes the step. Step links can be shared.")
+    for exp, lesson in found:
+        with st.container(border=True):
+            text, link = st.columns([4, 1], vertical_alignment="center")
+            text.markdown(f"**{access.plain(lesson.title)}** · {access.plain(exp.title)} · "
+                          f"{len(lesson.steps)} steps  \n{access.plain(lesson.summary)}")
+            link.page_link(phenomenon_page(exp), label="Start", icon=":material/school:",
+                           query_params={"lesson": "1"}, help=f"Step 1 of the lesson on {exp.title}")
+
+
+lessons_list()
+
+
 @st.fragment(run_every=2.0)
 def active_runs() -> None:
     """The queue: running runs, then queued ones in order, with progress and Cancel; every 2 s."""

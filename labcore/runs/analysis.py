@@ -147,7 +147,12 @@ def status_line(recs: list[dict], expected: int | None = None, eta: float | None
         done = sum(1.0 if r["status"] == "done" else float(r.get("progress") or 0.0) for r in going)
         line += f" · {100 * done / (len(going) + missing):.0f}%"
     if todo:
-        line += f" · ETA {duration(eta)}" if eta is not None else " · ETA estimating…"
+        if eta is not None:
+            line += f" · ETA {duration(eta)}"
+        elif any(r["status"] == "running" for r in todo):
+            line += " · ETA estimating…"  # the first seconds of a run: no pace measured yet
+        else:
+            line += " · waiting for a free worker"  # nothing of this group has started: no pace to go by
     return line
 
 
@@ -182,12 +187,21 @@ def progress_rate(samples: Sequence[tuple[float, float]], started: float | None)
 
 
 def _record_rate(rec: dict) -> float | None:
-    """Progress per second from the record alone (a page that has just opened): progress
-    over the time since start, once the run is well past its warm-up."""
+    """Progress per second from the record alone (a page that has just opened or reloaded):
+    progress over the time since the run first moved (`moved`, written by the store's
+    heartbeat), else since its start, once a few seconds have passed."""
     started, beat, p = rec.get("started"), rec.get("heartbeat"), float(rec.get("progress") or 0.0)
-    if started is None or beat is None or beat - started < 2 * WARMUP_S or p <= 0:
+    moved = rec.get("moved")
+    origin = moved if moved is not None and started is not None and moved >= started else started
+    if origin is None or beat is None or beat - origin < WARMUP_S or p <= 0:
         return None
-    return p / (beat - started)
+    return p / (beat - origin)
+
+
+def _record_overhead(rec: dict) -> float | None:
+    """Seconds from start to first progress, from the record (`moved`), when known."""
+    started, moved = rec.get("started"), rec.get("moved")
+    return moved - started if started is not None and moved is not None and moved >= started else None
 
 
 def overhead_s(samples: Sequence[tuple[float, float]], started: float | None) -> float | None:
@@ -203,7 +217,7 @@ def time_model(measured: Sequence[tuple[float, float]]):
     """Seconds of training as a function of flops, from (flops, seconds) measurements: an
     affine fit a + b·flops (a, b ≥ 0) once two sizes differ by 1.5x or more, so that a per-
     step overhead measured on small runs is not scaled up as if it were compute; else
-    proportional to flops (one size measured: the cost's flops are all we know)."""
+    the square root of the flops ratio (one size measured; see below)."""
     f = np.asarray([m[0] for m in measured], float)
     t = np.asarray([m[1] for m in measured], float)
     if f.max() >= 1.5 * f.min():
@@ -213,8 +227,12 @@ def time_model(measured: Sequence[tuple[float, float]]):
         elif a < 0:
             a, b = 0.0, float((t * f).sum() / (f * f).sum())
         return lambda flops: float(a + b * flops)
-    per_flop = float(np.mean(t / f))
-    return lambda flops: float(per_flop * flops)
+    # One size measured: neither "all overhead" (same time whatever the size) nor "all
+    # compute" (time ∝ flops) is known, so scale by the square root of the size ratio, between
+    # the two. Measured on the lazy width sweep (16 → 4096, 256x the flops, 26x the time):
+    # proportional predicted 250x and put the ETA at 100 min for 25 s left; √ predicts 16x.
+    f0, t0 = float(np.exp(np.mean(np.log(f)))), float(np.mean(t))
+    return lambda flops: float(t0 * (flops / f0) ** 0.5)
 
 
 def eta_seconds(recs: list[dict], history: dict | None = None, work: dict | None = None) -> float | None:
@@ -236,14 +254,26 @@ def eta_seconds(recs: list[dict], history: dict | None = None, work: dict | None
     known = [float(work[r["id"]]) for r in recs if work.get(r["id"])]
     mean = float(np.mean(known)) if known else 1.0
     size = {r["id"]: float(work.get(r["id"]) or mean) for r in recs}
-    seen = [o for r in recs if (o := overhead_s(history.get(r["id"], ()), r.get("started"))) is not None]
-    startup = float(np.mean(seen)) if seen else 0.0
+    # the latest run's start-up: a cold worker's first run (imports, data) is much slower to
+    # start than the runs after it in the warm worker (lazy sweep: 26.5 s, then ~0.5 s)
+    by_start = sorted(recs, key=lambda r: r.get("started") or 0.0)
+    seen = [o for r in by_start if (o := _record_overhead(r) if _record_overhead(r) is not None
+                                    else overhead_s(history.get(r["id"], ()), r.get("started"))) is not None][-1:]
     running = [r for r in active if r["status"] == "running"]
     rates = {r["id"]: progress_rate(history.get(r["id"], ()), r.get("started")) or _record_rate(r) for r in running}
+    if not seen:  # a page opened mid-run: a run's start-up is its time so far less its progress at the pace
+        seen = [max(0.0, r["heartbeat"] - r["started"] - float(r.get("progress") or 0.0) / rates[r["id"]])
+                for r in running if rates[r["id"]] and r.get("heartbeat") and r.get("started")]
+    startup = float(np.mean(seen)) if seen else 0.0
     # measured (flops, seconds of training after start-up) of this group's runs
     measured = [(size[rid], 1.0 / rate) for rid, rate in rates.items() if rate]
-    measured += [(size[r["id"]], r["run_s"] - startup) for r in recs
-                 if r["status"] == "done" and r.get("run_s") and r["run_s"] > startup]
+    for r in recs:  # finished runs: their training time, from first progress when recorded
+        if r["status"] != "done":
+            continue
+        if r.get("finished") and _record_overhead(r) is not None and r["finished"] > r["moved"]:
+            measured.append((size[r["id"]], r["finished"] - r["moved"]))
+        elif r.get("run_s") and r["run_s"] > startup:
+            measured.append((size[r["id"]], r["run_s"] - startup))
     if not measured:
         return None
     seconds = time_model(measured)

@@ -21,6 +21,10 @@ WALL = "_t"                             # the system column with wall time since
 TOKEN = re.compile(r"^[\w-]+$")          # what a run id can look like (store ids: 12 hex digits)
 # What makes a metric better when larger; everything else (losses, errors, distances) is better smaller.
 HIGHER_IS_BETTER = ("acc", "corr", "score", "auc", "ity_")
+LOWER_IS_BETTER = ("loss", "error", "err_", "mse", "nll", "perplexity")
+# Quantities matching neither (rel_change, sharpness, density, grad_std, traj_len, ...) have no
+# "better" direction: the summary shows their final value only (issue 32: the "best" rel_change
+# was its minimum, the 0 it starts at).
 
 
 def parse_ids(text: str | Sequence[str] | None) -> list[str]:
@@ -139,19 +143,27 @@ def run_label(rec: dict) -> str:
     return readable_labels([rec])[rec["id"]]
 
 
-def colours(keys: Sequence[str], palette: Sequence[str]) -> dict[str, str]:
+def colours(keys: Sequence[str], palette: Sequence[str], distinct: int = 10) -> dict[str, str]:
     """A colour per key (run id or group label) that depends on the key itself, not on its
-    position: start at hash(key) mod len(palette) and take the next free one, so colours
-    stay put when other runs are added or removed and differ while the palette lasts."""
+    position: start at hash(key) mod `distinct` and take the next free one among the first
+    `distinct` colours of `palette` (the clearly different ones), so colours stay put when
+    other runs are added or removed and the first `distinct` keys never share or nearly share
+    a colour; keys beyond those take the rest of the palette in turn."""
+    distinct = min(distinct, len(palette))
     taken: set[int] = set()
     out = {}
+    extra = 0
     for key in keys:
-        i = int(hashlib.sha1(str(key).encode()).hexdigest(), 16) % len(palette)
-        if len(taken) < len(palette):
+        if len(taken) < distinct:
+            i = int(hashlib.sha1(str(key).encode()).hexdigest(), 16) % distinct
             while i in taken:
-                i = (i + 1) % len(palette)
-        taken.add(i)
-        out[key] = palette[i]
+                i = (i + 1) % distinct
+            taken.add(i)
+            out[key] = palette[i]
+        else:
+            rest = list(palette[distinct:]) or list(palette)
+            out[key] = rest[extra % len(rest)]
+            extra += 1
     return out
 
 
@@ -201,17 +213,35 @@ def best_is_max(metric: str) -> bool:
     return any(tag in metric.lower() for tag in HIGHER_IS_BETTER)
 
 
+def direction(metric: str) -> str | None:
+    """"max" or "min" where the metric declares which way is better (by its name: accuracies,
+    correlations, I(T;Y) up; losses and errors down), else None: no "best" for it."""
+    name = metric.lower()
+    if best_is_max(name):
+        return "max"
+    if any(tag in name for tag in LOWER_IS_BETTER):
+        return "min"
+    return None
+
+
 def summary_table(frame: pd.DataFrame, metrics: Sequence[str]) -> pd.DataFrame:
-    """One row per run: for every metric its final (last measured) value and its best
-    value, named for the direction: 'loss · final', 'loss · min', 'train_acc · max'."""
+    """One row per run: for every metric its final (last measured) value and, for a metric
+    with a declared direction, its best value after step 0 (the start is not something the
+    training reached), named for the direction: 'loss · final', 'loss · min', 'train_acc · max'."""
     ids = list(dict.fromkeys(frame["run_id"])) if len(frame) else []
     out = pd.DataFrame({"run_id": ids}).set_index("run_id")
     data = frame.sort_values("step")
+    trained = data[data["step"] > 0]
     for m in (m for m in metrics if m in frame):
         sub = data.dropna(subset=[m]).groupby("run_id")[m]
         out[f"{m} · final"] = sub.last()
-        best = "max" if best_is_max(m) else "min"
-        out[f"{m} · {best}"] = sub.max() if best == "max" else sub.min()
+        best = direction(m)
+        if best is None:
+            continue
+        after = trained.dropna(subset=[m]).groupby("run_id")[m]
+        value = after.max() if best == "max" else after.min()
+        # a run measured only at step 0 keeps that value rather than a blank
+        out[f"{m} · {best}"] = value.reindex(out.index).fillna(sub.max() if best == "max" else sub.min())
     return out.reset_index()
 
 

@@ -15,7 +15,9 @@ from labcore.runs.compare import WALL
 from labcore.runs.plots import _layout, escape_figure  # one look for every chart of the lab
 
 # 23 colours distinct on white (Dark24 without its near-black, which reads as an axis).
-PALETTE = [c for c in qualitative.Dark24 if c.upper() != "#222A2A"]
+# Tableau's ten (plotly's D3): clearly different hues, given first (compare.colours hashes
+# runs into these ten); Dark24 without its near-black follows for the eleventh run on.
+PALETTE = list(qualitative.D3) + [c for c in qualitative.Dark24 if c.upper() != "#222A2A"]
 RAW_OPACITY = 0.25   # the raw curve stays visible behind the smoothed one, as in TensorBoard
 MAX_LEGEND = 12      # more curves than this: no legend (hover names a curve; the summary table its colour)
 
@@ -92,16 +94,15 @@ def groups_figure(raw: pd.DataFrame, smooth: pd.DataFrame | None, metric: str, x
 def _finish(fig: go.Figure, metric: str, x: str, log_x: bool, log_y: bool) -> go.Figure:
     # The x axis is named in the title, not under the axis, where a wrapped legend of a
     # narrow screen would cover it.
-    _layout(fig, f"{metric} vs {x_title(x)}", "", metric, log_x=log_x, log_y=log_y, hover=True)
+    # past MAX_LEGEND entries no legend (50 would squash the plot to nothing); else the legend
+    # sits at the foot with room for its rows (plots._legend_room)
+    _layout(fig, f"{metric} vs {x_title(x)}", "", metric, log_x=log_x, log_y=log_y, hover=True,
+            max_legend=MAX_LEGEND)
     # uirevision keeps a zoom or hidden legend entries across reruns of the page; past a
     # dozen curves one hover box per x would be taller than the chart: nearest curve only.
     entries = sum(bool(t.showlegend is not False) for t in fig.data)
     many = entries > MAX_LEGEND
-    if not many:  # room for the legend, which wraps to one entry a line on a phone
-        fig.update_layout(height=(fig.layout.height or 320) + 14 * entries)
-    fig.update_layout(uirevision=f"{metric}:{x}", hovermode="closest" if many else "x unified",
-                      showlegend=not many,  # 50 legend entries would squash the plot to nothing
-                      legend=dict(orientation="h", yref="container", yanchor="bottom", y=0))  # at the foot, pushing the plot up
+    fig.update_layout(uirevision=f"{metric}:{x}", hovermode="closest" if many else "x unified")
     return fig
 
 

@@ -8,16 +8,18 @@ from pathlib import Path
 
 import pandas as pd
 
-from labcore.runs import analysis
+from labcore.runs import analysis, compare
 from labcore.core.status import UnknownRun
 from labcore.runs.store import Store
 from labcore.runs.tables import summary
 
 
 def selection_long(store: Store, ids: list[str]) -> pd.DataFrame:
-    """Several runs in long format: run_id, label, group, cfg_* columns, step, metrics."""
+    """Several runs in long format: run_id, label (the legend name), group, cfg_* columns, step, metrics."""
     recs = [r for r in (store.get(rid) for rid in ids) if r is not None]
-    return analysis.long_frame([(r, store.metrics(r["id"])) for r in recs])
+    frame = analysis.long_frame([(r, store.metrics(r["id"])) for r in recs])
+    # the legend name of the Runs page (user's name, or the settings that differ), not the id
+    return frame.assign(label=frame["run_id"].map(compare.readable_labels(recs)))
 
 
 def runs_csv_table(store: Store, ids: list[str] | None = None) -> pd.DataFrame:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import math
+import os
 import textwrap
 from typing import Sequence
 
@@ -18,7 +19,8 @@ from plotly.colors import qualitative
 
 from labcore.runs.analysis import smooth as smooth_values
 
-PALETTE = qualitative.Plotly
+# Tableau's ten clearly different hues first (plotly's D3), then Plotly's own.
+PALETTE = list(qualitative.D3) + [c for c in qualitative.Plotly if c not in qualitative.D3]
 
 
 TITLE_CHARS = 52   # a title line that fits a half-width chart on a laptop; longer titles wrap
@@ -61,7 +63,7 @@ def escape_figure(fig: go.Figure) -> go.Figure:
 
 
 def _layout(fig: go.Figure, title: str, x: str, y: str, log_x: bool = False, log_y: bool = False,
-            hover: bool = False) -> go.Figure:
+            hover: bool = False, max_legend: int | None = None) -> go.Figure:
     """Shared look: wrapped left title under the toolbar, readable log ticks, and for line
     charts (`hover`) one unified hover box per x with a vertical spike line. Everything
     data put into the figure is escaped (`escape_figure`)."""
@@ -71,10 +73,8 @@ def _layout(fig: go.Figure, title: str, x: str, y: str, log_x: bool = False, log
     fig.update_layout(title=dict(text=text, x=0, xanchor="left", y=1, yref="container", yanchor="top",
                                  pad=dict(t=MODEBAR_PX, l=8), font=dict(size=15)),
                       xaxis_title=x, yaxis_title=y, height=300 + LINE_PX * lines,
-                      margin=dict(l=50, r=20, t=MODEBAR_PX + LINE_PX * lines + 12, b=40),
-                      # anchored by its top: Plotly's "auto" anchors a legend this low by its
-                      # bottom, so a legend of several rows grew up over the x-axis title
-                      legend=dict(orientation="h", yanchor="top", y=-0.3, x=0))
+                      margin=dict(l=50, r=20, t=MODEBAR_PX + LINE_PX * lines + 12, b=40))
+    _legend_room(fig, max_legend)
     if log_x:
         fig.update_xaxes(type="log", **log_ticks(_values(fig, "x")))
     if log_y:
@@ -87,6 +87,38 @@ def _layout(fig: go.Figure, title: str, x: str, y: str, log_x: bool = False, log
         fig.update_xaxes(showspikes=True, spikemode="across", spikesnap="cursor", spikethickness=1,
                          spikedash="dot", spikecolor="grey")
     return fig
+
+
+LEGEND_ROW_PX = 22    # one row of a horizontal legend
+LEGEND_WIDTH_PX = 360  # the narrowest chart a legend must fit (a phone, or half a laptop screen)
+
+
+def legend_rows(names: Sequence[str], width: int = LEGEND_WIDTH_PX) -> int:
+    """Rows a horizontal legend of `names` takes at `width` px (about 7 px a character plus
+    the swatch), packed left to right as Plotly does."""
+    rows, used = 0, width
+    for name in names:
+        need = 40 + 7 * len(str(name))
+        if used + need > width:
+            rows, used = rows + 1, 0
+        used += need
+    return rows
+
+
+def _legend_room(fig: go.Figure, most: int | None = None) -> None:
+    """The legend sits at the foot of the figure (anchored to the container, not the plot)
+    below a bottom margin grown by its rows, so it can never cover the x-axis title: a legend
+    placed at y = -0.3 of the plot moved up onto the title when Plotly shrank the plot."""
+    names = [t.name for t in fig.data if t.showlegend is not False and t.name]
+    if most is not None and len(names) > most:  # no legend: hover names a curve
+        fig.update_layout(showlegend=False)
+        return
+    if len(names) < 2:
+        return
+    rows = legend_rows(names)
+    fig.update_layout(legend=dict(orientation="h", yref="container", yanchor="bottom", y=0, x=0),
+                      margin=dict(b=40 + 16 + LEGEND_ROW_PX * rows),
+                      height=(fig.layout.height or 300) + LEGEND_ROW_PX * rows)
 
 
 def _values(fig: go.Figure, axis: str) -> np.ndarray:
@@ -104,26 +136,71 @@ def _values(fig: go.Figure, axis: str) -> np.ndarray:
     return values[np.isfinite(values) & (values > 0)]
 
 
+PAD = 0.04  # of the axis span in decades, outside the outermost labelled ticks: markers there stay whole
+
+
 def log_ticks(values: Sequence[float]) -> dict:
-    """Tick settings of a log axis: powers of ten (10⁻³, 10⁻², ...) when the values span two
-    decades or more, else labelled 1-2-5 (or 1..9) steps such as 0.2, 0.5, 1, 2. Plotly's own
-    choice labels the in-between ticks with a bare digit ("2, 5, 0.1, 2, 5"), unreadable."""
+    """Tick settings of a log axis whose labelled range holds every value: powers of ten
+    (10⁻³, 10⁻², ...) when the values span two decades or more, else labelled 1-2-5 steps
+    such as 0.2, 0.5, 1, 2 (or 1..9 where 1-2-5 would give fewer than four labels); the
+    range runs from the tick at or below the smallest value to the tick at or above the
+    largest, so no point sits beyond the last label (issue 32: 12.0 and 17.3 above a 6-10
+    axis). Plotly's own choice labels the in-between ticks with a bare digit ("2, 5, 0.1,
+    2, 5"), unreadable."""
     v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v) & (v > 0)]
     base = dict(exponentformat="power", showexponent="all", minor=dict(ticks="", showgrid=False))
     if v.size == 0:
         return base
     lo, hi = float(v.min()), float(v.max())
     if hi / lo >= 100:
-        return dict(base, tickmode="linear", dtick=1)
-    decades = range(math.floor(math.log10(lo)) - 1, math.ceil(math.log10(hi)) + 1)
-    for mantissas in ((1, 2, 5), tuple(range(1, 10))):
-        ticks = [float(f"{m * 10.0 ** e:.6g}") for e in decades for m in mantissas]
-        inside = sorted(t for t in ticks if lo / 1.1 <= t <= hi * 1.1)
-        if len(inside) >= 3 or (mantissas[-1] == 9 and len(inside) >= 2):
-            return dict(base, tickmode="array", tickvals=inside, ticktext=[tick_text(t) for t in inside])
-    # within a few percent: Plotly picks the ticks, printed with enough digits to differ
-    digits = 2 + math.ceil(-math.log10(max(hi / lo - 1.0, 1e-9)))
-    return dict(base, tickformat=f".{min(digits, 8)}~g")
+        e_lo, e_hi = math.floor(math.log10(lo) + 1e-9), math.ceil(math.log10(hi) - 1e-9)
+        step = max(1, math.ceil((e_hi - e_lo) / 8))  # at most about eight labels
+        ticks = [10.0 ** e for e in range(e_lo, e_hi + step, step)]
+        text = ["1" if e == 0 else "10" if e == 1 else "10" + str(e).translate(SUPERSCRIPT)
+                for e in range(e_lo, e_hi + step, step)]  # one notation along the axis
+        return dict(base, tickmode="array", tickvals=ticks, ticktext=text, range=_padded(ticks[0], ticks[-1]))
+    decades = range(math.floor(math.log10(lo)) - 1, math.ceil(math.log10(hi)) + 2)
+    for mantissas, enough in (((1, 2, 5), 4), (tuple(range(1, 10)), 3)):
+        ticks = sorted({float(f"{m * 10.0 ** e:.6g}") for e in decades for m in mantissas})
+        below = max(t for t in ticks if t <= lo * (1 + 1e-9))
+        above = min(t for t in ticks if t >= hi * (1 - 1e-9))
+        inside = [t for t in ticks if below <= t <= above]
+        # and the labelled range must not dwarf the data (0.69-0.715 on a 0.6-0.8 axis is a flat line)
+        snug = math.log10(above / below) <= 2.5 * math.log10(hi / lo) + 0.05
+        if len(inside) >= enough and snug:
+            return dict(base, tickmode="array", tickvals=inside, ticktext=[tick_text(t) for t in inside],
+                        range=_padded(below, above))
+    # within a few percent the axis is nearly linear: round steps (0.69, 0.70, 0.71, 0.72)
+    raw = (hi - lo) / 4 if hi > lo else abs(lo) * 0.01
+    mag = 10.0 ** math.floor(math.log10(raw))
+    step = next(m * mag for m in (1, 2, 5, 10) if m * mag >= raw * (1 - 1e-9))
+    first, last = math.floor(lo / step + 1e-9), math.ceil(hi / step - 1e-9)
+    ticks = [float(f"{k * step:.12g}") for k in range(first, last + 1) if k > 0]
+    sig = max(1, math.floor(math.log10(max(abs(t) for t in ticks))) - math.floor(math.log10(step)) + 1)
+    return dict(base, tickmode="array", tickvals=ticks,
+                ticktext=[f"{t:.{sig}g}" for t in ticks], range=_padded(ticks[0], ticks[-1]))
+
+
+def value_ticks(values: Sequence[float], most: int = 8, reverse: bool = False) -> dict:
+    """Ticks of a log axis at the swept values themselves (η 0.12, 0.17, ...; densities 1,
+    0.8, 0.64, ...), every other one when there are more than `most` but always the first and
+    the last, over a range that holds them all (`reverse`: largest on the left)."""
+    v = sorted({float(x) for x in np.asarray(values, dtype=float) if np.isfinite(x) and x > 0}, reverse=True)
+    if not v:
+        return {}
+    stride = max(1, math.ceil(len(v) / most))
+    shown = sorted(set(v[::stride]) | {v[0], v[-1]})
+    low, high = _padded(v[-1], v[0])
+    return dict(tickmode="array", tickvals=shown, ticktext=[tick_text(t) for t in shown],
+                minor=dict(ticks="", showgrid=False), range=[high, low] if reverse else [low, high])
+
+
+def _padded(lo: float, hi: float) -> list[float]:
+    """A log axis range (in decades) from lo to hi with PAD of the span on either side."""
+    a, b = math.log10(lo), math.log10(hi)
+    pad = PAD * max(b - a, 0.1)
+    return [a - pad, b + pad]
 
 
 SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
@@ -132,7 +209,7 @@ SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 def tick_text(value: float) -> str:
     """0.02 -> '0.02', 5e-05 -> '5×10⁻⁵', 20000 -> '2×10⁴': short and unambiguous."""
     if 1e-3 <= abs(value) < 1e4:
-        return f"{value:.3g}"
+        return str(int(value)) if value == int(value) else f"{value:.3g}"  # a width of 1024, not 1.02e+03
     exp = math.floor(math.log10(abs(value)))
     mant = round(value / 10.0 ** exp, 2)
     power = "10" + str(exp).translate(SUPERSCRIPT)
@@ -150,6 +227,8 @@ def curves(frame: pd.DataFrame, metrics: Sequence[str], title: str, log_y: bool 
     """
     fig = go.Figure()
     labels = list(dict.fromkeys(frame["label"])) if len(frame) else []
+    keys = series_keys(labels, metrics)
+    colour = series_colours(keys)
     for i, (label, metric) in enumerate((lab, m) for lab in labels for m in metrics):
         sub = frame[frame["label"] == label][[x, metric]].dropna() if metric in frame else None
         if sub is None or sub.empty:
@@ -158,10 +237,29 @@ def curves(frame: pd.DataFrame, metrics: Sequence[str], title: str, log_y: bool 
         yv = yv.where(yv > 0) if log_y else yv  # log axes cannot show zero
         name = label if len(metrics) == 1 else (metric if len(labels) == 1 else f"{label} · {metric}")
         fig.add_trace(go.Scatter(x=sub[x], y=yv, mode="lines+markers", marker=dict(size=4),
-                                 name=name, line=dict(color=PALETTE[i % len(PALETTE)])))
+                                 name=name, line=dict(color=colour[keys[i]])))
     _reference_lines(fig, hlines)
     return _layout(fig, title, x_label or x, metrics[0] if len(metrics) == 1 else "value", log_y=log_y,
                    log_x=log_x, hover=True)
+
+
+def series_keys(labels: Sequence[str], metrics: Sequence[str]) -> list[str]:
+    """What tells the series of a chart apart, for their colours: the label when several runs
+    or arms share one metric, else the metric without the prefix all metrics share
+    (test_acc_winning -> winning), so an arm has the same colour in every chart of a page."""
+    if len(metrics) == 1:
+        return list(labels)
+    prefix = os.path.commonprefix(list(metrics)) if len(metrics) > 1 else ""
+    names = [m[len(prefix):] or m for m in metrics]
+    return names if len(labels) == 1 else [f"{lab} · {n}" for lab in labels for n in names]
+
+
+def series_colours(keys: Sequence[str]) -> dict[str, str]:
+    """A colour per series key that depends on the key (and on the other keys of the chart),
+    never on the chart: the same arms get the same colours in every chart that shows them."""
+    from labcore.runs.compare import colours
+
+    return colours(list(keys), PALETTE)
 
 
 def _reference_lines(fig: go.Figure, hlines: dict[str, float] | None) -> None:
@@ -177,12 +275,14 @@ def bands(frame: pd.DataFrame, metrics: Sequence[str], title: str, log_y: bool =
     `x_label` as in `curves` (reference lines survive seed bands)."""
     fig = go.Figure()
     labels = list(dict.fromkeys(frame["label"])) if len(frame) else []
+    keys = dict(zip([(lab, m) for lab in labels for m in metrics], series_keys(labels, metrics)))
+    colour = series_colours(list(keys.values()))
     combos = [(lab, m) for lab in labels for m in metrics if f"{m}_mean" in frame]
-    for i, (label, metric) in enumerate(combos):
+    for label, metric in combos:
         sub = frame[frame["label"] == label].dropna(subset=[f"{metric}_mean"])
         mean, std = sub[f"{metric}_mean"], sub[f"{metric}_std"].fillna(0.0)
         lower = (mean - std).clip(lower=mean * 1e-3) if log_y else mean - std
-        color = PALETTE[i % len(PALETTE)]
+        color = colour[keys[(label, metric)]]
         name = label if len(metrics) == 1 else f"{label} · {metric}"
         fig.add_trace(go.Scatter(x=np.concatenate([sub[x], sub[x][::-1]]),
                                  y=np.concatenate([mean + std, lower[::-1]]), fill="toself",
@@ -222,7 +322,10 @@ def sweep(frame: pd.DataFrame, x: str, y: str, title: str, loglog: bool = False,
         fig.add_trace(go.Scatter(x=xs, y=y0 * (xs / x0) ** reference_exponent, mode="lines",
                                  line=dict(dash="dash", color="grey"),
                                  name=f"{x}^({reference_exponent:g}) reference"))
-    return _layout(fig, title, x, y, log_x=loglog, log_y=loglog)
+    _layout(fig, title, x, y, log_x=loglog, log_y=loglog)
+    if loglog:  # label the swept values (widths, η), not only the powers of ten between them
+        fig.update_xaxes(**value_ticks(frame[x]))
+    return fig
 
 
 def heatmap(matrix: pd.DataFrame | np.ndarray, title: str, x: str = "", y: str = "",
@@ -239,12 +342,22 @@ def heatmap(matrix: pd.DataFrame | np.ndarray, title: str, x: str = "", y: str =
 
 
 def bars(labels: Sequence, values: Sequence[float], title: str, colors: Sequence[str] | None = None,
-         log_y: bool = False, y: str = "") -> go.Figure:
-    """A bar chart; `colors` per bar (e.g. to mark aligned nodes)."""
-    fig = go.Figure(go.Bar(x=list(labels), y=list(values), marker_color=colors))
+         log_y: bool = False, y: str = "", x: str = "") -> go.Figure:
+    """A bar chart; `colors` per bar (e.g. to mark aligned nodes); `x` names the bars' axis.
+    A bar of height 0 has no length, so it is marked on the axis: 0 is a value, not a gap
+    (issue 32: the luck chart's rank 0, its most interesting value, showed as nothing)."""
+    labels, values = list(labels), list(values)
+    fig = go.Figure(go.Bar(x=labels, y=values, marker_color=colors, showlegend=False))
+    zeros = [i for i, v in enumerate(values) if v == 0]
+    if zeros and not log_y:
+        fig.add_trace(go.Scatter(x=[labels[i] for i in zeros], y=[0] * len(zeros), mode="markers+text",
+                                 text=["0"] * len(zeros), textposition="top center", showlegend=False,
+                                 marker=dict(symbol="line-ew-open", size=14, line=dict(width=3),
+                                             color=[colors[i] for i in zeros] if colors else PALETTE[0]),
+                                 hovertemplate="%{x}: 0<extra></extra>"))
     if not log_y:
         fig.update_yaxes(rangemode="tozero")  # bar lengths compare only from 0
-    return _layout(fig, title, "", y, log_y=log_y)
+    return _layout(fig, title, x, y, log_y=log_y)
 
 
 def grouped_bars(frame: pd.DataFrame, x: str, y: str, group: str, title: str, log_y: bool = False) -> go.Figure:

@@ -23,7 +23,7 @@ from labcore.core.params import ParamError, ParamSpec, format_value, specs
 from labcore.engine import jobs
 from labcore.engine.scheduler import QueueFull
 from labcore.runs import analysis, plots
-from labcore.ui import access, artifacts, claims, downloads, state, variants
+from labcore.ui import access, artifacts, claims, downloads, lesson, state, variants
 from labcore.ui.figures import cached
 from labcore.ui.form import config_form, url_errors
 from labcore.ui.reader import RunData
@@ -54,6 +54,7 @@ def render(exp: Experiment) -> Selection | None:
     for message in url_errors([N_SEEDS, ParamSpec("sweep_axis", str, next(iter(axes), ""),
                                                   choices=tuple(axes) or ("",))]):
         st.error(access.plain(message))
+    step = lesson.header(exp)  # before the form: a lesson step sets its widgets
     _presets(exp)
     cfg = config_form(exp.config)
     st.markdown(page.what_to_look_for)
@@ -69,6 +70,7 @@ def render(exp: Experiment) -> Selection | None:
     sel = _selection(exp, cfg, int(n_seeds), axis)
     _controls(exp, sel)
     claims.panel(exp, sel.group[0])
+    lesson.verdicts(exp, step, sel.group[0])
     live(exp, sel)
     return sel
 
@@ -221,7 +223,7 @@ def _confirm(exp) -> None:
 def status(exp: Experiment, recs: list[dict], configs: list) -> str:
     """The status line of a group or sweep: counts, progress and an ETA that counts the
     queued runs too (sized by the Experiment's cost) and the pace seen after the warm-up."""
-    seen = st.session_state.setdefault("_progress_seen", {})
+    seen = state.pace_history()  # shared by the sessions of this server: a reload keeps the pace
     now = time.time()
     for rec in recs:
         if rec["status"] == "running":

@@ -26,7 +26,7 @@ class View:
     smoothing: float    # EMA weight in [0, 1)
     group: str | None   # None, compare.SEEDS or a config field
     log_x: bool
-    log_y: bool
+    log_y: tuple[str, ...] = ()  # the metrics whose chart has a log y axis (one toggle per chart)
 
 
 def load(store: Store, ids: list[str]) -> tuple[list[dict], pd.DataFrame]:
@@ -55,15 +55,20 @@ def controls(frame: pd.DataFrame, recs: list[dict]) -> View:
                          help="average the runs that share this setting's value; 'seeds' averages runs "
                               "that differ only by seed")
     st.session_state["_group_last"] = group
-    c3, c4, c5, c6 = st.columns([3, 2, 1, 1])
+    c3, c4, c5 = st.columns([3, 2, 1])
     smoothing = c3.slider("Smoothing (EMA weight, as in TensorBoard)", 0.0, 0.99, 0.0, 0.01, key="smooth",
                           bind="query-params", help="0: raw values; with smoothing the raw curve stays faintly behind")
     has_wall = compare.WALL in frame and frame[compare.WALL].notna().any()
     x = c4.radio("x axis", list(X_CHOICES) if has_wall else ["step"], horizontal=True, key="x",
                  bind="query-params", help=None if has_wall else "these runs recorded no wall time")
     log_x = c5.toggle("log x", key="log_x", bind="query-params")
-    log_y = c6.toggle("log y", key="log_y", bind="query-params")
-    return View(chosen, X_CHOICES[x], float(smoothing), None if group == NONE else group, log_x, log_y)
+    return View(chosen, X_CHOICES[x], float(smoothing), None if group == NONE else group, log_x)
+
+
+def log_y_toggle(col, metric: str) -> bool:
+    """The log-y switch of one chart: a loss over decades wants it, an accuracy does not, so
+    each chart has its own (in the URL as log_y_<metric>)."""
+    return col.toggle(f"log y · {metric}", key=f"log_y_{metric}", bind="query-params")
 
 
 def charts(frame: pd.DataFrame, recs: list[dict], view: View, labels: dict[str, str],
@@ -90,13 +95,15 @@ def charts(frame: pd.DataFrame, recs: list[dict], view: View, labels: dict[str, 
         smooth_b = compare.group_bands(smooth, view.metrics, groups) if smooth is not None else None
     cols = st.columns(2 if len(view.metrics) > 1 else 1)
     for i, metric in enumerate(view.metrics):
+        col = cols[i % len(cols)]
+        log_y = metric in view.log_y or log_y_toggle(col, metric)
         if groups:
             fig = compare_plots.groups_figure(raw_b, smooth_b, metric, view.x, group_colours,
-                                              log_x=view.log_x, log_y=view.log_y)
+                                              log_x=view.log_x, log_y=log_y)
         else:
             fig = compare_plots.runs_figure(frame, smooth, metric, view.x, labels, colours,
-                                            log_x=view.log_x, log_y=view.log_y)
-        cols[i % len(cols)].plotly_chart(fig, width="stretch", key=f"chart_{metric}")
+                                            log_x=view.log_x, log_y=log_y)
+        col.plotly_chart(fig, width="stretch", key=f"chart_{metric}")
 
 
 def summary(frame: pd.DataFrame, recs: list[dict], view: View, labels: dict[str, str],

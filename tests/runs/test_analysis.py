@@ -1,3 +1,4 @@
+import math
 import numpy as np
 import pandas as pd
 import pytest
@@ -94,16 +95,17 @@ def test_progress_rate_skips_the_warm_up():
 
 
 def test_eta_counts_queued_runs_by_their_cost():
-    # one running run at 1 %/s, half done: 50 s left for it; a queued run twice its size: 200 s more
+    # one running run at 1 %/s, half done: 50 s left for it; a queued run twice its size, with one
+    # size measured: √2 × 100 s more (between all-overhead 100 s and all-compute 200 s)
     history = {"a": [(t, 0.5 - 0.01 * (20 - t)) for t in range(10, 21)]}
     recs = [_rec("a", "running", 0.5, started=0.0), _rec("b", "queued")]
     eta = analysis.eta_seconds(recs, history, work={"a": 100.0, "b": 200.0})
-    assert eta == pytest.approx(50 + 200, rel=1e-6)
+    assert eta == pytest.approx(50 + 100 * 2 ** 0.5, rel=1e-6)
     # equal work when no cost is known
     assert analysis.eta_seconds(recs, history) == pytest.approx(50 + 100, rel=1e-6)
-    # nothing running yet: the pace of the group's finished runs (100 work in 10 s)
+    # nothing running yet: the pace of the group's finished runs (100 work in 10 s), √ for 2x the size
     recs = [_rec("c", "done", 1.0, run_s=10.0), _rec("b", "queued")]
-    assert analysis.eta_seconds(recs, {}, work={"c": 100.0, "b": 200.0}) == pytest.approx(20.0)
+    assert analysis.eta_seconds(recs, {}, work={"c": 100.0, "b": 200.0}) == pytest.approx(10 * 2 ** 0.5)
     # two sizes measured that took the same time (per-step overhead, not flops): a third,
     # larger run is expected to take that time too, not 8x it
     recs = [_rec("c", "done", 1.0, run_s=10.0), _rec("d", "done", 1.0, run_s=10.0), _rec("b", "queued")]
@@ -128,10 +130,166 @@ def test_log_ticks_are_labelled_numbers_or_powers_of_ten():
     from labcore.runs import plots
 
     wide = plots.log_ticks([2e-5, 0.9])
-    assert wide["dtick"] == 1 and wide["exponentformat"] == "power"
+    assert wide["ticktext"] == ["10⁻⁵", "10⁻⁴", "10⁻³", "10⁻²", "10⁻¹", "1"] and wide["exponentformat"] == "power"
     narrow = plots.log_ticks([0.13, 0.9])
-    assert narrow["ticktext"] == ["0.2", "0.3", "0.4", "0.5", "0.6", "0.7", "0.8", "0.9"]
+    assert narrow["ticktext"] == ["0.1", "0.2", "0.5", "1"]
     assert plots.log_ticks([0.011, 0.2])["ticktext"] == ["0.01", "0.02", "0.05", "0.1", "0.2"]
     assert [plots.tick_text(v) for v in (5e-5, 20000, 1e-6)] == ["5×10⁻⁵", "2×10⁴", "10⁻⁶"]
-    close = plots.log_ticks([0.69, 0.715])  # a 4 % range: enough digits that no two ticks read alike
-    assert close["tickformat"] == ".4~g"
+    close = plots.log_ticks([0.69, 0.715])  # a 4 % range: round steps, enough digits that no two read alike
+    assert close["ticktext"] == ["0.69", "0.7", "0.71", "0.72"]
+
+
+def _labelled_range(axis: dict) -> tuple[float, float]:
+    """(lowest, highest) labelled tick of a built figure's axis, and check the axis range shows them."""
+    ticks = [float(t) for t in axis["tickvals"]]
+    lo, hi = sorted(axis["range"])
+    assert lo <= math.log10(min(ticks)) and math.log10(max(ticks)) <= hi
+    return min(ticks), max(ticks)
+
+
+@pytest.mark.parametrize("values", [
+    [0.0011, 0.9], [0.13, 0.9], [5.9, 8.3, 12.0, 17.3], [0.022, 0.05, 0.11, 0.2, 0.41], [0.69, 0.715],
+    [0.5, 0.6], [3e-7, 2e3], [0.95, 0.999, 1.0]])
+def test_every_value_on_a_log_axis_lies_within_the_labelled_range(values):
+    from labcore.runs import plots
+
+    ticks = plots.log_ticks(values)
+    low, high = _labelled_range(ticks)
+    assert low <= min(values) and max(values) <= high and len(ticks["tickvals"]) >= 3
+
+
+def test_issue_32_sweeps_label_their_swept_values_and_hold_every_point():
+    """Issue 32: the η sweep labelled y only 6-10 while 12.0 and 17.3 sat above, and η 0.12 and 0.17
+    had no label; the width sweep's lowest point (0.022) was below its last tick (0.05)."""
+    import pandas as pd
+
+    from labcore.runs import plots
+
+    eta = pd.DataFrame({"lr": [0.12, 0.17, 0.24, 0.34], "sharpness": [17.3, 12.0, 8.4, 6.0],
+                        "sharpness_std": [0.0] * 4})
+    fig = plots.sweep(eta, "lr", "sharpness", "final sharpness vs lr", loglog=True, slope=-1.0,
+                      reference_exponent=-1.0).to_plotly_json()["layout"]
+    assert fig["xaxis"]["ticktext"] == ["0.12", "0.17", "0.24", "0.34"]
+    low, high = _labelled_range(fig["yaxis"])
+    assert low <= 6.0 and 17.3 <= high
+    lazy = pd.DataFrame({"width": [16, 64, 256, 1024, 4096], "rel_change": [0.41, 0.2, 0.11, 0.05, 0.022]})
+    fig = plots.sweep(lazy, "width", "rel_change", "final rel_change vs width", loglog=True,
+                      reference_exponent=-0.5).to_plotly_json()["layout"]
+    assert fig["xaxis"]["ticktext"] == ["16", "64", "256", "1024", "4096"]
+    low, high = _labelled_range(fig["yaxis"])
+    assert low <= 0.022 and 0.41 <= high
+
+
+def test_density_axis_labels_density_one_and_the_last_round():
+    """Issue 32: the lottery density axis read '9 8 7 6 5 4 3 2 0.1 9 8 7 6' with no label at 1."""
+    from labcore.runs import plots
+
+    densities = [0.8 ** r for r in range(13)]
+    ticks = plots.value_ticks(densities, reverse=True)
+    assert ticks["ticktext"][-1] == "1" and ticks["tickvals"][0] == pytest.approx(0.8 ** 12)
+    assert len(ticks["tickvals"]) <= 8 and ticks["range"][0] > ticks["range"][1]  # reversed: 1 on the left
+    assert all(t in [pytest.approx(d) for d in densities] for t in ticks["tickvals"])
+
+
+def test_a_legend_of_any_length_sits_below_the_x_axis_title():
+    """Issue 32: feature-diversity legends covered the 'step' title. The legend is anchored to
+    the figure's foot and the bottom margin holds its rows plus the axis title."""
+    from labcore.runs import plots
+
+    names = ["ConstNet, deterministic", "ConstNet + dropout", "ConstNet + gradient noise", "random init"]
+    frame = pd.concat([pd.DataFrame({"label": n, "step": [0, 1, 2], "feat_corr": [1.0, 0.9, 0.8]}) for n in names])
+    layout = plots.curves(frame, ["feat_corr"], "feat_corr: variants").to_plotly_json()["layout"]
+    rows = plots.legend_rows(names)
+    assert rows >= 2
+    assert layout["legend"]["yref"] == "container" and layout["legend"]["yanchor"] == "bottom"
+    assert layout["legend"]["y"] == 0
+    # the legend's rows fit in the bottom margin, below the 40 px of tick labels and axis title
+    assert layout["margin"]["b"] >= 40 + plots.LEGEND_ROW_PX * rows
+    one = plots.curves(frame[frame.label == names[0]], ["feat_corr"], "one").to_plotly_json()["layout"]
+    assert one["margin"]["b"] == 40  # no legend, no room for one
+
+
+def test_an_arm_has_one_colour_in_every_chart_of_a_page():
+    """Issue 32: lottery colours swapped between panels (winning blue per round, green by density)."""
+    from labcore.phenomena.lottery_ticket import ui as lottery_ui
+    from labcore.runs import plots
+
+    arms = ("winning", "reinit", "random_prune")
+    frame = pd.DataFrame({"label": "seed=0", "step": [0, 1], **{f"test_acc_{a}": [0.5, 0.6] for a in arms},
+                          **{f"early_stop_step_{a}": [10, 20] for a in arms}})
+    for prefix in ("test_acc_", "early_stop_step_"):
+        fig = plots.curves(frame, [prefix + a for a in arms], "per round")
+        assert [t.line.color for t in fig.data] == [lottery_ui.COLORS[a] for a in arms]
+    assert len({lottery_ui.COLORS[a] for a in arms}) == 3
+    variants = pd.concat([pd.DataFrame({"label": v, "step": [0, 1], "loss": [1.0, 0.5], "acc": [0.1, 0.9]})
+                          for v in ("tanh", "relu")])
+    by_metric = [[t.line.color for t in plots.curves(variants, [m], m).data] for m in ("loss", "acc")]
+    assert by_metric[0] == by_metric[1] and len(set(by_metric[0])) == 2
+
+
+def _sweep_at(t: float, startup: float = 15.0, train: float = 60.0, n: int = 4, workers: int = 2):
+    """Records of an n-run sweep at time t: `workers` at a time, each `startup` s before it moves
+    and `train` s of constant pace after; returns (records, true seconds left)."""
+    recs, total = [], (n // workers) * (startup + train)
+    for i in range(n):
+        begin = (i // workers) * (startup + train)
+        moved, end = begin + startup, begin + startup + train
+        rec = {"id": f"r{i}", "run_s": None, "heartbeat": None, "started": None, "moved": None}
+        if t >= end:
+            rec.update(status="done", progress=1.0, started=begin, moved=moved, heartbeat=end, run_s=end - begin)
+        elif t >= begin:
+            rec.update(status="running", progress=max(0.0, (t - moved) / train), started=begin, heartbeat=t,
+                       moved=moved if t > moved else None)
+        else:
+            rec.update(status="queued", progress=0.0)
+        recs.append(rec)
+    return recs, total - t
+
+
+def _history(t: float, startup: float = 15.0, train: float = 60.0, workers: int = 2, n: int = 4) -> dict:
+    """Samples a page watching since the start took once a second."""
+    out = {}
+    for s in range(0, int(t) + 1):
+        for r in _sweep_at(s, startup, train, n, workers)[0]:
+            if r["status"] == "running":
+                out.setdefault(r["id"], []).append((float(s), r["progress"]))
+    return out
+
+
+@pytest.mark.parametrize("watched", [True, False])  # a page open from the start, or opened (reloaded) mid-run
+def test_eta_of_a_sweep_is_within_30_percent_after_a_fifth_of_it(watched):
+    """Issue 32: an η sweep said 1 min 59 s with 288 s left (start-up of queued runs not counted)
+    and jumped after a reload (the page's samples were lost)."""
+    total = 150.0
+    errors = []
+    for t in np.arange(0.2 * total, 0.95 * total, 5.0):
+        recs, left = _sweep_at(t)
+        eta = analysis.eta_seconds(recs, _history(t) if watched else {})
+        assert eta is not None, t
+        errors.append(abs(eta - left) / left)
+    assert max(errors) <= 0.3, [round(e, 2) for e in errors]
+
+
+def test_eta_is_the_same_after_a_reload():
+    for t in (40.0, 60.0, 100.0):
+        recs, _ = _sweep_at(t)
+        fresh, watched = analysis.eta_seconds(recs, {}), analysis.eta_seconds(recs, _history(t))
+        assert fresh == pytest.approx(watched, rel=0.1)
+
+
+def test_a_group_that_has_not_started_says_it_waits_for_a_worker():
+    recs, _ = _sweep_at(1.0)
+    line = analysis.status_line(recs, expected=4, eta=analysis.eta_seconds(recs, {}))
+    assert line.endswith("ETA estimating…")  # the first seconds of the running ones
+    queued = [r for r in _sweep_at(1.0)[0] if r["status"] == "queued"]
+    assert analysis.status_line(queued).endswith("waiting for a free worker")
+
+
+def test_a_zero_bar_is_marked_and_the_bar_axis_can_be_named():
+    from labcore.runs import plots
+
+    fig = plots.bars([0, 1, 2], [0, 3, 0], "Luck: rank at init", x="teacher node", y="rank at init")
+    marks = fig.data[1]
+    assert list(marks.x) == [0, 2] and list(marks.y) == [0, 0] and list(marks.text) == ["0", "0"]
+    assert fig.layout.xaxis.title.text == "teacher node"
+    assert len(plots.bars([0, 1], [1, 2], "no zeros").data) == 1

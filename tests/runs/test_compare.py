@@ -79,9 +79,10 @@ def test_colours_depend_on_the_run_not_its_position():
     first = compare.colours(ids, compare_plots.PALETTE)
     assert len(set(first.values())) == 8  # distinct while the palette lasts
     again = compare.colours(list(reversed(ids[2:])) + ["new"], compare_plots.PALETTE)
-    # runs added or removed around it: a run keeps its colour unless it collided before
+    # runs added or removed around it: a run keeps its colour unless it collided before (8 runs
+    # in the 10 clearly different colours collide more often than in 23 similar ones: issue 32)
     kept = sum(again[r] == first[r] for r in ids[2:])
-    assert kept >= 4
+    assert kept >= 3
 
 
 def test_group_by_any_setting_gives_mean_and_std_per_group():
@@ -144,3 +145,25 @@ def test_stored_rows_carry_wall_time_hidden_from_metric_frames(store):
     assert t == sorted(t) and t[0] >= 0  # seconds since the run started, non-decreasing
     assert "_t" not in store.metrics(rid).columns  # metrics.csv and pages see metrics only
     assert "_t" in rows_frame(rows, system=True).columns
+
+
+def test_first_ten_runs_get_ten_different_tableau_colours():
+    from plotly.colors import qualitative
+
+    ids = [f"run{i}" for i in range(12)]
+    cols = compare.colours(ids, compare_plots.PALETTE)
+    first = [cols[i] for i in ids[:10]]
+    assert len(set(first)) == 10 and set(first) == set(qualitative.D3)
+    assert cols["run10"] not in qualitative.D3 and cols["run10"] != cols["run11"]
+
+
+def test_best_follows_the_declared_direction_and_never_the_step_zero_value():
+    frame = pd.DataFrame({"run_id": ["a"] * 4, "step": [0, 1, 2, 3],
+                          "loss": [0.1, 0.9, 0.5, 0.6],             # step 0 is lower than anything trained
+                          "rel_change": [0.0, 0.1, 0.2, 0.3],       # starts at 0: no direction, no best
+                          "test_acc": [0.95, 0.5, 0.7, 0.6]})
+    table = compare.summary_table(frame, ["loss", "rel_change", "test_acc"]).set_index("run_id").loc["a"]
+    assert table["loss · min"] == 0.5 and table["test_acc · max"] == 0.7
+    assert "rel_change · min" not in table and table["rel_change · final"] == 0.3
+    assert compare.direction("val_loss") == "min" and compare.direction("corr_l1_mean") == "max"
+    assert compare.direction("sharpness") is None

@@ -194,3 +194,19 @@ def test_get_never_writes_liveness(store):
 
     assert jobs.status("r", store)["status"] == "interrupted"  # the scheduler does
     assert len(store.metrics("r")) == 1
+
+
+def test_the_heartbeat_records_when_a_run_first_moved(store):
+    """`moved` (first progress of this attempt) lets a page opened mid-run separate the start-up
+    from the pace (issue 32: ETAs after a reload)."""
+    from labcore.engine import jobs, scheduler
+
+    rid = jobs.submit("quadratic", {"steps": 5}, store, start=False)
+    rec = scheduler.claim(store, 1, rid=rid)
+    store.renew(rid, rec["attempt"], progress=0.0)
+    assert store.get(rid).get("moved") is None
+    store.renew(rid, rec["attempt"], progress=0.2)
+    first = store.get(rid)["moved"]
+    assert first >= store.get(rid)["started"]
+    store.renew(rid, rec["attempt"], progress=0.4)
+    assert store.get(rid)["moved"] == first

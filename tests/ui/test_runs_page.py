@@ -171,3 +171,31 @@ def test_exposed_dashboard_without_token_cannot_change_runs(store, fifty, monkey
         assert at.button(key=key).disabled
     assert "Read-only" in " ".join(c.value for c in at.caption)
     assert len(traces(at, "loss vs step")) == 2  # reading and comparing still work
+
+
+def test_log_y_is_per_chart_and_six_runs_get_six_tableau_colours(store, fifty):
+    """Issue 32: 'log y' applied to every chart including accuracy; six runs got hard-to-tell
+    colours (purple, brown, crimson, pink)."""
+    from plotly.colors import qualitative
+
+    ids = fifty["lazy_training"][:3] + fifty["edge_of_stability"][:3]
+    at = app("runs", query={"runs": ",".join(ids), "metrics": ["loss", "train_acc"], "log_y_loss": "true"})
+    layouts = {f["layout"]["title"]["text"]: f["layout"] for f in figures(at)}
+    assert layouts["loss vs step"]["yaxis"]["type"] == "log"
+    assert layouts["train_acc vs step"]["yaxis"].get("type") != "log"
+    colours = [t["line"]["color"] for t in traces(at, "train_acc vs step")]
+    assert len(set(colours)) == 6 and set(colours) <= set(qualitative.D3)
+
+
+def test_long_csv_label_is_the_legend_name_and_best_skips_undirected_metrics(store):
+    from labcore.runs import export
+
+    rid = put_run(store, "lazy_training", {"width": 16}, name="narrow net")
+    other = put_run(store, "lazy_training", {"width": 64})
+    frame = export.selection_long(store, [rid, other])
+    assert set(frame.loc[frame.run_id == rid, "label"]) == {"narrow net"}
+    assert set(frame.loc[frame.run_id == other, "label"]) == {compare.readable_labels([store.get(rid), store.get(other)])[other]}
+    # a quantity that starts at 0 and has no better direction gets a final value, no "best"
+    store.append_rows(rid, [{"step": 20, "rel_change": 0.3}])
+    table = compare.summary_table(export.selection_long(store, [rid]), ["loss", "rel_change"])
+    assert "rel_change · final" in table and not any(c.startswith("rel_change · m") for c in table.columns)

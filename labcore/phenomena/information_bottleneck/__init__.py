@@ -66,9 +66,9 @@ EXPERIMENT = Experiment(
         details=DETAILS,
         reference=REFERENCE,
         charts=(
-            Chart("I(X;T) per hidden layer (bits; epochs are log-spaced)", ("ixt_l*",),
-                  note="The measurement epochs are log-spaced, so the early rise and the late fall "
-                       "both get points; read the x axis as epochs on a linear scale."),
+            Chart("I(X;T) per hidden layer (bits; epochs are log-spaced)", ("ixt_l*",), log_x=True,
+                  note="The measurement epochs are log-spaced and so is the axis: the early rise and "
+                       "the late fall both get room."),
             Chart("I(T;Y) per hidden layer (bits)", ("ity_l*",), hlines=lambda cfg: {"H(Y)": h_y()},
                   note="Rises towards H(Y) (dashed) as the net fits the labels; no layer can exceed it."),
             Chart("Loss (cross-entropy)", ("loss", "test_loss"), log_y=True),

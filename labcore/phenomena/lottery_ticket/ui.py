@@ -15,7 +15,7 @@ from labcore.runs import plots
 from labcore.ui import downloads
 
 ARMS = ("winning", "reinit", "random_prune")
-COLORS = {"winning": "#2ca02c", "reinit": "#d62728", "random_prune": "#7f7f7f", "dense": "#1f77b4"}
+COLORS = {**plots.series_colours(ARMS), "dense": "#444444"}  # each arm as in the page's per-round charts
 
 
 def by_density(frames: list[pd.DataFrame], metric: str) -> pd.DataFrame:
@@ -56,7 +56,7 @@ def density_figure(table: pd.DataFrame, title: str, y: str, scale: float = 1.0) 
                       annotation_text="dense")
     fig.update_layout(title=title, xaxis_title="density (fraction of hidden-layer weights kept)", yaxis_title=y,
                       height=360, margin=dict(l=50, r=20, t=40, b=40), legend=dict(orientation="h", y=-0.25))
-    fig.update_xaxes(type="log", autorange="reversed")
+    fig.update_xaxes(type="log", **plots.value_ticks(table["density"], reverse=True))  # 1 on the left, labelled
     return fig
 
 
