@@ -96,12 +96,17 @@ def train(cfg, rec) -> None:
         if err == 0.0 and state["zero_at"] is None:
             state["zero_at"] = epoch
             row["zero_error_epoch"] = float(epoch)
+            row.update(collapse(epoch))  # NC1-NC4 where the terminal phase begins, whatever the schedule
         if epoch == cfg.epochs and state["zero_at"] is not None:
             row["zero_error_epoch"] = float(state["zero_at"])  # repeated in the last row: a final value
         return row
 
     def collapse(epoch: int) -> dict:
-        """NC1-NC4 on the training set (features from `each_epoch`'s pass), test error."""
+        """NC1-NC4 on the training set (features from `each_epoch`'s pass), test error; once
+        per epoch (the zero-error epoch may also be a scheduled one)."""
+        if state.get("measured") == epoch:
+            return {}
+        state["measured"] = epoch
         h, logits = state["last"]
         row = measures.collapse(h, ytr, logits, net.classifier.weight.detach(), n_classes)
         _, test_logits = forward_all(xte)
