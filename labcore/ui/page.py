@@ -220,7 +220,7 @@ def _draw_charts(frame: pd.DataFrame, page: PageSpec, sel: Selection, multi_seed
         if not chart.metrics:  # e.g. a metric only some modes measure
             continue
         hl = chart.hlines(sel.group[0]) if chart.hlines else None
-        vl = {f"{m} {v:.3g}": v for m in chart.vlines if m in frame
+        vl = {f"{m} = {v:.3g}": v for m in chart.vlines if m in frame
               for v in [analysis.final_values(frame, m).mean()] if v == v}  # mean over runs; NaN: none yet
         x_label = chart.x_label or (page.x_label if chart.x == "step" else chart.x)
         if multi_seed:

@@ -223,7 +223,7 @@ def test_claim_run_sets_are_shared_at_the_defaults():
 def test_vertical_lines_sit_at_data_x_on_linear_and_log_axes():
     frame = pd.DataFrame({"label": "r", "step": [1, 10, 100], "nc1": [1.0, 0.1, 0.01]})
     for log_x in (False, True):
-        fig = plots.curves(frame, ["nc1"], "NC1", log_y=True, log_x=log_x, vlines={"zero_error_epoch 10": 10.0})
+        fig = plots.curves(frame, ["nc1"], "NC1", log_y=True, log_x=log_x, vlines={"zero_error_epoch = 10": 10.0})
         assert [(s.x0, s.yref) for s in fig.layout.shapes] == [(10.0, "paper")]
         assert fig.layout.annotations[0].x == (1.0 if log_x else 10.0)   # an annotation takes log10 on a log axis
 

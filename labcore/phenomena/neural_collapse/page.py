@@ -34,4 +34,19 @@ HOW = (
     "freeze the collapse where it is (issue #30's measurement: NC2 0.21 → 0.245): the collapse needs a long "
     "terminal phase at an undecayed learning rate and enough weight decay (see the presets).")
 
-PAGE_TEXT = "\n\n".join((CLAIM, PAPER, HOW))
+MEASURED = (
+    "**What the defaults show** (500 digits standardised, MLP 256-256-256 with BatchNorm, cross-entropy, SGD "
+    "lr 0.05 momentum 0.9, weight decay 5e-3, batch 128, constant lr, 300 epochs; 5.5-7.7 s of CPU a seed on "
+    "one core). Seeds 0 / 1 / 2 reach zero training error at epochs 8 / 9 / 7; from there to epoch 300: "
+    "NC1 0.109 → 0.0010 / 0.100 → 0.0015 / 0.112 → 0.0025 (106x / 67x / 45x); equiangularity of the "
+    "means 0.101 → 0.018 / 0.098 → 0.020 / 0.115 → 0.019; equinorm of the means 0.12 → 0.02-0.05; NC3 "
+    "0.34 → 0.016 / 0.33 → 0.018 / 0.33 → 0.022; NC4 0.002-0.006 → 0; test error 5.0 → 2.4 % / 4.0 → 2.4 % "
+    "/ 6.0 → 1.2 %. **Weight decay**: with 5e-4 (seed 0) NC1 ends at 0.040, equiangularity 0.054, NC3 "
+    "0.21; with 0 (seeds 0, 1) at 0.060 / 0.059, 0.070 / 0.063, 0.25 / 0.25: the collapse starts the same "
+    "way but stalls. **The step schedule** with the defaults: NC1 0.015 at epoch 100, then only 0.0087 at "
+    "300 (NC3 0.137 → 0.121). **Without BatchNorm** (and issue #30's recipe: 1,500 digits, wd 5e-4, step "
+    "decays): NC1 0.27 → 0.23, equiangularity 0.30 → 0.285, NC3 0.22 → 0.18, NC4 0.010 → 0.0007: NC1, "
+    "NC3 and NC4 move a little, NC2 not at all. **MSE loss**: zero error at epoch 11, NC1 0.37 → 0.0008, "
+    "equiangularity 0.14 → 0.020, NC3 1.27 → 0.062.")
+
+PAGE_TEXT = "\n\n".join((CLAIM, PAPER, HOW, MEASURED))

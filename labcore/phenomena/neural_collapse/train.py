@@ -37,6 +37,9 @@ def prepare(cfg, split: data.Split) -> tuple[torch.Tensor, torch.Tensor]:
     if cfg.model == "mlp":
         mean, std = xtr.mean(0), xtr.std(0).clamp_min(STD_FLOOR)  # (d,)
         return (xtr - mean) / std, (xte - mean) / std
+    if xtr.dim() == 2:  # a loader that gave flat images: square them again, one channel
+        side = math.isqrt(xtr.shape[1])
+        xtr, xte = xtr.view(-1, 1, side, side), xte.view(-1, 1, side, side)
     mean, std = xtr.mean(), xtr.std().clamp_min(1e-6)
     xtr, xte = (xtr - mean) / std, (xte - mean) / std  # (n, c, h, w)
     if xtr.shape[-1] == 28:
