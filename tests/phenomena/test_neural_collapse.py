@@ -55,7 +55,8 @@ def test_nc1_matches_the_dense_formula_with_the_top_c_minus_1_pseudo_inverse():
     gen = torch.Generator().manual_seed(1)
     c, d, n = 5, 12, 200
     y = torch.arange(c).repeat(n // c)
-    h = torch.randn(c, d, generator=gen, dtype=torch.float64)[y] + 0.7 * torch.randn(n, d, generator=gen, dtype=torch.float64)
+    centres = torch.randn(c, d, generator=gen, dtype=torch.float64)
+    h = centres[y] + 0.7 * torch.randn(n, d, generator=gen, dtype=torch.float64)  # (n, d)
     means = torch.stack([h[y == k].mean(0) for k in range(c)])
     centred = means - means.mean(0)
     sw = (h - means[y]).T @ (h - means[y]) / n
@@ -74,7 +75,7 @@ def test_equinorm_equiangularity_self_duality_and_ncc_on_known_values():
     # cosines: (1,2) 0, (1,3) −1, (2,3) 0; target −1/2: |0.5|, |−0.5|, |0.5| -> mean 0.5
     assert nc.equiangularity(rows) == pytest.approx(0.5)
     w = torch.tensor([[1.0, 0.0], [0.0, 1.0]], dtype=torch.float64)
-    means = torch.tensor([[0.0, 1.0], [1.0, 0.0]], dtype=torch.float64)  # centred: ±(−½, ½): orthogonal to w's layout
+    means = torch.tensor([[0.0, 1.0], [1.0, 0.0]], dtype=torch.float64)  # centred: ±(−½, ½), not w's rows
     expected = float(((w / w.norm() - (means - means.mean(0)) / (means - means.mean(0)).norm()) ** 2).sum())
     assert nc.self_duality(w, means) == pytest.approx(expected) and expected > 0.5
     # NC4: the point at (0.9, 0.1) is nearest to class 1's mean; logits that pick class 0 disagree

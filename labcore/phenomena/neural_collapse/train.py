@@ -8,7 +8,7 @@ import math
 import torch
 from torch.nn import functional as F
 
-from labcore.core.loop import every, log_spaced, train_loop
+from labcore.core.loop import log_spaced, train_loop
 from labcore.core.rng import seed_everything, torch_generator
 from labcore.nn import data, device
 from labcore.phenomena.neural_collapse import measures
@@ -42,8 +42,9 @@ def prepare(cfg, split: data.Split) -> tuple[torch.Tensor, torch.Tensor]:
         xtr, xte = xtr.view(-1, 1, side, side), xte.view(-1, 1, side, side)
     mean, std = xtr.mean(), xtr.std().clamp_min(1e-6)
     xtr, xte = (xtr - mean) / std, (xte - mean) / std  # (n, c, h, w)
-    if xtr.shape[-1] == 28:
-        xtr, xte = F.pad(xtr, (2, 2, 2, 2), value=float(-mean / std)), F.pad(xte, (2, 2, 2, 2), value=float(-mean / std))
+    if xtr.shape[-1] == 28:  # padded with the normalised value of a black pixel
+        pad = dict(pad=(2, 2, 2, 2), value=float(-mean / std))
+        xtr, xte = F.pad(xtr, **pad), F.pad(xte, **pad)
     return xtr, xte
 
 
