@@ -112,5 +112,5 @@ CLAIMS = (
           "a small weight decay stops the collapse (CPU measurement: NC1 0.001 with 5e-3 vs 0.06 with 0)",
           "issue #30 and DESIGN.md §5 (CPU measurements on digits)", ("nc1",), weight_decay_gap,
           scope="sweep", axis="weight_decay", values=WD_VALUES, seeds=2,
-          needs="press Run the 3 variants, or Sweep weight_decay"),
+          needs="N seeds 2 and Sweep weight_decay (or Run the 3 variants: one seed each)"),
 )
