@@ -106,7 +106,8 @@ def test_smoke_emits_declared_metrics_and_the_cosine_matrix(tiny):
     assert all(EXPERIMENT.declares_metric(m) for m in frame.columns if m != "step")
     assert list(frame["step"]) == list(range(cfg.epochs + 1))            # train error every epoch
     assert frame["train_err"].notna().all() and frame["nc1"].notna().sum() >= 5
-    assert set(rec.artifacts) == {"mean_cosines"} and rec.artifacts["mean_cosines"].shape == (10, 10)
+    assert set(rec.artifacts) == {"mean_cosines", "mean_cosines_at_zero_error"}
+    assert rec.artifacts["mean_cosines"].shape == (10, 10)
 
 
 def test_the_zero_error_epoch_is_the_first_epoch_with_zero_training_error(tiny):

@@ -98,7 +98,7 @@ EXPERIMENT = Experiment(
     metrics=("train_err", "train_loss", "test_err", "lr", "zero_error_epoch", "nc1", "nc2_equinorm_means",
              "nc2_equinorm_classifier", "nc2_equiangular_means", "nc2_equiangular_classifier", "nc3", "nc4",
              "loss"),  # `loss` only in the row that ends a run as diverged (train_loop logs the bad step)
-    artifacts=("mean_cosines",),
+    artifacts=("mean_cosines", "mean_cosines_at_zero_error"),
     icon=":material/compress:",
     cost=cost,
     smoke=dict(n_train=100, n_test=50, widths=(16,), epochs=4, measure_points=3),

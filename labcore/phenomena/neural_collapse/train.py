@@ -119,6 +119,8 @@ def train(cfg, rec) -> None:
         cos = measures.mean_cosines(h, ytr, n_classes)
         if cos is not None:
             rec.artifact("mean_cosines", cos)  # the latest replaces the previous
+            if epoch == state["zero_at"]:  # kept: where the terminal phase begins, to compare with the end
+                rec.artifact("mean_cosines_at_zero_error", cos)
         return row
 
     rec.meta(device=device.describe(dev), n_params=sum(p.numel() for p in net.parameters()),
