@@ -21,6 +21,8 @@ class Chart:
     they are drawn with single runs and with seed bands alike. `note` says what to see.
     `x_label` names the x axis when `x` is not what it counts (default: the page's).
     `log_x` draws x on a log axis (a phenomenon that spans decades of steps; step 0 is not drawn).
+    `vlines` names metrics whose value is a step (e.g. the epoch a phase begins): each is drawn
+    as a dotted vertical line at its mean over the plotted runs that logged it.
     """
 
     title: str
@@ -31,6 +33,7 @@ class Chart:
     note: str = ""
     x: str = "step"
     x_label: str = ""
+    vlines: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

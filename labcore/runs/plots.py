@@ -218,12 +218,13 @@ def tick_text(value: float) -> str:
 
 def curves(frame: pd.DataFrame, metrics: Sequence[str], title: str, log_y: bool = False,
            x: str = "step", smooth: int = 1, hlines: dict[str, float] | None = None,
-           x_label: str | None = None, log_x: bool = False) -> go.Figure:
+           x_label: str | None = None, log_x: bool = False, vlines: dict[str, float] | None = None) -> go.Figure:
     """One line per (label, metric): the metric columns of a long runs frame against `x`.
 
     `smooth` > 1 applies a trailing moving average over that many measurements; `hlines`
     draws labelled horizontal reference lines (e.g. a theoretical value); `x_label` names
-    the x axis when the column's name is not what it counts (e.g. epochs in `step`).
+    the x axis when the column's name is not what it counts (e.g. epochs in `step`);
+    `vlines` draws labelled dotted vertical lines at given x values (e.g. where a phase begins).
     """
     fig = go.Figure()
     labels = list(dict.fromkeys(frame["label"])) if len(frame) else []
@@ -239,6 +240,7 @@ def curves(frame: pd.DataFrame, metrics: Sequence[str], title: str, log_y: bool 
         fig.add_trace(go.Scatter(x=sub[x], y=yv, mode="lines+markers", marker=dict(size=4),
                                  name=name, line=dict(color=colour[keys[i]])))
     _reference_lines(fig, hlines)
+    _marker_lines(fig, vlines, log_x)
     return _layout(fig, title, x_label or x, metrics[0] if len(metrics) == 1 else "value", log_y=log_y,
                    log_x=log_x, hover=True)
 
@@ -268,11 +270,23 @@ def _reference_lines(fig: go.Figure, hlines: dict[str, float] | None) -> None:
         fig.add_hline(y=value, line_dash="dash", line_color="grey", annotation_text=name)
 
 
+def _marker_lines(fig: go.Figure, vlines: dict[str, float] | None, log_x: bool) -> None:
+    """Dotted labelled vertical lines at x values. A shape takes data x on a log axis, an
+    annotation its log10 (Plotly's convention), so the label is placed by hand."""
+    for name, value in (vlines or {}).items():
+        if value is None or not math.isfinite(value) or (log_x and value <= 0):
+            continue
+        fig.add_shape(type="line", x0=value, x1=value, xref="x", y0=0, y1=1, yref="paper",
+                      line=dict(dash="dot", color="grey"))
+        fig.add_annotation(x=math.log10(value) if log_x else value, xref="x", y=1, yref="paper",
+                           text=name, showarrow=False, xanchor="left", yanchor="top", font=dict(color="grey"))
+
+
 def bands(frame: pd.DataFrame, metrics: Sequence[str], title: str, log_y: bool = False,
           x: str = "step", hlines: dict[str, float] | None = None, x_label: str | None = None,
-          log_x: bool = False) -> go.Figure:
-    """Mean line and ±1 std band per (label, metric) of a seed-band frame; `hlines` and
-    `x_label` as in `curves` (reference lines survive seed bands)."""
+          log_x: bool = False, vlines: dict[str, float] | None = None) -> go.Figure:
+    """Mean line and ±1 std band per (label, metric) of a seed-band frame; `hlines`, `vlines`
+    and `x_label` as in `curves` (reference lines survive seed bands)."""
     fig = go.Figure()
     labels = list(dict.fromkeys(frame["label"])) if len(frame) else []
     keys = dict(zip([(lab, m) for lab in labels for m in metrics], series_keys(labels, metrics)))
@@ -291,6 +305,7 @@ def bands(frame: pd.DataFrame, metrics: Sequence[str], title: str, log_y: bool =
         fig.add_trace(go.Scatter(x=sub[x], y=mean, mode="lines", name=f"{name} (mean)",
                                  line=dict(color=color)))
     _reference_lines(fig, hlines)
+    _marker_lines(fig, vlines, log_x)
     return _layout(fig, title, x_label or x, metrics[0] if len(metrics) == 1 else "value", log_y=log_y,
                    log_x=log_x, hover=True)
 

@@ -274,17 +274,19 @@ def _draw_charts(frame: pd.DataFrame, page: PageSpec, sel: Selection, multi_seed
         if not chart.metrics:  # e.g. a metric only some modes measure
             continue
         hl = chart.hlines(sel.group[0]) if chart.hlines else None
+        vl = {f"{m} = {v:.3g}": v for m in chart.vlines if m in frame
+              for v in [analysis.final_values(frame, m).mean()] if v == v}  # mean over runs; NaN: none yet
         x_label = chart.x_label or (page.x_label if chart.x == "step" else chart.x)
 
-        def build(chart=chart, hl=hl, x_label=x_label):
+        def build(chart=chart, hl=hl, vl=vl, x_label=x_label):
             if multi_seed:
                 band = analysis.seed_bands(frame, chart.metrics, by="group").rename(columns={"group": "label"})
                 return plots.bands(band, chart.metrics, chart.title, log_y=chart.log_y, hlines=hl,
-                                   x_label=x_label, log_x=chart.log_x)
+                                   x_label=x_label, log_x=chart.log_x, vlines=vl)
             return plots.curves(frame, chart.metrics, chart.title, log_y=chart.log_y, hlines=hl,
-                                x_label=x_label, log_x=chart.log_x)
+                                x_label=x_label, log_x=chart.log_x, vlines=vl)
 
-        fig = cached(f"chart_{i}", (version, hl), build)
+        fig = cached(f"chart_{i}", (version, hl, tuple(vl.items())), build)
         if not cols:  # a row of two per pair: on a phone the rows stack in the declared order
             cols = st.columns(2)
         col = cols.pop(0)

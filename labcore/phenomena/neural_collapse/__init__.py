@@ -1,0 +1,154 @@
+"""Neural collapse (Papyan, Han & Donoho 2020): train a classifier past zero training error
+(the terminal phase) and its penultimate features collapse: within-class variability vanishes
+(NC1), the centred class means become equal-norm and maximally separated, a simplex
+equiangular tight frame with pairwise cosines −1/(C−1) (NC2), the classifier's rows align with
+them (NC3), and the net decides like a nearest-class-centre classifier (NC4).
+torch is imported inside `run` so the registry (and the pages) load without it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from labcore.core import groups
+from labcore.core.experiment import Arms, Chart, Experiment, PageSpec, SweepView
+from labcore.core.params import BaseConfig, ParamError, param
+from labcore.phenomena.neural_collapse.claims import CLAIMS
+from labcore.phenomena.neural_collapse.lesson import LESSON
+from labcore.phenomena.neural_collapse.page import PAGE_TEXT, REFERENCE
+
+DATASETS = ("digits", "mnist1d", "synthetic", "mnist")
+INPUT_DIM = {"digits": 64, "mnist1d": 40, "synthetic": 32, "mnist": 784}
+IMAGE_SIDE = {"digits": 8, "mnist": 32}  # the ResNet's input side (MNIST padded to 32 as the Colab)
+
+
+@dataclass(frozen=True)
+class Config(BaseConfig):
+    """Settings of a neural-collapse run; each field's `help` documents it."""
+    dataset: str = groups.dataset("digits", choices=DATASETS,
+                                  help="digits, mnist1d and synthetic are offline; mnist: the 5,000-image "
+                                       "subset (or full MNIST where it is on disk)")
+    n_train: int = groups.n_train(500)
+    n_test: int = groups.n_test(500)
+    model: str = param("mlp", choices=("mlp", "resnet18"),
+                       help="mlp: ReLU MLP of `widths`; resnet18: the Colab's (3x3 stride-1 conv1, no "
+                            "max-pool), image datasets only")
+    widths: tuple = param((256, 256, 256), lo=1, hi=4096, length=(1, 8),
+                          help="MLP hidden widths; the features are the last hidden layer")
+    batchnorm: bool = param(True, help="BatchNorm after each hidden Linear of the MLP (the ResNet always has it)")
+    loss: str = param("ce", choices=("ce", "mse"), help="ce: cross-entropy; mse: mean squared error to one-hot")
+    lr: float = groups.lr(0.05, help="SGD learning rate (the Colab: 0.0679 with ce, 0.0184 with mse)")
+    momentum: float = groups.momentum(0.9)
+    weight_decay: float = param(5e-3, lo=0.0, hi=0.1, help="L2 weight decay (the Colab: 5e-4)")
+    batch_size: int = groups.batch_size(128, help="examples per step (the last partial batch is dropped)")
+    epochs: int = groups.steps(300, help="epochs (the Colab: 350)")
+    schedule: str = param("none", choices=("none", "step", "cosine"),
+                          help="lr schedule: none; step ×0.1 at 1/3 and 2/3 of the epochs (the Colab); "
+                               "cosine to 0")
+    measure_points: int = param(50, lo=2, hi=1000, log=True, advanced=True,
+                                help="NC metrics at about this many log-spaced epochs (the Colab: 50)")
+    seed: int = groups.seed()
+    device: str = groups.device()
+
+    def check(self) -> None:
+        """resnet18 needs an image dataset; the offline pools bound n_train + n_test."""
+        if self.model == "resnet18" and self.dataset not in IMAGE_SIDE:
+            raise ParamError(f"model=resnet18 is not allowed with dataset={self.dataset}; allowed datasets: "
+                             f"{', '.join(IMAGE_SIDE)}")
+        pool = {"digits": 1797, "mnist1d": 4000}.get(self.dataset)
+        if pool is not None and self.n_train > pool - (10 if self.dataset == "digits" else 0):
+            raise ParamError(f"n_train={self.n_train} is out of range for dataset={self.dataset}; "
+                             f"allowed: 10..{pool - (10 if self.dataset == 'digits' else 0)}")
+
+
+def run(cfg: Config, rec) -> None:
+    """Train past zero training error and log NC1-NC4 (labcore.phenomena.neural_collapse.train)."""
+    from labcore.phenomena.neural_collapse.train import train
+
+    train(cfg, rec)
+
+
+def cost(cfg: Config) -> tuple[float, float]:
+    """(peak bytes, flops): data; weights ×4 (params, grads, momentum, slack); the larger of a
+    training batch's stored activations and an eval batch's widest two layers. Flops: 6 per
+    weight and example trained, 2 per weight and example of the per-epoch train-error pass and
+    of the NC passes (the ResNet: its forward flops per example instead of its weights)."""
+    n = cfg.n_train + cfg.n_test
+    if cfg.model == "resnet18":
+        area = (IMAGE_SIDE[cfg.dataset] / 32) ** 2
+        params, forward = 11.2e6, 0.56e9 * area  # ResNet18 with a stride-1 stem: 0.56 GFLOPs at 32x32
+        d_in, acts_train, acts_eval = 1024 * area, 2.5e6 * area, 2 * 64 * 1024 * area  # floats per example
+    else:
+        d_in = INPUT_DIM[cfg.dataset]
+        sizes = (d_in, *cfg.widths, 10)
+        params = forward = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
+        acts_train, acts_eval = 3 * sum(sizes), 2 * max(sizes)
+    batch = min(cfg.batch_size, cfg.n_train)
+    flops = forward * (cfg.epochs * (6.0 + 2.0) * cfg.n_train + 2.0 * n * cfg.measure_points)
+    acts = max(batch * acts_train, min(1024, n) * acts_eval)
+    return 4.0 * (n * (d_in + 1) + 4 * params + acts), flops
+
+
+LOG = dict(log_x=True, vlines=("zero_error_epoch",))  # epochs span decades; the terminal phase starts at the line
+
+EXPERIMENT = Experiment(
+    name="neural_collapse",
+    title="Neural collapse",
+    config=Config,
+    run=run,
+    metrics=("train_err", "train_loss", "test_err", "lr", "zero_error_epoch", "nc1", "nc2_equinorm_means",
+             "nc2_equinorm_classifier", "nc2_equiangular_means", "nc2_equiangular_classifier", "nc3", "nc4",
+             "loss"),  # `loss` only in the row that ends a run as diverged (train_loop logs the bad step)
+    artifacts=("mean_cosines", "mean_cosines_at_zero_error"),
+    icon=":material/compress:",
+    cost=cost,
+    smoke=dict(n_train=100, n_test=50, widths=(16,), epochs=4, measure_points=3),
+    claims=CLAIMS,
+    lesson=LESSON,
+    page=PageSpec(
+        what_to_look_for=PAGE_TEXT,
+        reference=REFERENCE,
+        charts=(
+            Chart("Train and test error", ("train_err", "test_err"), **LOG,
+                  note="The dotted line is the first epoch with zero training error: the terminal phase "
+                       "of training starts there."),
+            Chart("NC1: within-class variability Tr(Σ_W Σ_B⁺)/C", ("nc1",), log_y=True, **LOG,
+                  note="Falls by orders of magnitude after the line: every training point moves onto its "
+                       "class mean."),
+            Chart("NC2: equiangularity avg |cos + 1/(C−1)|", ("nc2_equiangular_means",
+                                                              "nc2_equiangular_classifier"), log_y=True, **LOG,
+                  note="0 when the centred class means (and the classifier rows) form a simplex ETF, every "
+                       "pairwise cosine −1/(C−1). The artifact heatmap draws the cosines."),
+            Chart("NC2: equinorm std/mean of the norms", ("nc2_equinorm_means", "nc2_equinorm_classifier"),
+                  log_y=True, **LOG, note="0 when every centred class mean (classifier row) has the same length."),
+            Chart("NC3: self-duality ‖W/‖W‖ − M̄/‖M̄‖‖²", ("nc3",), log_y=True, **LOG,
+                  note="0 when the classifier's rows are the centred class means, up to scale."),
+            Chart("NC4: mismatch with the nearest class centre", ("nc4",), **LOG,
+                  note="Fraction of training points where the net's decision differs from the nearest "
+                       "(uncentred) class mean."),
+            Chart("Training loss", ("train_loss",), log_y=True, **LOG),
+            Chart("Learning rate", ("lr",), log_y=True, log_x=True,
+                  note="none: constant; step: ×0.1 at 1/3 and 2/3 of the epochs (the Colab); cosine."),
+        ),
+        sweep=SweepView(axes={"weight_decay": (0.0, 5e-4, 2e-3, 5e-3, 1e-2)},
+                        metrics=("nc1", "nc2_equiangular_means", "nc3", "test_err")),
+        arms=Arms(variants={"weight decay 5e-3": dict(weight_decay=5e-3),
+                            "5e-4 (the Colab)": dict(weight_decay=5e-4),
+                            "0": dict(weight_decay=0.0)},
+                  metrics=("nc1", "nc2_equiangular_means", "nc3")),
+        presets={
+            "MLP without BatchNorm, the Colab's step schedule (issue #30)": dict(
+                n_train=1500, n_test=290, batchnorm=False, weight_decay=5e-4, schedule="step"),
+            "MLP without BatchNorm": dict(batchnorm=False),
+            "MSE loss": dict(loss="mse"),
+            "paper scale (ResNet18, MNIST, 350 epochs, GPU)": dict(
+                dataset="mnist", model="resnet18", n_train=4000, n_test=1000, loss="ce", lr=0.0679,
+                momentum=0.9, weight_decay=5e-4, batch_size=128, epochs=350, schedule="step",
+                measure_points=50, device="auto"),
+            "paper scale, MSE loss (GPU)": dict(
+                dataset="mnist", model="resnet18", n_train=4000, n_test=1000, loss="mse", lr=0.0184,
+                momentum=0.9, weight_decay=5e-4, batch_size=128, epochs=350, schedule="step",
+                measure_points=50, device="auto"),
+        },
+        x_label="epoch",
+    ),
+)
