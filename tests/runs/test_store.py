@@ -10,7 +10,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from labcore.runs.store import Store, run_id
+from labcore.runs.store import SCHEMA_VERSION, Store, run_id
 
 
 def _writer(directory, rid, worker, n_chunks, rows_per_chunk):
@@ -24,7 +24,7 @@ def test_run_id_is_stable_and_depends_on_settings():
     a = run_id("lazy_training", {"width": 64, "lr": 0.5})
     assert a == run_id("lazy_training", {"lr": 0.5, "width": 64})  # key order is irrelevant
     assert a != run_id("lazy_training", {"width": 65, "lr": 0.5})
-    assert a != run_id("lazy_training", {"width": 64, "lr": 0.5}, schema=2)
+    assert a != run_id("lazy_training", {"width": 64, "lr": 0.5}, schema=SCHEMA_VERSION + 1)
     assert len(a) == 12
 
 
