@@ -21,6 +21,7 @@ class Chart:
     they are drawn with single runs and with seed bands alike. `note` says what to see.
     `x_label` names the x axis when `x` is not what it counts (default: the page's).
     `log_x` draws x on a log axis (a phenomenon that spans decades of steps; step 0 is not drawn).
+    `vlines(cfg)` gives labelled vertical reference lines ({label: x}), e.g. a threshold on the x axis.
     """
 
     title: str
@@ -29,6 +30,7 @@ class Chart:
     log_x: bool = False
     hlines: Callable[[Any], dict[str, float]] | None = None
     note: str = ""
+    vlines: Callable[[Any], dict[str, float]] | None = None
     x: str = "step"
     x_label: str = ""
 
@@ -42,6 +44,7 @@ class SweepView:
     metrics: tuple[str, ...]
     loglog: bool = False
     reference_exponent: float | None = None
+    log_x: bool = False  # the swept values on a log axis, the metric on a linear one
 
     @property
     def key_axis(self) -> str:

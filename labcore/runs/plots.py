@@ -109,12 +109,14 @@ def tick_text(value: float) -> str:
 
 def curves(frame: pd.DataFrame, metrics: Sequence[str], title: str, log_y: bool = False,
            x: str = "step", smooth: int = 1, hlines: dict[str, float] | None = None,
-           x_label: str | None = None, log_x: bool = False) -> go.Figure:
+           x_label: str | None = None, log_x: bool = False,
+           vlines: dict[str, float] | None = None) -> go.Figure:
     """One line per (label, metric): the metric columns of a long runs frame against `x`.
 
     `smooth` > 1 applies a trailing moving average over that many measurements; `hlines`
     draws labelled horizontal reference lines (e.g. a theoretical value); `x_label` names
-    the x axis when the column's name is not what it counts (e.g. epochs in `step`).
+    the x axis when the column's name is not what it counts (e.g. epochs in `step`); `vlines`
+    draws labelled vertical reference lines (e.g. a threshold on the x axis).
     """
     fig = go.Figure()
     labels = list(dict.fromkeys(frame["label"])) if len(frame) else []
@@ -127,22 +129,29 @@ def curves(frame: pd.DataFrame, metrics: Sequence[str], title: str, log_y: bool 
         name = label if len(metrics) == 1 else (metric if len(labels) == 1 else f"{label} · {metric}")
         fig.add_trace(go.Scatter(x=sub[x], y=yv, mode="lines+markers", marker=dict(size=4),
                                  name=name, line=dict(color=PALETTE[i % len(PALETTE)])))
-    _reference_lines(fig, hlines)
+    _reference_lines(fig, hlines, vlines, log_x)
     return _layout(fig, title, x_label or x, metrics[0] if len(metrics) == 1 else "value", log_y=log_y,
                    log_x=log_x, hover=True)
 
 
-def _reference_lines(fig: go.Figure, hlines: dict[str, float] | None) -> None:
-    """Dashed labelled horizontal lines where theory predicts a value."""
+def _reference_lines(fig: go.Figure, hlines: dict[str, float] | None,
+                     vlines: dict[str, float] | None = None, log_x: bool = False) -> None:
+    """Dashed labelled horizontal lines where theory predicts a value, and vertical ones
+    (dotted) at x values; a shape on a log axis is placed in log10 units."""
     for name, value in (hlines or {}).items():
         fig.add_hline(y=value, line_dash="dash", line_color="grey", annotation_text=name)
+    for name, value in (vlines or {}).items():
+        if log_x and not value > 0:
+            continue  # a log axis cannot show it
+        fig.add_vline(x=math.log10(value) if log_x else value, line_dash="dot", line_color="grey",
+                      annotation_text=name)
 
 
 def bands(frame: pd.DataFrame, metrics: Sequence[str], title: str, log_y: bool = False,
           x: str = "step", hlines: dict[str, float] | None = None, x_label: str | None = None,
-          log_x: bool = False) -> go.Figure:
-    """Mean line and ±1 std band per (label, metric) of a seed-band frame; `hlines` and
-    `x_label` as in `curves` (reference lines survive seed bands)."""
+          log_x: bool = False, vlines: dict[str, float] | None = None) -> go.Figure:
+    """Mean line and ±1 std band per (label, metric) of a seed-band frame; `hlines`, `vlines`
+    and `x_label` as in `curves` (reference lines survive seed bands)."""
     fig = go.Figure()
     labels = list(dict.fromkeys(frame["label"])) if len(frame) else []
     combos = [(lab, m) for lab in labels for m in metrics if f"{m}_mean" in frame]
@@ -158,19 +167,20 @@ def bands(frame: pd.DataFrame, metrics: Sequence[str], title: str, log_y: bool =
                                  showlegend=False, name=f"{name} ±1 std"))
         fig.add_trace(go.Scatter(x=sub[x], y=mean, mode="lines", name=f"{name} (mean)",
                                  line=dict(color=color)))
-    _reference_lines(fig, hlines)
+    _reference_lines(fig, hlines, vlines, log_x)
     return _layout(fig, title, x_label or x, metrics[0] if len(metrics) == 1 else "value", log_y=log_y,
                    log_x=log_x, hover=True)
 
 
 def sweep(frame: pd.DataFrame, x: str, y: str, title: str, loglog: bool = False,
           slope: float | None = None, reference_exponent: float | None = None,
-          categorical: bool = False) -> go.Figure:
+          categorical: bool = False, log_x: bool = False) -> go.Figure:
     """Final metric `y` against the swept parameter `x` (mean ± std over seeds when the
     frame has `<y>_std`), with an optional fitted slope and a reference power law through
     the first point (drawn from two points on). A `categorical` axis (e.g. a method) is
     drawn as bars from 0 in the frame's row order: a line would invent an order between
-    the categories, and an axis not starting at 0 makes a 4 % gap look like 5x."""
+    the categories, and an axis not starting at 0 makes a 4 % gap look like 5x. `log_x` puts
+    the swept values alone on a log axis (e.g. widths over decades)."""
     fig = go.Figure()
     err = frame[f"{y}_std"] if f"{y}_std" in frame else None
     error_y = None if err is None else dict(type="data", array=err, visible=True)
@@ -182,7 +192,7 @@ def sweep(frame: pd.DataFrame, x: str, y: str, title: str, loglog: bool = False,
         fig.update_yaxes(rangemode="tozero")
         return _layout(fig, title, x, y)
     fig.add_trace(go.Scatter(x=frame[x], y=frame[y], mode="lines+markers", name=label, error_y=error_y))
-    if not loglog:  # ticks at the swept values, not at 1.2, 1.4, ... between them
+    if not loglog and not log_x:  # ticks at the swept values, not at 1.2, 1.4, ... between them
         fig.update_xaxes(tickmode="array", tickvals=list(frame[x]), ticktext=[f"{v:g}" for v in frame[x]])
     if reference_exponent is not None and len(frame) > 1:
         x0, y0 = float(frame[x].iloc[0]), float(frame[y].iloc[0])
@@ -190,7 +200,7 @@ def sweep(frame: pd.DataFrame, x: str, y: str, title: str, loglog: bool = False,
         fig.add_trace(go.Scatter(x=xs, y=y0 * (xs / x0) ** reference_exponent, mode="lines",
                                  line=dict(dash="dash", color="grey"),
                                  name=f"{x}^({reference_exponent:g}) reference"))
-    return _layout(fig, title, x, y, log_x=loglog, log_y=loglog)
+    return _layout(fig, title, x, y, log_x=loglog or log_x, log_y=loglog)
 
 
 def heatmap(matrix: pd.DataFrame | np.ndarray, title: str, x: str = "", y: str = "",

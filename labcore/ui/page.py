@@ -220,14 +220,15 @@ def _draw_charts(frame: pd.DataFrame, page: PageSpec, sel: Selection, multi_seed
         if not chart.metrics:  # e.g. a metric only some modes measure
             continue
         hl = chart.hlines(sel.group[0]) if chart.hlines else None
+        vl = chart.vlines(sel.group[0]) if chart.vlines else None
         x_label = chart.x_label or (page.x_label if chart.x == "step" else chart.x)
         if multi_seed:
             band = analysis.seed_bands(frame, chart.metrics, by="group").rename(columns={"group": "label"})
             fig = plots.bands(band, chart.metrics, chart.title, log_y=chart.log_y, hlines=hl, x_label=x_label,
-                                log_x=chart.log_x)
+                                log_x=chart.log_x, vlines=vl)
         else:
             fig = plots.curves(frame, chart.metrics, chart.title, log_y=chart.log_y, hlines=hl, x_label=x_label,
-                                log_x=chart.log_x)
+                                log_x=chart.log_x, vlines=vl)
         if not cols:  # a row of two per pair: on a phone the rows stack in the declared order
             cols = st.columns(2)
         col = cols.pop(0)
@@ -263,7 +264,7 @@ def _draw_sweep(exp: Experiment, sel: Selection, view: SweepView) -> None:
         slope = analysis.loglog_slope(table[sel.axis], table[metric]) if loglog else None
         fig = plots.sweep(table, sel.axis, metric, f"final {metric} vs {sel.axis}", loglog=loglog,
                           slope=slope, reference_exponent=view.reference_exponent if loglog else None,
-                          categorical=categorical)
+                          categorical=categorical, log_x=view.log_x and not categorical)
         cols[i % len(cols)].plotly_chart(fig, width="stretch", key=f"sweep_chart_{i}")
         tables.append(table.set_index([sel.axis, "n_seeds"]))
     if tables:

@@ -1,0 +1,28 @@
+"""Page text of the double-descent phenomenon (kept apart so __init__ stays short)."""
+from __future__ import annotations
+
+REFERENCE = ("Belkin, Hsu, Ma & Mandal 2019, *Reconciling modern machine-learning practice and the classical "
+             "bias-variance trade-off*, PNAS; Nakkiran, Kaplun, Bansal, Yang, Barak & Sutskever 2020, *Deep "
+             "Double Descent: Where Bigger Models and More Data Hurt*, ICLR; MNIST-1D: Greydanus 2020, "
+             "`notebooks/deep-double-descent.ipynb`.")
+
+CLAIM = (
+    "**The claim.** Test error against model size is not only the classical U: it peaks where the model "
+    "first fits the training set exactly (the *interpolation threshold*), then falls again as the model "
+    "grows (the *second descent*), often below the classical minimum. Label noise makes the peak tall. "
+    "For N random features fitted by minimum-norm least squares the threshold is exactly N = n_train: "
+    "there the feature matrix is square, and the only interpolant has huge coefficients.")
+
+HOW = (
+    "**Reading the page.** `model=random_features` (default) fits every N of the grid in one run, so the "
+    "charts are drawn against N (log axis; the dotted line is N = n_train); each run also fits the clean "
+    "labels with the same features (`_clean`). *N seeds* adds ±1 std bands. `model=mlp` trains one hidden "
+    "width per run (curves over epochs); *Sweep width* draws the model-wise curve from the final errors, "
+    "and *Side by side* trains clean vs 15 % noise.")
+
+MEASURED = (
+    "**What the defaults show** (digits, 400 train / 1000 test, 20 % label noise, ReLU features, N from 20 "
+    "to 4000; seeds 0/1/2, ~1-2 s of CPU each): see the numbers in the claims panel; measured values are "
+    "listed in `labcore/phenomena/double_descent/page.py`.")
+
+PAGE_TEXT = "\n\n".join((CLAIM, HOW, MEASURED))
