@@ -40,7 +40,7 @@ class Config(BaseConfig):
                                   help="digits and mnist1d (the notebook's 4000 train / 12000 test, generated "
                                        "offline) need no network; mnist and fashion_mnist through torchvision")
     n_train: int = groups.n_train(400)
-    n_test: int = groups.n_test(1000)
+    n_test: int = param(1000, lo=10, hi=12_000, log=True, help="test examples (MNIST-1D as the notebook: 12,000)")
     label_noise: float = param(0.2, lo=0.0, hi=0.9,
                                help="fraction of training labels replaced by a uniformly drawn class (test "
                                     "labels stay clean); random features also fit the clean labels alongside")
@@ -70,9 +70,10 @@ class Config(BaseConfig):
         if pool is not None and pool[1] is None and self.n_train + self.n_test > pool[0]:
             raise ParamError(f"n_train + n_test = {self.n_train + self.n_test} is out of range for "
                              f"dataset={self.dataset}; allowed: at most {pool[0]}")
-        if pool is not None and pool[1] is not None and (self.n_train > pool[0] or self.n_test > pool[1]):
-            raise ParamError(f"n_train={self.n_train}, n_test={self.n_test} is out of range for "
-                             f"dataset={self.dataset}; allowed: n_train 10..{pool[0]}, n_test 10..{pool[1]}")
+        if pool is not None and pool[1] is not None:
+            for name, value, top in (("n_train", self.n_train, pool[0]), ("n_test", self.n_test, pool[1])):
+                if value > top:
+                    raise ParamError(f"{name}={value} is out of range for dataset={self.dataset}; allowed: 10..{top}")
         if self.min_ratio >= self.max_ratio:
             raise ParamError(f"min_ratio={self.min_ratio:g} is out of range; allowed: below max_ratio "
                              f"({self.max_ratio:g})")
