@@ -38,13 +38,15 @@ class Chart:
 @dataclass(frozen=True)
 class SweepView:
     """A sweep: the page trains every value of an axis (× the N seeds) and plots the final
-    value of each of `metrics` against it. The first axis is the phenomenon's key axis."""
+    value of each of `metrics` against it. The first axis is the phenomenon's key axis.
+    `vlines(frame, axis)` marks values found in the finished runs (e.g. a threshold width)."""
 
     axes: dict[str, tuple]
     metrics: tuple[str, ...]
     loglog: bool = False
     reference_exponent: float | None = None
-    log_x: bool = False  # the swept values on a log axis, the metric on a linear one
+    log_x: bool = False  # the swept values on a log axis (when all are > 0), the metric on a linear one
+    vlines: Callable[[Any, str], dict[str, float]] | None = None  # (finished runs' long frame, axis) -> {label: x}
 
     @property
     def key_axis(self) -> str:

@@ -174,13 +174,13 @@ def bands(frame: pd.DataFrame, metrics: Sequence[str], title: str, log_y: bool =
 
 def sweep(frame: pd.DataFrame, x: str, y: str, title: str, loglog: bool = False,
           slope: float | None = None, reference_exponent: float | None = None,
-          categorical: bool = False, log_x: bool = False) -> go.Figure:
+          categorical: bool = False, log_x: bool = False, vlines: dict[str, float] | None = None) -> go.Figure:
     """Final metric `y` against the swept parameter `x` (mean ± std over seeds when the
     frame has `<y>_std`), with an optional fitted slope and a reference power law through
     the first point (drawn from two points on). A `categorical` axis (e.g. a method) is
     drawn as bars from 0 in the frame's row order: a line would invent an order between
     the categories, and an axis not starting at 0 makes a 4 % gap look like 5x. `log_x` puts
-    the swept values alone on a log axis (e.g. widths over decades)."""
+    the swept values alone on a log axis (e.g. widths over decades); `vlines` as in `curves`."""
     fig = go.Figure()
     err = frame[f"{y}_std"] if f"{y}_std" in frame else None
     error_y = None if err is None else dict(type="data", array=err, visible=True)
@@ -200,6 +200,7 @@ def sweep(frame: pd.DataFrame, x: str, y: str, title: str, loglog: bool = False,
         fig.add_trace(go.Scatter(x=xs, y=y0 * (xs / x0) ** reference_exponent, mode="lines",
                                  line=dict(dash="dash", color="grey"),
                                  name=f"{x}^({reference_exponent:g}) reference"))
+    _reference_lines(fig, None, vlines, loglog or log_x)
     return _layout(fig, title, x, y, log_x=loglog or log_x, log_y=loglog)
 
 

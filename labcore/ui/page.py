@@ -258,13 +258,15 @@ def _draw_sweep(exp: Experiment, sel: Selection, view: SweepView) -> None:
     # a categorical axis (a method, a symmetry breaker) is drawn as bars in declared order
     categorical = not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
     loglog = view.loglog and not categorical
+    log_x = view.log_x and not categorical and all(v > 0 for v in values)  # a log axis cannot show 0
+    vlines = view.vlines(frame, sel.axis) if view.vlines else None
     tables = []
     for i, metric in enumerate(metrics):
         table = analysis.sweep_summary(frame, sel.axis, metric, order=values if categorical else None)
         slope = analysis.loglog_slope(table[sel.axis], table[metric]) if loglog else None
         fig = plots.sweep(table, sel.axis, metric, f"final {metric} vs {sel.axis}", loglog=loglog,
                           slope=slope, reference_exponent=view.reference_exponent if loglog else None,
-                          categorical=categorical, log_x=view.log_x and not categorical)
+                          categorical=categorical, log_x=log_x, vlines=vlines)
         cols[i % len(cols)].plotly_chart(fig, width="stretch", key=f"sweep_chart_{i}")
         tables.append(table.set_index([sel.axis, "n_seeds"]))
     if tables:

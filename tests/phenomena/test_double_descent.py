@@ -196,3 +196,11 @@ def test_the_page_draws_the_curve_over_n_with_the_threshold_line(store):
     names = [t["name"] for t in test["data"]]
     assert any("rf_test_error_clean (mean)" in n for n in names) and any("±1 std" in n for n in names)
     assert not any(t.startswith("MLP") for t in figs)  # the MLP charts stay away from a random-features run
+
+
+def test_the_sweep_marks_the_smallest_width_with_zero_train_error():
+    rows = [{"run_id": f"w{w}s{s}", "cfg_width": w, "step": step, "train_error": err if step else 0.9}
+            for w, err in ((16, 0.2), (47, 0.01), (61, 0.0), (104, 0.0)) for s in (0, 1) for step in (0, 500)]
+    assert claims.threshold_line(frame(rows), "width") == {"train error 0 from h = 61": 61.0}
+    assert claims.threshold_line(frame(rows), "label_noise") == {}
+    assert claims.threshold_line(frame(rows[:8]), "width") == {}  # no width fits the training set yet

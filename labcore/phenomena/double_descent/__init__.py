@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from labcore.core import groups
 from labcore.core.experiment import Arms, Chart, Experiment, PageSpec, SweepView
 from labcore.core.params import BaseConfig, ParamError, param
-from labcore.phenomena.double_descent.claims import CLAIMS
+from labcore.phenomena.double_descent.claims import CLAIMS, threshold_line
 from labcore.phenomena.double_descent.lesson import LESSON
 from labcore.phenomena.double_descent.page import PAGE_TEXT, REFERENCE
 
@@ -158,7 +158,8 @@ EXPERIMENT = Experiment(
         ),
         sweep=SweepView(axes={"width": (2, 4, 8, 16, 32, 47, 61, 104, 180, 300),
                               "label_noise": (0.0, 0.1, 0.2, 0.4)},
-                        metrics=("test_error", "train_error", "test_loss", "rf_test_error"), log_x=True),
+                        metrics=("test_error", "train_error", "test_loss", "rf_test_error"), log_x=True,
+                        vlines=threshold_line),
         arms=Arms(variants={"clean labels": {"label_noise": 0.0}, "15 % noise": {"label_noise": 0.15}},
                   metrics=("test_error", "train_error")),
         presets={

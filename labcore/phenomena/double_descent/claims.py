@@ -44,6 +44,18 @@ def interpolation_threshold(widths, train_errors, tol: float = 0.0):
     return fitted[0] if fitted else None
 
 
+def threshold_line(frame: pd.DataFrame, axis: str) -> dict[str, float]:
+    """The MLP sweep's interpolation threshold as a labelled x value: the smallest width whose
+    final train error (mean over seeds) is 0; {} for another axis or when no width fits yet.
+    frame: the long frame of the sweep's finished runs (cfg_width, step, train_error)."""
+    if axis != "width" or "train_error" not in frame or "cfg_width" not in frame:
+        return {}
+    finals = frame.dropna(subset=["train_error"]).sort_values("step").groupby("run_id").last()
+    per_width = finals.groupby(finals["cfg_width"].astype(float))["train_error"].mean()
+    width = interpolation_threshold(list(per_width.index), list(per_width.to_numpy()))
+    return {} if width is None else {f"train error 0 from h = {width:g}": float(width)}
+
+
 def window_excess(curve: pd.Series, n_train: float) -> float:
     """Median of the curve over n/2 <= N <= 2n minus its value at the largest N."""
     lo, hi = WINDOW[0] * n_train, WINDOW[1] * n_train
