@@ -33,9 +33,10 @@ LESSON = Lesson(
              action="seeds", n_seeds=3, settings={"ridge": 0.01}),
         Step("A trained network",
              "The same story with an MLP trained by SGD on MNIST-1D (15 % noise): sweep the hidden width. "
-             "Each width is one run; near the width where the training error first reaches 0 the test "
-             "error peaks, and over epochs it can fall twice.",
+             "Each width is one run; the test error peaks near the width where the training error first "
+             "reaches 0 (the dotted line). Open one width's curves: over epochs the test error falls, then "
+             "rises while the noisy labels are memorised.",
              "Is the interpolation threshold of a trained network as sharp as that of the min-norm fit?",
-             action="sweep", preset="MLP quick (MNIST-1D 1000 train, 15 % noise, 200 epochs)"),
+             action="sweep", preset="MLP quick (MNIST-1D, 15 % noise, 200 epochs)"),
     ),
 )

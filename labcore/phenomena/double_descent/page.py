@@ -28,7 +28,16 @@ MEASURED = (
     "N = n_train, where the norm of the fit peaks too (7.3·10³ against 105 at N = 10n). At N = n itself "
     "the clean fit spikes as well (the square system is ill-conditioned whatever the labels); noise "
     "makes the peak wide: over N = n/2..2n the median error is 18 points above the largest model with "
-    "noise, 5 without. The trained MLP's curve (the mnist1d notebook preset) is slower: see the claims "
-    "and the sweep.")
+    "noise, 5 without.")
 
-PAGE_TEXT = "\n\n".join((CLAIM, HOW, MEASURED))
+NOTEBOOK = (
+    "**The mnist1d notebook preset** (MLP 40-h-h-10, 4000 train / 12000 test, SGD 0.01 momentum 0.9, batch "
+    "100, 500 epochs; seed 0, 27-72 s of CPU per width). Final test error (%), measured vs the notebook's log; "
+    "15 % noise: h 16 49.4 vs 47.2, h 47 54.5 vs 54.05 (train error 6.6 vs 5.5), h 61 53.4 vs 54.0 (train 0 "
+    "vs 0), h 104 50.3 vs 50.2, h 300 46.7 vs 45.5; clean labels: h 2 67.6 vs 68.5, h 16 43.9 vs 44.6, "
+    "h 47 41.2 vs 41.0, h 104 39.3 vs 38.6, h 300 37.9 vs 37.3. The noisy peak sits at h 47-61, where the "
+    "training error first reaches 0; the clean curve falls monotonically. Over epochs (h 61) the noisy test "
+    "error is lowest at epoch 70 (45.9 %) and rises to 53.4 % while the noisy labels are memorised: no "
+    "epoch-wise second descent within 500 epochs.")
+
+PAGE_TEXT = "\n\n".join((CLAIM, HOW, MEASURED, NOTEBOOK))
