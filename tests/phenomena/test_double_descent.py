@@ -204,3 +204,19 @@ def test_the_sweep_marks_the_smallest_width_with_zero_train_error():
     assert claims.threshold_line(frame(rows), "width") == {"train error 0 from h = 61": 61.0}
     assert claims.threshold_line(frame(rows), "label_noise") == {}
     assert claims.threshold_line(frame(rows[:8]), "width") == {}  # no width fits the training set yet
+
+
+def test_the_mlp_sweep_is_drawn_on_a_log_width_axis_with_the_threshold(store):
+    from tests.ui.test_pages import app, arr, figures, title, train
+
+    small = {"model": "mlp", "n_train": 100, "n_test": 100, "epochs": 40, "eval_every": 20, "batch_size": 20,
+             "lr": 0.1, "label_noise": 0.0}
+    train("double_descent", [{**small, "width": w} for w in (2, 300)], store)
+    at = app("double_descent", query={k: str(v) for k, v in small.items()})
+    figs = {title(f): f for f in figures(at)}
+    sweep = figs["final test_error vs width"]
+    assert sweep["layout"]["xaxis"]["type"] == "log" and arr(sweep["data"][0]["x"]) == [2, 300]
+    train_error = figs["final train_error vs width"]
+    fitted = [w for w, e in zip(arr(train_error["data"][0]["x"]), arr(train_error["data"][0]["y"])) if e == 0]
+    assert fitted == [300]  # the wide net fits the 100 digits, the width-2 net cannot
+    assert [s["x0"] for s in sweep["layout"].get("shapes", [])] == [pytest.approx(math.log10(min(fitted)))]
