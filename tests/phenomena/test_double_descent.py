@@ -220,3 +220,8 @@ def test_the_mlp_sweep_is_drawn_on_a_log_width_axis_with_the_threshold(store):
     fitted = [w for w, e in zip(arr(train_error["data"][0]["x"]), arr(train_error["data"][0]["y"])) if e == 0]
     assert fitted == [300]  # the wide net fits the 100 digits, the width-2 net cannot
     assert [s["x0"] for s in sweep["layout"].get("shapes", [])] == [pytest.approx(math.log10(min(fitted)))]
+
+
+def test_a_classical_fall_is_not_a_second_descent():
+    falling = dict(zip(WIDTHS, (0.9, 0.5, 0.3, 0.2, 0.19, 0.185, 0.18, 0.17, 0.165)))  # a ridge's curve: no peak
+    assert evaluate(CLAIM["second_descent"], ev(rf_frame(falling, falling, NORM))).status == FAILS

@@ -111,16 +111,18 @@ def judge_peak(ev: Evidence) -> Verdict:
 
 
 def judge_descent(ev: Evidence) -> Verdict:
-    """The test error at the largest N is at least DESCENT_MARGIN below the peak."""
+    """The test error at the largest N is at least DESCENT_MARGIN below its maximum from the
+    threshold region on (N >= n/PEAK_FACTOR): a fall past the threshold, not the classical one."""
     curve, n, early = _rf_curve(ev, "rf_test_error")
     if early:
         return early
-    at, top = peak(curve)
+    at, top = peak(curve[curve.index >= n / PEAK_FACTOR])
     last_n, last = float(curve.index[-1]), float(curve.iloc[-1])
     drop = top - last
     ok = at < last_n and drop >= DESCENT_MARGIN
     return Verdict(HOLDS if ok else FAILS,
-                   f"peak {100 * top:.1f} % at N = {at:g}; {100 * last:.1f} % at N = {last_n:g} "
+                   f"largest error from N = n/{PEAK_FACTOR:g} on: {100 * top:.1f} % at N = {at:g}; "
+                   f"{100 * last:.1f} % at N = {last_n:g} "
                    f"({last_n / n:.3g}·n): {100 * drop:.1f} points lower (needs >= {100 * DESCENT_MARGIN:g}; {_seeds(ev)})")
 
 
