@@ -2,7 +2,7 @@
 
 A random-features run holds the whole curve over the number of features N (its rows are
 keyed by N), so every claim reads the seed mean of one setting: the defaults' 3 seeds
-(about 2 s of CPU each) serve all four claims, so `labcore check` trains 3 runs in all.
+(3-5 s of CPU each, data loading included) serve all four claims, so `labcore check` trains 3 runs in all.
 """
 from __future__ import annotations
 

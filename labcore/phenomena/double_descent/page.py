@@ -22,7 +22,7 @@ HOW = (
 
 MEASURED = (
     "**What the defaults show** (digits, 400 train / 1000 test, 20 % of training labels replaced, ReLU "
-    "features, 26 feature counts N from 20 to 4000; seeds 0/1/2, about 3 s of CPU each). Test error (%) at "
+    "features, 24 feature counts N from 20 to 4000; seeds 0/1/2, 3-5 s of CPU each). Test error (%) at "
     "N = n/4, n, 10n, with noise: 14.0 / 88.2 / 21.4, 16.7 / 84.9 / 19.7, 14.2 / 89.9 / 18.5; the same features "
     "on the clean labels: 7.4 / 85.0 / 3.0, 8.1 / 73.1 / 2.9, 7.8 / 87.3 / 2.4. The peak sits exactly at "
     "N = n_train, where the norm of the fit peaks too (7.3·10³ against 105 at N = 10n). At N = n itself "
