@@ -23,6 +23,7 @@ class Chart:
     `log_x` draws x on a log axis (a phenomenon that spans decades of steps; step 0 is not drawn).
     `vlines` names metrics whose value is a step (e.g. the epoch a phase begins): each is drawn
     as a dotted vertical line at its mean over the plotted runs that logged it.
+    `marks(cfg)` gives labelled vertical lines at x values ({label: x}), e.g. a threshold.
     """
 
     title: str
@@ -31,6 +32,7 @@ class Chart:
     log_x: bool = False
     hlines: Callable[[Any], dict[str, float]] | None = None
     note: str = ""
+    marks: Callable[[Any], dict[str, float]] | None = None
     x: str = "step"
     x_label: str = ""
     vlines: tuple[str, ...] = ()
@@ -39,12 +41,15 @@ class Chart:
 @dataclass(frozen=True)
 class SweepView:
     """A sweep: the page trains every value of an axis (× the N seeds) and plots the final
-    value of each of `metrics` against it. The first axis is the phenomenon's key axis."""
+    value of each of `metrics` against it. The first axis is the phenomenon's key axis.
+    `vlines(frame, axis)` marks values found in the finished runs (e.g. a threshold width)."""
 
     axes: dict[str, tuple]
     metrics: tuple[str, ...]
     loglog: bool = False
     reference_exponent: float | None = None
+    log_x: bool = False  # the swept values on a log axis (when all are > 0), the metric on a linear one
+    vlines: Callable[[Any, str], dict[str, float]] | None = None  # (finished runs' long frame, axis) -> {label: x}
 
     @property
     def key_axis(self) -> str:

@@ -268,6 +268,11 @@ def _reference_lines(fig: go.Figure, hlines: dict[str, float] | None) -> None:
     """Dashed labelled horizontal lines where theory predicts a value."""
     for name, value in (hlines or {}).items():
         fig.add_hline(y=value, line_dash="dash", line_color="grey", annotation_text=name)
+    for name, value in (vlines or {}).items():
+        if log_x and not value > 0:
+            continue  # a log axis cannot show it
+        fig.add_vline(x=math.log10(value) if log_x else value, line_dash="dot", line_color="grey",
+                      annotation_text=name)
 
 
 def _marker_lines(fig: go.Figure, vlines: dict[str, float] | None, log_x: bool) -> None:
@@ -312,12 +317,13 @@ def bands(frame: pd.DataFrame, metrics: Sequence[str], title: str, log_y: bool =
 
 def sweep(frame: pd.DataFrame, x: str, y: str, title: str, loglog: bool = False,
           slope: float | None = None, reference_exponent: float | None = None,
-          categorical: bool = False) -> go.Figure:
+          categorical: bool = False, log_x: bool = False, vlines: dict[str, float] | None = None) -> go.Figure:
     """Final metric `y` against the swept parameter `x` (mean ± std over seeds when the
     frame has `<y>_std`), with an optional fitted slope and a reference power law through
     the first point (drawn from two points on). A `categorical` axis (e.g. a method) is
     drawn as bars from 0 in the frame's row order: a line would invent an order between
-    the categories, and an axis not starting at 0 makes a 4 % gap look like 5x."""
+    the categories, and an axis not starting at 0 makes a 4 % gap look like 5x. `log_x` puts
+    the swept values alone on a log axis (e.g. widths over decades); `vlines` as in `curves`."""
     fig = go.Figure()
     err = frame[f"{y}_std"] if f"{y}_std" in frame else None
     error_y = None if err is None else dict(type="data", array=err, visible=True)
@@ -329,7 +335,7 @@ def sweep(frame: pd.DataFrame, x: str, y: str, title: str, loglog: bool = False,
         fig.update_yaxes(rangemode="tozero")
         return _layout(fig, title, x, y)
     fig.add_trace(go.Scatter(x=frame[x], y=frame[y], mode="lines+markers", name=label, error_y=error_y))
-    if not loglog:  # ticks at the swept values, not at 1.2, 1.4, ... between them
+    if not loglog and not log_x:  # ticks at the swept values, not at 1.2, 1.4, ... between them
         fig.update_xaxes(tickmode="array", tickvals=list(frame[x]), ticktext=[f"{v:g}" for v in frame[x]])
     if reference_exponent is not None and len(frame) > 1:
         x0, y0 = float(frame[x].iloc[0]), float(frame[y].iloc[0])
@@ -337,8 +343,9 @@ def sweep(frame: pd.DataFrame, x: str, y: str, title: str, loglog: bool = False,
         fig.add_trace(go.Scatter(x=xs, y=y0 * (xs / x0) ** reference_exponent, mode="lines",
                                  line=dict(dash="dash", color="grey"),
                                  name=f"{x}^({reference_exponent:g}) reference"))
-    _layout(fig, title, x, y, log_x=loglog, log_y=loglog)
-    if loglog:  # label the swept values (widths, η), not only the powers of ten between them
+    _marker_lines(fig, vlines, loglog or log_x)
+    _layout(fig, title, x, y, log_x=loglog or log_x, log_y=loglog)
+    if loglog or log_x:  # label the swept values (widths, η), not only the powers of ten between them
         fig.update_xaxes(**value_ticks(frame[x]))
     return fig
 

@@ -276,6 +276,7 @@ def _draw_charts(frame: pd.DataFrame, page: PageSpec, sel: Selection, multi_seed
         hl = chart.hlines(sel.group[0]) if chart.hlines else None
         vl = {f"{m} = {v:.3g}": v for m in chart.vlines if m in frame
               for v in [analysis.final_values(frame, m).mean()] if v == v}  # mean over runs; NaN: none yet
+        vl.update(chart.marks(sel.group[0]) if chart.marks else {})
         x_label = chart.x_label or (page.x_label if chart.x == "step" else chart.x)
 
         def build(chart=chart, hl=hl, vl=vl, x_label=x_label):
@@ -317,6 +318,8 @@ def _draw_sweep(exp: Experiment, sel: Selection, view: SweepView, data: RunData)
     # a categorical axis (a method, a symmetry breaker) is drawn as bars in declared order
     categorical = not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
     loglog = view.loglog and not categorical
+    log_x = view.log_x and not categorical and all(v > 0 for v in values)  # a log axis cannot show 0
+    vlines = view.vlines(frame, sel.axis) if view.vlines else None
     tables = []
     for i, metric in enumerate(metrics):
         table = cached(f"sweep_table_{i}", (version, metric), lambda m=metric: analysis.sweep_summary(
@@ -326,9 +329,9 @@ def _draw_sweep(exp: Experiment, sel: Selection, view: SweepView, data: RunData)
             slope = analysis.loglog_slope(table[sel.axis], table[metric]) if loglog else None
             return plots.sweep(table, sel.axis, metric, f"final {metric} vs {sel.axis}", loglog=loglog,
                                slope=slope, reference_exponent=view.reference_exponent if loglog else None,
-                               categorical=categorical)
+                               categorical=categorical, log_x=log_x, vlines=vlines)
 
-        fig = cached(f"sweep_chart_{i}", (version, metric), build)
+        fig = cached(f"sweep_chart_{i}", (version, metric, tuple((vlines or {}).items())), build)
         cols[i % len(cols)].plotly_chart(fig, width="stretch", key=f"sweep_chart_{i}")
         tables.append(table.set_index([sel.axis, "n_seeds"]))
     if tables:
