@@ -36,12 +36,15 @@ class Chart:
 @dataclass(frozen=True)
 class SweepView:
     """A sweep: the page trains every value of an axis (× the N seeds) and plots the final
-    value of each of `metrics` against it. The first axis is the phenomenon's key axis."""
+    value of each of `metrics` against it. The first axis is the phenomenon's key axis.
+    `seeds`: the fewest seeds the sweep trains per value (the page's N seeds when larger), for a
+    trend that one seed's noise hides."""
 
     axes: dict[str, tuple]
     metrics: tuple[str, ...]
     loglog: bool = False
     reference_exponent: float | None = None
+    seeds: int = 1
 
     @property
     def key_axis(self) -> str:
