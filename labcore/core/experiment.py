@@ -42,7 +42,10 @@ class Chart:
 class SweepView:
     """A sweep: the page trains every value of an axis (× the N seeds) and plots the final
     value of each of `metrics` against it. The first axis is the phenomenon's key axis.
-    `vlines(frame, axis)` marks values found in the finished runs (e.g. a threshold width)."""
+    `vlines(frame, axis)` marks values found in the finished runs (e.g. a threshold width).
+
+    `seeds`: the fewest seeds the sweep trains per value (the page's N seeds when larger), for a
+    trend that one seed's noise hides."""
 
     axes: dict[str, tuple]
     metrics: tuple[str, ...]
@@ -50,6 +53,7 @@ class SweepView:
     reference_exponent: float | None = None
     log_x: bool = False  # the swept values on a log axis (when all are > 0), the metric on a linear one
     vlines: Callable[[Any, str], dict[str, float]] | None = None  # (finished runs' long frame, axis) -> {label: x}
+    seeds: int = 1
 
     @property
     def key_axis(self) -> str:

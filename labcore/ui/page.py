@@ -130,7 +130,9 @@ def _artifacts(sel: Selection, data: RunData) -> None:
 def _selection(exp, cfg, n_seeds: int, axis: str) -> Selection:
     group = [dataclasses.replace(cfg, seed=(cfg.seed + i) % (SEED_MAX + 1)) for i in range(n_seeds)]
     values = exp.sweep_axes().get(axis, ())
-    sweep = [dataclasses.replace(c, **{axis: v}) for v in values for c in group]
+    least = exp.page.sweep.seeds if exp.page.sweep else 1  # a trend may need more seeds than one Run
+    seeded = group + [dataclasses.replace(cfg, seed=(cfg.seed + i) % (SEED_MAX + 1)) for i in range(n_seeds, least)]
+    sweep = [dataclasses.replace(c, **{axis: v}) for v in values for c in seeded]
     return Selection(group, [jobs.run_id_for(exp.name, c) for c in group],
                      sweep, [jobs.run_id_for(exp.name, c) for c in sweep], axis)
 

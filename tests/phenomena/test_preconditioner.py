@@ -38,7 +38,7 @@ def test_formula_gains_are_the_seeds_closed_form():
 def test_static_gradient_multiplier_is_prec_times_prior():
     # The seed multiplies each gradient by prec[j] * prior[j]; prec alone (the old rule) is
     # 5-14x larger. Per unit (weights): prior σ_w = sqrt(.96/fan_in), Linear further /sqrt(.34).
-    rec = _rows(method="static", gains="formula", steps=1, eval_every=1)
+    rec = _rows(method="static", gains="formula", steps=1, eval_every=1, dataset="digits")  # one channel
     g = [math.sqrt(.96 * 6 / 3), math.sqrt(.96 * 16 / 3), math.sqrt(.96 * 120 / 576),
          math.sqrt(.96 * 84 / 120), math.sqrt(.96 * 10 / 84)]
     prec = [math.prod(1 / x for x in g[j + 1:]) for j in range(5)]
@@ -83,7 +83,9 @@ def test_logged_loss_is_the_loss_of_the_current_parameters():
 
 
 def test_static_is_ahead_early_on_the_seed_recipe():
-    kw = dict(steps=100, eval_every=50)  # defaults: batch 4, lr 1e-3, momentum 0.9, no extra layers
+    # defaults: Fashion-MNIST, batch 4, lr 1e-3, momentum 0.9, no extra layers; the default net
+    # sits on its 2.30 plateau for ~500 steps (measured on 60k: 2.00 vs 0.97 at step 500, seeds 0-2)
+    kw = dict(steps=500, eval_every=250, n_train=2000)
     default = _rows(method="default", **kw).rows
     static = _rows(method="static", **kw).rows
     assert static[0]["loss"] > default[0]["loss"]  # the static init starts with larger logits

