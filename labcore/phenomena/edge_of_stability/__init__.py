@@ -16,6 +16,7 @@ from labcore.core import groups
 from labcore.core.experiment import Chart, Experiment, PageSpec, SweepView
 from labcore.core.params import BaseConfig, param
 from labcore.phenomena.edge_of_stability.claims import CLAIMS
+from labcore.phenomena.edge_of_stability.lesson import LESSON
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,7 @@ EXPERIMENT = Experiment(
     icon=":material/landscape:",
     cost=cost,
     claims=CLAIMS,
+    lesson=LESSON,
     page=PageSpec(
         what_to_look_for=(
             'Full-batch gradient descent with step size η is stable on a quadratic only while '

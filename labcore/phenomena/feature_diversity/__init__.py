@@ -12,6 +12,7 @@ from labcore.core.experiment import Arms, Chart, Experiment, PageSpec, SweepView
 from labcore.core.params import BaseConfig, ParamError, param
 from labcore.phenomena.feature_diversity.patterns import check_pattern, layer_count
 from labcore.phenomena.feature_diversity.claims import CLAIMS
+from labcore.phenomena.feature_diversity.lesson import LESSON
 
 
 @dataclass(frozen=True)
@@ -153,6 +154,7 @@ EXPERIMENT = Experiment(
     icon=":material/grid_view:",
     cost=cost,
     claims=CLAIMS,
+    lesson=LESSON,
     page=PageSpec(
         what_to_look_for=(
             'A **ConstNet** starts with every channel identical; trained deterministically '

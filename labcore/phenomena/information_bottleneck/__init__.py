@@ -16,6 +16,7 @@ from labcore.core.params import BaseConfig, param
 
 from labcore.phenomena.information_bottleneck.page import DETAILS, PAGE_TEXT, REFERENCE, h_y
 from labcore.phenomena.information_bottleneck.claims import CLAIMS
+from labcore.phenomena.information_bottleneck.lesson import LESSON
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ EXPERIMENT = Experiment(
     cost=cost,
     smoke=dict(batch_size=4096),  # the shrunk batch of 4 would take 870 steps per epoch
     claims=CLAIMS,
+    lesson=LESSON,
     page=PageSpec(
         what_to_look_for=PAGE_TEXT,
         details=DETAILS,

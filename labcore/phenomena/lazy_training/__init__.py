@@ -15,6 +15,7 @@ from labcore.core import groups
 from labcore.core.experiment import Chart, Experiment, PageSpec, SweepView
 from labcore.core.params import BaseConfig, ParamError, param
 from labcore.phenomena.lazy_training.claims import CLAIMS
+from labcore.phenomena.lazy_training.lesson import LESSON
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,7 @@ EXPERIMENT = Experiment(
     icon=":material/trending_down:",
     cost=cost,
     claims=CLAIMS,
+    lesson=LESSON,
     page=PageSpec(
         what_to_look_for=(
             'Train the same one-hidden-layer ReLU net at several widths (the sweep). The relative '

@@ -19,6 +19,7 @@ from labcore.core.params import BaseConfig, ParamError, param
 
 from labcore.phenomena.lottery_ticket.page import DETAILS, PAGE_TEXT, REFERENCE
 from labcore.phenomena.lottery_ticket.claims import CLAIMS
+from labcore.phenomena.lottery_ticket.lesson import LESSON
 
 ARMS = ("winning", "reinit", "random_prune")
 PER_ARM = ("test_acc", "train_acc", "early_stop_step")
@@ -112,6 +113,7 @@ EXPERIMENT = Experiment(
     icon=":material/content_cut:",
     cost=cost,
     claims=CLAIMS,
+    lesson=LESSON,
     page=PageSpec(
         what_to_look_for=PAGE_TEXT,
         details=DETAILS,

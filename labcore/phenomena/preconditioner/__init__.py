@@ -15,6 +15,7 @@ from labcore.core import groups
 from labcore.core.experiment import Arms, Chart, Experiment, PageSpec, SweepView
 from labcore.core.params import BaseConfig, param
 from labcore.phenomena.preconditioner.claims import CLAIMS
+from labcore.phenomena.preconditioner.lesson import LESSON
 
 
 @dataclass(frozen=True)
@@ -178,6 +179,7 @@ EXPERIMENT = Experiment(
     icon=":material/speed:",
     cost=cost,
     claims=CLAIMS,
+    lesson=LESSON,
     page=PageSpec(
         what_to_look_for=(
             '**static** re-initialises the tutorial CNN so activations keep unit variance and '

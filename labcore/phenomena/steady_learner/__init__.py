@@ -11,6 +11,7 @@ from labcore.core.experiment import Chart, Experiment, PageSpec, SweepView
 from labcore.core.params import BaseConfig, param
 from labcore.phenomena.steady_learner.train import run_seeds
 from labcore.phenomena.steady_learner.claims import CLAIMS
+from labcore.phenomena.steady_learner.lesson import LESSON
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,7 @@ EXPERIMENT = Experiment(
     cost=cost,
     run_seeds=run_seeds,
     claims=CLAIMS,
+    lesson=LESSON,
     page=PageSpec(
         what_to_look_for=(
             "An MLP learns y = cos(2πf x₁)·cos(2πf x₂) with batch-1 SGD. Its first layer is a frozen "

@@ -10,6 +10,7 @@ from labcore.core import groups
 from labcore.core.experiment import Chart, Experiment, PageSpec, SweepView
 from labcore.core.params import BaseConfig, ParamError, param
 from labcore.phenomena.teacher_student.claims import CLAIMS
+from labcore.phenomena.teacher_student.lesson import LESSON
 
 
 ALIGNED = 0.95  # a student node is "aligned" when it correlates this well with some teacher node
@@ -220,6 +221,7 @@ EXPERIMENT = Experiment(
     icon=":material/school:",
     cost=cost,
     claims=CLAIMS,
+    lesson=LESSON,
     page=PageSpec(
         what_to_look_for=(
             'A student network with node_multi times more nodes learns from a fixed ReLU teacher. '
