@@ -268,11 +268,6 @@ def _reference_lines(fig: go.Figure, hlines: dict[str, float] | None) -> None:
     """Dashed labelled horizontal lines where theory predicts a value."""
     for name, value in (hlines or {}).items():
         fig.add_hline(y=value, line_dash="dash", line_color="grey", annotation_text=name)
-    for name, value in (vlines or {}).items():
-        if log_x and not value > 0:
-            continue  # a log axis cannot show it
-        fig.add_vline(x=math.log10(value) if log_x else value, line_dash="dot", line_color="grey",
-                      annotation_text=name)
 
 
 def _marker_lines(fig: go.Figure, vlines: dict[str, float] | None, log_x: bool) -> None:
