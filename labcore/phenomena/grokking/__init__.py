@@ -34,26 +34,26 @@ class Config(BaseConfig):
     split_seed: int = param(-1, lo=-1, hi=2**31 - 1, advanced=True,
                             help="−1: the split follows the seed; ≥ 0: numpy's np.random.seed(n) permutation "
                                  "(the PAIR notebook: 165)")
-    d_embed: int = param(500, lo=2, hi=4096, log=True,
+    d_embed: int = param(128, lo=2, hi=4096, log=True,
                          help="mlp: embedding width (PAIR 500); transformer: d_model (Nanda 128)")
     d_hidden: int = param(24, lo=2, hi=8192, log=True,
                           help="mlp: hidden units (PAIR 24); transformer: d_mlp (Nanda 512)")
     n_heads: int = param(4, lo=1, hi=64, help="transformer: attention heads (d_embed must be a multiple)")
-    lr: float = groups.lr(1e-3, help="AdamW learning rate (both recipes: 1e-3)")
-    weight_decay: float = param(1.0, lo=0.0, hi=10.0, help="AdamW decoupled weight decay (both recipes: 1)")
+    lr: float = groups.lr(1e-2, help="AdamW learning rate (both recipes: 1e-3)")
+    weight_decay: float = param(0.7, lo=0.0, hi=10.0, help="AdamW decoupled weight decay (both recipes: 1)")
     beta2: float = param(0.98, lo=0.5, hi=0.9999, advanced=True, help="AdamW β₂ (both recipes: 0.98; β₁ is 0.9)")
     warmup: int = param(0, lo=0, hi=100_000, advanced=True,
                         help="linear learning-rate warmup steps (Nanda: 10; PAIR: none)")
-    steps: int = groups.steps(50_000, help="full-batch AdamW steps")
+    steps: int = groups.steps(4000, help="full-batch AdamW steps")
     precision: str = param("float32", choices=("float32", "float64"),
                            help="weights and activations (PAIR: float64); the loss's log-softmax is always float64")
     loss_reduction: str = param("example", choices=("example", "element"), advanced=True,
                                 help="example: CE averaged over examples; element: the PAIR notebook's mean "
                                      "over examples and classes (CE / p)")
-    eval_every: int = groups.eval_every(100)
+    eval_every: int = groups.eval_every(50)
     log_points: int = param(60, lo=2, hi=1000, log=True, advanced=True,
                             help="also measure at about this many log-spaced steps (the early steps)")
-    fourier_every: int = param(1000, lo=1, hi=100_000, log=True, advanced=True,
+    fourier_every: int = param(500, lo=1, hi=100_000, log=True, advanced=True,
                                help="Fourier sparsity and restricted/excluded losses every N steps")
     n_key: int = param(5, lo=1, hi=128, log=True, advanced=True,
                        help="key frequencies: the Fourier sparsity's top-k and the restricted loss's directions")
