@@ -21,7 +21,7 @@ EARLY = 0.1          # "early": within the first 10 % of the steps (the notebook
 DELAY = 10.0         # generalisation >= 10 × the memorisation step (the issue)
 NORM_FALL = 0.10     # >= 10 % below the post-memorisation peak (the notebook: 41 %)
 NO_WD_CEILING = 0.5  # the wd = 0 arm's test accuracy stays below this (the issue)
-SWEEP_FRACS = (0.4, 0.5, 0.6)  # the train-fraction sweep of the claim (the default among them)
+SWEEP_FRACS = (0.3, 0.4, 0.5)  # the train-fraction sweep of the claim (the default among them)
 SWEEP_WDS = (0.5, 0.7, 1.0, 2.0)         # the page's weight-decay sweep (not a claim)
 
 

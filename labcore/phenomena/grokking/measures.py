@@ -33,20 +33,6 @@ def weight_norm(params) -> float:
     return math.sqrt(sum(float(w.detach().double().pow(2).sum()) for w in params))
 
 
-def fourier_basis(p: int, dtype=torch.float64) -> torch.Tensor:
-    """(1 + 2·(p//2), p) orthonormal rows: const, cos 1, sin 1, cos 2, sin 2, ... (p even: the
-    last sin row is zero and is dropped, cos p/2 is kept)."""
-    t = torch.arange(p, dtype=dtype)
-    rows = [torch.ones(p, dtype=dtype)]
-    for k in range(1, p // 2 + 1):
-        for f in (torch.cos, torch.sin):
-            row = f(2 * math.pi * k * t / p)
-            if row.norm() > 1e-9:
-                rows.append(row)
-    basis = torch.stack(rows)                                           # (F, p)
-    return basis / basis.norm(dim=1, keepdim=True)
-
-
 def frequency_energy(embedding: torch.Tensor) -> torch.Tensor:
     """Energy of the embedding (p, d) at each frequency k = 1..p//2 -> (p//2,): Σ over the d
     columns of the squared cos-k and sin-k coefficients (the constant is left out)."""
