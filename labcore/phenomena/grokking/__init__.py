@@ -24,7 +24,12 @@ from labcore.phenomena.grokking.page import LESSON, PAGE_TEXT, PRESETS, REFERENC
 @dataclass(frozen=True)
 class Config(BaseConfig):
     """Settings of a grokking run (modular arithmetic, full-batch AdamW); each field's `help`
-    documents it."""
+    documents it.
+
+    Defaults (measured on one CPU core, see page.MEASURED): the PAIR recipe costs ~9 ms a step
+    and generalises after ~27k steps (median), ~4 min; width 128 costs ~4-5 ms a step, lr 1e-2
+    shortens memorisation and the plateau alike, and weight decay 0.7 puts generalisation at
+    2.5-3.3k steps (14-27x memorisation, seeds 0-2) inside 4,000 steps: ~21 s a seed."""
     model: str = param("mlp", choices=("mlp", "transformer"),
                        help="mlp: the PAIR Explorables MLP; transformer: Nanda et al.'s 1-layer transformer")
     p: int = param(67, lo=3, hi=257, log=True, help="the modulus: residues 0..p−1 (PAIR 67, Nanda 113)")
