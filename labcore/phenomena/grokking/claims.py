@@ -13,7 +13,7 @@ Thresholds, once, with their sources:
 """
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from labcore.core.claims import FAILS, HOLDS, NOT_APPLICABLE, NOT_YET, Claim, Evidence, Verdict
 
@@ -23,6 +23,9 @@ NORM_FALL = 0.10     # >= 10 % below the post-memorisation peak (the notebook: 4
 NO_WD_CEILING = 0.5  # the wd = 0 arm's test accuracy stays below this (the issue)
 SWEEP_FRACS = (0.3, 0.4, 0.5)  # the train-fraction sweep of the claim (the default among them)
 SWEEP_WDS = (0.5, 0.7, 1.0, 2.0)         # the page's weight-decay sweep (not a claim)
+
+if TYPE_CHECKING:  # pandas is loaded only when a claim is judged (the registry stays light)
+    import pandas as pd
 
 
 def _runs(ev: Evidence, **settings) -> list[tuple[str, pd.DataFrame]]:
