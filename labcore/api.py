@@ -136,6 +136,9 @@ def sweep(name: str, *, seeds: Sequence[int] | None = None, wait: bool = True, p
         grid["seed"] = seeds
     points = [dict(zip(grid, combo)) for combo in itertools.product(*grid.values())] or [{}]
     configs = [from_dict(exp.config, values) for values in points]  # validate everything first
+    from labcore.admission import admit_all
+
+    admit_all(exp, configs)  # the machine's checks (device, dataset, memory), as the CLI and pages do
     st = _store(store)
     ids = jobs.submit_many(name, configs, st, force=force)
     if wait:

@@ -105,14 +105,14 @@ def cost(cfg: Config) -> tuple[float, float]:
 
 def run(cfg: Config, rec) -> None:
     """random_features: the whole curve over N in one run; mlp: one width trained for `epochs`."""
+    from labcore.core.loop import train_loop
+
     if cfg.model == "random_features":
-        from labcore.phenomena.double_descent.train_rf import run_widths
-
-        run_widths(cfg, rec)
+        from labcore.phenomena.double_descent.train_rf import plan_widths as plan
     else:
-        from labcore.phenomena.double_descent.train_mlp import run_epochs
-
-        run_epochs(cfg, rec)
+        from labcore.phenomena.double_descent.train_mlp import plan_epochs as plan
+    target, steps, step_fn, schedules = plan(cfg, rec)  # the family's steps and measurements
+    train_loop(target, steps, step_fn, schedules=schedules)
 
 
 def _threshold(cfg: Config) -> dict[str, float]:

@@ -12,7 +12,7 @@ import torch
 from torch import nn
 from torch.nn.functional import cross_entropy
 
-from labcore.core.loop import every, train_loop
+from labcore.core.loop import every
 from labcore.core.rng import seed_everything, torch_generator
 from labcore.nn import device as devices
 from labcore.phenomena.double_descent import data
@@ -27,8 +27,9 @@ def mlp(d_in: int, width: int, depth: int, n_out: int) -> nn.Module:
     return nn.Sequential(*layers, nn.Linear(sizes[-1], n_out))
 
 
-def run_epochs(cfg, rec) -> None:
-    """Train one width for `epochs` epochs; a row every `eval_every` epochs (see module doc)."""
+def plan_epochs(cfg, rec):
+    """One width trained for `epochs` epochs, a row every `eval_every` epochs (see module doc):
+    (recorder, steps, step_fn, schedules) for the phenomenon's one `train_loop` call."""
     seed_everything(cfg.seed)  # module default inits draw from the run's init stream
     dev = devices.resolve(cfg.device)
     d = data.load(cfg.dataset, cfg.n_train, cfg.n_test, cfg.seed, cfg.label_noise)
@@ -62,4 +63,4 @@ def run_epochs(cfg, rec) -> None:
                 "test_loss": float(cross_entropy(out_te, y_te)),
                 "weight_norm": float(torch.sqrt(sum((p * p).sum() for p in model.parameters())))}
 
-    train_loop(rec, cfg.epochs, epoch, schedules=[(every(cfg.eval_every), measure)])
+    return rec, cfg.epochs, epoch, [(every(cfg.eval_every), measure)]

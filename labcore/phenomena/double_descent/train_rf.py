@@ -11,7 +11,7 @@ from __future__ import annotations
 import torch
 from torch.nn.functional import one_hot
 
-from labcore.core.loop import train_loop
+from labcore.core.loop import every
 from labcore.core.rng import torch_generator
 from labcore.phenomena.double_descent import data, fit
 from labcore.phenomena.double_descent.grid import width_grid
@@ -31,8 +31,9 @@ class ByWidth:
         return getattr(self._rec, name)
 
 
-def run_widths(cfg, rec) -> None:
-    """Fit the min-norm solution at every width of the grid; one row per width (see module doc)."""
+def plan_widths(cfg, rec):
+    """The loop over the width grid (see module doc): (recorder, steps, step_fn, schedules)
+    for the phenomenon's one `train_loop` call; one row per width."""
     d = data.load(cfg.dataset, cfg.n_train, cfg.n_test, cfg.seed, cfg.label_noise)
     widths = width_grid(cfg.n_train, cfg.min_ratio, cfg.max_ratio, cfg.n_widths)
     gen = torch_generator(cfg.seed, "init")
@@ -65,4 +66,4 @@ def run_widths(cfg, rec) -> None:
     def next_width(step: int) -> float:
         return fits.pop(step)["rf_train_mse"]  # the training loss of the fit this step leaves
 
-    train_loop(ByWidth(rec, widths), len(widths) - 1, next_width, measure)
+    return ByWidth(rec, widths), len(widths) - 1, next_width, [(every(1), measure)]
