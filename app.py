@@ -2,12 +2,15 @@
 (not pages/, which Streamlit would also list in the sidebar on deep links)."""
 import streamlit as st
 
+from labcore.ui.figure_export import download_settings
 from labcore.ui.nav import pages
 
 
 def main() -> None:
     st.set_page_config(page_title="DL Theory Lab", page_icon=":material/science:", layout="wide")
-    st.navigation(pages()).run()
+    navigation = st.navigation(pages())
+    download_settings()  # one sidebar control for every chart's SVG/PNG download
+    navigation.run()
 
 
 main()

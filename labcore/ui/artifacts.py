@@ -11,6 +11,7 @@ import streamlit as st
 from labcore.core.registry import get as get_experiment
 from labcore.runs import plots
 from labcore.ui.reader import RunData
+from labcore.ui import figure_export
 
 
 def generic(data: RunData, rec: dict, key: str) -> None:
@@ -26,7 +27,7 @@ def generic(data: RunData, rec: dict, key: str) -> None:
             col = numeric.columns[-1]
             fig = plots.bars(frame.index if numeric.shape[1] == 1 else frame[frame.columns[0]],
                              frame[col], f"{name}: {col}")
-        st.plotly_chart(fig, width="stretch", key=f"{key}_{name}")
+        st.plotly_chart(fig, width="stretch", config=figure_export.config(), key=f"{key}_{name}")
 
 
 def draw(data: RunData, rec: dict, key: str = "art") -> None:

@@ -23,7 +23,7 @@ from labcore.core.params import ParamError, ParamSpec, format_value, specs
 from labcore.engine import jobs
 from labcore.engine.scheduler import QueueFull
 from labcore.runs import analysis, plots
-from labcore.ui import access, artifacts, claims, downloads, lesson, state, variants
+from labcore.ui import access, artifacts, claims, downloads, figure_export, lesson, state, variants
 from labcore.ui.figures import cached
 from labcore.ui.form import config_form, url_errors
 from labcore.ui.reader import RunData
@@ -293,7 +293,7 @@ def _draw_charts(frame: pd.DataFrame, page: PageSpec, sel: Selection, multi_seed
         if not cols:  # a row of two per pair: on a phone the rows stack in the declared order
             cols = st.columns(2)
         col = cols.pop(0)
-        col.plotly_chart(fig, width="stretch", key=f"chart_{i}")
+        col.plotly_chart(fig, width="stretch", config=figure_export.config(), key=f"chart_{i}")
         if chart.note:  # what theory says this chart should show
             col.caption(access.plain(chart.note))
 
@@ -334,7 +334,7 @@ def _draw_sweep(exp: Experiment, sel: Selection, view: SweepView, data: RunData)
                                categorical=categorical, log_x=log_x, vlines=vlines)
 
         fig = cached(f"sweep_chart_{i}", (version, metric, tuple((vlines or {}).items())), build)
-        cols[i % len(cols)].plotly_chart(fig, width="stretch", key=f"sweep_chart_{i}")
+        cols[i % len(cols)].plotly_chart(fig, width="stretch", config=figure_export.config(), key=f"sweep_chart_{i}")
         tables.append(table.set_index([sel.axis, "n_seeds"]))
     if tables:
         downloads.csv_button("Download CSV (sweep)",

@@ -11,7 +11,7 @@ import streamlit as st
 from labcore.runs import analysis, compare, compare_plots
 from labcore.runs.store import Store
 from labcore.runs.tables import rows_frame
-from labcore.ui import access, artifacts, downloads
+from labcore.ui import access, artifacts, downloads, figure_export
 from labcore.ui.reader import RunData
 
 NONE = "none"
@@ -103,7 +103,7 @@ def charts(frame: pd.DataFrame, recs: list[dict], view: View, labels: dict[str, 
         else:
             fig = compare_plots.runs_figure(frame, smooth, metric, view.x, labels, colours,
                                             log_x=view.log_x, log_y=log_y)
-        col.plotly_chart(fig, width="stretch", key=f"chart_{metric}")
+        col.plotly_chart(fig, width="stretch", config=figure_export.config(), key=f"chart_{metric}")
 
 
 def summary(frame: pd.DataFrame, recs: list[dict], view: View, labels: dict[str, str],
@@ -158,7 +158,7 @@ def sweep_view(recs: list[dict], table: pd.DataFrame, view: View) -> None:
     frame = compare.sweep_table(rs, table, column)
     axes = [k for k in compare.varying_settings(rs) if k != "seed"]  # seeds are repeats, not a setting swept
     st.plotly_chart(compare_plots.parallel_figure(frame, axes, column),
-                    width="stretch", key="parallel")
+                    width="stretch", config=figure_export.config(), key="parallel")
 
 
 def details(store: Store, recs: list[dict], labels: dict[str, str]) -> None:

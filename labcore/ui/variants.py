@@ -11,7 +11,7 @@ import streamlit as st
 
 from labcore.core.experiment import Arms
 from labcore.runs import analysis, plots
-from labcore.ui import access, downloads
+from labcore.ui import access, downloads, figure_export
 from labcore.ui.figures import cached
 
 
@@ -28,7 +28,7 @@ def layer_heatmap(frame: pd.DataFrame, pattern: str, version: tuple = ()) -> Non
         fig.update_traces(x=sub["step"].tolist(), y=list(range(1, len(cols) + 1)))
         return fig
 
-    st.plotly_chart(cached("layer_heatmap", version, build), width="stretch", key="layer_heatmap")
+    st.plotly_chart(cached("layer_heatmap", version, build), width="stretch", config=figure_export.config(), key="layer_heatmap")
 
 
 def arm_ids(exp, cfg, arms: Arms, data) -> dict[str, str]:
@@ -59,6 +59,6 @@ def side_by_side(exp, cfg, arms: Arms, data, submit: Callable[[list, str], None]
     for i, metric in enumerate(arms.metrics):
         fig = cached(f"arms_{metric}", version, lambda m=metric: plots.curves(
             frame, [m], f"{m}: variants", x_label=exp.page.x_label))
-        cols[i].plotly_chart(fig, width="stretch", key=f"arms_{metric}")
+        cols[i].plotly_chart(fig, width="stretch", config=figure_export.config(), key=f"arms_{metric}")
     downloads.csv_button("Download CSV (variants)", lambda: frame.to_csv(index=False), key="dl_arms",
                          file_name="variants.csv", recs=[r for r, _ in found])

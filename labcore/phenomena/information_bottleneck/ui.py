@@ -7,6 +7,7 @@ import dataclasses
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
+from labcore.ui import figure_export
 
 
 
@@ -57,5 +58,5 @@ def info_plane(data, sel) -> None:
             col.caption(f"{act}: no rows yet.")
             continue
         h_y = (data.record(rid) or {}).get("meta", {}).get("h_y")
-        col.plotly_chart(plane_figure(frame, f"{act} (seed {cfg.seed})", h_y), width="stretch",
+        col.plotly_chart(plane_figure(frame, f"{act} (seed {cfg.seed})", h_y), width="stretch", config=figure_export.config(),
                          key=f"info_plane_{act}")

@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from labcore.runs import plots
-from labcore.ui import downloads
+from labcore.ui import downloads, figure_export
 
 ARMS = ("winning", "reinit", "random_prune")
 COLORS = {**plots.series_colours(ARMS), "dense": "#444444"}  # each arm as in the page's per-round charts
@@ -87,10 +87,10 @@ def density_view(data, sel) -> None:
     seeds = f"{len(frames)} seed{'s' if len(frames) > 1 else ''}"
     c1, c2 = st.columns(2)
     c1.plotly_chart(density_figure(acc, f"Test accuracy (%) vs density, {seeds}", "test accuracy (%)", 100.0),
-                    width="stretch", key="lt_acc")
+                    width="stretch", config=figure_export.config(), key="lt_acc")
     es = by_density(frames, "early_stop_step")
     c2.plotly_chart(density_figure(es, f"Early-stop step vs density, {seeds}", "step of min validation loss"),
-                    width="stretch", key="lt_es")
+                    width="stretch", config=figure_export.config(), key="lt_es")
     table = accuracy_table(acc)
     st.dataframe(table, hide_index=True, width="stretch")
     downloads.csv_button("Download CSV (accuracy vs density)", lambda: table.to_csv(index=False),
@@ -116,7 +116,7 @@ def curves(data, rec: dict, key: str) -> None:
         return
     frame = frame.assign(label=frame["arm"])
     c1, c2 = st.columns(2)
-    c1.plotly_chart(plots.curves(frame, ["test_acc"], f"Round {r}: test accuracy"), width="stretch",
+    c1.plotly_chart(plots.curves(frame, ["test_acc"], f"Round {r}: test accuracy"), width="stretch", config=figure_export.config(),
                     key=f"{key}_acc")
     c2.plotly_chart(plots.curves(frame, ["val_loss"], f"Round {r}: validation loss", log_y=True),
-                    width="stretch", key=f"{key}_loss")
+                    width="stretch", config=figure_export.config(), key=f"{key}_loss")

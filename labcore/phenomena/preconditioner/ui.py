@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from labcore.runs import plots
+from labcore.ui import figure_export
 
 
 def init_layers_compare(data, runs: dict[str, str], key: str) -> None:
@@ -20,10 +21,10 @@ def init_layers_compare(data, runs: dict[str, str], key: str) -> None:
     c1, c2 = st.columns(2)
     c1.plotly_chart(plots.grouped_bars(frame, "layer", "grad_std", "run",
                                        "Gradient std at each layer's output, at init", log_y=True),
-                    width="stretch", key=f"{key}_grad")
+                    width="stretch", config=figure_export.config(), key=f"{key}_grad")
     c2.plotly_chart(plots.grouped_bars(frame, "layer", "act_std", "run",
                                        "Activation std per layer, at init", log_y=True),
-                    width="stretch", key=f"{key}_act")
+                    width="stretch", config=figure_export.config(), key=f"{key}_act")
 
 
 def artifacts(data, rec: dict, key: str) -> None:

@@ -5,6 +5,7 @@ import numpy as np
 import streamlit as st
 
 from labcore.runs import analysis, plots
+from labcore.ui import figure_export
 
 LAST = 10  # epochs (measurements) whose bias variance goes into the box plot
 
@@ -24,7 +25,7 @@ def artifacts(data, rec: dict, key: str) -> None:
     fig.update_yaxes(scaleanchor="x", scaleratio=1, constrain="domain")
     fig.update_xaxes(constrain="domain")  # a square map, not a square stretched across the page
     fig.update_traces(showscale=False, hovertemplate="x₁ %{x:.2f}<br>x₂ %{y:.2f}<br>region %{z}<extra></extra>")
-    st.plotly_chart(fig, width="stretch", key=f"{key}_regions")
+    st.plotly_chart(fig, width="stretch", config=figure_export.config(), key=f"{key}_regions")
 
 
 def variance_boxes(data, sel) -> None:
@@ -37,4 +38,4 @@ def variance_boxes(data, sel) -> None:
     tail = frame[frame["step"] > 0].groupby("run_id").tail(LAST)
     tail = tail.assign(**{sel.axis: tail[f"cfg_{sel.axis}"]})
     st.plotly_chart(plots.box(tail, sel.axis, "bias_var", f"Bias variance over the last {LAST} measured "
-                              f"epochs of each run, by {sel.axis}", log_y=True), width="stretch", key="var_box")
+                              f"epochs of each run, by {sel.axis}", log_y=True), width="stretch", config=figure_export.config(), key="var_box")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from labcore.runs import plots
+from labcore.ui import figure_export
 
 
 def _layers(rec: dict, prefix: str) -> list[int]:
@@ -32,7 +33,7 @@ def artifacts(data, rec: dict, key: str) -> None:
     corr = data.artifact(rec["id"], name)
     st.plotly_chart(plots.heatmap(corr.to_numpy(), f"Layer {k}: teacher node × student node correlation ({when})",
                                   x="student node", y="teacher node", zmin=-1, zmax=1),
-                    width="stretch", key=f"{key}_corr")
+                    width="stretch", config=figure_export.config(), key=f"{key}_corr")
     c1, c2 = st.columns(2)
     fan = data.artifact(rec["id"], f"fanout_l{k}")
     if fan is not None:
@@ -40,10 +41,10 @@ def artifacts(data, rec: dict, key: str) -> None:
         c1.plotly_chart(plots.bars(fan["student_node"], fan["fan_out_norm"],
                                    f"Layer {k}: fan-out norm per student node (red = aligned: corr ≥ 0.95 "
                                    "with a teacher node)",
-                                   colors=colors, y="‖fan-out‖"), width="stretch", key=f"{key}_fan")
+                                   colors=colors, y="‖fan-out‖"), width="stretch", config=figure_export.config(), key=f"{key}_fan")
     luck = data.artifact(rec["id"], f"luck_l{k}")
     if luck is not None:
         c2.plotly_chart(plots.bars(luck["teacher_node"], luck["init_rank"],
                                    f"Luck: rank at init of each final best student (0 = already best; "
                                    f"{int(fan['fan_out_norm'].size) if fan is not None else '?'} students)",
-                                   y="rank at init"), width="stretch", key=f"{key}_luck")
+                                   y="rank at init"), width="stretch", config=figure_export.config(), key=f"{key}_luck")

@@ -1,0 +1,25 @@
+"""Every chart's camera button saves SVG or PNG at the width chosen in the sidebar."""
+import json
+
+from tests.ui.test_pages import app
+
+
+def _configs(at):
+    return [json.loads(el.proto.config) for el in at.get("plotly_chart")]
+
+
+def test_charts_download_svg_by_default_and_png_at_the_chosen_width(store):
+    from labcore.engine import jobs
+
+    rid = jobs.submit("quadratic", {"steps": 5}, store)
+    assert jobs.wait(rid, store, timeout=120)["status"] == "done"
+    at = app("quadratic", query={"steps": "5"})
+    configs = _configs(at)
+    assert configs and all(c["toImageButtonOptions"]["format"] == "svg" for c in configs)
+    assert all(c["toImageButtonOptions"]["width"] == 900 for c in configs)
+    at.radio(key="fig_format").set_value("png")
+    at.select_slider(key="fig_width").set_value(1200)
+    at.run()
+    configs = _configs(at)
+    assert configs and {(c["toImageButtonOptions"]["format"], c["toImageButtonOptions"]["width"]) for c in configs} \
+        == {("png", 1200)}
