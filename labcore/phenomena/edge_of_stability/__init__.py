@@ -152,7 +152,9 @@ EXPERIMENT = Experiment(
                         reference_exponent=-1.0),
         presets={
             # the paper's 5k subset and fc-tanh on a real image set that loads offline (Fashion-MNIST
-            # stands in for CIFAR-10), at a step size that reaches the edge within the CPU budget
+            # stands in for CIFAR-10). Measured (seed 0, 300 steps, 37 s of one CPU core): the sharpness
+            # starts at 23.4, already above 2/η = 20, and hovers at 20.5-21.6 (1.03-1.08 × 2/η) while
+            # the loss falls 0.616 → 0.145 (an uptick at step 300): the edge without the sharpening
             "Fashion-MNIST 5k, fc-tanh 200-200 (offline, CPU)": dict(
                 dataset="fashion_mnist", n_train=5000, width=200, depth=2, activation="tanh", loss="mse",
                 lr=0.1, steps=1000, eig_every=20, eig_iters=30, device="auto"),
