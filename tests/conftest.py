@@ -62,3 +62,5 @@ def online_datasets(monkeypatch):
     from labcore.nn import data
 
     monkeypatch.setattr(data, "available", lambda name, choices=None: None)
+    # ... and that the full sets are on disk (offline, `mnist` is MNIST-5k: 5,000 examples)
+    monkeypatch.setattr(data, "pool_size", lambda name: 1797 if name == "digits" else None)
