@@ -1,4 +1,4 @@
-"""Preconditioner claims on hand-made runs (the default overtaking is declared not expected on digits)."""
+"""Preconditioner claims on hand-made runs (the default overtaking is declared not expected offline)."""
 from labcore.core.claims import FAILS, HOLDS, NOT_APPLICABLE, NOT_YET
 from labcore.core.registry import REGISTRY
 from tests.phenomena.claimkit import run, steps, verdict
@@ -18,7 +18,7 @@ def test_static_ahead_early():
                    ).status == NOT_YET
 
 
-def test_default_overtakes_and_is_declared_not_expected_on_digits():
+def test_default_overtakes_and_is_declared_not_expected_offline():
     crossing = pre(lambda s: 0.5, lambda s: 2.2 - 2.0 * s / N)  # default ends at 0.2, below static's 0.5
     assert verdict("preconditioner", "default_overtakes", crossing).status == HOLDS
     digits = pre(lambda s: 0.26, lambda s: 0.67)  # the defaults: static stays ahead
@@ -35,3 +35,15 @@ def test_outside_the_regime_is_never_a_false_tick():
     diverged = [run({"method": "static"}, steps(5, loss_smooth=1.0), "diverged"),
                 run({"method": "default"}, steps(N, loss_smooth=2.2))]
     assert verdict("preconditioner", "static_ahead_early", diverged).status == FAILS
+
+
+def test_default_catches_up():
+    n = 3000  # long enough to read the gap at step 500 and at the end
+    melts = [run({"method": "static"}, steps(n, loss_smooth=lambda s: 0.7 if s < 500 else 0.5)),
+             run({"method": "default"}, steps(n, loss_smooth=lambda s: 2.2 if s < 1000 else 0.505))]
+    v = verdict("preconditioner", "default_catches_up", melts)  # the 1.5 gap at step 500 ends at 0.005
+    assert v.status == HOLDS and "at step 500" in v.measured
+    stays = [run({"method": "static"}, steps(n, loss_smooth=0.5)), run({"method": "default"}, steps(n, loss_smooth=1.5))]
+    assert verdict("preconditioner", "default_catches_up", stays).status == FAILS  # the lead never shrinks
+    short = pre(lambda s: 0.5, lambda s: 2.2)  # 648 steps: too short to tell early from late
+    assert verdict("preconditioner", "default_catches_up", short).status == NOT_APPLICABLE
