@@ -122,7 +122,8 @@ def test_a_seed_group_runs_as_one_ray_task(ray_store):
     ids = jobs.submit_group("lazy_training", cfgs, ray_store)
     recs = [jobs.wait(rid, ray_store, timeout=300) for rid in ids]
     assert [r["status"] for r in recs] == ["done"] * 3, [r.get("error") for r in recs]
-    assert len({r["pid"] for r in recs}) == 1 and all(r.get("ensemble") == 3 for r in recs)
+    # one task, one process: lazy_training has no stacked seeds, so the members train one after another
+    assert len({r["pid"] for r in recs}) == 1
     assert all(len(ray_store.metrics(rid)) == 5 for rid in ids)
 
 

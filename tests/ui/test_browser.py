@@ -7,7 +7,7 @@ import pytest
 
 from labcore.engine import jobs
 from labcore.runs.store import Store
-from tests.waiting import GUARD_S
+from tests.waiting import GUARD_S, eventually
 from tests.ui.browser import browser_page, plot_points, require_browser, streamlit_server
 
 
@@ -85,11 +85,19 @@ def test_runs_page_overlays_two_runs_and_downloads_long_csv(server, page, tmp_pa
     page.wait_for_function(
         "() => Array.from(document.querySelectorAll('.js-plotly-plot')).some(gd => gd.data && gd.data.length == 2)",
         timeout=GUARD_S * 1000)
-    with page.expect_download() as info:
-        page.get_by_role("button", name="Download selected runs, long format (CSV)").click()
     path = tmp_path / "long.csv"
-    info.value.save_as(path)
-    long = pd.read_csv(path)
+
+    def download() -> pd.DataFrame:
+        # the button may still hold the one-run file while the page reruns after the second pick
+        with page.expect_download() as info:
+            page.get_by_role("button", name="Download selected runs, long format (CSV)").click()
+        info.value.save_as(path)
+        frame = pd.read_csv(path)
+        return [frame] if frame["run_id"].nunique() == 2 else []
+
+    got = eventually(download, poll=1.0)
+    assert got, "the long CSV never held both runs"
+    long = got[0]
     assert sorted(long["run_id"].unique()) == sorted(ids)
     assert len(long) == 2 * 5  # steps 0..20 every 5
 

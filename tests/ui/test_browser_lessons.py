@@ -23,7 +23,7 @@ def test_a_lesson_walked_in_the_browser(tmp_path):
         page.get_by_text("step 1 of 3").wait_for()
         page.get_by_text("Will the loss fall?").wait_for()
         page.get_by_role("button", name="Run", exact=True).click()
-        page.get_by_text("GD lowers the loss").wait_for()
+        page.get_by_text("GD lowers the loss").first.wait_for()
         page.locator("text=✓ holds").first.wait_for(timeout=GUARD_S * 1000)
         page.get_by_role("button", name="Next").click()
         page.wait_for_function("() => location.search.includes('lesson=2') && location.search.includes('lr=1')")

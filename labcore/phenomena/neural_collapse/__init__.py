@@ -101,7 +101,7 @@ EXPERIMENT = Experiment(
     artifacts=("mean_cosines", "mean_cosines_at_zero_error"),
     icon=":material/compress:",
     cost=cost,
-    smoke=dict(n_train=100, n_test=50, widths=(16,), epochs=4, measure_points=3),
+    smoke=dict(n_train=100, n_test=50, widths=(32,), epochs=30, measure_points=3, batch_size=10),  # reaches zero error
     claims=CLAIMS,
     lesson=LESSON,
     page=PageSpec(
