@@ -19,6 +19,7 @@ from typing import Any
 from labcore.core.recorder import Cancelled, Recorder
 from labcore.engine import scheduler
 from labcore.runs.disk import is_disk_full
+from labcore.runs import scheduling as sched
 
 
 class MemberRecorder(Recorder):
@@ -118,9 +119,9 @@ def submit_group(store: Any, experiment: str, cfgs: list, force: bool = False) -
                                 group=gid) == "queued":
                 armed.append(rid)
         if len(armed) == 1:  # a group of one is a plain run
-            rec = store.cache.get(f"run:{armed[0]}")
+            rec = sched.record(store, armed[0])
             rec.pop("group", None)
-            store.cache.set(f"run:{armed[0]}", rec)
+            sched.save_record(store, rec)
     return ids
 
 

@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 from labcore.engine.backends import local
+from labcore.runs.scheduling import CLAIMS, QUEUE, WORKERS
 from labcore.runs.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,7 +51,7 @@ def threads_per_worker() -> int:
 
 def live_workers(store: Store) -> dict[str, dict]:
     """The registered workers whose process still exists."""
-    workers = store.read("workers", {}) or {}
+    workers = WORKERS.read(store)
     return {p: w for p, w in workers.items() if local.alive({"pid": int(p), "ticks": w.get("ticks")})}
 
 
@@ -60,15 +61,15 @@ def ensure(store: Store, supervise: bool = True) -> list[int]:
     runs and replaces them while work exists, whoever is watching)."""
     started: list[int] = []
     with store.transact():
-        workers = store.cache.get("workers", {})
+        workers = WORKERS.get(store)
         live = {p: w for p, w in workers.items() if local.alive({"pid": int(p), "ticks": w.get("ticks")})}
-        want = min(max_jobs(), len(store.cache.get("queue", [])) + len(store.cache.get("claims", {})))
+        want = min(max_jobs(), len(QUEUE.get(store)) + len(CLAIMS.get(store)))
         for _ in range(want - len(live)):
             pid = _spawn(store)
             live[str(pid)] = {"ticks": local.start_ticks(pid), "started": time.time()}
             started.append(pid)
         if live != workers:
-            store.cache.set("workers", live)
+            WORKERS.set(store, live)
     if supervise:
         from labcore.engine import supervisor
 
@@ -79,11 +80,11 @@ def ensure(store: Store, supervise: bool = True) -> list[int]:
 def leave(store: Store, pid: int, force: bool = False) -> bool:
     """Unregister worker `pid` unless runs are waiting (then it should keep serving)."""
     with store.transact():
-        if not force and store.cache.get("queue", []):
+        if not force and QUEUE.get(store):
             return False
-        workers = store.cache.get("workers", {})
+        workers = WORKERS.get(store)
         workers.pop(str(pid), None)
-        store.cache.set("workers", workers)
+        WORKERS.set(store, workers)
     return True
 
 
@@ -136,8 +137,8 @@ def shutdown(store: Store, timeout: float = 10.0) -> None:
     from labcore.engine import supervisor
 
     supervisor.stop(store, timeout)
-    pids = [int(p) for p in (store.read("workers", {}) or {})]
-    pids += [c["pid"] for c in (store.read("claims", {}) or {}).values() if local.owns(c)]
+    pids = [int(p) for p in WORKERS.read(store)]
+    pids += [c["pid"] for c in CLAIMS.read(store).values() if local.owns(c)]
     pids = sorted({p for p in pids if p != os.getpid()})
     for pid in pids:
         _signal(pid, signal.SIGCONT)
@@ -149,7 +150,7 @@ def shutdown(store: Store, timeout: float = 10.0) -> None:
         if local.pid_alive(pid):
             _signal(pid, signal.SIGKILL)
     with store.transact():
-        store.cache.set("workers", {})
+        WORKERS.set(store, {})
 
 
 def _signal(pid: int, sig: int) -> None:

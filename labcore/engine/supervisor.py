@@ -25,6 +25,7 @@ import threading
 import time
 
 from labcore.engine.backends import local
+from labcore.runs.scheduling import CLAIMS, QUEUE, SUPERVISOR
 from labcore.runs.store import Store
 
 POLL_S = float(os.environ.get("LAB_SUPERVISE_S", "0.5"))
@@ -34,7 +35,7 @@ FULL_REAP_EVERY = 20  # polls between full reaps (which read every record)
 
 def alive(store: Store) -> bool:
     """True when the registered supervisor process exists."""
-    sup = store.read("supervisor")
+    sup = SUPERVISOR.read(store)
     return bool(sup) and local.alive(sup)
 
 
@@ -43,11 +44,11 @@ def ensure(store: Store) -> int | None:
     if alive(store):  # the common case: read only, no write lock
         return None
     with store.transact():
-        sup = store.cache.get("supervisor")
+        sup = SUPERVISOR.get(store)
         if sup and local.alive(sup):
             return None
         pid = _spawn(store)
-        store.cache.set("supervisor", {"pid": pid, "ticks": local.start_ticks(pid)})
+        SUPERVISOR.set(store, {"pid": pid, "ticks": local.start_ticks(pid)})
     return pid
 
 
@@ -76,7 +77,7 @@ def serve(store: Store, poll: float = POLL_S, quiet_s: float = QUIET_S) -> None:
     polls = 0
     while True:
         polls += 1
-        sup = store.read("supervisor")
+        sup = SUPERVISOR.read(store)
         if sup and (sup.get("pid"), sup.get("ticks")) != (me["pid"], me["ticks"]) and local.alive(sup):
             return  # another supervisor took over (e.g. this one was stopped for a long time)
         try:
@@ -84,8 +85,8 @@ def serve(store: Store, poll: float = POLL_S, quiet_s: float = QUIET_S) -> None:
                 scheduler.reap(store)
             else:
                 scheduler.reap_claims(store)
-            queue = store.read("queue", []) or []
-            claims = store.read("claims", {}) or {}
+            queue = QUEUE.read(store)
+            claims = CLAIMS.read(store)
             if queue or claims:
                 quiet_since = None
                 if queue:
@@ -101,17 +102,17 @@ def serve(store: Store, poll: float = POLL_S, quiet_s: float = QUIET_S) -> None:
 
 def _leave(store: Store, me: dict) -> bool:
     with store.transact():
-        if store.cache.get("queue", []) or store.cache.get("claims", {}):
+        if QUEUE.get(store) or CLAIMS.get(store):
             return False
-        sup = store.cache.get("supervisor")
+        sup = SUPERVISOR.get(store)
         if sup and sup.get("pid") == me["pid"]:
-            store.cache.delete("supervisor")
+            SUPERVISOR.clear(store)
     return True
 
 
 def stop(store: Store, timeout: float = 10.0) -> None:
     """Stop the store's supervisor (SIGTERM, then SIGKILL) and unregister it."""
-    sup = store.read("supervisor")
+    sup = SUPERVISOR.read(store)
     if sup and local.alive(sup) and sup["pid"] != os.getpid():
         try:
             os.kill(sup["pid"], signal.SIGCONT)
@@ -127,4 +128,4 @@ def stop(store: Store, timeout: float = 10.0) -> None:
             except (ProcessLookupError, PermissionError):
                 pass
     with store.transact():
-        store.cache.delete("supervisor")
+        SUPERVISOR.clear(store)

@@ -22,6 +22,7 @@ from labcore.core.limits import enforce_memory_limit, out_of_memory
 from labcore.core.recorder import Cancelled, Diverged, Recorder
 from labcore.engine import pool, scheduler
 from labcore.runs.disk import is_disk_full
+from labcore.runs.scheduling import QUEUE
 from labcore.runs.store import Store
 
 IDLE_S = float(os.environ.get("LAB_WORKER_IDLE_S", "60"))
@@ -132,7 +133,7 @@ def serve(store: Store, idle_s: float = IDLE_S, max_runs: int = MAX_RUNS, poll: 
     done, idle_since, pid, stopped = 0, time.monotonic(), os.getpid(), False
     try:
         while done < max_runs:
-            recs = scheduler.claim_next(store, pool.max_jobs()) if store.read("queue") else None
+            recs = scheduler.claim_next(store, pool.max_jobs()) if QUEUE.read(store) else None
             if recs:  # one run, or a whole seed group on one slot
                 rec = recs[0]
                 status = execute(store, rec) if len(recs) == 1 else execute_group(store, recs)[0]
