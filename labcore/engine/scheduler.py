@@ -103,7 +103,7 @@ def claim_next(store: Store, limit: int, pid: int | None = None, host: str | Non
     """Take the next queued run for this process if a slot is free; when it belongs to a seed
     group, take every queued member of that group too, all on ONE slot. Returns the claimed
     records (now `running`; one for a plain run) or None. The list is what
-    `worker.execute_group(sink, recs)` (or `worker.execute` for one run) trains. `host` and
+    `runner.execute_group(sink, recs)` (or `runner.execute` for one run) trains. `host` and
     `extra` describe a worker elsewhere, as in `claim`."""
     def choose(live: list[str], recs: dict) -> tuple[list[str], str | None]:
         gid = recs[live[0]].get("group") if live else None

@@ -23,7 +23,9 @@ import subprocess
 import sys
 import threading
 import time
+from typing import Any, Callable
 
+from labcore.engine import launch
 from labcore.engine.backends import local
 from labcore.runs.scheduling import CLAIMS, QUEUE, SUPERVISOR
 from labcore.runs.store import Store
@@ -53,14 +55,12 @@ def ensure(store: Store) -> int | None:
 
 
 def _spawn(store: Store) -> int:
-    from labcore.engine import pool
-
     logs = store.dir / "logs"
     logs.mkdir(mode=0o700, exist_ok=True)
     fd = os.open(logs / "supervisor.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     try:
-        proc = subprocess.Popen(pool.command(store, "--supervise"), cwd=str(pool.ROOT),
-                                env=pool.worker_env(store), stdout=fd, stderr=subprocess.STDOUT,
+        proc = subprocess.Popen(launch.command(store, "--supervise"), cwd=str(launch.ROOT),
+                                env=launch.worker_env(store), stdout=fd, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, start_new_session=True)
     finally:
         os.close(fd)
@@ -68,9 +68,12 @@ def _spawn(store: Store) -> int:
     return proc.pid
 
 
-def serve(store: Store, poll: float = POLL_S, quiet_s: float = QUIET_S) -> None:
-    """The supervisor loop (see the module doc); returns when there is no work left."""
-    from labcore.engine import pool, scheduler
+def serve(store: Store, ensure_workers: Callable[[Store], Any], poll: float = POLL_S,
+          quiet_s: float = QUIET_S) -> None:
+    """The supervisor loop (see the module doc); returns when there is no work left.
+    `ensure_workers(store)` starts the workers the queue needs (the local pool's `ensure`,
+    passed in by the caller: the pool starts the supervisor, so this module cannot import it)."""
+    from labcore.engine import scheduler
 
     me = {"pid": os.getpid(), "ticks": local.start_ticks(os.getpid())}
     quiet_since: float | None = None
@@ -90,7 +93,7 @@ def serve(store: Store, poll: float = POLL_S, quiet_s: float = QUIET_S) -> None:
             if queue or claims:
                 quiet_since = None
                 if queue:
-                    pool.ensure(store, supervise=False)
+                    ensure_workers(store)
             elif quiet_since is None:
                 quiet_since = time.monotonic()
             elif time.monotonic() - quiet_since > quiet_s and _leave(store, me):

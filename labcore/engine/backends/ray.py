@@ -46,7 +46,7 @@ def cpus_per_run() -> int:
     env = os.environ.get("LAB_RAY_CPUS")
     if env:
         return max(1, int(env))
-    from labcore.engine.pool import threads_per_worker
+    from labcore.engine.launch import threads_per_worker
 
     return threads_per_worker()
 
@@ -170,7 +170,7 @@ def shutdown(store: Store, timeout: float = 20.0) -> None:
 
 
 def _spawn(store: Store) -> int:
-    from labcore.engine.pool import worker_env
+    from labcore.engine.launch import worker_env
 
     logs = store.dir / "logs"
     logs.mkdir(mode=0o700, exist_ok=True)
