@@ -3,7 +3,7 @@
 For every phenomenon with `run_seeds` (the ones whose training is written over a seed axis
 because stacking pays: steady_learner; default settings; --quick caps steps/epochs at 60),
 side by side in one run, in this process with the worker's thread budget
-(`pool.threads_per_worker()`), rows kept in memory (no store):
+(`launch.threads_per_worker()`), rows kept in memory (no store):
   solo      CPU time of seed 0's solo `run` (the group of one), then of seeds 0-7 one after another
   group N   CPU time of `run_seeds` over seeds 0..N-1, for N = 1, 2, 4, 8
 and the ratios group N / one solo seed and 8 solo / group 8 (the gain of stacking: a phenomenon
@@ -95,14 +95,14 @@ def optimiser_part(seeds: int = 8, reps: int = 200) -> None:
 def main(names: list[str] | None = None, quick: bool = False, repeats: int = 1, threads: int | None = None,
          optimiser: bool = True) -> int:
     """Run the benchmark for `names` (default: every phenomenon with run_seeds); returns 0.
-    `threads`: intra-op threads (default the worker's budget, `pool.threads_per_worker()`);
+    `threads`: intra-op threads (default the worker's budget, `launch.threads_per_worker()`);
     `optimiser`: also part 0, the stacked optimiser update."""
     import torch
 
     from labcore.core.registry import REGISTRY
-    from labcore.engine import pool
+    from labcore.engine import launch
 
-    threads = threads or pool.threads_per_worker()
+    threads = threads or launch.threads_per_worker()
     torch.set_num_threads(threads)
     if optimiser:
         optimiser_part()

@@ -8,7 +8,7 @@ then alternates the backends phase by phase (so load from elsewhere hits both al
 warm (repeats); (2) the wall time of sweeps of N lazy_training runs (new seeds each time),
 submit of the first to the last `done`; the first sweep may start a second worker process
 (its imports count), the later ones find every worker warm. run_s: each run's own time
-inside `worker.execute`. Both backends run the same configs with the same concurrency
+inside `runner.execute`. Both backends run the same configs with the same concurrency
 (LAB_MAX_JOBS, default here one run per core) and threads per run, and must store the same rows.
 """
 from __future__ import annotations

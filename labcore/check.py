@@ -20,6 +20,7 @@ from typing import Any
 
 from labcore.core.claims import HOLDS
 from labcore.core.registry import REGISTRY, get as get_experiment
+from labcore.runs.scheduling import WORKERS
 
 COLUMNS = ("phenomenon", "claim", "paper", "measured", "verdict")
 
@@ -78,7 +79,7 @@ class CpuMeter:
 
     def _workers(self) -> dict[int, float]:
         out = {}
-        for pid in (self.store.read("workers", {}) or {}):
+        for pid in WORKERS.read(self.store):
             t = _cpu_of(int(pid))
             if t is not None:
                 out[int(pid)] = t

@@ -12,11 +12,26 @@ import time
 from typing import Any
 
 from labcore.engine import backends, scheduler
-from labcore.engine.pool import max_jobs, threads_per_worker  # noqa: F401 - public API
+from labcore.engine.launch import max_jobs, threads_per_worker  # noqa: F401 - public API
 from labcore.engine.scheduler import REUSABLE, QueueFull  # noqa: F401 - public API
 from labcore.runs.store import ACTIVE, FINISHED, Store, run_id
 
 REAP_EVERY_S = 1.0
+
+
+def start_workers(store: Store) -> list[int]:
+    """Make sure the configured backend's workers will pick up queued runs of `store`;
+    returns new worker ids."""
+    backend = backends.name()
+    if backend == "ray":
+        from labcore.engine.backends import ray
+
+        return ray.ensure(store)
+    if backend != "local":
+        raise ValueError(f"LAB_BACKEND={backend!r}: allowed {', '.join(backends.BACKENDS)}")
+    from labcore.engine import pool
+
+    return pool.ensure(store)
 
 
 def make_config(experiment: str, config: Any) -> Any:
@@ -54,7 +69,7 @@ def submit(experiment: str, config: Any = None, store: Store | None = None, forc
     rid = run_id(experiment, overrides)
     action = scheduler.submit(store, rid, experiment, to_dict(cfg), overrides, force=force)
     if start and action != "hit":
-        backends.start_workers(store)  # also repairs a queued run whose worker never started
+        start_workers(store)  # also repairs a queued run whose worker never started
     return rid
 
 
@@ -107,7 +122,7 @@ def active(store: Store | None = None) -> list[dict]:
 
 def _start(store: Store) -> None:
     try:
-        backends.start_workers(store)
+        start_workers(store)
     except Exception:  # noqa: BLE001 - retried at the next poll; the run stays queued
         pass
 
@@ -129,7 +144,7 @@ def submit_group(experiment: str, cfgs: list, store: Store | None = None, force:
     store = store or Store()
     ids = groups.submit_group(store, experiment, [make_config(experiment, c) for c in cfgs], force=force)
     if start:
-        backends.start_workers(store)
+        start_workers(store)
     return ids
 
 
@@ -147,5 +162,5 @@ def submit_many(experiment: str, cfgs: list, store: Store | None = None, force: 
         got = (submit_group(experiment, part, store, force=force, start=False) if len(part) > 1
                else [submit(experiment, part[0], store, force=force, start=False)])
         ids.update({id(c): rid for c, rid in zip(part, got)})
-    backends.start_workers(store)
+    start_workers(store)
     return [ids[id(c)] for c in cfgs]

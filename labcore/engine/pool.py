@@ -13,44 +13,18 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
 
 from labcore.engine.backends import local
+from labcore.engine.launch import ROOT, command, max_jobs, worker_env
+from labcore.runs.scheduling import CLAIMS, QUEUE, WORKERS
 from labcore.runs.store import Store
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def max_jobs() -> int:
-    """Concurrent runs: $LAB_MAX_JOBS, else 1 per GPU, else cores // 2 (at least 1)."""
-    env = os.environ.get("LAB_MAX_JOBS")
-    if env:
-        return max(1, int(env))
-    from labcore.nn import device
-
-    gpus = len(device.machine()["gpus"])
-    return gpus if gpus else max(1, (os.cpu_count() or 2) // 2)
-
-
-def threads_per_worker() -> int:
-    """Intra-op threads per worker: $LAB_THREADS, else max(1, (cores - 1) // max_jobs()).
-
-    One core is left to the dashboard server, the browser and whatever else runs: torch's
-    threads spin-wait on each other, so a worker that needs every core slows down 4-20x as
-    soon as anything else wants one (bench part 3 measured that at 2 threads on 2 cores),
-    while the lab's small nets gain little from a second thread when the machine is quiet."""
-    env = os.environ.get("LAB_THREADS")
-    if env:
-        return max(1, int(env))
-    return max(1, ((os.cpu_count() or 1) - 1) // max_jobs())
 
 
 def live_workers(store: Store) -> dict[str, dict]:
     """The registered workers whose process still exists."""
-    workers = store.read("workers", {}) or {}
+    workers = WORKERS.read(store)
     return {p: w for p, w in workers.items() if local.alive({"pid": int(p), "ticks": w.get("ticks")})}
 
 
@@ -60,15 +34,15 @@ def ensure(store: Store, supervise: bool = True) -> list[int]:
     runs and replaces them while work exists, whoever is watching)."""
     started: list[int] = []
     with store.transact():
-        workers = store.cache.get("workers", {})
+        workers = WORKERS.get(store)
         live = {p: w for p, w in workers.items() if local.alive({"pid": int(p), "ticks": w.get("ticks")})}
-        want = min(max_jobs(), len(store.cache.get("queue", [])) + len(store.cache.get("claims", {})))
+        want = min(max_jobs(), len(QUEUE.get(store)) + len(CLAIMS.get(store)))
         for _ in range(want - len(live)):
             pid = _spawn(store)
             live[str(pid)] = {"ticks": local.start_ticks(pid), "started": time.time()}
             started.append(pid)
         if live != workers:
-            store.cache.set("workers", live)
+            WORKERS.set(store, live)
     if supervise:
         from labcore.engine import supervisor
 
@@ -79,26 +53,12 @@ def ensure(store: Store, supervise: bool = True) -> list[int]:
 def leave(store: Store, pid: int, force: bool = False) -> bool:
     """Unregister worker `pid` unless runs are waiting (then it should keep serving)."""
     with store.transact():
-        if not force and store.cache.get("queue", []):
+        if not force and QUEUE.get(store):
             return False
-        workers = store.cache.get("workers", {})
+        workers = WORKERS.get(store)
         workers.pop(str(pid), None)
-        store.cache.set("workers", workers)
+        WORKERS.set(store, workers)
     return True
-
-
-def worker_env(store: Store) -> dict[str, str]:
-    """The environment of a worker: the repo root on PYTHONPATH (plugins import), the store,
-    and one OpenMP/MKL thread per worker process before torch starts."""
-    path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
-    n = str(threads_per_worker())
-    return {**os.environ, "PYTHONPATH": path, "LAB_CACHE_DIR": str(store.dir),
-            "OMP_NUM_THREADS": n, "MKL_NUM_THREADS": n}
-
-
-def command(store: Store, *args: str) -> list[str]:
-    """The argv of a worker process: `python -m labcore.worker ARGS --store DIR`."""
-    return [sys.executable, "-m", "labcore.worker", *args, "--store", str(store.dir)]
 
 
 def _spawn(store: Store) -> int:
@@ -136,8 +96,8 @@ def shutdown(store: Store, timeout: float = 10.0) -> None:
     from labcore.engine import supervisor
 
     supervisor.stop(store, timeout)
-    pids = [int(p) for p in (store.read("workers", {}) or {})]
-    pids += [c["pid"] for c in (store.read("claims", {}) or {}).values() if local.owns(c)]
+    pids = [int(p) for p in WORKERS.read(store)]
+    pids += [c["pid"] for c in CLAIMS.read(store).values() if local.owns(c)]
     pids = sorted({p for p in pids if p != os.getpid()})
     for pid in pids:
         _signal(pid, signal.SIGCONT)
@@ -149,7 +109,7 @@ def shutdown(store: Store, timeout: float = 10.0) -> None:
         if local.pid_alive(pid):
             _signal(pid, signal.SIGKILL)
     with store.transact():
-        store.cache.set("workers", {})
+        WORKERS.set(store, {})
 
 
 def _signal(pid: int, sig: int) -> None:

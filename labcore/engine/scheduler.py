@@ -22,6 +22,8 @@ import socket
 import time
 
 from labcore.engine.backends import local
+from labcore.runs import scheduling as sched
+from labcore.runs.scheduling import CLAIMS, EXITS, INDEX, QUEUE
 from labcore.runs.store import ACTIVE, FINISHED, LEASE_S, Store, new_record
 from labcore.core.status import REUSABLE
 
@@ -47,12 +49,12 @@ def submit(store: Store, rid: str, experiment: str, config: dict, overrides: dic
     """Arm run `rid` unless it is a cache hit or active. Returns "hit", "attached" or "queued".
     `group` tags the armed record as a member of a seed group (claimed together, one slot)."""
     with store.transact():
-        old = store.cache.get(f"run:{rid}")
+        old = sched.record(store, rid)
         if old is not None and old["status"] in ACTIVE:
             return "attached"
         if old is not None and old["status"] in REUSABLE and not force:
             return "hit"
-        queue = store.cache.get("queue", [])
+        queue = QUEUE.get(store)
         if len(queue) >= max_queued():
             raise QueueFull(f"the queue is full: {len(queue)} run(s) waiting, LAB_MAX_QUEUED={max_queued()}; "
                             "wait for them or cancel some")
@@ -62,8 +64,8 @@ def submit(store: Store, rid: str, experiment: str, config: dict, overrides: dic
             rec["group"] = group
         rec.update({k: old[k] for k in ("name", "notes") if old and k in old})  # the user's, kept on re-run
         store.put_record(rec)
-        store.cache.delete(f"cancel:{rid}")
-        store.cache.set("queue", [r for r in queue if r != rid] + [rid])
+        sched.clear_cancel(store, rid)
+        QUEUE.set(store, [r for r in queue if r != rid] + [rid])
     return "queued"
 
 
@@ -71,17 +73,17 @@ def cancel(store: Store, rid: str) -> dict | None:
     """A queued run is dequeued and `cancelled` at once; a running one gets the cancel flag
     (its worker sees it within about a second); a run whose worker is gone ends now."""
     with store.transact():
-        rec = store.cache.get(f"run:{rid}")
+        rec = sched.record(store, rid)
         if rec is None or rec["status"] in FINISHED:
             return rec
-        claim = store.cache.get("claims", {}).get(rid)
+        claim = CLAIMS.get(store).get(rid)
         if rec["status"] == "queued" or claim is None or _dead(claim, rec):
-            store.cache.set("queue", [r for r in store.cache.get("queue", []) if r != rid])
+            QUEUE.set(store, [r for r in QUEUE.get(store) if r != rid])
             _drop_claim(store, rid)
             rec.update(status="cancelled", finished=time.time())
-            store.cache.set(f"run:{rid}", rec)
+            sched.save_record(store, rec)
         else:
-            store.cache.set(f"cancel:{rid}", True)
+            store.request_cancel(rid)
     return rec
 
 
@@ -101,7 +103,7 @@ def claim_next(store: Store, limit: int, pid: int | None = None, host: str | Non
     """Take the next queued run for this process if a slot is free; when it belongs to a seed
     group, take every queued member of that group too, all on ONE slot. Returns the claimed
     records (now `running`; one for a plain run) or None. The list is what
-    `worker.execute_group(sink, recs)` (or `worker.execute` for one run) trains. `host` and
+    `runner.execute_group(sink, recs)` (or `runner.execute` for one run) trains. `host` and
     `extra` describe a worker elsewhere, as in `claim`."""
     def choose(live: list[str], recs: dict) -> tuple[list[str], str | None]:
         gid = recs[live[0]].get("group") if live else None
@@ -120,11 +122,11 @@ def _take(store: Store, limit: int, pid: int | None, host: str | None, choose, e
         claims = _reap_claims(store)
         if slots(claims) >= limit:
             return []
-        queue = store.cache.get("queue", [])
-        recs = {r: store.cache.get(f"run:{r}") or {} for r in queue}
+        queue = QUEUE.get(store)
+        recs = {r: sched.record(store, r) or {} for r in queue}
         live = [r for r in queue if recs[r].get("status") == "queued"]
         if live != queue:  # orphans (finished, deleted) never block the queue
-            store.cache.set("queue", live)
+            QUEUE.set(store, live)
         picks, slot = choose(live, recs)
         if not picks:
             return []
@@ -133,12 +135,12 @@ def _take(store: Store, limit: int, pid: int | None, host: str | None, choose, e
             rec = recs[r]
             rec.update(status="running", started=now, pid=pid, host=host, heartbeat=now,
                        lease_until=now + LEASE_S)
-            store.cache.set(f"run:{r}", rec)
+            sched.save_record(store, rec)
             claims[r] = {"pid": pid, "attempt": rec["attempt"], "host": host, "ticks": ticks,
                          "slot": slot or r, **extra}
             out.append(rec)
-        store.cache.set("queue", [r for r in live if r not in picks])
-        store.cache.set("claims", claims)
+        QUEUE.set(store, [r for r in live if r not in picks])
+        CLAIMS.set(store, claims)
     return out
 
 
@@ -150,7 +152,7 @@ def slots(claims: dict) -> int:
 def finish(store: Store, rid: str, attempt: int, **final) -> bool:
     """Write the final status of `attempt` (fenced) and release its claim."""
     with store.transact():
-        if final.get("status") == "done" and store.cache.get(f"cancel:{rid}"):
+        if final.get("status") == "done" and sched.cancel_flag(store, rid):
             final["status"] = "cancelled"  # the cancel was acknowledged while running: it wins
         ok = store.update(rid, attempt, **final) is not None
         release(store, rid, attempt)
@@ -160,7 +162,7 @@ def finish(store: Store, rid: str, attempt: int, **final) -> bool:
 def release(store: Store, rid: str, attempt: int) -> None:
     """Give the claim of `attempt` back (no-op when it is not that attempt's)."""
     with store.transact():
-        claims = store.cache.get("claims", {})
+        claims = CLAIMS.get(store)
         if claims.get(rid, {}).get("attempt") == attempt:
             _drop_claim(store, rid)
 
@@ -172,15 +174,15 @@ def reap(store: Store) -> list[str]:
         return []
     dead: list[str] = []
     with store.transact():
-        before = set(store.cache.get("claims", {}))
+        before = set(CLAIMS.get(store))
         after = _reap_claims(store)
         dead = sorted(before - set(after))
-        queue = store.cache.get("queue", [])
-        for rid in store.cache.get("index", {}):
-            rec = store.cache.get(f"run:{rid}") or {}
+        queue = QUEUE.get(store)
+        for rid in INDEX.get(store):
+            rec = sched.record(store, rid) or {}
             if rec.get("status") == "queued" and rid not in queue:
                 queue.append(rid)
-                store.cache.set("queue", queue)
+                QUEUE.set(store, queue)
             elif rec.get("status") == "running" and rid not in after and _dead({}, rec):
                 _interrupt(store, rec, exit_cause(store, rec.get("pid")))  # claimed by an older engine
                 dead.append(rid)
@@ -190,19 +192,19 @@ def reap(store: Store) -> list[str]:
 def reap_claims(store: Store) -> list[str]:
     """The cheap part of `reap` (the supervisor's every poll): settle claims whose worker is
     dead; reads only the claims and their records unless one is dead."""
-    claims = store.read("claims", {}) or {}
+    claims = CLAIMS.read(store)
     if not any(_dead(c, store.get(rid) or {"created": 0}) or (store.get(rid) or {}).get("status") != "running"
                for rid, c in claims.items()):
         return []
     with store.transact():
-        before = set(store.cache.get("claims", {}))
+        before = set(CLAIMS.get(store))
         return sorted(before - set(_reap_claims(store)))
 
 
 def _needs_reap(store: Store) -> bool:
-    claims = store.read("claims", {}) or {}
-    queue = store.read("queue", []) or []
-    for rid in store.read("index", {}) or {}:
+    claims = CLAIMS.read(store)
+    queue = QUEUE.read(store)
+    for rid in INDEX.read(store):
         rec = store.get(rid) or {}
         if rec.get("status") == "queued" and rid not in queue:
             return True
@@ -213,14 +215,14 @@ def _needs_reap(store: Store) -> bool:
 
 def queue_position(store: Store) -> dict[str, int]:
     """{run_id: 1-based place in the queue} for queued runs."""
-    return {rid: i + 1 for i, rid in enumerate(store.read("queue", []) or [])}
+    return {rid: i + 1 for i, rid in enumerate(QUEUE.read(store))}
 
 
 def _reap_claims(store: Store) -> dict:
-    claims = store.cache.get("claims", {})
+    claims = CLAIMS.get(store)
     kept = {}
     for rid, c in claims.items():
-        rec = store.cache.get(f"run:{rid}")
+        rec = sched.record(store, rid)
         if rec is None or rec["status"] != "running" or rec.get("attempt") != c["attempt"]:
             continue  # stale claim: the run moved on
         if _dead(c, rec):
@@ -231,7 +233,7 @@ def _reap_claims(store: Store) -> dict:
             continue
         kept[rid] = c
     if kept != claims:
-        store.cache.set("claims", kept)
+        CLAIMS.set(store, kept)
     return kept
 
 
@@ -249,7 +251,7 @@ def _dead(claim: dict, rec: dict) -> bool:
 def _fresh_death(store: Store, claim: dict, rec: dict) -> bool:
     """True for a worker that stopped beating under a second ago and whose exit is not
     recorded yet (its parent's waiter thread writes it within milliseconds)."""
-    if str(claim.get("pid")) in (store.cache.get("exits", {}) or {}):
+    if str(claim.get("pid")) in (EXITS.get(store) or {}):
         return False
     return time.time() - (rec.get("heartbeat") or 0) < 1.0
 
@@ -258,9 +260,9 @@ def record_exit(store: Store, pid: int, returncode: int) -> None:
     """Remember how worker `pid` ended (its parent saw it), so its run's error can say so.
     Kept for the last 64 workers."""
     with store.transact():
-        exits = store.cache.get("exits", {})
+        exits = EXITS.get(store)
         exits[str(pid)] = {"rc": int(returncode), "at": time.time()}
-        store.cache.set("exits", dict(sorted(exits.items(), key=lambda kv: kv[1]["at"])[-64:]))
+        EXITS.set(store, dict(sorted(exits.items(), key=lambda kv: kv[1]["at"])[-64:]))
 
 
 def exit_cause(store: Store, pid: int | None) -> str:
@@ -268,7 +270,7 @@ def exit_cause(store: Store, pid: int | None) -> str:
     "... exited with code N", or "... died" when nobody saw it end."""
     import signal
 
-    ended = (store.cache.get("exits", {}) or {}).get(str(pid))
+    ended = (EXITS.get(store) or {}).get(str(pid))
     if ended is None:
         return f"worker process {pid} died"
     rc = ended["rc"]
@@ -283,10 +285,10 @@ def exit_cause(store: Store, pid: int | None) -> str:
 
 def _interrupt(store: Store, rec: dict, why: str) -> None:
     rec.update(status="interrupted", finished=time.time(), error=rec.get("error") or why)
-    store.cache.set(f"run:{rec['id']}", rec)
+    sched.save_record(store, rec)
 
 
 def _drop_claim(store: Store, rid: str) -> None:
-    claims = store.cache.get("claims", {})
+    claims = CLAIMS.get(store)
     if claims.pop(rid, None) is not None:
-        store.cache.set("claims", claims)
+        CLAIMS.set(store, claims)

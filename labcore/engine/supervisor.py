@@ -23,8 +23,11 @@ import subprocess
 import sys
 import threading
 import time
+from typing import Any, Callable
 
+from labcore.engine import launch
 from labcore.engine.backends import local
+from labcore.runs.scheduling import CLAIMS, QUEUE, SUPERVISOR
 from labcore.runs.store import Store
 
 POLL_S = float(os.environ.get("LAB_SUPERVISE_S", "0.5"))
@@ -34,7 +37,7 @@ FULL_REAP_EVERY = 20  # polls between full reaps (which read every record)
 
 def alive(store: Store) -> bool:
     """True when the registered supervisor process exists."""
-    sup = store.read("supervisor")
+    sup = SUPERVISOR.read(store)
     return bool(sup) and local.alive(sup)
 
 
@@ -43,23 +46,21 @@ def ensure(store: Store) -> int | None:
     if alive(store):  # the common case: read only, no write lock
         return None
     with store.transact():
-        sup = store.cache.get("supervisor")
+        sup = SUPERVISOR.get(store)
         if sup and local.alive(sup):
             return None
         pid = _spawn(store)
-        store.cache.set("supervisor", {"pid": pid, "ticks": local.start_ticks(pid)})
+        SUPERVISOR.set(store, {"pid": pid, "ticks": local.start_ticks(pid)})
     return pid
 
 
 def _spawn(store: Store) -> int:
-    from labcore.engine import pool
-
     logs = store.dir / "logs"
     logs.mkdir(mode=0o700, exist_ok=True)
     fd = os.open(logs / "supervisor.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     try:
-        proc = subprocess.Popen(pool.command(store, "--supervise"), cwd=str(pool.ROOT),
-                                env=pool.worker_env(store), stdout=fd, stderr=subprocess.STDOUT,
+        proc = subprocess.Popen(launch.command(store, "--supervise"), cwd=str(launch.ROOT),
+                                env=launch.worker_env(store), stdout=fd, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, start_new_session=True)
     finally:
         os.close(fd)
@@ -67,16 +68,19 @@ def _spawn(store: Store) -> int:
     return proc.pid
 
 
-def serve(store: Store, poll: float = POLL_S, quiet_s: float = QUIET_S) -> None:
-    """The supervisor loop (see the module doc); returns when there is no work left."""
-    from labcore.engine import pool, scheduler
+def serve(store: Store, ensure_workers: Callable[[Store], Any], poll: float = POLL_S,
+          quiet_s: float = QUIET_S) -> None:
+    """The supervisor loop (see the module doc); returns when there is no work left.
+    `ensure_workers(store)` starts the workers the queue needs (the local pool's `ensure`,
+    passed in by the caller: the pool starts the supervisor, so this module cannot import it)."""
+    from labcore.engine import scheduler
 
     me = {"pid": os.getpid(), "ticks": local.start_ticks(os.getpid())}
     quiet_since: float | None = None
     polls = 0
     while True:
         polls += 1
-        sup = store.read("supervisor")
+        sup = SUPERVISOR.read(store)
         if sup and (sup.get("pid"), sup.get("ticks")) != (me["pid"], me["ticks"]) and local.alive(sup):
             return  # another supervisor took over (e.g. this one was stopped for a long time)
         try:
@@ -84,12 +88,12 @@ def serve(store: Store, poll: float = POLL_S, quiet_s: float = QUIET_S) -> None:
                 scheduler.reap(store)
             else:
                 scheduler.reap_claims(store)
-            queue = store.read("queue", []) or []
-            claims = store.read("claims", {}) or {}
+            queue = QUEUE.read(store)
+            claims = CLAIMS.read(store)
             if queue or claims:
                 quiet_since = None
                 if queue:
-                    pool.ensure(store, supervise=False)
+                    ensure_workers(store)
             elif quiet_since is None:
                 quiet_since = time.monotonic()
             elif time.monotonic() - quiet_since > quiet_s and _leave(store, me):
@@ -101,17 +105,17 @@ def serve(store: Store, poll: float = POLL_S, quiet_s: float = QUIET_S) -> None:
 
 def _leave(store: Store, me: dict) -> bool:
     with store.transact():
-        if store.cache.get("queue", []) or store.cache.get("claims", {}):
+        if QUEUE.get(store) or CLAIMS.get(store):
             return False
-        sup = store.cache.get("supervisor")
+        sup = SUPERVISOR.get(store)
         if sup and sup.get("pid") == me["pid"]:
-            store.cache.delete("supervisor")
+            SUPERVISOR.clear(store)
     return True
 
 
 def stop(store: Store, timeout: float = 10.0) -> None:
     """Stop the store's supervisor (SIGTERM, then SIGKILL) and unregister it."""
-    sup = store.read("supervisor")
+    sup = SUPERVISOR.read(store)
     if sup and local.alive(sup) and sup["pid"] != os.getpid():
         try:
             os.kill(sup["pid"], signal.SIGCONT)
@@ -127,4 +131,4 @@ def stop(store: Store, timeout: float = 10.0) -> None:
             except (ProcessLookupError, PermissionError):
                 pass
     with store.transact():
-        store.cache.delete("supervisor")
+        SUPERVISOR.clear(store)

@@ -7,7 +7,7 @@ Keys (every value is JSON, never pickle, so a crafted cache cannot run code):
   rows:{id}:{k}    chunk k: a list of row dicts ({"step": .., metric: ..})
   art:{id}:{name}  an artifact: {"columns": [...], "data": [[...], ...]}
   cancel:{id}      set when a cancel was requested
-  queue, claims, workers   scheduling state (labcore.engine.scheduler / pool)
+  queue, claims, workers, ...   scheduling state, read and written through labcore.runs.scheduling
 
 Writes from a worker carry its `attempt`; a write whose attempt is not the record's current
 one, or whose run is no longer active, is refused (fencing), so a stale or duplicate worker

@@ -16,6 +16,7 @@ from labcore.core.claims import SYMBOL
 from labcore.core.status import ACTIVE
 from labcore.runs.verdicts import Judged, concerned, judge, judge_selection
 from labcore.ui import access, state
+from labcore.ui.submit import submit_many
 
 POLL_S = 2.0
 
@@ -51,8 +52,6 @@ def _draw(exp: Any, base: Any, judged: list[Judged]) -> None:
                                  help=access.plain(f"train the {len(configs)} run(s) this claim needs from the "
                                                    f"current settings ({j.claim.needs or 'as listed'})"),
                                  disabled=bool(access.why_not())):
-                    from labcore.ui.page import submit_many
-
                     submit_many(exp, configs, "claim")
                     st.rerun()
 

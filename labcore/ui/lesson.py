@@ -24,6 +24,7 @@ from labcore.core.params import format_value, specs
 from labcore.engine import jobs
 from labcore.runs import analysis
 from labcore.ui import access, state
+from labcore.ui.submit import submit_many
 
 PARAM = "lesson"    # the query parameter holding the 1-based step number
 POLL_S = 2.0        # verdicts are re-judged this often while a concerned run trains
@@ -203,8 +204,6 @@ def _draw(exp: Any, judged: list) -> None:
                     f"Train {len(missing)}", key=f"lesson_train_{i}", disabled=not access.can_act(),
                     help=access.plain(f"train the {len(missing)} run(s) this check needs "
                                       f"({claim.needs or 'from the current settings'})")):
-                from labcore.ui.page import submit_many
-
                 submit_many(exp, missing, "lesson step")
                 st.rerun()
 

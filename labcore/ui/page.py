@@ -16,22 +16,19 @@ from dataclasses import dataclass, field
 import pandas as pd
 import streamlit as st
 
-from labcore.admission import admit_all
 from labcore.core.experiment import Experiment, PageSpec, SweepView
 from labcore.core.groups import SEED_MAX
-from labcore.core.params import ParamError, ParamSpec, format_value, specs
+from labcore.core.params import ParamSpec, format_value, specs
 from labcore.engine import jobs
-from labcore.engine.scheduler import QueueFull
 from labcore.runs import analysis, plots
 from labcore.ui import access, artifacts, claims, downloads, figure_export, lesson, state, variants
 from labcore.ui.figures import cached
 from labcore.ui.form import config_form, url_errors
 from labcore.ui.reader import RunData
+from labcore.ui.submit import confirm, submit_many
 
 N_SEEDS = ParamSpec("n_seeds", int, 1, lo=1, hi=10, help="train seeds seed, seed+1, ... and show mean ± std")
 POLL_S = 1.0        # a tick's period while a run of the page is active
-CONFIRM_ABOVE = 16  # runs per click that need a confirmation
-MAX_PER_CLICK = 64  # runs one click may start (sweep × seeds)
 
 
 @dataclass
@@ -175,51 +172,7 @@ def _controls(exp, sel: Selection) -> None:
         if sweep_col.button(f"Sweep {sel.axis}", width="stretch", disabled=bool(locked),
                             help=f"{sel.axis} = {values}, each with the N seeds"):
             submit_many(exp, sel.sweep, "sweep")
-    _confirm(exp)
-
-
-def submit_many(exp, configs: list, what: str) -> bool:
-    """Submit the runs of one click: refused above MAX_PER_CLICK, confirmed above CONFIRM_ABOVE.
-    Returns True when they were submitted or wait for the confirmation."""
-    if not access.can_act():
-        st.error(access.why_not())
-        return False
-    if len(configs) > MAX_PER_CLICK:
-        st.error(f"This {what} would start {len(configs)} runs; allowed: at most {MAX_PER_CLICK} per click "
-                 "(fewer seeds or a narrower sweep).")
-        return False
-    if len(configs) > CONFIRM_ABOVE:
-        st.session_state["_pending"] = (exp.name, what, configs)
-        return True
-    return _submit(exp, configs)
-
-
-def _submit(exp, configs: list) -> bool:
-    """Admit, then submit `configs` (the seeds of one setting go as one job); False when refused."""
-    store = state.store()
-    try:
-        admit_all(exp, configs)  # what this machine can run: device, dataset, memory
-        jobs.submit_many(exp.name, configs, store)
-    except (QueueFull, ParamError) as exc:  # the queue is full, or a config over a limit: say so
-        st.error(access.plain(f"Not started: {exc}"))
-        return False
-    return True
-
-
-def _confirm(exp) -> None:
-    pending = st.session_state.get("_pending")
-    if not pending or pending[0] != exp.name:
-        return
-    _, what, configs = pending
-    st.warning(f"This {what} starts {len(configs)} runs. Start them?")
-    yes, no = st.columns(2)
-    if yes.button(f"Start {len(configs)} runs", type="primary", key="confirm_yes"):
-        st.session_state.pop("_pending")
-        _submit(exp, configs)
-        st.rerun()
-    if no.button("Don't start", key="confirm_no"):
-        st.session_state.pop("_pending")
-        st.rerun()
+    confirm(exp)
 
 
 def status(exp: Experiment, recs: list[dict], configs: list) -> str:

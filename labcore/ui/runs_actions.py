@@ -13,7 +13,7 @@ from labcore.engine import jobs
 from labcore.engine.scheduler import QueueFull
 from labcore.runs.store import ACTIVE, FINISHED, Store
 from labcore.ui import access
-from labcore.ui.page import CONFIRM_ABOVE, MAX_PER_CLICK
+from labcore.ui.submit import CONFIRM_ABOVE, MAX_PER_CLICK
 
 CONFIRM = "_runs_confirm"   # session key of a pending ("delete" | "rerun", ids) action
 

@@ -8,7 +8,7 @@ import pytest
 
 from labcore.core.loop import train_loop
 from labcore.core.recorder import Diverged, Recorder
-from labcore.engine.worker import failure
+from labcore.engine.runner import failure
 
 
 def _quadratic(rec, lr, steps=50):

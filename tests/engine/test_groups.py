@@ -7,7 +7,7 @@ import pytest
 
 from labcore.core import registry
 from labcore.core.recorder import Diverged, Recorder
-from labcore.engine import groups, jobs, scheduler, worker
+from labcore.engine import groups, jobs, runner, scheduler
 
 PLUGIN = "tests.engine.seeded_plugin"
 # lr·λ_s = 0.9·(1 + seed): seeds 0 and 1 converge, seeds 2 and 3 blow up (at different steps)
@@ -43,7 +43,7 @@ def test_a_group_is_claimed_on_one_slot_and_each_seed_ends_as_its_solo_run(store
     claims = store.read("claims")
     assert set(claims) == set(ids) and scheduler.slots(claims) == 1
     assert scheduler.claim_next(store, limit=1) is None  # ... which used the one slot
-    statuses = worker.execute_group(store, recs)
+    statuses = runner.execute_group(store, recs)
     assert statuses == ["done", "done", "diverged", "diverged"]
     assert store.read("claims") == {}
     for rid, cfg in zip(ids, cfgs(range(4))):
@@ -57,13 +57,13 @@ def test_a_group_is_claimed_on_one_slot_and_each_seed_ends_as_its_solo_run(store
 
 def test_seeds_already_in_the_cache_are_not_retrained(store):
     first = groups.submit_group(store, "seeded_quadratic", cfgs([0, 1]))
-    worker.execute_group(store, scheduler.claim_next(store, limit=1))
+    runner.execute_group(store, scheduler.claim_next(store, limit=1))
     created = {r: store.get(r)["created"] for r in first}
     ids = groups.submit_group(store, "seeded_quadratic", cfgs([0, 1, 2, 3]))
     assert ids[:2] == first and {r: store.get(r)["created"] for r in first} == created
     recs = scheduler.claim_next(store, limit=1)
     assert [r["id"] for r in recs] == ids[2:]  # only the new seeds were armed
-    worker.execute_group(store, recs)
+    runner.execute_group(store, recs)
     assert [store.get(r)["status"] for r in ids] == ["done", "done", "diverged", "diverged"]
 
 
@@ -106,7 +106,7 @@ def test_experiments_without_run_seeds_group_their_seeds_and_train_them_one_by_o
     assert groups.partition(exp, [exp.make_config(seed=s) for s in (0, 1)] + [exp.make_config(lr=0.2)]) == [
         [exp.make_config(seed=0), exp.make_config(seed=1)], [exp.make_config(lr=0.2)]]
     ids = groups.submit_group(store, "quadratic", [exp.make_config(seed=s, steps=5) for s in (0, 1)])
-    assert worker.execute_group(store, scheduler.claim_next(store, limit=1)) == ["done", "done"]
+    assert runner.execute_group(store, scheduler.claim_next(store, limit=1)) == ["done", "done"]
     assert all(len(store.metrics(r)) == 6 for r in ids)
 
 

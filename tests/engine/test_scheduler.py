@@ -9,8 +9,8 @@ import pytest
 
 from tests.waiting import eventually
 from labcore.core.recorder import Recorder
-from labcore.engine import jobs, pool, scheduler
-from labcore.engine.worker import execute, reset_torch
+from labcore.engine import jobs, launch, pool, scheduler
+from labcore.engine.runner import execute, reset_torch
 from labcore.runs.store import Store
 
 
@@ -148,7 +148,7 @@ def test_a_crash_before_training_is_failed_with_its_traceback(store):
 def test_thread_budget_and_torch_reset():
     import torch
 
-    reset_torch(pool.threads_per_worker())
+    reset_torch(launch.threads_per_worker())
     assert torch.get_num_threads() == max(1, (os.cpu_count() or 1) // jobs.max_jobs())
     torch.set_default_dtype(torch.float64)
     torch.use_deterministic_algorithms(True)
@@ -177,7 +177,7 @@ def test_cold_worker_trains_one_run(store):
     import subprocess
 
     rid = jobs.submit("quadratic", {"steps": 4}, store, start=False)
-    out = subprocess.run(pool.command(store, rid), env=pool.worker_env(store), cwd=str(pool.ROOT),
+    out = subprocess.run(launch.command(store, rid), env=launch.worker_env(store), cwd=str(launch.ROOT),
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     assert store.get(rid)["status"] == "done" and len(store.metrics(rid)) == 5

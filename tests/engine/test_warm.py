@@ -4,7 +4,7 @@ import subprocess
 
 import pandas as pd
 
-from labcore.engine import jobs, pool
+from labcore.engine import jobs, launch
 
 TINY = {"width": 16, "steps": 10, "n_train": 64}
 
@@ -18,7 +18,7 @@ def test_warm_worker_results_equal_a_cold_workers(store):
     assert warm["pid"] == store.get(first)["pid"]  # the same warm process
     warm_rows = store.metrics(rid)
     assert jobs.submit("lazy_training", TINY, store, force=True, start=False) == rid
-    out = subprocess.run(pool.command(store, rid), env=pool.worker_env(store), cwd=str(pool.ROOT),
+    out = subprocess.run(launch.command(store, rid), env=launch.worker_env(store), cwd=str(launch.ROOT),
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     cold = store.get(rid)
@@ -36,14 +36,12 @@ def test_worker_recycles_after_max_runs_and_the_pool_replaces_it(store, monkeypa
 
 
 def test_thread_budget_leaves_a_core_free_and_honours_lab_threads(monkeypatch):
-    from labcore.engine import pool
-
     monkeypatch.setenv("LAB_MAX_JOBS", "1")
-    monkeypatch.setattr(pool.os, "cpu_count", lambda: 2)
-    assert pool.threads_per_worker() == 1  # 2 cores: the dashboard keeps one
-    monkeypatch.setattr(pool.os, "cpu_count", lambda: 16)
-    assert pool.threads_per_worker() == 15
+    monkeypatch.setattr(launch.os, "cpu_count", lambda: 2)
+    assert launch.threads_per_worker() == 1  # 2 cores: the dashboard keeps one
+    monkeypatch.setattr(launch.os, "cpu_count", lambda: 16)
+    assert launch.threads_per_worker() == 15
     monkeypatch.setenv("LAB_MAX_JOBS", "8")
-    assert pool.threads_per_worker() == 1  # 8 concurrent runs never oversubscribe 16 cores
+    assert launch.threads_per_worker() == 1  # 8 concurrent runs never oversubscribe 16 cores
     monkeypatch.setenv("LAB_THREADS", "4")
-    assert pool.threads_per_worker() == 4
+    assert launch.threads_per_worker() == 4

@@ -102,7 +102,7 @@ def test_budget_removes_oldest_finished_and_never_an_active_recent_or_own_run(tm
 
 def test_the_finishing_run_survives_its_own_budget_check(tmp_path):
     from labcore.engine import scheduler
-    from labcore.engine.worker import execute
+    from labcore.engine.runner import execute
 
     store = Store(tmp_path / "cache", budget_bytes=1)
     scheduler.submit(store, "r", "quadratic", {"steps": 3}, {})
@@ -169,7 +169,7 @@ class DiskFullStore(Store):
 
 def test_disk_full_fails_the_run_with_a_clear_status_and_readers_keep_working(tmp_path):
     from labcore.engine import jobs, scheduler
-    from labcore.engine.worker import execute
+    from labcore.engine.runner import execute
 
     store = DiskFullStore(tmp_path / "cache")
     scheduler.submit(store, "r", "quadratic", {"steps": 50}, {})

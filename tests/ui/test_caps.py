@@ -1,5 +1,5 @@
 """Per-click caps and the queue cap, as a user meets them on a page (issue 13)."""
-from labcore.ui import page as page_module
+from labcore.ui import submit as submit_module
 from tests.ui.test_pages import app
 
 
@@ -35,7 +35,7 @@ def test_confirming_starts_every_run_of_the_click(store):
 
 
 def test_a_click_above_the_per_click_cap_is_refused_with_the_limit(store, monkeypatch):
-    monkeypatch.setattr(page_module, "MAX_PER_CLICK", 4)
+    monkeypatch.setattr(submit_module, "MAX_PER_CLICK", 4)
     at = _page(3)
     _button(at, "Sweep lr").click().run()
     errors = " ".join(e.value for e in at.error)

@@ -3,8 +3,8 @@
 `local` (default): a warm pool of worker processes on this machine (labcore.engine.pool).
 `ray` (LAB_BACKEND=ray): a detached dispatcher launches each run as a Ray task that runs
 the same worker code, writing through a RunSink actor that owns the store
-(labcore.engine.backends.ray). Neither is imported until a run is submitted; ray itself is
-imported only by the dispatcher and the Ray workers.
+(labcore.engine.backends.ray). `jobs.start_workers` picks one; neither is imported until a
+run is submitted; ray itself is imported only by the dispatcher and the Ray workers.
 """
 from __future__ import annotations
 
@@ -17,16 +17,3 @@ def name() -> str:
     """The configured backend: $LAB_BACKEND, default "local"."""
     return os.environ.get("LAB_BACKEND", "local").strip() or "local"
 
-
-def start_workers(store) -> list[int]:
-    """Make sure workers will pick up queued runs of `store`; returns new worker ids."""
-    backend = name()
-    if backend == "ray":
-        from labcore.engine.backends import ray
-
-        return ray.ensure(store)
-    if backend != "local":
-        raise ValueError(f"LAB_BACKEND={backend!r}: allowed {', '.join(BACKENDS)}")
-    from labcore.engine import pool
-
-    return pool.ensure(store)

@@ -29,10 +29,10 @@ import time
 from pathlib import Path
 
 from labcore.engine.backends import local
+from labcore.runs.scheduling import QUEUE, RAY_DISPATCHER
 from labcore.runs.store import Store
 
 ROOT = Path(__file__).resolve().parents[3]
-KEY = "ray_dispatcher"        # {"pid", "ticks", "started"} of the store's dispatcher
 EXCLUDES = [".git", ".venv", "/cache", "/data", ".pytest_cache", "**/__pycache__", "*.log", "node_modules"]
 
 
@@ -46,7 +46,7 @@ def cpus_per_run() -> int:
     env = os.environ.get("LAB_RAY_CPUS")
     if env:
         return max(1, int(env))
-    from labcore.engine.pool import threads_per_worker
+    from labcore.engine.launch import threads_per_worker
 
     return threads_per_worker()
 
@@ -121,7 +121,7 @@ def _outside_modules(plugins: str) -> list[str]:
 
 def alive(store: Store) -> dict | None:
     """The store's dispatcher registration when its process still exists."""
-    d = store.read(KEY)
+    d = RAY_DISPATCHER.read(store)
     return d if d and local.alive({"pid": d["pid"], "ticks": d.get("ticks")}) else None
 
 
@@ -130,11 +130,11 @@ def ensure(store: Store) -> list[int]:
     if alive(store):  # the common case: one read, no write lock
         return []
     with store.transact():
-        d = store.cache.get(KEY)
+        d = RAY_DISPATCHER.get(store)
         if d and local.alive({"pid": d["pid"], "ticks": d.get("ticks")}):
             return []
         pid = _spawn(store)
-        store.cache.set(KEY, {"pid": pid, "ticks": local.start_ticks(pid), "started": time.time()})
+        RAY_DISPATCHER.set(store, {"pid": pid, "ticks": local.start_ticks(pid), "started": time.time()})
     return [pid]
 
 
@@ -142,10 +142,10 @@ def leave(store: Store, pid: int, busy: bool) -> bool:
     """Unregister dispatcher `pid` when nothing is queued and it has no task in flight; in
     one transaction, so a run submitted meanwhile always finds a dispatcher."""
     with store.transact():
-        if busy or store.cache.get("queue", []):
+        if busy or QUEUE.get(store):
             return False
-        if (store.cache.get(KEY) or {}).get("pid") == pid:
-            store.cache.delete(KEY)
+        if (RAY_DISPATCHER.get(store) or {}).get("pid") == pid:
+            RAY_DISPATCHER.clear(store)
     return True
 
 
@@ -153,7 +153,7 @@ def shutdown(store: Store, timeout: float = 20.0) -> None:
     """Stop the store's dispatcher (SIGTERM: it cancels its tasks and marks them)."""
     import signal
 
-    d = store.read(KEY)
+    d = RAY_DISPATCHER.read(store)
     if not d:
         return
     pid = d["pid"]
@@ -165,12 +165,12 @@ def shutdown(store: Store, timeout: float = 20.0) -> None:
         if local.pid_alive(pid):
             os.kill(pid, signal.SIGKILL)
     with store.transact():
-        if (store.cache.get(KEY) or {}).get("pid") == pid:
-            store.cache.delete(KEY)
+        if (RAY_DISPATCHER.get(store) or {}).get("pid") == pid:
+            RAY_DISPATCHER.clear(store)
 
 
 def _spawn(store: Store) -> int:
-    from labcore.engine.pool import worker_env
+    from labcore.engine.launch import worker_env
 
     logs = store.dir / "logs"
     logs.mkdir(mode=0o700, exist_ok=True)

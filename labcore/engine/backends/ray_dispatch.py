@@ -29,6 +29,7 @@ from labcore.engine import scheduler
 from labcore.engine.backends import local
 from labcore.engine.backends import ray as cfg
 from labcore.engine.backends.ray_sink import StoreSink, run_task
+from labcore.runs.scheduling import CLAIMS, QUEUE, RAY_DISPATCHER
 from labcore.runs.store import Store
 
 CANCEL_GRACE_S = float(os.environ.get("LAB_RAY_CANCEL_GRACE_S", "3"))  # flag first, then ray.cancel
@@ -69,10 +70,10 @@ class Dispatcher:
         """Give queued runs a task each, FIFO, up to the free slots; a seed group's queued
         members share one task (and one slot), as a local worker takes them together."""
         tokens = {e["token"] for e in self.inflight.values()}
-        claims = self.store.read("claims", {}) or {}
+        claims = CLAIMS.read(self.store)
         others = {r: c for r, c in claims.items() if c.get("task") not in tokens}  # e.g. a local worker
         free = cfg.slots(self.cluster()) - len(self.inflight) - scheduler.slots(others)
-        queue = (self.store.read("queue", []) or []) if free > 0 else []
+        queue = (QUEUE.read(self.store)) if free > 0 else []
         busy = {r for e in self.inflight.values() for r in e["rids"]}
         recs = {rid: self.store.get(rid) or {} for rid in queue}
         for rid in queue:
@@ -118,7 +119,7 @@ class Dispatcher:
         except Exception as exc:  # noqa: BLE001 - every Ray error becomes a run state
             error = exc
         why = f"ray task lost: {type(error).__name__}: {(str(error).strip().splitlines() or [''])[0][:200]}"
-        claims = self.store.read("claims", {}) or {}
+        claims = CLAIMS.read(self.store)
         claimed = False
         for rid in entry["rids"]:
             claim = claims.get(rid)
@@ -161,7 +162,7 @@ class Dispatcher:
         while not self.stopping:
             self.launch()
             self.watch(poll)
-            if self.inflight or self.store.read("queue"):
+            if self.inflight or QUEUE.read(self.store):
                 idle_since = time.monotonic()
             elif time.monotonic() - idle_since > idle_s and cfg.leave(self.store, os.getpid(), False):
                 return
@@ -170,7 +171,7 @@ class Dispatcher:
         """Cancel every task in flight and mark the runs they claimed `interrupted`."""
         for e in list(self.inflight.values()):
             self.ray.cancel(e["ref"], force=True)
-            claims = self.store.read("claims", {}) or {}
+            claims = CLAIMS.read(self.store)
             for rid in e["rids"]:
                 claim = claims.get(rid)
                 if claim is not None and claim.get("task") == e["token"]:
@@ -226,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _fail_queue(store: Store, error: str) -> None:
     """Mark every queued run `failed` with `error` (the CLI and pages show it at once)."""
-    for rid in store.read("queue", []) or []:
+    for rid in QUEUE.read(store):
         if (store.get(rid) or {}).get("status") == "queued":
             scheduler.cancel(store, rid)
             store.update(rid, status="failed", error=error)
@@ -235,8 +236,8 @@ def _fail_queue(store: Store, error: str) -> None:
 def _forget(store: Store) -> None:
     """Unregister this dispatcher even though runs wait: the next submit starts another."""
     with store.transact():
-        if (store.cache.get(cfg.KEY) or {}).get("pid") == os.getpid():
-            store.cache.delete(cfg.KEY)
+        if (RAY_DISPATCHER.get(store) or {}).get("pid") == os.getpid():
+            RAY_DISPATCHER.clear(store)
 
 
 if __name__ == "__main__":

@@ -1,9 +1,9 @@
 """The Ray side of a run: the RunSink actor that owns the store, the proxy a task writes
-through, and the task itself (the same `worker.execute` as a local worker).
+through, and the task itself (the same `runner.execute` as a local worker).
 
 Only the actor, which lives on the head node next to the store directory, opens SQLite.
 A task on any node holds a `RemoteSink`: the RunSink methods the Recorder and
-`worker.execute` call (get, update, append_rows, put_artifact, renew, enforce_budget) plus
+`runner.execute` call (get, update, append_rows, put_artifact, renew, enforce_budget) plus
 the scheduler calls a run makes (claim, finish, release), each one actor call, so fencing,
 attempts and slots stay the local backend's transactions, run where the store is.
 """
@@ -82,7 +82,7 @@ class StoreSink:
 
 class RemoteSink:
     """A RunSink for code running in a Ray task: every call is a round trip to the actor.
-    `scheduler` gives `worker.execute` the finish/release calls it makes on a Store."""
+    `scheduler` gives `runner.execute` the finish/release calls it makes on a Store."""
 
     def __init__(self, actor) -> None:
         self.actor = actor
@@ -122,7 +122,7 @@ class RemoteSink:
 
 
 class _RemoteScheduler:
-    """`scheduler.finish/release` with the signature worker.execute uses, through the actor."""
+    """`scheduler.finish/release` with the signature runner.execute uses, through the actor."""
 
     def __init__(self, sink: RemoteSink) -> None:
         self.sink = sink
@@ -141,11 +141,11 @@ def run_task(actor, rids: list[str], limit: int, threads: int, extra: dict) -> l
     were cancelled or taken before Ray started the task)."""
     import ray
 
-    from labcore.engine import worker
+    from labcore.engine import runner
 
     sink = RemoteSink(actor)
     node = ray.get_runtime_context().get_node_id()
     recs = sink._call("claim", rids, limit, os.getpid(), socket.gethostname(), {**extra, "node": node})
     if len(recs) > 1:
-        return worker.execute_group(sink, recs, threads=threads)
-    return [worker.execute(sink, rec, threads=threads) for rec in recs]
+        return runner.execute_group(sink, recs, threads=threads)
+    return [runner.execute(sink, rec, threads=threads) for rec in recs]

@@ -1,0 +1,55 @@
+"""How the engine starts its processes on this machine: how many runs train at once, the
+thread budget of each, and the argv and environment of a worker, supervisor or dispatcher.
+
+Shared by the pool, the supervisor and the Ray backend, so none of them imports another
+to start a process.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from labcore.runs.store import Store
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def max_jobs() -> int:
+    """Concurrent runs: $LAB_MAX_JOBS, else 1 per GPU, else cores // 2 (at least 1)."""
+    env = os.environ.get("LAB_MAX_JOBS")
+    if env:
+        return max(1, int(env))
+    from labcore.nn import device
+
+    gpus = len(device.machine()["gpus"])
+    return gpus if gpus else max(1, (os.cpu_count() or 2) // 2)
+
+
+def threads_per_worker() -> int:
+    """Intra-op threads per worker: $LAB_THREADS, else max(1, (cores - 1) // max_jobs()).
+
+    One core is left to the dashboard server, the browser and whatever else runs: torch's
+    threads spin-wait on each other, so a worker that needs every core slows down 4-20x as
+    soon as anything else wants one (bench part 3 measured that at 2 threads on 2 cores),
+    while the lab's small nets gain little from a second thread when the machine is quiet."""
+    env = os.environ.get("LAB_THREADS")
+    if env:
+        return max(1, int(env))
+    return max(1, ((os.cpu_count() or 1) - 1) // max_jobs())
+
+
+def worker_env(store: Store) -> dict[str, str]:
+    """The environment of a worker: the repo root on PYTHONPATH (plugins import), the store,
+    and one OpenMP/MKL thread per worker process before torch starts."""
+    path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    n = str(threads_per_worker())
+    return {**os.environ, "PYTHONPATH": path, "LAB_CACHE_DIR": str(store.dir),
+            "OMP_NUM_THREADS": n, "MKL_NUM_THREADS": n}
+
+
+def command(store: Store, *args: str) -> list[str]:
+    """The argv of a worker process: `python -m labcore.worker ARGS --store DIR`."""
+    return [sys.executable, "-m", "labcore.worker", *args, "--store", str(store.dir)]
