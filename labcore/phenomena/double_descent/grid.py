@@ -1,7 +1,6 @@
 """The grid of feature counts of a random-features run (pure: no torch, used by `cost` too)."""
 from __future__ import annotations
 
-import math
 
 
 def width_grid(n_train: int, min_ratio: float, max_ratio: float, n_widths: int) -> list[int]:

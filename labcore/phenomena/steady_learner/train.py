@@ -85,7 +85,7 @@ def _mlp(cfgs: list, group: Any, dev) -> tuple:
     from labcore.core.rng import seed_everything, torch_generator
     from labcore.nn import seed_axis
     from labcore.phenomena.steady_learner.measures import trajectory_stats
-    from labcore.phenomena.steady_learner.nets import build, embed, sinusoid
+    from labcore.phenomena.steady_learner.nets import build, sinusoid
 
     cfg = cfgs[0]
     nets, xs, ys, rots = [], [], [], []
