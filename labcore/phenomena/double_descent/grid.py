@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 
-
 def width_grid(n_train: int, min_ratio: float, max_ratio: float, n_widths: int) -> list[int]:
     """Feature counts N, ascending and distinct: `n_widths` log-spaced between min_ratio·n and
     max_ratio·n, plus n/4, n and 10n exactly when inside that range (the points the lab
