@@ -37,4 +37,4 @@ def test_a_lesson_walked_in_the_browser(tmp_path):
         # a teacher's link to step 2 opens step 2 with its settings
         page.goto(f"{base}/quadratic_lesson?lesson=2")
         page.get_by_text("step 2 of 3").first.wait_for()
-        page.get_by_text("Settings of this step (applied): lr=1, steps=10, N seeds=2").wait_for()
+        page.get_by_text("Settings of this step (applied): lr=1, steps=10, N seeds=2").first.wait_for()
