@@ -77,8 +77,14 @@ def test_a_stopped_worker_is_never_declared_dead_while_it_exists(store, monkeypa
 
 
 def test_an_acknowledged_cancel_never_ends_done(store):
+    # the decided order first: cancel answers "running", then the worker finishes "done"
+    scheduler.submit(store, "ordered", "quadratic", {}, {"i": -1})
+    rec = scheduler.claim(store, 1 << 30, rid="ordered")
+    assert scheduler.cancel(store, "ordered")["status"] == "running"
+    scheduler.finish(store, "ordered", rec["attempt"], status="done", progress=1.0, finished=time.time())
+    assert store.get("ordered")["status"] == "cancelled"
+    # then real races (how many hit a running run depends on the machine's load; none may end done)
     got = cancel_races(store, 40)
     print(json.dumps(got))
-    assert got["acknowledged"] > 0  # the races did hit a running run
     assert got["acknowledged_done"] == 0
     assert got["acknowledged_cancelled"] == got["acknowledged"]
