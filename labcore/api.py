@@ -186,6 +186,15 @@ def _ids(ids: str | Run | Iterable[str | Run]) -> list[str]:
     return [i.id if isinstance(i, Run) else str(i) for i in ids]
 
 
+def _records(st: Store, ids) -> list[dict]:
+    """The records of `ids`, in order; an unknown id raises UnknownRun before anything is read."""
+    recs = [st.get(rid) for rid in _ids(ids)]
+    missing = [rid for rid, r in zip(_ids(ids), recs) if r is None]
+    if missing:
+        raise UnknownRun(f"no run {missing[0]!r} in {st.dir}")
+    return recs
+
+
 def runs(name: str | None = None, status: str | None = None, *, store: Store | str | None = None,
          **filters: Any) -> pd.DataFrame:
     """The stored runs as a DataFrame: id, phenomenon, status, name, one column per setting,
@@ -225,10 +234,8 @@ def metrics(ids: str | Run | Iterable[str | Run], *, store: Store | str | None =
     """
     st = _store(store)
     parts = []
-    for rid in _ids(ids):
-        rec = st.get(rid)
-        if rec is None:
-            raise UnknownRun(f"no run {rid!r} in {st.dir}")
+    for rec in _records(st, ids):
+        rid = rec["id"]
         wide = st.metrics(rid)
         if wide.empty:
             continue
@@ -249,24 +256,14 @@ def claims(ids: str | Run | Iterable[str | Run], *, store: Store | str | None = 
 
     >>> api.claims([h.id for h in api.sweep("lazy_training", width=[16, 256, 4096])])
     """
-    from labcore.core.claims import Evidence, evaluate
+    from labcore.runs.verdicts import judge_selection
 
     st = _store(store)
-    recs = []
-    for rid in _ids(ids):
-        rec = st.get(rid)
-        if rec is None:
-            raise UnknownRun(f"no run {rid!r} in {st.dir}")
-        recs.append(rec)
+    recs = _records(st, ids)
     rows = []
-    for name in dict.fromkeys(r["experiment"] for r in recs):
-        exp = get_experiment(name)
-        mine = [r for r in recs if r["experiment"] == name]
-        frame = analysis.long_frame([(r, st.metrics(r["id"])) for r in mine])
-        base = from_dict(exp.config, mine[0]["config"])
-        evidence = Evidence(frame, {r["id"]: r["status"] for r in mine}, base)
-        for claim in exp.claims:
-            verdict = evaluate(claim, evidence)
+    for name in dict.fromkeys(r["experiment"] for r in recs):  # the Runs page's judging of a selection
+        for judged in judge_selection(get_experiment(name), recs, st.metrics):
+            claim, verdict = judged.claim, judged.verdict
             rows.append({"phenomenon": name, "claim": claim.key, "statement": claim.statement,
                          "paper": claim.paper, "source": claim.source, "measured": verdict.measured,
                          "verdict": verdict.status, "expected": claim.expected})
@@ -285,10 +282,7 @@ def figure(ids: str | Run | Iterable[str | Run], metric: str, *, store: Store | 
     from labcore.runs import plots
 
     st = _store(store)
-    recs = [st.get(rid) for rid in _ids(ids)]
-    missing = [rid for rid, r in zip(_ids(ids), recs) if r is None]
-    if missing:
-        raise UnknownRun(f"no run {missing[0]!r} in {st.dir}")
+    recs = _records(st, ids)
     frame = analysis.long_frame([(r, st.metrics(r["id"])) for r in recs])
     if metric not in frame:
         raise ParamError(f"metric {metric!r} is not among these runs' metrics "

@@ -124,3 +124,12 @@ def test_api_runs_show_on_the_runs_page_and_dashboard_runs_in_the_api(store):
     assert len(table) == 1
     handle = api.Run(table["id"].iloc[0], store)
     assert handle.wait(progress=False).status == "done" and len(handle.metrics()) == 8
+
+
+def test_claims_are_judged_on_the_given_runs(store):
+    runs = api.sweep("quadratic", lr=[0.1, 0.5], steps=20, progress=False, store=store)
+    table = api.claims(runs, store=store).set_index("claim")
+    assert list(table.index) == ["converges", "faster_with_larger_lr"]
+    assert (table["verdict"] == "holds").all() and (table["phenomenon"] == "quadratic").all()
+    slow_only = api.claims(runs[:1], store=store).set_index("claim")  # one lr: no sweep to compare
+    assert slow_only.loc["faster_with_larger_lr", "verdict"] != "holds"

@@ -16,6 +16,7 @@ from labcore.core.claims import SYMBOL
 from labcore.core.status import ACTIVE
 from labcore.runs.verdicts import Judged, concerned, judge, judge_selection
 from labcore.ui import access, state
+from labcore.ui.reader import RunData
 from labcore.ui.submit import submit_many
 
 POLL_S = 2.0
@@ -30,7 +31,8 @@ def panel(exp: Any, base: Any) -> None:
 
     @st.fragment(run_every=POLL_S if active else None)
     def live() -> None:
-        now = [judge(exp, c, base, state.store(), state.metrics) for c in exp.claims]
+        data = RunData(state.store(), exp.name)  # one read of each run's new rows per tick
+        now = [judge(exp, c, base, state.store(), data.frame) for c in exp.claims]
         _draw(exp, base, now)
         if active and not any(j.active for j in now):
             st.rerun()  # the concerned runs ended: redraw the page once, without polling

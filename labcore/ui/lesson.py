@@ -24,6 +24,7 @@ from labcore.core.params import format_value, specs
 from labcore.engine import jobs
 from labcore.runs import analysis
 from labcore.ui import access, state
+from labcore.ui.reader import RunData
 from labcore.ui.submit import submit_many
 
 PARAM = "lesson"    # the query parameter holding the 1-based step number
@@ -162,7 +163,8 @@ def judge(exp: Any, key: str, base: Any) -> tuple[Any, Any, dict, list]:
     store = state.store()
     recs = {rid: store.get(rid) for rid in configs}
     statuses = {rid: (rec or {}).get("status", MISSING) for rid, rec in recs.items()}
-    frame = analysis.long_frame([(r, state.metrics(r["id"])) for r in recs.values() if r is not None])
+    data = RunData(store)
+    frame = analysis.long_frame([(r, data.frame(r["id"])) for r in recs.values() if r is not None])
     if frame.empty:
         frame = pd.DataFrame(columns=frame.columns)
     verdict = evaluate(claim, Evidence(frame, statuses, base))
