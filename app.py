@@ -4,10 +4,12 @@ import streamlit as st
 
 from labcore.ui.figure_export import download_settings
 from labcore.ui.nav import pages
+from labcore.ui.state import keep_warm
 
 
 def main() -> None:
     st.set_page_config(page_title="DL Theory Lab", page_icon=":material/science:", layout="wide")
+    keep_warm()  # one worker waits with torch imported while the dashboard lives
     navigation = st.navigation(pages())
     download_settings()  # one sidebar control for every chart's SVG/PNG download
     navigation.run()

@@ -8,6 +8,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 os.environ["LAB_PLUGINS"] = "tests.plugins.quadratic"
 os.environ.setdefault("LAB_MAX_JOBS", "2")
+# No warm worker per dashboard (AppTest or a served one) unless a test asks for it: each
+# would import torch beside the tests (tests/ui/test_classroom.py checks the warm worker).
+os.environ.setdefault("LAB_WARM_WORKER", "0")
 sys.path.insert(0, str(ROOT))
 
 

@@ -65,15 +65,33 @@ def lessons_list() -> None:
 lessons_list()
 
 
-@st.fragment(run_every=2.0)
+QUEUE_POLL_S = 2.0
+
+
+def queue(fresh: bool = False) -> list[dict]:
+    """The running and queued runs, read at most once a second for all polling sessions (a
+    class of thirty on Home costs one read of the queue per second, not thirty); `fresh`
+    after this session's own action (a Cancel)."""
+    store = state.store()
+    return state.feed(store).recent("queue", lambda: jobs.active(store), fresh=fresh)
+
+
+busy = bool(queue(fresh=True))  # and the drawing below reuses this read
+
+
+@st.fragment(run_every=QUEUE_POLL_S if busy else None)
 def active_runs() -> None:
-    """The queue: running runs, then queued ones in order, with progress and Cancel; every 2 s."""
+    """The queue: running runs, then queued ones in order, with progress and Cancel; polled
+    every QUEUE_POLL_S only while something is queued or running (an idle Home costs the
+    server nothing; it shows a run submitted elsewhere on its next rerun)."""
     st.subheader("Queue")
     store = state.store()
     store.read_error = None
-    runs = jobs.active(store)
+    runs = queue()
     if store.read_error:
         st.warning(f"The run store could not be read completely ({store.read_error}).")
+    if busy and not runs:
+        st.rerun()  # the queue emptied: redraw once, at rest
     if not runs:
         st.caption("Nothing is training or waiting right now.")
     for rec in runs[:SHOWN]:

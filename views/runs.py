@@ -53,7 +53,8 @@ view = runs_charts.controls(frame, shown)
 @st.fragment(run_every=(2.0 if len(shown) <= 10 else 5.0) if any_active(shown) else None)
 def comparison() -> None:
     """Charts and summary; redrawn from the store every few seconds while a shown run is active."""
-    recs_now, frame_now = runs_charts.load(store, shown_ids) if any_active(shown) else (shown, frame)
+    # a tick shares the server's reads with every other session polling these runs
+    recs_now, frame_now = runs_charts.load(store, shown_ids, fresh=False) if any_active(shown) else (shown, frame)
     runs_charts.charts(frame_now, recs_now, view, labels, colours)
     table = runs_charts.summary(frame_now, recs_now, view, labels, colours)
     runs_charts.sweep_view(recs_now, table, view)

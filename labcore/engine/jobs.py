@@ -34,6 +34,16 @@ def start_workers(store: Store) -> list[int]:
     return pool.ensure(store)
 
 
+def keep_warm(store: Store, owner: int) -> int | None:
+    """Keep one worker warm for process `owner` (the dashboard) on the local backend; returns
+    the pid started, or None (a worker was there, or the backend is not local)."""
+    if backends.name() != "local":
+        return None
+    from labcore.engine import pool
+
+    return pool.keep_warm(store, owner)
+
+
 def make_config(experiment: str, config: Any) -> Any:
     """A validated Config from a Config instance or a dict of (string) values."""
     from labcore.core.params import from_dict

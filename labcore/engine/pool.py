@@ -2,7 +2,9 @@
 
 Workers (`python -m labcore.worker --serve --store DIR`) import torch once, then claim
 queued runs one after another; they exit after `LAB_WORKER_IDLE_S` idle seconds or
-`LAB_WORKER_MAX_RUNS` runs (recycling), and a dead one is simply not counted. The registry
+`LAB_WORKER_MAX_RUNS` runs (recycling), and a dead one is simply not counted. The
+dashboard keeps one worker warm while it lives (`keep_warm`: `--warm-for PID`), so the first
+click's first point does not wait for a process start and a torch import. The registry
 `workers` ({pid: {"ticks", "started"}}) lives in the store and is changed in transactions:
 `ensure` spawns under the store's write lock, so simultaneous submits never start more
 workers than there is work for, and a worker leaves only in a transaction that sees an
@@ -50,6 +52,22 @@ def ensure(store: Store, supervise: bool = True) -> list[int]:
     return started
 
 
+def keep_warm(store: Store, owner: int) -> int | None:
+    """Make sure a worker of `store` is alive while process `owner` (the dashboard) lives:
+    if none is, start one that stays (idle) until `owner` exits. Returns its pid, or None
+    when a worker was already there (a busy or warm one serves the next click as fast)."""
+    with store.transact():
+        workers = WORKERS.get(store)
+        live = {p: w for p, w in workers.items() if local.alive({"pid": int(p), "ticks": w.get("ticks")})}
+        pid = None
+        if not live:
+            pid = _spawn(store, "--warm-for", str(owner))
+            live[str(pid)] = {"ticks": local.start_ticks(pid), "started": time.time(), "warm_for": owner}
+        if live != workers:
+            WORKERS.set(store, live)
+    return pid
+
+
 def leave(store: Store, pid: int, force: bool = False) -> bool:
     """Unregister worker `pid` unless runs are waiting (then it should keep serving)."""
     with store.transact():
@@ -61,13 +79,13 @@ def leave(store: Store, pid: int, force: bool = False) -> bool:
     return True
 
 
-def _spawn(store: Store) -> int:
+def _spawn(store: Store, *args: str) -> int:
     logs = store.dir / "logs"
     logs.mkdir(mode=0o700, exist_ok=True)
     name = logs / f"worker-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{time.monotonic_ns()}.log"
     fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     try:
-        proc = subprocess.Popen(command(store, "--serve"), cwd=str(ROOT), env=worker_env(store),
+        proc = subprocess.Popen(command(store, "--serve", *args), cwd=str(ROOT), env=worker_env(store),
                                 stdout=fd, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                 start_new_session=True)  # survives the page or CLI that started it
     finally:

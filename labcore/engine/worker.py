@@ -17,6 +17,7 @@ import time
 from labcore.core.limits import enforce_memory_limit
 from labcore.core.recorder import Cancelled
 from labcore.engine import pool, scheduler
+from labcore.engine.backends import local
 from labcore.engine.launch import max_jobs
 from labcore.engine.runner import best_effort, execute, execute_group
 from labcore.runs.scheduling import QUEUE
@@ -26,12 +27,20 @@ IDLE_S = float(os.environ.get("LAB_WORKER_IDLE_S", "60"))
 MAX_RUNS = int(os.environ.get("LAB_WORKER_MAX_RUNS", "50"))
 
 
-def serve(store: Store, idle_s: float = IDLE_S, max_runs: int = MAX_RUNS, poll: float = 0.05) -> int:
-    """Claim and train queued runs until idle for `idle_s`, `max_runs` done, or disk full."""
+def serve(store: Store, idle_s: float = IDLE_S, max_runs: int = MAX_RUNS, poll: float = 0.05,
+          warm_for: int | None = None) -> int:
+    """Claim and train queued runs until idle for `idle_s`, `max_runs` done, or disk full.
+    With `warm_for` (the dashboard's pid), idleness does not end it while that process
+    lives, and it leaves as soon as it is idle once that process is gone."""
     import torch  # imported once per worker: this is what makes it warm
 
     if torch.cuda.is_available():
         torch.cuda.init()
+    owner = None
+    if warm_for is not None:  # the phenomena's definitions too: the first click trains at once
+        from labcore.core.registry import REGISTRY  # noqa: F401 - imported for its side effect
+
+        owner = {"pid": warm_for, "ticks": local.start_ticks(warm_for)}  # not a reused pid
     enforce_memory_limit()  # after torch's own mappings: the limit is the runs' budget
     done, idle_since, pid, stopped = 0, time.monotonic(), os.getpid(), False
     try:
@@ -45,7 +54,7 @@ def serve(store: Store, idle_s: float = IDLE_S, max_runs: int = MAX_RUNS, poll: 
                 error = str((store.get(rec["id"]) or {}).get("error"))
                 if status == "failed" and ("disk full" in error or error.startswith("out of memory")):
                     break  # a fresh process (the supervisor starts it) gets clean memory
-            elif time.monotonic() - idle_since > idle_s and pool.leave(store, pid):
+            elif _may_leave(time.monotonic() - idle_since, idle_s, owner) and pool.leave(store, pid):
                 return done
             else:
                 time.sleep(poll)
@@ -58,6 +67,14 @@ def serve(store: Store, idle_s: float = IDLE_S, max_runs: int = MAX_RUNS, poll: 
 
             best_effort(lambda: supervisor.ensure(store))
     return done
+
+
+def _may_leave(idle: float, idle_s: float, owner: dict | None) -> bool:
+    """An idle worker leaves after `idle_s`; a dashboard's warm worker only once the
+    dashboard (`owner`: its pid and start time) is gone, and then at once."""
+    if owner is None:
+        return idle > idle_s
+    return not local.alive(owner)
 
 
 def run_one(store: Store, rid: str, poll: float = 0.2) -> str:
@@ -90,6 +107,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--serve", action="store_true", help="serve the queue as a warm pool worker")
     parser.add_argument("--supervise", action="store_true",
                         help="watch the store's workers while work exists (labcore.engine.supervisor)")
+    parser.add_argument("--warm-for", type=int, default=None, metavar="PID",
+                        help="with --serve: stay warm while process PID (the dashboard) lives")
     parser.add_argument("--store", default=None, help="store directory (default $LAB_CACHE_DIR or ./cache)")
     args = parser.parse_args(argv)
     if not args.serve and not args.run_id and not args.supervise:
@@ -103,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _raise_cancel)
     store = Store(args.store)
     if args.serve:
-        print(f"worker {os.getpid()}: served {serve(store)} runs", flush=True)
+        print(f"worker {os.getpid()}: served {serve(store, warm_for=args.warm_for)} runs", flush=True)
     else:
         print(f"{args.run_id}: {run_one(store, args.run_id)}", flush=True)
     return 0

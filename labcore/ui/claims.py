@@ -1,8 +1,9 @@
 """The Claims panel: one line per claim of the phenomenon, ✓ / ✗ / … / –, the paper's figure
 beside the measured one, judged on the runs each claim needs from the page's settings.
 
-It polls the store (every 2 s) only while one of those runs is queued or running; when the
-last one ends it reruns the page once so the polling stops. A claim whose runs were never
+It polls (every 2 s) only while one of those runs is queued or running, through the server's
+shared reads, and a verdict is judged once per change of its runs for every session (issue
+31); when the last one ends it reruns the page once so the polling stops. A claim whose runs were never
 trained says what they are and offers a button that trains exactly them. The same lines serve
 the Runs page (`verdict_lines`), judged on the user's selection.
 """
@@ -16,6 +17,7 @@ from labcore.core.claims import SYMBOL
 from labcore.core.status import ACTIVE
 from labcore.runs.verdicts import Judged, concerned, judge, judge_selection
 from labcore.ui import access, state
+from labcore.ui.figures import cached
 from labcore.ui.reader import RunData
 from labcore.ui.submit import submit_many
 
@@ -27,17 +29,28 @@ def panel(exp: Any, base: Any) -> None:
     if not exp.claims:
         return
     ids = {rid for c in exp.claims for _, rid in concerned(exp, c, base)}
-    active = any((state.store().get(rid) or {}).get("status") in ACTIVE for rid in ids)
+    first = RunData(state.store(), exp.name)  # this run of the page may follow an action: fresh
+    active = any((first.record(rid) or {}).get("status") in ACTIVE for rid in ids)
 
     @st.fragment(run_every=POLL_S if active else None)
     def live() -> None:
-        data = RunData(state.store(), exp.name)  # one read of each run's new rows per tick
-        now = [judge(exp, c, base, state.store(), data.frame) for c in exp.claims]
+        data = first if not st.session_state.get("_claims_ticked") else RunData(state.store(), exp.name, fresh=False)
+        st.session_state["_claims_ticked"] = True
+        now = [judged(exp, c, base, data) for c in exp.claims]
         _draw(exp, base, now)
         if active and not any(j.active for j in now):
             st.rerun()  # the concerned runs ended: redraw the page once, without polling
 
+    st.session_state["_claims_ticked"] = False
     live()
+
+
+def judged(exp: Any, claim: Any, base: Any, data: RunData) -> Judged:
+    """`claim` judged on the runs it needs from `base`, read through `data`: judged once per
+    change of those runs (their signature) for all the server's sessions."""
+    ids = [rid for _, rid in concerned(exp, claim, base)]
+    return cached(f"claim:{exp.name}:{claim.key}", (repr(base), data.signature(ids)),
+                  lambda: judge(exp, claim, base, data, data.frame))
 
 
 def _draw(exp: Any, base: Any, judged: list[Judged]) -> None:

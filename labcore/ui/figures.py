@@ -1,20 +1,54 @@
-"""Figures kept between a page's ticks: a figure is rebuilt only when what it draws changed.
+"""Figures (and other derived values) built once per server for what they draw, shared by
+every session: thirty students watching one live run cost one figure build per new chunk of
+rows, not thirty (issue 31).
 
 A polling tick must emit its charts again (a fragment rerun drops what it does not redraw),
-but when no row arrived and no status moved, it emits the figure it built before instead of
-building a new one from the rows."""
+but when no row arrived and no status moved, it emits the figure built before instead of
+building a new one. `version` must name everything the built value depends on (the runs'
+`RunData.signature`, the chart's settings): two sessions with equal versions get the same
+object, which nobody may modify after it is built.
+"""
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from typing import Any, Callable
 
 import streamlit as st
 
+KEEP = 512   # values kept (least recently used dropped): a few pages' charts each
+
+
+class Memo:
+    """A bounded, thread-safe map from (key, version) to a built value."""
+
+    def __init__(self, keep: int = KEEP) -> None:
+        self.keep, self._lock, self._items = keep, threading.Lock(), OrderedDict()
+        self.builds = 0
+
+    def get(self, key: str, version: Any, build: Callable[[], Any]) -> Any:
+        """The value of `key` at `version`, built by `build()` the first time it is asked."""
+        slot = (key, repr(version))  # versions hold lists and dicts: their repr is the key
+        with self._lock:
+            if slot in self._items:
+                self._items.move_to_end(slot)
+                return self._items[slot]
+        value = build()  # outside the lock: a slow build does not hold up other sessions
+        with self._lock:
+            self.builds += 1
+            self._items[slot] = value
+            while len(self._items) > self.keep:
+                self._items.popitem(last=False)
+        return value
+
+
+@st.cache_resource
+def shared() -> Memo:
+    """The server's Memo."""
+    return Memo()
+
 
 def cached(key: str, version: Any, build: Callable[[], Any]) -> Any:
-    """The figure of chart `key` built for `version` (e.g. `RunData.signature(...)` plus the
-    chart's settings): built by `build()` when the version changed, else the one kept."""
-    figures = st.session_state.setdefault("_figures", {})
-    kept = figures.get(key)
-    if kept is None or kept[0] != version:
-        kept = figures[key] = (version, build())
-    return kept[1]
+    """The value of chart `key` built for `version` (e.g. `RunData.signature(...)` plus the
+    chart's settings), shared by every session of the server."""
+    return shared().get(key, version, build)

@@ -24,6 +24,7 @@ from labcore.core.params import format_value, specs
 from labcore.engine import jobs
 from labcore.runs import analysis
 from labcore.ui import access, state
+from labcore.ui.figures import cached
 from labcore.ui.reader import RunData
 from labcore.ui.submit import submit_many
 
@@ -153,29 +154,34 @@ def _applied_text(exp: Any, step: Step) -> str:
     return ", ".join(parts)
 
 
-def judge(exp: Any, key: str, base: Any) -> tuple[Any, Any, dict, list]:
+def judge(exp: Any, key: str, base: Any, data: RunData | None = None) -> tuple[Any, Any, dict, list]:
     """(claim, verdict, statuses, missing configs) for the claim called `key`, judged on the
-    runs it needs from the page's Config `base` (as the Claims panel judges it)."""
+    runs it needs from the page's Config `base` (as the Claims panel judges it), read
+    through `data` (default: fresh reads). Judged once per change of those runs for all the
+    server's sessions."""
     claim = {c.key: c for c in exp.claims}[key]
     configs = {}
     for cfg in runs_for(claim, base):
         configs.setdefault(jobs.run_id_for(exp.name, cfg), cfg)
-    store = state.store()
-    recs = {rid: store.get(rid) for rid in configs}
-    statuses = {rid: (rec or {}).get("status", MISSING) for rid, rec in recs.items()}
-    data = RunData(store)
-    frame = analysis.long_frame([(r, data.frame(r["id"])) for r in recs.values() if r is not None])
-    if frame.empty:
-        frame = pd.DataFrame(columns=frame.columns)
-    verdict = evaluate(claim, Evidence(frame, statuses, base))
-    missing = [cfg for rid, cfg in configs.items() if statuses[rid] == MISSING]
-    return claim, verdict, statuses, missing
+    data = data or RunData(state.store(), exp.name)
+    recs = {rid: data.record(rid) for rid in configs}
+
+    def build():
+        statuses = {rid: (rec or {}).get("status", MISSING) for rid, rec in recs.items()}
+        frame = analysis.long_frame([(r, data.frame(r["id"])) for r in recs.values() if r is not None])
+        if frame.empty:
+            frame = pd.DataFrame(columns=frame.columns)
+        verdict = evaluate(claim, Evidence(frame, statuses, base))
+        missing = [cfg for rid, cfg in configs.items() if statuses[rid] == MISSING]
+        return claim, verdict, statuses, missing
+
+    return cached(f"lesson:{exp.name}:{key}", (repr(base), data.signature(configs)), build)
 
 
 def verdicts(exp: Any, step: Step | None, base: Any) -> None:
     """The verdicts of the current step's claims, judged from the page's Config `base`;
-    re-judged every POLL_S while one of their runs trains, with a button that trains the
-    runs a claim still needs."""
+    re-judged every POLL_S while one of their runs trains (through the server's shared
+    reads), with a button that trains the runs a claim still needs."""
     if step is None or base is None:
         return
     if not step.claims:
@@ -185,7 +191,8 @@ def verdicts(exp: Any, step: Step | None, base: Any) -> None:
 
     @st.fragment(run_every=POLL_S if active else None)
     def live() -> None:
-        now = [judge(exp, key, base) for key in step.claims]
+        data = RunData(state.store(), exp.name, fresh=False)
+        now = [judge(exp, key, base, data) for key in step.claims]
         _draw(exp, now)
         if active and not any(s in ("queued", "running") for _, _, st_, _ in now for s in st_.values()):
             st.rerun()  # the step's runs ended: redraw once, then stop polling

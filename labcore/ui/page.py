@@ -6,11 +6,18 @@ Everything below the controls is one tick (`live`): one reader (`reader.RunData`
 records, new rows and artifacts of the page's runs once and hands them to the status, the
 charts, the sweep, the variants, the artifacts and the phenomenon's panels. The tick polls
 only while a run of the page is queued or running; once none is, the page rests (no
-polling at all), and a figure is rebuilt only when what it draws changed."""
+polling at all). Ticks share the server's reads and figures (`ui.feed`, `ui.figures`):
+a figure is built once per change of what it draws, for every session watching it.
+
+The refresh rule (issue 31): a live page polls every POLL_S seconds while the live ticks of
+all sessions together cost the server less than REFRESH_BUDGET cores; beyond that every
+session's period stretches equally, to sessions x (CPU of one tick) / REFRESH_BUDGET."""
 from __future__ import annotations
 
 import dataclasses
+import os
 import time
+import uuid
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -21,14 +28,17 @@ from labcore.core.groups import SEED_MAX
 from labcore.core.params import ParamSpec, format_value, specs
 from labcore.engine import jobs
 from labcore.runs import analysis, plots
-from labcore.ui import access, artifacts, claims, downloads, figure_export, lesson, state, variants
+from labcore.ui import access, artifacts, claims, downloads, feed, figure_export, lesson, state, variants
 from labcore.ui.figures import cached
 from labcore.ui.form import config_form, url_errors
 from labcore.ui.reader import RunData
 from labcore.ui.submit import confirm, submit_many
 
 N_SEEDS = ParamSpec("n_seeds", int, 1, lo=1, hi=10, help="train seeds seed, seed+1, ... and show mean ± std")
-POLL_S = 1.0        # a tick's period while a run of the page is active
+POLL_S = 1.0        # a tick's period while a run of the page is active and few watch
+# Cores the server may spend on the live ticks of all its sessions together; the rest of
+# the machine trains (a worker beside 30 watching sessions keeps >= 80% of its speed).
+REFRESH_BUDGET = float(os.environ.get("LAB_REFRESH_BUDGET", "0.15"))
 
 
 @dataclass
@@ -79,23 +89,40 @@ def _page_ids(exp: Experiment, sel: Selection, data: RunData) -> list[str]:
 
 
 def live(exp: Experiment, sel: Selection) -> None:
-    """The page's tick: a fragment that polls every POLL_S seconds while a run of the page is
-    queued or running, and not at all otherwise (a page open on finished runs costs the
-    server nothing). When the last active run ends, the page reruns once, at rest."""
-    data = RunData(state.store(), exp.name)
+    """The page's tick: a fragment that polls while a run of the page is queued or running,
+    every `period()` seconds, and not at all otherwise (a page open on finished runs costs
+    the server nothing). When the last active run ends, the page reruns once, at rest."""
+    data = RunData(state.store(), exp.name)  # this run of the page may follow an action: fresh
     active = data.active(_page_ids(exp, sel, data))
+    every = period() if active else None
 
-    @st.fragment(run_every=POLL_S if active else None)
+    @st.fragment(run_every=every)
     def tick() -> None:
-        # the first drawing reuses the reads made above; a later tick reads afresh
-        fresh = data if not st.session_state.get("_ticked") else RunData(state.store(), exp.name)
+        started = time.thread_time()
+        # the first drawing reuses the reads made above; a later tick shares the server's
+        reads = data if not st.session_state.get("_ticked") else RunData(state.store(), exp.name, fresh=False)
         st.session_state["_ticked"] = True
-        _draw(exp, sel, fresh)
-        if active and not fresh.active(_page_ids(exp, sel, fresh)):
+        _draw(exp, sel, reads)
+        if active and not reads.active(_page_ids(exp, sel, reads)):
             st.rerun()  # at rest: redraw once without polling
+        if active:
+            state.watchers().ticked(_session(), time.thread_time() - started)
+            if abs(period() - every) >= 0.5 * every:
+                st.rerun()  # the class grew or shrank: poll at the new period
 
     st.session_state["_ticked"] = False
     tick()
+
+
+def period() -> float:
+    """Seconds between a live page's ticks now (the refresh rule in the module docstring)."""
+    watching = state.watchers()
+    return feed.refresh_period(POLL_S, watching.count(), watching.cost, REFRESH_BUDGET)
+
+
+def _session() -> str:
+    """This session's id (for counting the sessions that watch)."""
+    return st.session_state.setdefault("_session_id", uuid.uuid4().hex)
 
 
 def _draw(exp: Experiment, sel: Selection, data: RunData) -> None:

@@ -10,8 +10,7 @@ import streamlit as st
 
 from labcore.runs import analysis, compare, compare_plots
 from labcore.runs.store import Store
-from labcore.runs.tables import rows_frame
-from labcore.ui import access, artifacts, downloads, figure_export
+from labcore.ui import access, artifacts, downloads, figure_export, state
 from labcore.ui.reader import RunData
 
 NONE = "none"
@@ -29,11 +28,13 @@ class View:
     log_y: tuple[str, ...] = ()  # the metrics whose chart has a log y axis (one toggle per chart)
 
 
-def load(store: Store, ids: list[str]) -> tuple[list[dict], pd.DataFrame]:
+def load(store: Store, ids: list[str], fresh: bool = True) -> tuple[list[dict], pd.DataFrame]:
     """The records of `ids` (those still stored) and their rows in long format, with the
-    wall-time column `_t` where the run recorded it."""
-    recs = [r for r in (store.get(i) for i in ids) if r is not None]
-    frame = analysis.long_frame([(r, rows_frame(store.read_rows(r["id"])[0], system=True)) for r in recs])
+    wall-time column `_t` where the run recorded it. Read through the server's shared Feed;
+    `fresh=False` (a polling tick) shares the reads other sessions made this tick."""
+    feed = state.feed(store)
+    recs = [r for r in (feed.record(i, fresh=fresh) for i in ids) if r is not None]
+    frame = analysis.long_frame([(r, feed.frame(r["id"], r, fresh=fresh, system=True)) for r in recs])
     return recs, frame
 
 

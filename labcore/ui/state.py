@@ -1,10 +1,16 @@
-"""Per-server state for pages: the shared Store, opened once. (A page tick's reads go
-through `labcore.ui.reader.RunData`, which keeps each run's rows in the session.)"""
+"""Per-server state for pages: the shared Store, opened once, and the Feed every session's
+reads go through (`labcore.ui.feed`; a page tick reads through `labcore.ui.reader.RunData`)."""
 from __future__ import annotations
+
+import os
+import time
 
 import streamlit as st
 
+from labcore.engine import jobs
+
 from labcore.runs.store import Store, default_dir
+from labcore.ui.feed import Feed, Watchers
 
 
 def store() -> Store:
@@ -23,3 +29,45 @@ def pace_history() -> dict:
     on the samples every session has collected, so a reload keeps its estimate (issue 32: the
     ETA jumped 1:48 → 2:11 → 0:55 after a reload emptied the session's samples)."""
     return {}
+
+
+def feed(of: Store | None = None) -> Feed:
+    """The server-wide Feed of Store `of` (default: `store()`), shared by every session."""
+    return _feed(of or store())
+
+
+@st.cache_resource(hash_funcs={Store: lambda s: str(s.dir)})
+def _feed(of: Store) -> Feed:
+    return Feed(of)
+
+
+@st.cache_resource
+def watchers() -> Watchers:
+    """The sessions watching live pages of this server and the CPU cost of their ticks."""
+    return Watchers()
+
+
+WARM_CHECK_S = 30.0   # how often the dashboard makes sure its warm worker is still there
+
+
+def keep_warm() -> None:
+    """Keep one worker warm while this dashboard lives (issue 31: the first click's first
+    point in well under a second instead of a 4-8 s process start and torch import).
+    Checked at most every WARM_CHECK_S for the whole server; `LAB_WARM_WORKER=0` turns it
+    off (the test suite does, except where it tests it)."""
+    if os.environ.get("LAB_WARM_WORKER", "1") == "0":
+        return
+    last = _warm_checked()
+    now = time.monotonic()
+    if now - last[0] < WARM_CHECK_S:
+        return
+    last[0] = now
+    try:
+        jobs.keep_warm(store(), os.getpid())
+    except Exception:  # noqa: BLE001 - a full disk or a locked store: the first Run starts one
+        pass
+
+
+@st.cache_resource
+def _warm_checked() -> list:
+    return [float("-inf")]

@@ -45,3 +45,35 @@ def test_thread_budget_leaves_a_core_free_and_honours_lab_threads(monkeypatch):
     assert launch.threads_per_worker() == 1  # 8 concurrent runs never oversubscribe 16 cores
     monkeypatch.setenv("LAB_THREADS", "4")
     assert launch.threads_per_worker() == 4
+
+
+def test_the_dashboards_warm_worker_waits_while_it_lives_and_leaves_with_it(store, monkeypatch):
+    from labcore.engine import pool
+    from labcore.engine.backends import local
+    from labcore.runs.scheduling import WORKERS
+    from tests.waiting import eventually
+
+    monkeypatch.setenv("LAB_WORKER_IDLE_S", "0.2")  # an ordinary worker would leave at once
+    dashboard = subprocess.Popen(["sleep", "600"])  # stands in for the dashboard's process
+    try:
+        pid = jobs.keep_warm(store, dashboard.pid)
+        assert pid and jobs.keep_warm(store, dashboard.pid) is None  # one warm worker, not two
+        assert list(WORKERS.read(store)) == [str(pid)]
+        rid = jobs.submit("quadratic", {"steps": 3}, store)
+        assert jobs.wait(rid, store, timeout=120)["pid"] == pid  # it trains the first click
+        other = jobs.submit("quadratic", {"steps": 3, "seed": 1}, store)
+        assert jobs.wait(other, store, timeout=120)["pid"] == pid  # and stays for the next
+        assert local.pid_alive(pid) and str(pid) in pool.live_workers(store)
+    finally:
+        dashboard.kill()
+        dashboard.wait()
+    assert eventually(lambda: not local.pid_alive(pid))  # the dashboard is gone: so is it
+    assert str(pid) not in WORKERS.read(store)
+
+
+def test_a_cli_listing_starts_no_worker(store, capsys):
+    from labcore import cli
+    from labcore.runs.scheduling import WORKERS
+
+    assert cli.main(["list"]) == 0
+    assert WORKERS.read(store) == {}

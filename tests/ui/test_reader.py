@@ -1,11 +1,10 @@
 """One reader per page tick (`labcore.ui.reader.RunData`): each record read once per tick,
 rows read incrementally across ticks, a finished run's rows never read again, and a
 signature that changes exactly when something to draw changed."""
-import types
-
 import pytest
 
 from labcore.ui import reader
+from labcore.ui.feed import Feed
 
 
 class CountingStore:
@@ -30,8 +29,9 @@ class CountingStore:
 
 @pytest.fixture
 def store(monkeypatch):
-    monkeypatch.setattr(reader, "st", types.SimpleNamespace(session_state={}))
     s = CountingStore()
+    shared = Feed(s)  # the server's Feed, as every reader of one server shares it
+    monkeypatch.setattr(reader, "_feed", lambda store: shared)
     s.recs["a"] = {"id": "a", "created": 1.0, "status": "running", "progress": 0.5, "artifacts": []}
     s.rows["a"] = [{"step": 0, "loss": 1.0}]
     return s

@@ -1,0 +1,294 @@
+"""A class on one laptop (issue 31): K students watching one dashboard while a run trains.
+
+    python benchmarks/classroom.py                 # K = 0, 1, 8, 30; finished and live
+    python benchmarks/classroom.py --k 0,8 --window 10
+
+Starts `streamlit run app.py` on a fresh store, pinned to core 0 (`taskset`); this process
+(the students) is pinned to the last core. A student is a Streamlit session driven over the
+websocket protocol the browser's frontend speaks (`/_stcore/stream`: BackMsg / ForwardMsg
+protobufs): it asks for the page, keeps the fragments' auto-reruns (`auto_rerun` messages)
+at the interval the server asks for, answers cached-message references, and decodes the
+Plotly charts it receives. Chromium cannot hold thirty tabs on one core; a websocket session
+costs the server exactly what a tab costs it (the same messages), the client side almost
+nothing.
+
+Printed side by side, per scenario (a finished run; a live run) and K:
+- server CPU: core-seconds per second of the server process (its worker processes excluded),
+- training speed: the live run's steps per second, relative to K = 0,
+- staleness: seconds a session's chart is behind the store (0 while it shows the latest
+  stored step; else how long ago the store first held a newer one), median and max over
+  sessions and 0.5 s samples,
+- first chart: seconds from a new session's connect to its first chart, with K watching.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+PAGE = "edge_of_stability"
+LIVE_QUERY = "steps=60000"      # a run that outlasts the live measurements
+CLK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of process `pid` (all its threads, not its children)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLK
+
+
+def _array(value) -> list:
+    """A Plotly JSON array: a list, or the typed-array form {"dtype", "bdata"} of plotly 6."""
+    if isinstance(value, dict) and "bdata" in value:
+        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"])).tolist()
+    return list(value or [])
+
+
+_STEPS: dict[int, float | None] = {}  # spec hash -> its step: each distinct chart parsed once
+
+
+def shown_step(spec: str) -> float | None:
+    """The largest step a chart draws (its curves' x), or None for a chart without curves."""
+    key = hash(spec)
+    if key not in _STEPS:
+        _STEPS[key] = _largest_x(json.loads(spec))
+    return _STEPS[key]
+
+
+def _largest_x(fig: dict) -> float | None:
+    xs = [x for trace in fig.get("data", ()) if len(_array(trace.get("x"))) > 2
+          for x in _array(trace.get("x")) if isinstance(x, (int, float))]
+    return max(xs) if xs else None
+
+
+class Student:
+    """One Streamlit session over the websocket, behaving like the browser's frontend."""
+
+    def __init__(self, url: str, page: str, query: str) -> None:
+        self.url, self.page, self.query = url, page, query
+        self.step: float | None = None       # the latest step its charts show
+        self.connected_at, self.first_chart_at = time.monotonic(), None
+        self.cache: dict[str, object] = {}   # cacheable messages by hash (the frontend's cache)
+        self.page_hash = ""
+        self.reruns: dict[str, asyncio.Task] = {}
+
+    def _rerun(self, fragment_id: str = "") -> bytes:
+        from streamlit.proto.BackMsg_pb2 import BackMsg
+
+        msg = BackMsg()
+        state = msg.rerun_script
+        state.query_string, state.page_name = self.query, self.page
+        state.page_script_hash = self.page_hash
+        if fragment_id:
+            state.fragment_id, state.is_auto_rerun = fragment_id, True
+        state.cached_message_hashes.extend(self.cache)
+        return msg.SerializeToString()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Watch the page until `stop` is set."""
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+        from websockets.asyncio.client import connect
+
+        async with connect(self.url, subprotocols=["streamlit"], max_size=None) as ws:
+            await ws.send(self._rerun())
+            receiving = asyncio.ensure_future(self._receive(ws, ForwardMsg))
+            await stop.wait()
+            receiving.cancel()
+            for task in self.reruns.values():
+                task.cancel()
+
+    async def _receive(self, ws, ForwardMsg) -> None:
+        async for data in ws:
+            msg = ForwardMsg.FromString(data)
+            if msg.WhichOneof("type") == "ref_hash":
+                msg = self.cache.get(msg.ref_hash, msg)
+            elif msg.metadata.cacheable and msg.hash:
+                self.cache[msg.hash] = msg
+            self._handle(msg, ws)
+
+    def _handle(self, msg, ws) -> None:
+        kind = msg.WhichOneof("type")
+        if kind == "new_session":
+            self.page_hash = msg.new_session.page_script_hash
+        elif kind == "auto_rerun":
+            fid, every = msg.auto_rerun.fragment_id, msg.auto_rerun.interval
+            old = self.reruns.pop(fid, None)
+            if old:
+                old.cancel()
+            self.reruns[fid] = asyncio.ensure_future(self._auto(ws, fid, every))
+        elif kind == "stop_auto_rerun":
+            for fid in msg.stop_auto_rerun.fragment_ids:
+                task = self.reruns.pop(fid, None)
+                if task:
+                    task.cancel()
+        elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
+            element = msg.delta.new_element
+            if element.WhichOneof("type") == "plotly_chart":
+                step = shown_step(element.plotly_chart.spec)
+                if step is not None:
+                    self.step = max(step, self.step or 0.0)
+                    if self.first_chart_at is None:
+                        self.first_chart_at = time.monotonic()
+
+    async def _auto(self, ws, fid: str, every: float) -> None:
+        while True:
+            await asyncio.sleep(every)
+            await ws.send(self._rerun(fid))
+
+
+class Store:
+    """The store's latest step of one run, and when each step was first seen (every 0.25 s)."""
+
+    def __init__(self, directory: Path) -> None:
+        from labcore.runs.store import Store as LabStore
+
+        self.store = LabStore(str(directory))
+        self.rid, self.cursor, self.seen = None, 0, [(0.0, -1.0)]   # (time, step) as it grew
+
+    def poll(self) -> None:
+        if self.rid is None:
+            return
+        rows, self.cursor = self.store.read_rows(self.rid, self.cursor)
+        steps = [r["step"] for r in rows if "step" in r]
+        if steps and max(steps) > self.seen[-1][1]:
+            self.seen.append((time.monotonic(), float(max(steps))))
+
+    def latest(self) -> float:
+        return self.seen[-1][1]
+
+    def stale(self, shown: float | None, now: float) -> float:
+        """Seconds since the store first held a step newer than `shown` (0 if none is)."""
+        newer = [t for t, s in self.seen if s > (shown if shown is not None else -1.0)]
+        return now - newer[0] if newer else 0.0
+
+
+def start_server(cache: Path, port: int) -> subprocess.Popen:
+    """The dashboard on core 0, as a teacher starts it."""
+    env = {**os.environ, "LAB_CACHE_DIR": str(cache)}
+    log = open(cache.parent / "streamlit.log", "w")
+    proc = subprocess.Popen(
+        ["taskset", "-c", "0", sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    for _ in range(600):
+        try:
+            if urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2).status == 200:
+                return proc
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("the dashboard did not start")
+
+
+async def measure(url: str, query: str, k: int, window: float, store: Store, server: int) -> dict:
+    """K students on the page for `window` seconds (after they have all drawn), then one more."""
+    stop = asyncio.Event()
+    students = [Student(url, PAGE, query) for _ in range(k)]
+    tasks = [asyncio.ensure_future(s.run(stop)) for s in students]
+    deadline = time.monotonic() + 120
+    while any(s.first_chart_at is None for s in students) and time.monotonic() < deadline:
+        store.poll()
+        await asyncio.sleep(0.25)
+    await asyncio.sleep(3.0)  # settle: first drawings done
+    cpu0, t0, step0 = cpu_seconds(server), time.monotonic(), store.latest()
+    own0 = time.process_time()
+    stale = []
+    while time.monotonic() - t0 < window:
+        await asyncio.sleep(0.5)
+        store.poll()
+        now = time.monotonic()
+        stale += [store.stale(s.step, now) for s in students]
+    cpu = (cpu_seconds(server) - cpu0) / (time.monotonic() - t0)
+    students_cpu = (time.process_time() - own0) / (time.monotonic() - t0)
+    speed = (store.latest() - step0) / (time.monotonic() - t0)
+    newcomer = Student(url, PAGE, query)
+    extra = asyncio.ensure_future(newcomer.run(stop))
+    while newcomer.first_chart_at is None and time.monotonic() - newcomer.connected_at < 60:
+        await asyncio.sleep(0.05)
+    first = (newcomer.first_chart_at or float("nan")) - newcomer.connected_at
+    stop.set()
+    await asyncio.gather(*tasks, extra, return_exceptions=True)
+    return {"k": k, "cpu": cpu, "speed": speed, "stale_med": statistics.median(stale) if stale else 0.0,
+            "stale_max": max(stale) if stale else 0.0, "first": first,
+            "students": students_cpu}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and print its table."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--k", default="0,1,8,30", help="numbers of students, comma-separated")
+    parser.add_argument("--window", type=float, default=20.0, help="seconds measured per K")
+    parser.add_argument("--port", type=int, default=8599)
+    args = parser.parse_args(argv)
+    ks = [int(k) for k in args.k.split(",")]
+    last = max(os.sched_getaffinity(0))
+    from labcore import api
+    from labcore.engine import jobs, pool
+
+    tmp = Path(tempfile.mkdtemp(prefix="lab-classroom-"))
+    cache = tmp / "cache"
+    os.environ["LAB_CACHE_DIR"] = str(cache)
+    # Training on core 0 with the server (the case where the server could starve it): the
+    # workers this process starts inherit its affinity, so it moves to the students' core after.
+    os.sched_setaffinity(0, {0})
+    print(f"finished run: training {PAGE} at its defaults ...", flush=True)
+    api.run(PAGE, progress=False)
+    server = start_server(cache, args.port)
+    url = f"ws://127.0.0.1:{args.port}/_stcore/stream"
+    store = Store(cache)
+    rows = []
+    try:
+        for scenario, query in (("finished", ""), ("live", LIVE_QUERY)):
+            if scenario == "live":
+                os.sched_setaffinity(0, {0})  # a worker started now trains on core 0, beside the server
+                handle = api.run(PAGE, wait=False, progress=False, **dict(
+                    (k, int(v)) for k, v in (kv.split("=") for kv in query.split("&"))))
+                store.rid = handle.id
+                while store.latest() < 50:
+                    store.poll()
+                    time.sleep(0.25)
+            os.sched_setaffinity(0, {last})  # the students' core
+            for k in ks:
+                row = asyncio.run(measure(url, query, k, args.window, store, server.pid))
+                rows.append((scenario, row))
+                print(f"  {scenario:8s} K={k:2d}: server {row['cpu']:.3f} core, {row['speed']:.1f} steps/s, "
+                      f"stale {row['stale_med']:.2f}/{row['stale_max']:.2f} s, first chart {row['first']:.2f} s "
+                      f"(students' process {row['students']:.2f} core)",
+                      flush=True)
+            if scenario == "live":
+                jobs.cancel(store.rid, store.store)
+    finally:
+        os.killpg(server.pid, 15)
+        try:
+            server.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, 9)
+        pool.shutdown(store.store)
+    base = {s: r["speed"] for s, r in rows if r["k"] == 0}
+    print(f"\nclassroom: {PAGE}, server pinned to core 0, students on core {last} "
+          "(Streamlit sessions over the websocket protocol)")
+    print(f"{'scenario':9s} {'K':>3s} {'server core/s':>14s} {'per session':>12s} {'training':>9s} "
+          f"{'stale med':>10s} {'stale max':>10s} {'first chart':>12s}")
+    for scenario, r in rows:
+        per = r["cpu"] / r["k"] if r["k"] else float("nan")
+        rel = r["speed"] / base[scenario] if scenario == "live" and base.get(scenario) else float("nan")
+        print(f"{scenario:9s} {r['k']:3d} {r['cpu']:14.3f} {per:12.4f} {rel:9.2f} "
+              f"{r['stale_med']:10.2f} {r['stale_max']:10.2f} {r['first']:12.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
