@@ -30,6 +30,18 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see `{self.prog} --help`)")
 
 
+def _warm(owner: int) -> int:
+    """Start the dashboard's warm worker (scripts/dashboard.sh, before the server starts:
+    the first click then finds torch imported). LAB_WARM_WORKER=0: none."""
+    from labcore.engine import jobs
+
+    if os.environ.get("LAB_WARM_WORKER", "1") != "0":
+        from labcore.runs.store import Store
+
+        jobs.keep_warm(Store(), owner)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the process exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -52,6 +64,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--preset", default=None, help="check at this page preset instead of the defaults")
     p.add_argument("--out", default=None, help="directory for reproduction.md and claims.csv "
                                                "(default: <store>/check)")
+    p = sub.add_parser("warm", help="keep one worker warm while process PID (the dashboard) lives")
+    p.add_argument("--for", dest="owner", type=int, required=True, metavar="PID")
     p = sub.add_parser("bench", help="lab overhead vs a bare PyTorch loop")
     p.add_argument("--repeats", type=int, default=7, help="bare/lab alternations for part 1's ratio")
     try:
@@ -64,6 +78,8 @@ def main(argv: list[str] | None = None) -> int:
             return _list()
         if args.cmd == "runs":
             return _runs()
+        if args.cmd == "warm":
+            return _warm(args.owner)
         if args.cmd == "export":
             return _export(args.run_id, args.out, args.format)
         if args.cmd == "check":
