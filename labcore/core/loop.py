@@ -81,7 +81,8 @@ def train_loop(rec: Recorder, steps: int, step_fn: Callable[[int], Any],
     own (e.g. sharpness less often than loss). `until(row)` ends training early once a
     measured row satisfies it; when it returns a string (the reason, e.g. "training loss
     reached the target 0.005") the run records it (`rec.stopped_early`), so the page can say
-    why the run ended before its last step. A non-finite value raises Diverged with the step and the
+    why the run ended before its last step. A non-finite value raises Diverged with the
+    step and the
     metric; a cancel request raises Cancelled.
     """
     plan = list(schedules)

@@ -37,7 +37,8 @@ class Config(BaseConfig):
     symmetric: bool = param(True, help="only the pairs a ≤ b (PAIR: 2,278 of 67²); needs operation=add")
     train_frac: float = param(0.4, lo=0.05, hi=0.95, help="fraction of the pairs used for training")
     split_seed: int = param(-1, lo=-1, hi=2**31 - 1, advanced=True,
-                            help="−1: the split follows the random seed; ≥ 0: numpy's np.random.seed(n) permutation "
+                            help="−1: the split follows the random seed; ≥ 0: numpy's np.random.seed(n) "
+                                 "permutation "
                                  "(the PAIR notebook: 165)")
     d_embed: int = param(128, lo=2, hi=4096, log=True,
                          help="mlp: embedding width (PAIR 500); transformer: d_model (Nanda 128)")
