@@ -82,8 +82,7 @@ def train_loop(rec: Recorder, steps: int, step_fn: Callable[[int], Any],
     measured row satisfies it; when it returns a string (the reason, e.g. "training loss
     reached the target 0.005") the run records it (`rec.stopped_early`), so the page can say
     why the run ended before its last step. A non-finite value raises Diverged with the
-    step and the
-    metric; a cancel request raises Cancelled.
+    step and the metric; a cancel request raises Cancelled.
     """
     plan = list(schedules)
     if measure_fn is not None:
