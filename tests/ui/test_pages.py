@@ -82,6 +82,9 @@ def test_home_lists_phenomena_active_runs_device_and_store(store):
         text = " ".join(m.value for m in at.markdown)
         assert "Lazy training vs width" in " ".join(s.value for s in at.subheader)
         assert "CPU cores" in text and str(store.dir) in text
+        from labcore.core.registry import REGISTRY  # each card says in one sentence what it is
+        cards = " ".join(m.value for m in at.markdown)
+        assert all(exp.page.summary in cards for exp in REGISTRY.values() if exp.page.summary)
         assert any(rid in p.proto.text for p in at.get("progress"))
     finally:
         jobs.cancel(rid, store)
