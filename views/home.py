@@ -36,7 +36,7 @@ cols = st.columns(3)
 for i, exp in enumerate(REGISTRY.values()):
     with cols[i % 3].container(border=True):
         st.subheader(exp.title)
-        st.write(summary(exp.page.what_to_look_for))
+        st.write(exp.page.summary or summary(exp.page.what_to_look_for))  # one sentence: what it is
         st.caption(exp.page.reference)
         # a short label: "Open <long title>" was cut off in a third of the screen
         st.page_link(phenomenon_page(exp), label="Open page", icon=":material/arrow_forward:",

@@ -78,8 +78,9 @@ class PageSpec:
     is the page's reader (`record(rid)`, `frame(rid)`, `artifact(rid, name)`, `run_id(cfg)`;
     `labcore.ui.reader.RunData`): a phenomenon never opens the store itself.
     `x_label` names what the `step` column counts on this page's charts (e.g. "epoch").
-    `what_to_look_for` keeps the idea in a few sentences; `details` (recipes, reference
+    `what_to_look_for` keeps the idea in two or three sentences; `details` (recipes, reference
     numbers) is shown in an expander below it; the claims panel shows the verdicts.
+    `summary` is the Home card: one sentence saying what the phenomenon is.
     """
 
     what_to_look_for: str
@@ -93,6 +94,7 @@ class PageSpec:
     artifact_view: str | None = None
     x_label: str = "step"
     details: str = ""
+    summary: str = ""
 
 
 @dataclass(frozen=True)

@@ -79,8 +79,10 @@ def train_loop(rec: Recorder, steps: int, step_fn: Callable[[int], Any],
     `measure_fn(step)` returns a dict of metrics at step 0, every `measure_every` steps and
     after the last step; `schedules` adds (Schedule, measure) pairs with cadences of their
     own (e.g. sharpness less often than loss). `until(row)` ends training early once a
-    measured row satisfies it. A non-finite value raises Diverged with the step and the
-    metric; a cancel request raises Cancelled.
+    measured row satisfies it; when it returns a string (the reason, e.g. "training loss
+    reached the target 0.005") the run records it (`rec.stopped_early`), so the page can say
+    why the run ended before its last step. A non-finite value raises Diverged with the
+    step and the metric; a cancel request raises Cancelled.
     """
     plan = list(schedules)
     if measure_fn is not None:
@@ -96,7 +98,10 @@ def train_loop(rec: Recorder, steps: int, step_fn: Callable[[int], Any],
                 row.update(fn(step) or {})
         if row:
             rec.log(step, **row)
-            if until is not None and step > 0 and until(row):
+            why = until(row) if until is not None and step > 0 else None
+            if why:
+                if isinstance(why, str) and step < steps and hasattr(rec, "stopped_early"):
+                    rec.stopped_early(step, steps, why)
                 steps = step
         if step >= steps:
             break

@@ -156,6 +156,12 @@ class Recorder:
         if self.store is not None and not self.revoked:
             self._check(self.store.update(self.run_id, self.attempt, device=self.device, meta=dict(self.info)))
 
+    def stopped_early(self, step: int, of: int, why: str) -> None:
+        """Record that the run ended at `step` of the `of` it planned, and why (e.g. "training
+        loss reached the target 0.005"): kept in the record's meta as `stopped_early`, so a
+        page can say why a run ended early instead of jumping from 52% to done."""
+        self.meta(stopped_early={"step": int(step), "of": int(of), "why": str(why)})
+
     def artifact(self, name: str, value: Any) -> None:
         """Store an array (1-D/2-D) or DataFrame under `name`."""
         self.artifacts[name] = value

@@ -83,17 +83,20 @@ class SeedRecorder:
 
     `log(step, **row)` takes, per metric, a sequence of S values (a scalar is shared) and
     writes seed i's values to recs[i]; a non-finite value ends seed i `diverged`. `until`
-    (the solo run's early-stop rule on one seed's row) ends seed i `done` once it holds.
+    (the solo run's early-stop rule on one seed's row) ends seed i `done` once it holds; when
+    it returns a string (the reason) and `steps` (the planned total) is given, seed i's
+    Recorder records it (`stopped_early(step, steps, why)`), as `train_loop` does for one run.
     `should_stop()` is True when any member was cancelled (or lost its claim) — cancel stops
     the group — and when no seed is left. `outcomes[i]` is None while seed i trains, then
     its final fields; a Recorder that has `end(**final)` (the engine's) is told at once.
     `reraise`: a solo run (the group of one) lets Diverged through, as every solo run does.
     """
 
-    def __init__(self, recs: Sequence[Any], until: Callable[[dict], bool] | None = None,
-                 reraise: bool = False) -> None:
+    def __init__(self, recs: Sequence[Any], until: Callable[[dict], bool | str] | None = None,
+                 reraise: bool = False, steps: int | None = None) -> None:
         self.recs = list(recs)
         self.until = until
+        self.steps = steps
         self.reraise = reraise
         self.outcomes: list[dict | None] = [None] * len(self.recs)
         self.steps_done = [0] * len(self.recs)
@@ -129,7 +132,11 @@ class SeedRecorder:
                 if self.reraise:
                     raise
                 continue
-            if self.until is not None and step > 0 and self.until(mine):
+            why = self.until(mine) if self.until is not None and step > 0 else None
+            if why:
+                if isinstance(why, str) and self.steps is not None and step < self.steps \
+                        and hasattr(rec, "stopped_early"):
+                    rec.stopped_early(step, self.steps, why)
                 self.end(i, status="done", progress=1.0)
 
     def check(self, step: int, losses: torch.Tensor, metric: str = "loss") -> None:

@@ -156,6 +156,27 @@ def status_line(recs: list[dict], expected: int | None = None, eta: float | None
     return line
 
 
+def early_stops(recs: list[dict], unit: str = "step") -> str:
+    """Why runs of a group ended before their last step, in one line ("" when none did):
+    "stopped at epoch 168 of 300: training loss reached the target 0.005" for one run,
+    "stopped early: seed 0 at epoch 168 of 300, seed 1 at epoch 171 of 300 (training loss
+    reached the target 0.005)" for several. Read from the record's `stopped_early` meta,
+    which a run writes through `Recorder.stopped_early` (any phenomenon may stop early)."""
+    stops = [(r, (r.get("meta") or {}).get("stopped_early")) for r in recs if r.get("status") == "done"]
+    stops = [(r, s) for r, s in stops if s]
+    if not stops:
+        return ""
+    if len(recs) == 1:
+        s = stops[0][1]
+        return f"stopped at {unit} {s['step']} of {s['of']}: {s['why']}"
+    parts = []
+    for why in dict.fromkeys(s["why"] for _, s in stops):
+        at = ", ".join(f"seed {r['config'].get('seed')} at {unit} {s['step']} of {s['of']}"
+                       for r, s in stops if s["why"] == why)
+        parts.append(f"{at} ({why})")
+    return "stopped early: " + "; ".join(parts)
+
+
 def duration(seconds: float) -> str:
     """'45 s', '3 min 20 s', '1 h 05 min'."""
     s = int(round(max(0.0, seconds)))

@@ -245,6 +245,22 @@ def curves(frame: pd.DataFrame, metrics: Sequence[str], title: str, log_y: bool 
                    log_x=log_x, hover=True)
 
 
+WAITING = "waiting for the first measurement…"
+
+
+def waiting(title: str, x: str = "step", y: str = "", note: str = WAITING) -> go.Figure:
+    """The frame of a chart whose run has no row yet: title, axis titles and `note`. Drawn
+    from the moment a run is queued, so the chart is on the page (and the browser has loaded
+    its plotting code) when the first rows arrive: a run shorter than its start-up still
+    shows its curves at once (issue 32: lazy training drew nothing while it trained)."""
+    fig = go.Figure()
+    fig.add_annotation(text=note, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
+                       font=dict(color="grey"))
+    fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False)
+    fig.update_yaxes(showticklabels=False, showgrid=False, zeroline=False)
+    return _layout(fig, title, x, y)
+
+
 def series_keys(labels: Sequence[str], metrics: Sequence[str]) -> list[str]:
     """What tells the series of a chart apart, for their colours: the label when several runs
     or arms share one metric, else the metric without the prefix all metrics share

@@ -224,7 +224,11 @@ def _status_and_charts(exp: Experiment, sel: Selection, data: RunData) -> None:
     """The group's status line, errors, charts (mean ± std over seeds) and CSV; the sweep."""
     name, page = exp.name, exp.page
     recs = data.records(sel.group_ids)
-    st.markdown(f"**Status:** {access.plain(status(exp, recs, sel.group))}")
+    work, what = _work(exp, sel, data)
+    st.markdown(f"**Status{what}:** {access.plain(status(exp, data.records(work), list(work.values())))}")
+    stopped = analysis.early_stops(recs, unit=page.x_label)
+    if stopped:  # a run that reached its goal early says so, instead of jumping from 52% to done
+        st.caption(access.plain(stopped[0].upper() + stopped[1:] + "."))
     for rec in recs:
         if rec["status"] == "diverged":
             st.error(access.plain(f"Run {rec['id']} diverged at step {rec['diverged_step']}: "
@@ -240,8 +244,37 @@ def _status_and_charts(exp: Experiment, sel: Selection, data: RunData) -> None:
             variants.layer_heatmap(frame[frame["run_id"] == recs[0]["id"]], page.layer_heatmap, version)
         downloads.csv_button("Download CSV (plotted runs)", lambda: frame.to_csv(index=False), key="dl_runs",
                              file_name=f"{name}_runs.csv", recs=recs)
+    elif any(r["status"] in ("queued", "running") for r in recs):
+        _waiting_charts(page)  # the charts' frames until the first row: they fill in place
     if page.sweep is not None:
         _draw_sweep(exp, sel, page.sweep, data)
+
+
+def _work(exp: Experiment, sel: Selection, data: RunData) -> tuple[dict, str]:
+    """The runs the page's one status line covers, {run id: Config}, and what it names them:
+    the group, plus the variants that were submitted (the group's run is usually one of them,
+    so two lines would give two percentages for one piece of work; issue 32)."""
+    work = dict(zip(sel.group_ids, sel.group))
+    if exp.page.arms is None:
+        return work, ""
+    arms = {data.run_id(c): c for c in (dataclasses.replace(sel.group[0], **over)
+                                        for over in exp.page.arms.variants.values())}
+    extra = {rid: c for rid, c in arms.items() if rid not in work and data.record(rid) is not None}
+    return ({**work, **extra}, " (run and variants)") if extra else (work, "")
+
+
+def _waiting_charts(page: PageSpec) -> None:
+    """Each chart's empty frame (title, axes, "waiting for the first measurement…") while the
+    group's runs are queued or starting: under the keys the real charts take, so a chart
+    fills in place when rows arrive instead of appearing seconds later."""
+    cols: list = []
+    for i, chart in enumerate(page.charts):
+        x_label = chart.x_label or (page.x_label if chart.x == "step" else chart.x)
+        fig = cached(f"chart_{i}", ("waiting", chart.title, x_label),
+                     lambda chart=chart, x_label=x_label: plots.waiting(chart.title, x_label))
+        if not cols:
+            cols = st.columns(2)
+        cols.pop(0).plotly_chart(fig, width="stretch", config=figure_export.config(), key=f"chart_{i}")
 
 
 def _draw_charts(frame: pd.DataFrame, page: PageSpec, sel: Selection, multi_seed: bool,

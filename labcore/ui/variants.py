@@ -49,7 +49,7 @@ def side_by_side(exp, cfg, arms: Arms, data, submit: Callable[[list, str], None]
     if not found:
         st.caption("Not run yet.")
         return
-    st.caption(analysis.status_line([r for r, _ in found]))
+    # their progress is in the page's one status line (page._work), not in a second line here
     parts = [data.frame(r["id"]).assign(label=label, run_id=r["id"]) for r, label in found if len(data.frame(r["id"]))]
     if not parts:
         return

@@ -33,6 +33,16 @@ def test_until_ends_early_and_progress_reaches_one():
     assert done == 10 and rec.rows[-1]["step"] == 10 and rec.fraction == 1.0
 
 
+def test_until_with_a_reason_records_why_the_run_stopped_early():
+    rec = Recorder()
+    train_loop(rec, 100, lambda s: 0.0, lambda s: {"loss": 1.0 / (s + 1)}, measure_every=1,
+               until=lambda row: "loss reached 0.1" if row["loss"] < 0.1 else "")
+    assert rec.info["stopped_early"] == {"step": 10, "of": 100, "why": "loss reached 0.1"}
+    plain = Recorder()  # a bare True stops the run too, without a reason to show
+    train_loop(plain, 100, lambda s: 0.0, lambda s: {"loss": 1.0 / (s + 1)}, until=lambda row: row["loss"] < 0.1)
+    assert "stopped_early" not in plain.info and plain.rows[-1]["step"] == 10
+
+
 def test_spans_keep_progress_right_across_rounds():
     rec = Recorder()
     seen = []

@@ -82,6 +82,9 @@ def test_home_lists_phenomena_active_runs_device_and_store(store):
         text = " ".join(m.value for m in at.markdown)
         assert "Lazy training vs width" in " ".join(s.value for s in at.subheader)
         assert "CPU cores" in text and str(store.dir) in text
+        from labcore.core.registry import REGISTRY  # each card says in one sentence what it is
+        cards = " ".join(m.value for m in at.markdown)
+        assert all(exp.page.summary in cards for exp in REGISTRY.values() if exp.page.summary)
         assert any(rid in p.proto.text for p in at.get("progress"))
     finally:
         jobs.cancel(rid, store)
@@ -112,6 +115,34 @@ def test_lazy_page_form_run_and_live_charts(store):
     assert any("Download CSV" in d.proto.label for d in at.get("download_button"))
 
 
+def test_charts_are_drawn_from_submit_and_fill_with_the_first_rows(store):
+    """Issue 32: a run shorter than its start-up (lazy training's default) drew nothing while it
+    trained. The charts' frames are on the page from the moment the run is queued, and they
+    carry the rows as soon as the first ones are stored, while the run still trains."""
+    from labcore.runs.plots import WAITING
+    from tests.waiting import eventually
+
+    cfg = {"steps": 100_000, "sleep_ms": 2}
+    rid = jobs.submit("quadratic", cfg, store, start=False)  # queued, no worker yet: no rows
+    try:
+        at = app("quadratic", query={k: str(v) for k, v in cfg.items()})
+        figs = by_title(at)
+        assert set(figs) == {"Loss", "Iterate"}
+        for fig in figs.values():
+            assert not fig["data"] and [a["text"] for a in fig["layout"]["annotations"]] == [WAITING]
+        assert figs["Loss"]["layout"]["xaxis"]["title"]["text"] == "step"
+        jobs.start_workers(store)
+        assert eventually(lambda: store.read_rows(rid)[0])
+        at.run()
+        assert store.get(rid)["status"] == "running" and "1 running" in " ".join(m.value for m in at.markdown)
+        loss = by_title(at)["Loss"]
+        assert len(arr(loss["data"][0]["y"])) >= 1
+        assert WAITING not in [a.get("text") for a in loss["layout"].get("annotations", ())]
+    finally:
+        jobs.cancel(rid, store)
+        jobs.wait(rid, store, timeout=60)
+
+
 def test_seed_group_draws_mean_and_std_band(store):
     for seed in (0, 1):
         jobs.wait(jobs.submit("lazy_training", {"width": 16, "steps": 10, "seed": seed}, store), store, timeout=60)
@@ -135,9 +166,16 @@ def test_teacher_student_page_draws_layers_and_artifacts(store):
     corr = figs["Mean best correlation per teacher node, by layer"]
     assert [t["name"] for t in corr["data"]] == ["corr_l1_mean", "corr_l2_mean"]
     assert "Layer 1: teacher node × student node correlation (step 100)" in figs  # the latest snapshot
-    assert any(t.startswith("Luck: rank at init") for t in figs)
+    luck = next(f for t, f in figs.items() if t.startswith("Luck: rank at init"))
     fan = next(f for t, f in figs.items() if t.startswith("Layer 1: fan-out norm"))
     assert len(arr(fan["data"][0]["y"])) == 20
+    # both bar charts name their x axis, and rank 0 (already the best at init) is drawn
+    assert luck["layout"]["xaxis"]["title"]["text"] == "teacher node"
+    assert fan["layout"]["xaxis"]["title"]["text"] == "student node"
+    ranks = arr(luck["data"][0]["y"])
+    zeros = [x for x, r in zip(arr(luck["data"][0]["x"]), ranks) if r == 0]
+    assert zeros, ranks  # with 2 students per teacher node some best student was already best
+    assert arr(luck["data"][1]["x"]) == zeros and set(luck["data"][1]["text"]) == {"0"}
 
 
 def test_steady_learner_page_sweeps_frequency_with_seed_bands(store):
@@ -160,7 +198,13 @@ def test_feature_diversity_page_shows_variants_side_by_side_and_layer_heatmap(st
     variants = [{"init": "constant", "breaker": "none"}, {"init": "constant", "breaker": "dropout"},
                 {"init": "constant", "breaker": "noise"}, {"init": "random", "breaker": "none"}]
     train("feature_diversity", [{**small, **v} for v in variants], store)
-    figs = by_title(open_with("feature_diversity", **small))
+    at = open_with("feature_diversity", **small)
+    figs = by_title(at)
+    # one status line for the run and its variants (the run is one of them), not a second one
+    # with another percentage under "Side by side"
+    status = [m.value for m in at.markdown if m.value.startswith("**Status")]
+    assert status == ["**Status (run and variants):** 4 done"], status
+    assert not any(c.value.startswith("4 done") for c in at.caption), [c.value for c in at.caption]
     side = figs["test_acc: variants"]
     assert [t["name"] for t in side["data"]] == ["ConstNet, deterministic", "ConstNet + dropout",
                                                  "ConstNet + gradient noise", "random init"]
@@ -172,11 +216,16 @@ def test_feature_diversity_page_shows_variants_side_by_side_and_layer_heatmap(st
 def test_preconditioner_page_draws_both_methods_and_init_bars(store):
     small = {"steps": 20, "eval_every": 10, "n_train": 100, "n_test": 50}
     train("preconditioner", [{**small, "method": m} for m in ("default", "static")], store)
-    figs = by_title(open_with("preconditioner", **small))
+    at = open_with("preconditioner", **small)
+    figs = by_title(at)
     assert [t["name"] for t in figs["loss_smooth: variants"]["data"]] == ["default", "static"]
     bars = figs["Gradient std at each layer's output, at init"]
     assert [t["name"] for t in bars["data"]] == ["default", "static"]
     assert bars["layout"]["yaxis"]["type"] == "log"
+    # the per-layer bars are drawn once (the artifact view shows both methods), not twice
+    titles = [title(f) for f in figures(at)]
+    assert titles.count("Gradient std at each layer's output, at init") == 1
+    assert titles.count("Activation std per layer, at init") == 1
 
 
 def test_the_first_page_imports_no_torch(store):
@@ -318,6 +367,19 @@ def test_steady_learner_counts_epochs_and_maps_regions_in_x1_x2(store):
     assert regions["layout"]["xaxis"]["title"]["text"] == "x₁"
     assert regions["layout"]["yaxis"]["title"]["text"] == "x₂"
     assert arr(regions["data"][0]["x"])[0] == -1.0 and arr(regions["data"][0]["x"])[-1] == 1.0
+
+
+def test_steady_learner_says_why_a_run_stopped_before_its_last_epoch(store):
+    small = {"n_samples": 20, "epochs": 300, "grid": 10, "target_loss": 0.1}
+    train("steady_learner", [small], store)
+    rec = store.get(jobs.run_id_for("steady_learner", small))
+    stop = rec["meta"]["stopped_early"]
+    assert 0 < stop["step"] < 300 and stop["of"] == 300
+    frame = store.metrics(rec["id"])
+    assert frame["step"].max() == stop["step"] and frame["loss"].iloc[-1] < 0.1 <= frame["loss"].iloc[-2]
+    at = open_with("steady_learner", **small)
+    captions = " ".join(c.value for c in at.caption).replace("\\", "")
+    assert f"Stopped at epoch {stop['step']} of 300: training loss reached the target 0.1." in captions
 
 
 def test_home_queue_cards_name_the_phenomenon_and_settings(store):

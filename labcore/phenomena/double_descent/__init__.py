@@ -17,7 +17,7 @@ from labcore.core.experiment import Arms, Chart, Experiment, PageSpec, SweepView
 from labcore.core.params import BaseConfig, ParamError, param
 from labcore.phenomena.double_descent.claims import CLAIMS, threshold_line
 from labcore.phenomena.double_descent.lesson import LESSON
-from labcore.phenomena.double_descent.page import PAGE_TEXT, REFERENCE
+from labcore.phenomena.double_descent.page import DETAILS, PAGE_TEXT, REFERENCE
 
 MODELS = ("random_features", "mlp")
 DATASETS = ("digits", "mnist1d", "mnist", "fashion_mnist")
@@ -134,6 +134,9 @@ EXPERIMENT = Experiment(
     smoke=dict(n_train=40, n_test=40, n_widths=6),
     page=PageSpec(
         what_to_look_for=PAGE_TEXT,
+        details=DETAILS,
+        summary=('Double descent: test error peaks where a model first fits its training set exactly, then '
+                 'falls again as the model grows.'),
         reference=REFERENCE,
         charts=(
             Chart("Test error vs random features N (min-norm fit)", ("rf_test_error", "rf_test_error_clean"),

@@ -40,4 +40,10 @@ NOTEBOOK = (
     "error is lowest at epoch 70 (45.9 %) and rises to 53.4 % while the noisy labels are memorised: no "
     "epoch-wise second descent within 500 epochs.")
 
-PAGE_TEXT = "\n\n".join((CLAIM, HOW, MEASURED, NOTEBOOK))
+INTRO = (
+    "Test error against model size is not only the classical U: it peaks where the model first fits the "
+    "training set exactly (the *interpolation threshold*, N = n_train for random features), then falls "
+    "again as the model grows (the *second descent*). Label noise makes the peak tall.")
+
+PAGE_TEXT = INTRO
+DETAILS = "\n\n".join((CLAIM, HOW, MEASURED, NOTEBOOK))

@@ -138,6 +138,8 @@ EXPERIMENT = Experiment(
             'settling (η = 0.24: 1.34 ×, η = 0.34: 1.45 × for one estimate, then 1.03-1.13 ×). '
             'The sweep 0.12-0.34 gives final sharpness ∝ (2/η)^0.98. An estimate costs 5-17 HVPs '
             'on average, warm-started (more at larger η, where the top eigenvector turns faster).'),
+        summary=('Edge of stability: full-batch gradient descent drives the sharpness of the loss up to 2/η '
+                 'and holds it there while the loss keeps falling.'),
         reference=("Cohen, Kaur, Li, Kolter & Talwalkar 2021, *Gradient Descent on Neural Networks "
                    "Typically Occurs at the Edge of Stability*, ICLR (code: locuslab/edge-of-stability)."),
         charts=(

@@ -169,6 +169,8 @@ EXPERIMENT = Experiment(
             'correlation 1.000000; + dropout 0.01: 0.98 (feat_corr 0.39); + gradient noise: 0.98 '
             '(feat_corr 0.49); He init: 0.99. Compare the arms side by side below. The *paper '
             "scale* preset is the original's WRN-16-10 on CIFAR-10 (GPU)."),
+        summary=('Feature diversity: a network whose channels all start identical (ConstNet) learns only '
+                 'once something breaks their symmetry.'),
         reference=("Blumenfeld, Gilboa & Soudry 2020, *Beyond Signal Propagation: Is Feature Diversity "
                    "Necessary in Deep Neural Network Initialization?* (ICML)."),
         charts=(

@@ -18,7 +18,7 @@ from labcore.core.experiment import Arms, Chart, Experiment, PageSpec, SweepView
 from labcore.core.params import BaseConfig, ParamError, param
 from labcore.phenomena.grokking import data
 from labcore.phenomena.grokking.claims import CLAIMS, SWEEP_FRACS, SWEEP_WDS
-from labcore.phenomena.grokking.page import LESSON, PAGE_TEXT, PRESETS, REFERENCE
+from labcore.phenomena.grokking.page import DETAILS, LESSON, PAGE_TEXT, PRESETS, REFERENCE
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,8 @@ class Config(BaseConfig):
     symmetric: bool = param(True, help="only the pairs a ≤ b (PAIR: 2,278 of 67²); needs operation=add")
     train_frac: float = param(0.4, lo=0.05, hi=0.95, help="fraction of the pairs used for training")
     split_seed: int = param(-1, lo=-1, hi=2**31 - 1, advanced=True,
-                            help="−1: the split follows the seed; ≥ 0: numpy's np.random.seed(n) permutation "
+                            help="−1: the split follows the random seed; ≥ 0: numpy's np.random.seed(n) "
+                                 "permutation "
                                  "(the PAIR notebook: 165)")
     d_embed: int = param(128, lo=2, hi=4096, log=True,
                          help="mlp: embedding width (PAIR 500); transformer: d_model (Nanda 128)")
@@ -138,6 +139,9 @@ EXPERIMENT = Experiment(
                fourier_every=200, n_key=1),
     page=PageSpec(
         what_to_look_for=PAGE_TEXT,
+        details=DETAILS,
+        summary=('Grokking: a small network memorises modular arithmetic at once and, much later, suddenly '
+                 'generalises.'),
         reference=REFERENCE,
         charts=(
             Chart("Accuracy: train and test", ("train_acc", "test_acc"), log_x=True, hlines=_chance,

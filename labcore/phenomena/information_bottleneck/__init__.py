@@ -66,6 +66,8 @@ EXPERIMENT = Experiment(
     page=PageSpec(
         what_to_look_for=PAGE_TEXT,
         details=DETAILS,
+        summary=('The information bottleneck: whether hidden layers first fit the label and then compress '
+                 'what they keep of the input, or whether that compression is tanh saturation.'),
         reference=REFERENCE,
         charts=(
             Chart("I(X;T) per hidden layer (bits; epochs are log-spaced)", ("ixt_l*",), log_x=True,

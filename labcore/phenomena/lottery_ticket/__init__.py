@@ -117,6 +117,8 @@ EXPERIMENT = Experiment(
     page=PageSpec(
         what_to_look_for=PAGE_TEXT,
         details=DETAILS,
+        summary=('Lottery tickets: a dense network hides sparse subnetworks that, reset to their initial '
+                 'weights, train as well as the whole network.'),
         reference=REFERENCE,
         charts=(
             Chart("Test accuracy per pruning round (density (1 − p)^round)", ("test_acc_*",),

@@ -14,7 +14,7 @@ from labcore.core.experiment import Arms, Chart, Experiment, PageSpec, SweepView
 from labcore.core.params import BaseConfig, ParamError, param
 from labcore.phenomena.neural_collapse.claims import CLAIMS
 from labcore.phenomena.neural_collapse.lesson import LESSON
-from labcore.phenomena.neural_collapse.page import PAGE_TEXT, REFERENCE
+from labcore.phenomena.neural_collapse.page import DETAILS, PAGE_TEXT, REFERENCE
 
 DATASETS = ("digits", "mnist1d", "synthetic", "mnist")
 INPUT_DIM = {"digits": 64, "mnist1d": 40, "synthetic": 32, "mnist": 784}
@@ -106,6 +106,9 @@ EXPERIMENT = Experiment(
     lesson=LESSON,
     page=PageSpec(
         what_to_look_for=PAGE_TEXT,
+        details=DETAILS,
+        summary=("Neural collapse: trained past zero training error, a classifier's last-layer features "
+                 'shrink onto their class means, which spread into a simplex.'),
         reference=REFERENCE,
         charts=(
             Chart("Train and test error", ("train_err", "test_err"), **LOG,

@@ -50,4 +50,12 @@ MEASURED = (
     "NC3 and NC4 move a little, NC2 not at all. **MSE loss**: zero error at epoch 11, NC1 0.37 → 0.0008, "
     "equiangularity 0.14 → 0.020, NC3 1.27 → 0.062.")
 
-PAGE_TEXT = "\n\n".join((CLAIM, PAPER, HOW, MEASURED))
+INTRO = (
+    "Keep training a classifier after its training error reaches zero (the *terminal phase*, from the "
+    "dotted line) and its last-layer features **collapse**: each class shrinks onto its mean (NC1), the "
+    "means spread into a simplex with every pairwise cosine −1/(C−1) (NC2), the classifier rows line up "
+    "with them (NC3) and it decides like a nearest-class-centre rule (NC4). Test error keeps improving "
+    "meanwhile.")
+
+PAGE_TEXT = INTRO
+DETAILS = "\n\n".join((CLAIM, PAPER, HOW, MEASURED))

@@ -1,9 +1,9 @@
-"""Static diagonal preconditioner vs default training (seed: NN-preconditioners).
+"""Static diagonal preconditioner vs default training (original code: NN-preconditioners).
 
 `static`: variance-preserving init plus a fixed factor p_j · σ_j on every gradient, with
 p_j = Π_{k>j} 1/g_k computed once at initialisation and σ_j the parameter's init std (the
-seed's rule), so all layers learn at the same rate from the first step. `default`: PyTorch's
-init and SGD with momentum. The static method starts faster; in the seed (CIFAR-10) the fixed
+original code's rule), so all layers learn at the same rate from the first step. `default`: PyTorch's
+init and SGD with momentum. The static method starts faster; in the original code (CIFAR-10) the fixed
 factors go stale as the weights move and the default overtakes it by the end of epoch 1. The
 defaults run the recipe on Fashion-MNIST at 32×32×3 (offline); the page text gives what it shows.
 """
@@ -26,18 +26,18 @@ class Config(BaseConfig):
                         help="the init and update rule: default = PyTorch init + SGD; static = "
                              "variance-preserving init + static diagonal preconditioner")
     gains: str = param("formula", choices=("formula", "measured"),
-                       help="static only: each layer's gradient gain from the seed's closed form, "
+                       help="static only: each layer's gradient gain from the original code's closed form, "
                             "or measured on a probe batch at init")
     width: int = param(1, lo=1, hi=16, help="width scale s: 6s, 16s channels, 120s, 84s units")
-    lr: float = groups.lr(1e-3, help="SGD learning rate (the seed: 1e-3)")
+    lr: float = groups.lr(1e-3, help="SGD learning rate (the original code: 1e-3)")
     seed: int = groups.seed()
     extra_layers: int = param(0, lo=0, hi=20, help="extra 84s-unit layers: deeper nets show vanishing gradients")
     momentum: float = groups.momentum(0.9)
-    batch_size: int = groups.batch_size(4, help="examples per step (the seed: 4)")
+    batch_size: int = groups.batch_size(4, help="examples per step (the original code: 4)")
     # One epoch of Fashion-MNIST at batch 4 (~3.3 ms a step on one CPU core, ~50 s an arm): static
     # ahead until ~4.5k steps, the default level or ahead after (measured, see the page text).
     steps: int = groups.steps(15_000, help="optimisation steps; one epoch is n_train / batch_size steps "
-                                           "(defaults: 15,000 = one epoch of Fashion-MNIST; the seed ran 2 "
+                                           "(defaults: 15,000 = one epoch of Fashion-MNIST; the original code ran 2 "
                                            "epochs of CIFAR-10, 25,000 steps)")
     dataset: str = groups.dataset("fashion_mnist", choices=("fashion_mnist", "digits", "mnist", "cifar10"),
                                   help="fashion_mnist (Debian's dataset-fashion-mnist, offline) is padded to "
@@ -66,7 +66,7 @@ def cost(cfg: Config) -> tuple[float, float]:
 def run(cfg: Config, rec) -> None:
     """Train with the chosen method; log losses, accuracies, per-layer gradient/activation std.
 
-    Minibatches are drawn as the seed's shuffled DataLoader does: a fresh permutation of the
+    Minibatches are drawn as the original code's shuffled DataLoader does: a fresh permutation of the
     training set each epoch, consecutive slices of it as batches.
     """
     import pandas as pd
@@ -90,7 +90,7 @@ def run(cfg: Config, rec) -> None:
             return t.expand(-1, 3, -1, -1)  # (n, 3, 32, 32)
         if t.shape[-1] != 32:  # digits 8x8
             t = interpolate(t, size=(32, 32), mode="bilinear", align_corners=False)
-        return (t - 0.5) / 0.5  # the seed's CIFAR transform, Normalize((0.5,)*3, (0.5,)*3)
+        return (t - 0.5) / 0.5  # the original code's CIFAR transform, Normalize((0.5,)*3, (0.5,)*3)
 
     x, y = prep(split.x_train).to(dev), split.y_train.to(dev)  # (n, c, 32, 32), (n,)
     xt, yt = prep(split.x_test).to(dev), split.y_test.to(dev)
@@ -184,17 +184,17 @@ EXPERIMENT = Experiment(
         what_to_look_for=(
             '**static** re-initialises the tutorial CNN so activations keep unit variance and '
             'multiplies each gradient by a fixed per-layer factor computed at init. It trains '
-            "faster at first; the seed's observation is that the default method overtakes it "
+            "faster at first; the original code's observation is that the default method overtakes it "
             'later, as the weights move away from the statistics the factors were computed for '
             '(CIFAR-10 in the original; here Fashion-MNIST fed as CIFAR-10, see the claims).'),
         details=(
-            "The defaults are the seed's recipe (`python3 main.py`) on Fashion-MNIST, fed as the seed feeds "
+            "The defaults are the original code's recipe (`python3 main.py`) on Fashion-MNIST, fed as it feeds "
             "CIFAR-10 (padded to 32×32, its channel repeated ×3, scaled to [-1, 1]; Debian's "
             "dataset-fashion-mnist, offline): the tutorial CNN with 3×3 convolutions, batch 4, SGD lr 1e-3 "
-            "momentum 0.9, one epoch (15,000 steps; the seed ran 2 epochs of CIFAR-10, 25,000 steps). "
+            "momentum 0.9, one epoch (15,000 steps; the original ran 2 epochs of CIFAR-10, 25,000 steps). "
             "**static** re-initialises so activations keep unit variance and multiplies each gradient "
             "by p_j · σ_j: p_j = Π_{k>j} 1/g_k from the gradient gains g_k of the later layers, σ_j the "
-            "parameter's init std (0.07-0.2), as the seed does, so its steps are 5-14× smaller than "
+            "parameter's init std (0.07-0.2), as the original code does, so its steps are 5-14× smaller than "
             "p_j alone would give. Compare the two arms at matched steps (N seeds for bands). **What the "
             "defaults show** (smoothed loss, ~100-step average, default / static, mean of seeds 0-2): "
             "step 500 2.00 / 0.97 (the default sits on its 2.30 plateau, static skips it), 1,000 0.97 / "
@@ -202,16 +202,18 @@ EXPERIMENT = Experiment(
             "0.39 / 0.40, 15,000 0.39 / 0.38: the static lead shrinks from 1.0 to ~0.01 and the curves "
             "meet around 10k steps, but over steps 10k-15k they are level within the noise (window means: "
             "seed 0 default ahead by 0.013, seeds 1 and 2 static ahead by 0.013 and 0.020). Seed 0 run on to "
-            "25,000 steps keeps the default ahead (steps 20k-25k: 0.356 vs 0.374). The seed's CIFAR-10 plot "
+            "25,000 steps keeps the default ahead (steps 20k-25k: 0.356 vs 0.374). The original code's CIFAR-10 plot "
             "(one unseeded run) has the curves meet at 6-9k steps and the default ahead by ~0.05 after an "
             "epoch: on Fashion-MNIST the catching-up reproduces, a clear overtaking within one epoch does "
             "not. The *digits* preset is the earlier offline recipe (there the static method stays far "
             "ahead: 10 epochs of 1,296 digits end before any crossover)."),
-        reference=("Seed: RLeike/NN-preconditioners (`training/static_preconditioned_train.py`: static "
+        summary=('A static diagonal preconditioner: per-layer gradient scales fixed at initialisation make a'
+                 ' CNN train faster at first, and plain SGD catches up.'),
+        reference=("Original code: RLeike/NN-preconditioners (`training/static_preconditioned_train.py`: static "
                    "diagonal preconditioning of the PyTorch tutorial CNN on CIFAR-10)."),
         charts=(
             Chart("Training loss (smoothed)", ("loss_smooth",), log_y=True,
-                  note="Trailing average (~100 steps, as the seed's Gaussian smoothing) of the minibatch "
+                  note="Trailing average (~100 steps, as the original code's Gaussian smoothing) of the minibatch "
                        "losses. Epoch 1 ends at step n_train / batch_size (15,000 with the defaults). Static "
                        "starts above the default (its init gives larger logits), is ahead by ~1.0 at step 500 "
                        "and the gap closes to ~0.01 by 10k steps (seeds 0-2)."),
@@ -220,7 +222,7 @@ EXPERIMENT = Experiment(
             Chart("Gradient std at each layer's output (× preconditioner)", ("grad_std_l*",), log_y=True,
                   note="Add extra layers to see the default's lowest layers fall orders of magnitude "
                        "behind. With gains=measured the static method starts every layer at the same "
-                       "scale; the seed's closed-form gains (the default) ignore the relu mask on the "
+                       "scale; the original code's closed-form gains (the default) ignore the relu mask on the "
                        "way back, so in deep nets they leave a spread of a few × (10× over 11 layers)."),
             Chart("Activation std per layer", ("act_std_l*",), log_y=True,
                   note="At init the static method keeps every layer's activation std of order 1; "
@@ -231,13 +233,12 @@ EXPERIMENT = Experiment(
         sweep=SweepView(axes={"method": ("default", "static"), "extra_layers": (0, 3, 6)},
                         metrics=("test_acc", "loss_smooth")),
         presets={
-            "digits, the seed's 2 epochs (648 steps)": dict(
+            "digits, the original's 2 epochs (648 steps)": dict(
                 dataset="digits", n_train=1296, n_test=500, steps=648, eval_every=18),
             "python3 main.py (CIFAR-10, 2 epochs, GPU)": dict(
                 dataset="cifar10", n_train=50_000, n_test=10_000, steps=25_000, batch_size=4, lr=1e-3,
                 momentum=0.9, extra_layers=0, width=1, gains="formula", eval_every=500),
         },
-        panels=("both_methods_at_init",),
         artifact_view="artifacts",
     ),
 )

@@ -1,8 +1,6 @@
 """Preconditioner renderers: per-layer gradient and activation scales at init, both methods."""
 from __future__ import annotations
 
-import dataclasses
-
 import pandas as pd
 import streamlit as st
 
@@ -28,12 +26,13 @@ def init_layers_compare(data, runs: dict[str, str], key: str) -> None:
 
 
 def artifacts(data, rec: dict, key: str) -> None:
-    """A run's per-layer scales at init, labelled by its method."""
-    init_layers_compare(data, {rec["config"]["method"]: rec["id"]}, key)
-
-
-def both_methods_at_init(data, sel) -> None:
-    """Per-layer gradient/activation std at init of the two methods with the page's settings."""
-    st.subheader("Why: per-layer scales at initialisation")
-    runs = {m: data.run_id(dataclasses.replace(sel.group[0], method=m)) for m in ("default", "static")}
-    init_layers_compare(data, runs, key="both_init")
+    """Why static trains faster at first: per-layer gradient and activation std at init of
+    this run and of the other method's run with the same settings (when it was trained),
+    one colour per method. The one drawing of these bars, on the page and on the Runs page."""
+    st.caption("Why: per-layer scales at initialisation, both methods with these settings")
+    own = rec["config"]["method"]
+    runs = {own: rec["id"]}
+    for method in ("default", "static"):
+        if method != own:
+            runs[method] = data.run_id({**rec["config"], "method": method})
+    init_layers_compare(data, dict(sorted(runs.items())), key)

@@ -70,17 +70,22 @@ EXPERIMENT = Experiment(
     lesson=LESSON,
     page=PageSpec(
         what_to_look_for=(
-            "An MLP learns y = cos(2πf x₁)·cos(2πf x₂) with batch-1 SGD. Its first layer is a frozen "
-            "identity with a trainable bias b. Per epoch we measure the length of b's trajectory "
-            "(each step's ‖Δb‖ normalised by η·|error|), its variance (per epoch, summed over training as "
-            "`bias_var_total`) and its distance from init. "
-            "**Higher frequency f (a more complex target) gives a longer trajectory, a larger variance "
-            "and ends further from initialisation**; the trained net also cuts the input plane into "
-            "more linear regions. In cnn mode, corrupting more labels has the same effect. **What the default "
-            "sweep shows** (f = 0.25, 0.5, 0.75, 1.0, two seeds each, means of seeds 0-1 at the end): "
+            "An MLP learns y = cos(2πf x₁)·cos(2πf x₂) with batch-1 SGD, and the page follows the path of "
+            "its trainable first-layer bias b through training. **A more complex target (higher f) gives "
+            "a longer path, a larger variance and an end further from initialisation**, and the trained "
+            "net cuts the input plane into more linear regions; in cnn mode, corrupting more labels does "
+            "the same."),
+        details=(
+            "The first layer is a frozen identity with a trainable bias b. Per epoch we measure the length "
+            "of b's trajectory (each step's ‖Δb‖ normalised by η·|error|), its variance (per epoch, summed "
+            "over training as `bias_var_total`) and its distance from init. A run stops once its training "
+            "loss reaches `target_loss` (the status says at which epoch). **What the default sweep shows** "
+            "(f = 0.25, 0.5, 0.75, 1.0, two seeds each, means of seeds 0-1 at the end): "
             "trajectory length 8.5, 136, 188, 201; bias variance (summed) 39, 72, 106, 195; distance from "
             "init 0.35, 0.93, 1.02, 1.11: all three rise with f. One seed is not enough (seed 0 alone: "
             "distance 0.52, 1.08, 0.81, 1.35), and seed 2 diverges at f = 0.75 with η = 0.01."),
+        summary=('The benevolent training hypothesis: the more complex the target, the longer and noisier '
+                 'the path SGD takes through the weights.'),
         reference=("Loukas, Poiitis & Jegelka 2021, *What training reveals about neural network "
                    "complexity* (the Benevolent Training Hypothesis)."),
         charts=(

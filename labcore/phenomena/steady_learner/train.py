@@ -38,7 +38,10 @@ def _train(cfgs: list, recs: list, solo: bool = False) -> list:
 
     cfg = cfgs[0]
     dev = device.resolve(cfg.device)
-    group = seed_axis.SeedRecorder(recs, until=lambda row: row["loss"] < cfg.target_loss, reraise=solo)
+    def reached(row: dict) -> str:  # the early stop, with its reason for the page's status
+        return f"training loss reached the target {cfg.target_loss:g}" if row["loss"] < cfg.target_loss else ""
+
+    group = seed_axis.SeedRecorder(recs, until=reached, reraise=solo, steps=cfg.epochs)
     build = _mlp if cfg.mode == "mlp" else _cnn
     epoch, measure = build(cfgs, group, dev)
     group.meta(device=device.describe(dev))

@@ -245,8 +245,10 @@ EXPERIMENT = Experiment(
             "command, ~10 s) leaves the 20 teacher copies at 1.07-1.44 and the other 20 at ~1e-3 (median "
             "ratio 1.7e-3; the README's printout: 1.07-1.46 and 4e-5..1.5e-3) — see the fan-out bars "
             "below the charts."),
+        summary=('Teacher and student: the nodes of an over-parameterised student network line up with those'
+                 ' of a fixed teacher, lowest layer first, and luck at initialisation picks the winners.'),
         reference=("Tian, Jiang, Gong & Morcos 2019, *Luck Matters: Understanding Training Dynamics of "
-                   "Deep ReLU Networks*. Seed: LuckMatters."),
+                   "Deep ReLU Networks*. Original code: LuckMatters."),
         charts=(
             Chart("Mean best correlation per teacher node, by layer", ("corr_l*_mean",),
                   hlines=lambda cfg: {"1.0": 1.0},

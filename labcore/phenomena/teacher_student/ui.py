@@ -41,10 +41,12 @@ def artifacts(data, rec: dict, key: str) -> None:
         c1.plotly_chart(plots.bars(fan["student_node"], fan["fan_out_norm"],
                                    f"Layer {k}: fan-out norm per student node (red = aligned: corr ≥ 0.95 "
                                    "with a teacher node)",
-                                   colors=colors, y="‖fan-out‖"), width="stretch", config=figure_export.config(), key=f"{key}_fan")
+                                   colors=colors, x="student node", y="‖fan-out‖"),
+                        width="stretch", config=figure_export.config(), key=f"{key}_fan")
     luck = data.artifact(rec["id"], f"luck_l{k}")
     if luck is not None:
         c2.plotly_chart(plots.bars(luck["teacher_node"], luck["init_rank"],
                                    f"Luck: rank at init of each final best student (0 = already best; "
                                    f"{int(fan['fan_out_norm'].size) if fan is not None else '?'} students)",
-                                   y="rank at init"), width="stretch", config=figure_export.config(), key=f"{key}_luck")
+                                   x="teacher node", y="rank at init"),
+                        width="stretch", config=figure_export.config(), key=f"{key}_luck")
