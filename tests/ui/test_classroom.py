@@ -45,3 +45,60 @@ def test_a_page_with_a_live_run_polls(store, fragments):
         assert any(every for every in fragments), fragments
     finally:
         jobs.cancel(rid, store)
+
+
+class Clock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_two_sessions_on_one_live_run_share_one_store_read_per_tick(store, monkeypatch):
+    """Each session's page draws once as its next poll would (the tick's shared reader). Both
+    sessions' ticks read through the one server Feed, and a tick in a period the Feed has
+    already read costs no store read: thirty sessions cost what one does."""
+    from labcore.ui import page, state
+
+    shared = state.feed(store)
+    clock = Clock()
+    monkeypatch.setattr(shared, "clock", clock)
+    reads, new_period, readers = [], [], []
+    real = streamlit.fragment
+
+    class Spy(page.RunData):
+        def __init__(self, *args, **kw):
+            super().__init__(*args, **kw)
+            readers.append(self)
+
+    monkeypatch.setattr(page, "RunData", Spy)
+
+    def fragment(func=None, *, run_every=None, **kw):
+        def deco(f):
+            if f.__name__ != "tick" or not run_every:
+                return real(f, run_every=run_every, **kw)
+
+            def as_a_poll():
+                streamlit.session_state["_ticked"] = True  # what a poll after the first drawing sees
+                if new_period.pop(0):
+                    clock.now += 1.0
+                before = sum(shared.reads.values())
+                f()
+                reads.append(sum(shared.reads.values()) - before)
+            return real(as_a_poll, run_every=run_every, **kw)
+        return deco(func) if func is not None else deco
+
+    monkeypatch.setattr(streamlit, "fragment", fragment)
+    rid = jobs.submit("quadratic", {"steps": 100, "sleep_ms": 1000.0}, store)  # 100 s, cancelled below
+    try:
+        eventually(lambda: (store.get(rid) or {}).get("status") == "running")
+        new_period.extend([True, False])
+        for _ in range(2):
+            app("quadratic", {"steps": "100", "sleep_ms": "1000.0"})
+        ticks = [r for r in readers if not r.fresh]
+        assert len(ticks) == 2 and ticks[0].feed is ticks[1].feed is shared  # one Feed for both sessions
+        assert len(reads) == 2 and reads[0] >= 2  # a new period: the records and the run's new rows
+        assert reads[1] == 0  # the same period: nothing read again
+    finally:
+        jobs.cancel(rid, store)
