@@ -13,6 +13,7 @@ from labcore.core.experiment import Arms
 from labcore.runs import analysis, plots
 from labcore.ui import access, downloads, figure_export
 from labcore.ui.figures import cached
+from labcore.ui.progress import status
 
 
 def layer_heatmap(frame: pd.DataFrame, pattern: str, version: tuple = ()) -> None:
@@ -49,7 +50,8 @@ def side_by_side(exp, cfg, arms: Arms, data, submit: Callable[[list, str], None]
     if not found:
         st.caption("Not run yet.")
         return
-    st.caption(analysis.status_line([r for r, _ in found]))
+    # the variants' own ETA: their configs sized by the cost model, the pace seen on this server
+    st.caption(access.plain(status(exp, [r for r, _ in found], list(configs.values()))))
     parts = [data.frame(r["id"]).assign(label=label, run_id=r["id"]) for r, label in found if len(data.frame(r["id"]))]
     if not parts:
         return
