@@ -28,6 +28,7 @@ EARLY_S = 1.0       # a run that has moved this long gives a first pace from its
 # take 0.1-0.5 s once torch is imported (lazy width sweep, benchmarks/eta.py); a cold worker's
 # first run also imports torch (5-25 s), which the runs after it in that worker do not repeat
 WARM_STARTUP_S = 0.5
+ALIKE = 2.0         # runs whose cost differs by less than this factor take time in proportion to it
 
 
 def observe(history: dict, recs: list[dict], now: float) -> None:
@@ -96,8 +97,9 @@ def startup_s(rec: dict) -> float | None:
 def time_model(measured: Sequence[tuple[float, float]]):
     """Seconds of training as a function of flops, from (flops, seconds) measurements: an
     affine fit a + b·flops (a, b ≥ 0) once two sizes differ by 1.5x or more, so that a per-
-    step overhead measured on small runs is not scaled up as if it were compute; else
-    the square root of the flops ratio (one size measured; see below)."""
+    step overhead measured on small runs is not scaled up as if it were compute; else (one
+    size measured) proportional to the flops within ALIKE of the measured size, and by the
+    square root of the ratio beyond (see below)."""
     f = np.asarray([m[0] for m in measured], float)
     t = np.asarray([m[1] for m in measured], float)
     if f.max() >= 1.5 * f.min():
@@ -107,12 +109,20 @@ def time_model(measured: Sequence[tuple[float, float]]):
         elif a < 0:
             a, b = 0.0, float((t * f).sum() / (f * f).sum())
         return lambda flops: float(a + b * flops)
-    # One size measured: neither "all overhead" (same time whatever the size) nor "all
-    # compute" (time ∝ flops) is known, so scale by the square root of the size ratio, between
-    # the two. Measured on the lazy width sweep (16 → 4096, 256x the flops, 26x the time):
-    # proportional predicted 250x and put the ETA at 100 min for 25 s left; √ predicts 16x.
     f0, t0 = float(np.exp(np.mean(np.log(f)))), float(np.mean(t))
-    return lambda flops: float(t0 * (flops / f0) ** 0.5)
+
+    def seconds(flops: float) -> float:
+        # Runs within ALIKE of each other are the same net doing more or less of the same work
+        # (η sweep: the HVPs of its estimates; benchmarks/eta.py): time ∝ flops. Further apart,
+        # neither "all overhead" (same time whatever the size) nor "all compute" (∝ flops) is
+        # known, so the square root of the rest of the ratio, between the two. Measured on the
+        # lazy width sweep (16 → 4096, 256x the flops, 26x the time): proportional predicted
+        # 250x and put the ETA at 100 min for 25 s left.
+        ratio = flops / f0
+        near = min(max(ratio, 1.0 / ALIKE), ALIKE)
+        return t0 * near * (ratio / near) ** 0.5
+
+    return seconds
 
 
 def _first_of_worker(recs: list[dict]) -> set[str]:
