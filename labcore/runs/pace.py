@@ -150,6 +150,21 @@ def _training_s(rec: dict, cold: bool) -> float | None:
     return None if cold else max(finished - started, 1e-3)
 
 
+def _run_seconds(rid: str, progress: float, rate: float | None, pairs: dict, size: dict) -> float:
+    """Training seconds of a running run: its own pace, weighted by its progress against what
+    the group's other measured runs of a like size (within ALIKE) took. A run's first seconds
+    of progress are not its average pace (edge of stability: GD steps before the edge need a
+    third of the HVPs of those at it), so a young run leans on its like, an old one on itself;
+    a run unlike any measured one (a width sweep's next width) goes by its own pace."""
+    if not rate:
+        return time_model(list(pairs.values()))(size[rid])
+    like = [pair for other, pair in pairs.items()
+            if other != rid and 1.0 / ALIKE < pair[0] / size[rid] < ALIKE]
+    if not like:
+        return 1.0 / rate
+    return progress / rate + (1.0 - progress) * time_model(like)(size[rid])
+
+
 def eta_seconds(recs: list[dict], history: dict | None = None, work: dict | None = None) -> float | None:
     """Seconds until every queued and running run of `recs` is finished; None while unknown.
 
@@ -174,12 +189,12 @@ def eta_seconds(recs: list[dict], history: dict | None = None, work: dict | None
     running = [r for r in active if r["status"] == "running"]
     rates = {r["id"]: progress_rate(history.get(r["id"], ()), r.get("started")) or record_rate(r)
              for r in running}
-    measured = [(size[rid], 1.0 / rate) for rid, rate in rates.items() if rate]
-    measured += [(size[r["id"]], d) for r in recs if r["status"] == "done"
-                 and (d := _training_s(r, r["id"] in cold)) is not None]
-    if not measured:
+    pairs = {rid: (size[rid], 1.0 / rate) for rid, rate in rates.items() if rate}
+    pairs.update({r["id"]: (size[r["id"]], d) for r in recs if r["status"] == "done"
+                  and (d := _training_s(r, r["id"] in cold)) is not None})
+    if not pairs:
         return None
-    seconds = time_model(measured)
+    seconds = time_model(list(pairs.values()))
     warm = [s for r in recs if r["id"] not in cold and (s := startup_s(r)) is not None]
     startup = statistics.median(warm) if warm else WARM_STARTUP_S
     first = [s for r in recs if r["id"] in cold and (s := startup_s(r)) is not None]
@@ -189,7 +204,7 @@ def eta_seconds(recs: list[dict], history: dict | None = None, work: dict | None
         progress, rate = float(r.get("progress") or 0.0), rates[r["id"]]
         slot = workers.setdefault(r.get("pid") or r["id"], [0.0, 0.0])
         if rate or progress > 0:
-            left = (1.0 - progress) / rate if rate else (1.0 - progress) * seconds(size[r["id"]])
+            left = (1.0 - progress) * _run_seconds(r["id"], progress, rate, pairs, size)
             slot[0] = max(slot[0], left)  # stacked seeds move together
         else:  # starting, or a seed-group member waiting for the one before it
             expect = (float(np.mean(first)) if first else 0.0) if r["id"] in cold else startup

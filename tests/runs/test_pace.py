@@ -153,3 +153,15 @@ def test_observe_keeps_moving_samples_and_a_stalled_run_every_few_seconds():
     assert history == {"a": [(0.0, 0.1), (6.0, 0.1)]}  # unchanged: sampled again after RESAMPLE_S
     pace.observe(history, [dict(run, progress=0.2)], 12.0)
     assert history["a"][-1] == (12.0, 0.2)
+
+
+def test_a_young_run_leans_on_a_finished_run_of_its_size_an_old_one_on_itself():
+    """Edge of stability: the steps before the edge are cheap, so a run's first pace is too fast."""
+    done = {"id": "a", "status": "done", "progress": 1.0, "started": 0.0, "moved": 0.5, "finished": 100.5, "pid": 7}
+    young = {"id": "b", "status": "running", "progress": 0.1, "started": 100.5, "moved": 101.0,
+             "heartbeat": 106.0, "pid": 7}  # 10% in 5 s: 50 s at that pace; its like took 100 s
+    assert pace.eta_seconds([done, young], {}, {"a": 1.0, "b": 1.0}) == pytest.approx(0.9 * (0.1 * 50 + 0.9 * 100))
+    old = dict(young, progress=0.9, heartbeat=146.0)  # 90% in 45 s
+    assert pace.eta_seconds([done, old], {}, {"a": 1.0, "b": 1.0}) == pytest.approx(0.1 * (0.9 * 50 + 0.1 * 100))
+    # unlike any measured run (4x the size): its own pace only
+    assert pace.eta_seconds([done, young], {}, {"a": 1.0, "b": 4.0}) == pytest.approx(0.9 * 50)
