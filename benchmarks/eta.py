@@ -1,5 +1,5 @@
 """ETA accuracy on three pages (issue 32): `python benchmarks/eta.py [--pages=a,b,c] [--trace=FILE]
-[--replay=FILE] [--scale=F]`.
+[--replay=FILE] [--scale=F] [--warm]`.
 
 Each page's runs are submitted through the engine (admission, then `jobs.submit_many`, the
 page's own call) on a fresh temporary store (LAB_CACHE_DIR), with the machine's default
@@ -20,7 +20,8 @@ Pages: the edge_of_stability sweep over lr (its default sweep, 4 runs whose real
 differ: larger η needs more HVPs per sharpness estimate), the feature_diversity variants
 side by side (4 arms, each its own job), the lazy_training width sweep (16 to 4096: 256x
 the flops). `--scale` multiplies every run's steps (e.g. 0.5 on a busy machine); the sizes
-stay unequal. `--trace` keeps the sampled records as JSON and `--replay` re-evaluates a
+stay unequal. `--warm` starts each page's worker first with a tiny run (a lab in use), else
+each page starts a cold worker. `--trace` keeps the sampled records as JSON and `--replay` re-evaluates a
 trace with the current estimator without training again. Returns 0.
 """
 from __future__ import annotations
@@ -65,9 +66,11 @@ def page_configs(name: str, scale: float) -> tuple[object, list]:
     return exp, [dataclasses.replace(c, **{axis: v}) for v in values for c in seeds]
 
 
-def measure(name: str, scale: float) -> dict:
+def measure(name: str, scale: float, warm: bool = False) -> dict:
     """Train the page's runs on a fresh store, sampling the records every SAMPLE_S; returns
-    the trace {page, scale, t0, samples: [(time, records, loadavg)]}."""
+    the trace {page, scale, t0, samples: [(time, records, loadavg)]}. `warm`: a tiny run
+    first, so that the page finds its worker started (a lab in use; a worker waits
+    LAB_WORKER_IDLE_S, 60 s, for the next run before it exits)."""
     from labcore.admission import admit_all
     from labcore.engine import jobs, pool
     from labcore.runs.store import Store
@@ -76,6 +79,8 @@ def measure(name: str, scale: float) -> dict:
     store = Store(os.environ["LAB_CACHE_DIR"])
     samples = []
     try:
+        if warm:
+            jobs.wait(jobs.submit("lazy_training", {"width": 16, "steps": 5, "seed": 999}, store), store)
         admit_all(exp, configs)
         t0 = time.time()
         ids = jobs.submit_many(exp.name, configs, store)
@@ -167,7 +172,7 @@ def main(argv: list[str]) -> int:
         print(f"store {os.environ['LAB_CACHE_DIR']}, load average {os.getloadavg()}", flush=True)
         traces = []
         for name in names:
-            traces.append(measure(name, scale))
+            traces.append(measure(name, scale, warm="--warm" in argv))
             print(f"{name}: measured", flush=True)
         print(f"load average after: {os.getloadavg()}")
         if "trace" in opts:
