@@ -80,7 +80,7 @@ def measure(name: str, scale: float, warm: bool = False) -> dict:
     samples = []
     try:
         if warm:
-            jobs.wait(jobs.submit("lazy_training", {"width": 16, "steps": 5, "seed": 999}, store), store)
+            jobs.wait(jobs.submit("lazy_training", {"width": 16, "steps": 5, "seed": 999}, store, force=True), store)
         admit_all(exp, configs)
         t0 = time.time()
         ids = jobs.submit_many(exp.name, configs, store)
