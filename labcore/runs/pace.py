@@ -97,7 +97,8 @@ def startup_s(rec: dict) -> float | None:
 def time_model(measured: Sequence[tuple[float, float]]):
     """Seconds of training as a function of flops, from (flops, seconds) measurements: an
     affine fit a + b·flops (a, b ≥ 0) once two sizes differ by 1.5x or more, so that a per-
-    step overhead measured on small runs is not scaled up as if it were compute; else (one
+    step overhead measured on small runs is not scaled up as if it were compute (and, beyond
+    the largest size measured, at least its time × √ the ratio); else (one
     size measured) proportional to the flops within ALIKE of the measured size, and by the
     square root of the ratio beyond (see below)."""
     f = np.asarray([m[0] for m in measured], float)
@@ -108,7 +109,11 @@ def time_model(measured: Sequence[tuple[float, float]]):
             a, b = float(t.mean()), 0.0
         elif a < 0:
             a, b = 0.0, float((t * f).sum() / (f * f).sum())
-        return lambda flops: float(a + b * flops)
+        top, t_top = float(f.max()), float(t[f.argmax()])
+        # beyond the largest measured size, at least its time × √ the ratio: small runs' times
+        # are mostly noise around their overhead (lazy sweep: width 64 took 0.4 s, width 16
+        # 0.6 s; the fit's "no compute" then put widths 1024 and 4096 at 0.5 s, not 2.4 and 13)
+        return lambda flops: float(max(a + b * flops, t_top * max(1.0, flops / top) ** 0.5))
     f0, t0 = float(np.exp(np.mean(np.log(f)))), float(np.mean(t))
 
     def seconds(flops: float) -> float:
