@@ -11,8 +11,6 @@ import pandas as pd
 from labcore.core.params import format_value
 from labcore.core.status import ACTIVE, FINISHED
 
-WARMUP_S = 5.0   # a run's first seconds of progress (dense early measurements, caches) say little about its pace
-WINDOW_S = 30.0  # the pace is measured over the last half minute of progress the page has seen
 ORDER = ("running", "queued", "done", "diverged", "failed", "cancelled", "interrupted")
 
 
@@ -125,7 +123,8 @@ def status_line(recs: list[dict], expected: int | None = None, eta: float | None
     `expected` is how many runs the group has: runs without a record yet count as "not
     started". The percentage covers the runs that are done or still to do; stopped runs
     (cancelled, failed, ...) are reported with the progress they reached, never as 100%.
-    `eta` comes from `eta_seconds` ("estimating" while it is None and runs are active).
+    `eta` comes from `labcore.runs.pace.eta_seconds` ("estimating" while it is None and runs
+    are active).
     """
     if not recs:
         return "not run yet: press Run"
@@ -185,128 +184,6 @@ def duration(seconds: float) -> str:
     if s < 3600:
         return f"{s // 60} min {s % 60:02d} s"
     return f"{s // 3600} h {s % 3600 // 60:02d} min"
-
-
-def progress_rate(samples: Sequence[tuple[float, float]], started: float | None) -> float | None:
-    """Progress per second of a running run from (time, progress) samples seen by a page,
-    after the warm-up (WARMUP_S from the first progress seen: before it the worker was still
-    loading data and building the model) and over the last WINDOW_S; None until two such
-    samples are at least 4 s apart and progress moved."""
-    if started is None:
-        return None
-    moving = [t for t, p in samples if p > 0]
-    if not moving:
-        return None
-    pts = [(t, p) for t, p in samples if t >= max(started, moving[0]) + WARMUP_S]
-    if len(pts) < 2:
-        return None
-    pts = [(t, p) for t, p in pts if t >= pts[-1][0] - WINDOW_S]
-    (t0, p0), (t1, p1) = pts[0], pts[-1]
-    if t1 - t0 < 4.0 or p1 <= p0:
-        return None
-    return (p1 - p0) / (t1 - t0)
-
-
-def _record_rate(rec: dict) -> float | None:
-    """Progress per second from the record alone (a page that has just opened or reloaded):
-    progress over the time since the run first moved (`moved`, written by the store's
-    heartbeat), else since its start, once a few seconds have passed."""
-    started, beat, p = rec.get("started"), rec.get("heartbeat"), float(rec.get("progress") or 0.0)
-    moved = rec.get("moved")
-    origin = moved if moved is not None and started is not None and moved >= started else started
-    if origin is None or beat is None or beat - origin < WARMUP_S or p <= 0:
-        return None
-    return p / (beat - origin)
-
-
-def _record_overhead(rec: dict) -> float | None:
-    """Seconds from start to first progress, from the record (`moved`), when known."""
-    started, moved = rec.get("started"), rec.get("moved")
-    return moved - started if started is not None and moved is not None and moved >= started else None
-
-
-def overhead_s(samples: Sequence[tuple[float, float]], started: float | None) -> float | None:
-    """Seconds from a run's start to its first progress (worker start-up, data, model): known
-    only when the page saw the run before it moved."""
-    if started is None or not samples or samples[0][1] > 0:
-        return None
-    moving = [t for t, p in samples if p > 0]
-    return max(0.0, moving[0] - started) if moving else None
-
-
-def time_model(measured: Sequence[tuple[float, float]]):
-    """Seconds of training as a function of flops, from (flops, seconds) measurements: an
-    affine fit a + b·flops (a, b ≥ 0) once two sizes differ by 1.5x or more, so that a per-
-    step overhead measured on small runs is not scaled up as if it were compute; else
-    the square root of the flops ratio (one size measured; see below)."""
-    f = np.asarray([m[0] for m in measured], float)
-    t = np.asarray([m[1] for m in measured], float)
-    if f.max() >= 1.5 * f.min():
-        b, a = np.polyfit(f, t, 1)
-        if b < 0:
-            a, b = float(t.mean()), 0.0
-        elif a < 0:
-            a, b = 0.0, float((t * f).sum() / (f * f).sum())
-        return lambda flops: float(a + b * flops)
-    # One size measured: neither "all overhead" (same time whatever the size) nor "all
-    # compute" (time ∝ flops) is known, so scale by the square root of the size ratio, between
-    # the two. Measured on the lazy width sweep (16 → 4096, 256x the flops, 26x the time):
-    # proportional predicted 250x and put the ETA at 100 min for 25 s left; √ predicts 16x.
-    f0, t0 = float(np.exp(np.mean(np.log(f)))), float(np.mean(t))
-    return lambda flops: float(t0 * (flops / f0) ** 0.5)
-
-
-def eta_seconds(recs: list[dict], history: dict | None = None, work: dict | None = None) -> float | None:
-    """Seconds until every queued and running run of `recs` is finished; None while unknown.
-
-    history: {run_id: [(time, progress), ...]} samples a page has seen (`progress_rate`).
-    work: {run_id: flops} from the Experiment's `cost`, so that runs not started yet count
-    with their size (runs missing from it count as the mean; no `work` at all: equal runs).
-    A run's time is a fixed start-up (`overhead_s`, when seen) plus its training time from
-    `time_model` over this group's measured runs (running ones after the warm-up, else the
-    finished ones); the remaining time drains through as many workers as run now. Small
-    nets are bound by per-step overhead, not flops: with one size measured, a queue of much
-    larger runs is over-estimated until a second size has been measured.
-    """
-    history, work = history or {}, work or {}
-    active = [r for r in recs if r["status"] in ACTIVE]
-    if not active:
-        return None
-    known = [float(work[r["id"]]) for r in recs if work.get(r["id"])]
-    mean = float(np.mean(known)) if known else 1.0
-    size = {r["id"]: float(work.get(r["id"]) or mean) for r in recs}
-    # the latest run's start-up: a cold worker's first run (imports, data) is much slower to
-    # start than the runs after it in the warm worker (lazy sweep: 26.5 s, then ~0.5 s)
-    by_start = sorted(recs, key=lambda r: r.get("started") or 0.0)
-    seen = [o for r in by_start if (o := _record_overhead(r) if _record_overhead(r) is not None
-                                    else overhead_s(history.get(r["id"], ()), r.get("started"))) is not None][-1:]
-    running = [r for r in active if r["status"] == "running"]
-    rates = {r["id"]: progress_rate(history.get(r["id"], ()), r.get("started")) or _record_rate(r) for r in running}
-    if not seen:  # a page opened mid-run: a run's start-up is its time so far less its progress at the pace
-        seen = [max(0.0, r["heartbeat"] - r["started"] - float(r.get("progress") or 0.0) / rates[r["id"]])
-                for r in running if rates[r["id"]] and r.get("heartbeat") and r.get("started")]
-    startup = float(np.mean(seen)) if seen else 0.0
-    # measured (flops, seconds of training after start-up) of this group's runs
-    measured = [(size[rid], 1.0 / rate) for rid, rate in rates.items() if rate]
-    for r in recs:  # finished runs: their training time, from first progress when recorded
-        if r["status"] != "done":
-            continue
-        if r.get("finished") and _record_overhead(r) is not None and r["finished"] > r["moved"]:
-            measured.append((size[r["id"]], r["finished"] - r["moved"]))
-        elif r.get("run_s") and r["run_s"] > startup:
-            measured.append((size[r["id"]], r["run_s"] - startup))
-    if not measured:
-        return None
-    seconds = time_model(measured)
-    left = 0.0
-    for r in active:
-        progress = float(r.get("progress") or 0.0)
-        if r["status"] == "running":
-            rate = rates[r["id"]]
-            left += (1.0 - progress) / rate if rate else (1.0 - progress) * seconds(size[r["id"]])
-        else:
-            left += startup + seconds(size[r["id"]])
-    return left / max(1, len(running))
 
 
 def expand(patterns: tuple[str, ...], columns) -> list[str]:

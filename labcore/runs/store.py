@@ -218,7 +218,7 @@ class Store:
         rec = self.update(rid, attempt, heartbeat=now, lease_until=now + LEASE_S, **fields)
         if rec is not None and float(rec.get("progress") or 0.0) > 0 and (rec.get("moved") or 0) < (rec.get("started") or 0):
             # when this attempt first moved: its start-up (worker, data, model) ends there, and
-            # any page, even one opened later, measures the pace from it (analysis.eta_seconds)
+            # any page, even one opened later, measures the pace from it (pace.eta_seconds)
             self.update(rid, attempt, moved=now)
         return rec is not None, self.cancel_requested(rid)
 

@@ -31,6 +31,7 @@ from labcore.runs import analysis, plots
 from labcore.ui import access, artifacts, claims, downloads, feed, figure_export, lesson, state, variants
 from labcore.ui.figures import cached
 from labcore.ui.form import config_form, url_errors
+from labcore.ui.progress import status
 from labcore.ui.reader import RunData
 from labcore.ui.submit import confirm, submit_many
 
@@ -200,24 +201,6 @@ def _controls(exp, sel: Selection) -> None:
                             help=f"{sel.axis} = {values}, each with the N seeds"):
             submit_many(exp, sel.sweep, "sweep")
     confirm(exp)
-
-
-def status(exp: Experiment, recs: list[dict], configs: list) -> str:
-    """The status line of a group or sweep: counts, progress and an ETA that counts the
-    queued runs too (sized by the Experiment's cost) and the pace seen after the warm-up."""
-    seen = state.pace_history()  # shared by the sessions of this server: a reload keeps the pace
-    now = time.time()
-    for rec in recs:
-        if rec["status"] == "running":
-            samples = seen.setdefault(rec["id"], [])
-            if not samples or samples[-1][1] != rec["progress"] or now - samples[-1][0] > 5:
-                samples.append((now, float(rec["progress"] or 0.0)))
-            del samples[:-200]  # the last few minutes at about one sample a second
-    work = {}
-    if exp.cost is not None:
-        work = {jobs.run_id_for(exp.name, c): exp.cost(c)[1] for c in configs}
-    eta = analysis.eta_seconds(recs, seen, work)
-    return analysis.status_line(recs, expected=len(configs), eta=eta)
 
 
 def _status_and_charts(exp: Experiment, sel: Selection, data: RunData) -> None:

@@ -102,3 +102,15 @@ def test_paper_preset_is_cohen_et_als_fc_tanh_recipe(online_datasets):
     assert (cfg.dataset, cfg.n_train, cfg.width, cfg.depth, cfg.activation, cfg.loss) == \
         ("cifar10", 5000, 200, 2, "tanh", "mse")
     assert exp.page.charts[1].hlines(cfg) == {"2/η": 2 / cfg.lr}
+
+
+def test_cost_counts_the_hvps_an_estimate_takes_at_each_lr():
+    """The η sweep's runs differ in time by their HVPs (issue 32's ETA): warm-started Lanczos
+    takes more of them at larger η, so the cost grows with η; capped at eig_iters, and power
+    iteration is counted at its cap."""
+    from labcore.phenomena.edge_of_stability import Config, cost, hvps_per_estimate
+
+    flops = [cost(Config(lr=lr))[1] for lr in (0.12, 0.17, 0.24, 0.34)]
+    assert flops == sorted(flops) and 1.6 < flops[-1] / flops[0] < 2.6
+    assert hvps_per_estimate(Config(lr=2.0)) == 30.0 == hvps_per_estimate(Config(lr=0.12, eig_method="power"))
+    assert cost(Config(lr=0.12))[0] == cost(Config(lr=0.34))[0]  # memory does not depend on it

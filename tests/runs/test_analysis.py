@@ -82,43 +82,6 @@ def test_status_line_counts_missing_and_stopped_runs_never_as_100_percent():
     assert analysis.status_line([]) == "not run yet: press Run"
 
 
-def test_progress_rate_skips_the_warm_up():
-    # slow first 5 s (imports, data), then 1 % per second
-    samples = [(100.0 + t, 0.001 * t) for t in range(5)] + [(105.0 + t, 0.005 + 0.01 * t) for t in range(10)]
-    assert analysis.progress_rate(samples, started=100.0) == pytest.approx(0.01)
-    assert analysis.progress_rate(samples[:6], started=100.0) is None  # one sample after the warm-up
-    assert analysis.progress_rate(samples, started=None) is None
-    # 10 s of loading (no progress), then moving: no rate until 5 s after the first progress
-    loading = [(float(t), 0.0) for t in range(10)] + [(10.0 + t, 0.02 * (t + 1)) for t in range(12)]
-    assert analysis.progress_rate(loading[:15], started=0.0) is None
-    assert analysis.progress_rate(loading, started=0.0) == pytest.approx(0.02)
-
-
-def test_eta_counts_queued_runs_by_their_cost():
-    # one running run at 1 %/s, half done: 50 s left for it; a queued run twice its size, with one
-    # size measured: √2 × 100 s more (between all-overhead 100 s and all-compute 200 s)
-    history = {"a": [(t, 0.5 - 0.01 * (20 - t)) for t in range(10, 21)]}
-    recs = [_rec("a", "running", 0.5, started=0.0), _rec("b", "queued")]
-    eta = analysis.eta_seconds(recs, history, work={"a": 100.0, "b": 200.0})
-    assert eta == pytest.approx(50 + 100 * 2 ** 0.5, rel=1e-6)
-    # equal work when no cost is known
-    assert analysis.eta_seconds(recs, history) == pytest.approx(50 + 100, rel=1e-6)
-    # nothing running yet: the pace of the group's finished runs (100 work in 10 s), √ for 2x the size
-    recs = [_rec("c", "done", 1.0, run_s=10.0), _rec("b", "queued")]
-    assert analysis.eta_seconds(recs, {}, work={"c": 100.0, "b": 200.0}) == pytest.approx(10 * 2 ** 0.5)
-    # two sizes measured that took the same time (per-step overhead, not flops): a third,
-    # larger run is expected to take that time too, not 8x it
-    recs = [_rec("c", "done", 1.0, run_s=10.0), _rec("d", "done", 1.0, run_s=10.0), _rec("b", "queued")]
-    assert analysis.eta_seconds(recs, {}, work={"c": 100.0, "d": 400.0, "b": 3200.0}) == pytest.approx(10.0)
-    # seen from its start: progress first seen 5 s after the start, then 1 %/s; a queued run
-    # of the same size also needs the start-up: 50 s + (5 s + 100 s)
-    history = {"a": [(0.0, 0.0), (2.0, 0.0)] + [(4.0 + t, 0.01 * t) for t in range(1, 51)]}
-    recs = [_rec("a", "running", 0.5, started=0.0), _rec("b", "queued")]
-    assert analysis.eta_seconds(recs, history, work={"a": 1.0, "b": 1.0}) == pytest.approx(50 + 105, rel=1e-6)
-    assert analysis.eta_seconds([_rec("b", "queued")], {}) is None  # unknown: say "estimating"
-    assert analysis.eta_seconds([_rec("c", "done", 1.0)], {}) is None  # nothing left
-
-
 def test_sweep_summary_keeps_a_declared_categorical_order(store):
     long = export.selection_long(store, _store_with_runs(store))
     long["cfg_method"] = long["run_id"].map({"r0": "static", "r1": "static", "r2": "default", "r3": "adam"})
@@ -225,64 +188,6 @@ def test_an_arm_has_one_colour_in_every_chart_of_a_page():
                           for v in ("tanh", "relu")])
     by_metric = [[t.line.color for t in plots.curves(variants, [m], m).data] for m in ("loss", "acc")]
     assert by_metric[0] == by_metric[1] and len(set(by_metric[0])) == 2
-
-
-def _sweep_at(t: float, startup: float = 15.0, train: float = 60.0, n: int = 4, workers: int = 2):
-    """Records of an n-run sweep at time t: `workers` at a time, each `startup` s before it moves
-    and `train` s of constant pace after; returns (records, true seconds left)."""
-    recs, total = [], (n // workers) * (startup + train)
-    for i in range(n):
-        begin = (i // workers) * (startup + train)
-        moved, end = begin + startup, begin + startup + train
-        rec = {"id": f"r{i}", "run_s": None, "heartbeat": None, "started": None, "moved": None}
-        if t >= end:
-            rec.update(status="done", progress=1.0, started=begin, moved=moved, heartbeat=end, run_s=end - begin)
-        elif t >= begin:
-            rec.update(status="running", progress=max(0.0, (t - moved) / train), started=begin, heartbeat=t,
-                       moved=moved if t > moved else None)
-        else:
-            rec.update(status="queued", progress=0.0)
-        recs.append(rec)
-    return recs, total - t
-
-
-def _history(t: float, startup: float = 15.0, train: float = 60.0, workers: int = 2, n: int = 4) -> dict:
-    """Samples a page watching since the start took once a second."""
-    out = {}
-    for s in range(0, int(t) + 1):
-        for r in _sweep_at(s, startup, train, n, workers)[0]:
-            if r["status"] == "running":
-                out.setdefault(r["id"], []).append((float(s), r["progress"]))
-    return out
-
-
-@pytest.mark.parametrize("watched", [True, False])  # a page open from the start, or opened (reloaded) mid-run
-def test_eta_of_a_sweep_is_within_30_percent_after_a_fifth_of_it(watched):
-    """Issue 32: an η sweep said 1 min 59 s with 288 s left (start-up of queued runs not counted)
-    and jumped after a reload (the page's samples were lost)."""
-    total = 150.0
-    errors = []
-    for t in np.arange(0.2 * total, 0.95 * total, 5.0):
-        recs, left = _sweep_at(t)
-        eta = analysis.eta_seconds(recs, _history(t) if watched else {})
-        assert eta is not None, t
-        errors.append(abs(eta - left) / left)
-    assert max(errors) <= 0.3, [round(e, 2) for e in errors]
-
-
-def test_eta_is_the_same_after_a_reload():
-    for t in (40.0, 60.0, 100.0):
-        recs, _ = _sweep_at(t)
-        fresh, watched = analysis.eta_seconds(recs, {}), analysis.eta_seconds(recs, _history(t))
-        assert fresh == pytest.approx(watched, rel=0.1)
-
-
-def test_a_group_that_has_not_started_says_it_waits_for_a_worker():
-    recs, _ = _sweep_at(1.0)
-    line = analysis.status_line(recs, expected=4, eta=analysis.eta_seconds(recs, {}))
-    assert line.endswith("ETA estimating…")  # the first seconds of the running ones
-    queued = [r for r in _sweep_at(1.0)[0] if r["status"] == "queued"]
-    assert analysis.status_line(queued).endswith("waiting for a free worker")
 
 
 def test_a_zero_bar_is_marked_and_the_bar_axis_can_be_named():

@@ -50,6 +50,18 @@ def _d_in(dataset: str) -> int:
     return {"digits": 64, "synthetic": 32, "cifar10": 3072}.get(dataset, 784)
 
 
+def hvps_per_estimate(cfg: Config) -> float:
+    """HVPs a sharpness estimate is expected to take. Warm-started Lanczos stops at `eig_tol`
+    long before `eig_iters`, and later the larger η is: the top eigenvector turns faster
+    between estimates at the edge. Measured on the defaults (η sweep, benchmarks/eta.py):
+    4.7, 8.7, 12.9, 17.2 HVPs per estimate at η = 0.12, 0.17, 0.24, 0.34, about 50·η; the
+    sweep's runs took 84, 77, 174 and 243 s, so a cost without η put the ETA at half the time
+    left. Power iteration (and top_k > 1) is taken at its cap."""
+    if cfg.eig_method != "lanczos" or cfg.top_k > 1:
+        return float(cfg.eig_iters)
+    return float(min(cfg.eig_iters, max(3.0, 50.0 * cfg.lr)))
+
+
 def cost(cfg: Config) -> tuple[float, float]:
     """(peak bytes, flops): data, weights (×6: params, grads, double-backprop graph, Lanczos
     basis slack), activations of the double-backprop graph; flops of GD plus the HVPs."""
@@ -57,7 +69,7 @@ def cost(cfg: Config) -> tuple[float, float]:
     params = cfg.width * (d_in + classes + 1) + (cfg.depth - 1) * cfg.width * (cfg.width + 1) + classes
     acts = 6 * cfg.n_train * cfg.width * cfg.depth
     basis = (cfg.eig_iters + cfg.top_k) * params
-    hvps = cfg.steps // cfg.eig_every * cfg.eig_iters
+    hvps = cfg.steps // cfg.eig_every * hvps_per_estimate(cfg)
     flops = 6.0 * cfg.n_train * params * (cfg.steps + 2 * hvps)
     return 4.0 * (cfg.n_train * d_in + 6 * params + acts + basis), flops
 
