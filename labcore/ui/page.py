@@ -17,7 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from labcore.core.experiment import Experiment, PageSpec, SweepView
-from labcore.core.groups import SEED_MAX
+from labcore.core.param_groups import SEED_MAX
 from labcore.core.params import ParamSpec, format_value, specs
 from labcore.engine import jobs
 from labcore.runs import analysis, plots

@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from labcore.core import groups
+from labcore.core import param_groups
 from labcore.core.experiment import Chart, Experiment, PageSpec
 from labcore.core.loop import train_loop
 from labcore.core.params import BaseConfig, param
@@ -20,7 +20,7 @@ class Config(BaseConfig):
     curvature: float = param(1.0, lo=1e-3, hi=1e3, log=True)
     steps: int = param(50, lo=1, hi=1_000_000, log=True)
     sleep_ms: float = param(0.0, lo=0.0, hi=1000.0)
-    seed: int = groups.seed()
+    seed: int = param_groups.seed()
 
 
 def run(cfg: Config, rec) -> None:

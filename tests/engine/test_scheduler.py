@@ -149,7 +149,7 @@ def test_thread_budget_and_torch_reset():
     import torch
 
     reset_torch(launch.threads_per_worker())
-    assert torch.get_num_threads() == max(1, (os.cpu_count() or 1) // jobs.max_jobs())
+    assert torch.get_num_threads() == max(1, (os.cpu_count() or 1) // launch.max_jobs())
     torch.set_default_dtype(torch.float64)
     torch.use_deterministic_algorithms(True)
     reset_torch(1)

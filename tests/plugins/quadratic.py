@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from labcore.core import groups
+from labcore.core import param_groups
 from labcore.core.claims import FAILS, HOLDS, NOT_APPLICABLE, Claim, Verdict
 from labcore.core.judging import final
 from labcore.core.experiment import Chart, Experiment, PageSpec, SweepView
@@ -27,7 +27,7 @@ class Config(BaseConfig):
     steps: int = param(20, lo=1, hi=1_000_000, log=True)
     sleep_ms: float = param(0.0, lo=0.0, hi=1000.0)
     crash_at: int = param(-1, lo=-1, hi=1_000_000)
-    seed: int = groups.seed()
+    seed: int = param_groups.seed()
 
 
 def run(cfg: Config, rec) -> None:

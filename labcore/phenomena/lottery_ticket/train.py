@@ -22,8 +22,8 @@ from torch.nn.functional import cross_entropy
 
 from labcore.core.loop import every, train_loop
 from labcore.core.rng import seed_everything, stream_seed, torch_generator
-from labcore.nn import data as datasets
-from labcore.nn import device as devices
+from labcore.nn import data
+from labcore.nn import device
 from labcore.nn import pruning
 from labcore.phenomena.lottery_ticket.nets import LeNet, initialise, scaled_widths
 
@@ -47,7 +47,7 @@ def load_data(cfg, dev) -> Data:
     """n_train + n_val examples drawn from the training pool (the last n_val kept for early
     stopping, as the paper holds out validation examples from the training set) and n_test
     test examples."""
-    split = datasets.load(cfg.dataset, cfg.n_train + cfg.n_val, cfg.n_test, cfg.seed, flatten=True)
+    split = data.load(cfg.dataset, cfg.n_train + cfg.n_val, cfg.n_test, cfg.seed, flatten=True)
     x, y = split.x_train, split.y_train  # a seeded random subset, already in random order
     n = cfg.n_train
     move = lambda t: t.to(dev)  # noqa: E731
@@ -161,7 +161,7 @@ def plan(cfg, arms: tuple[str, ...]) -> list[tuple[int, str, int]]:
 def run_rounds(cfg, rec) -> None:
     """Round 0 dense, then `rounds` rounds of pruning; one row per round (see module doc)."""
     seed_everything(cfg.seed)
-    dev = devices.resolve(cfg.device)
+    dev = device.resolve(cfg.device)
     d = load_data(cfg, dev)
     widths = scaled_widths(tuple(cfg.widths), cfg.width_scale)
     build = lambda: LeNet(d.x_tr.shape[1], widths, d.n_classes).to(dev)  # noqa: E731
@@ -173,7 +173,7 @@ def run_rounds(cfg, rec) -> None:
     done = 0.0
     masks = pruning.dense_masks(model)
     trainer = Trainer(cfg, d, rec)
-    rec.meta(device=devices.describe(dev), widths="-".join(map(str, widths)),
+    rec.meta(device=device.describe(dev), widths="-".join(map(str, widths)),
              prunable=int(sum(m.numel() for m in masks.values())),
              params=int(sum(p.numel() for p in model.parameters())))
     for r, arm, n_steps in trainings:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from labcore.core import groups
+from labcore.core import param_groups
 from labcore.core.experiment import Chart, Experiment, PageSpec, SweepView
 from labcore.core.params import BaseConfig, ParamError, param
 from labcore.phenomena.teacher_student.claims import CLAIMS
@@ -31,18 +31,18 @@ class Config(BaseConfig):
     node_multi: int = param(10, lo=1, hi=50, help="student width = node_multi × teacher width")
     init: str = param("pytorch", choices=("pytorch", "gaussian", "perturb"),
                       help="perturb: student starts at the teacher + noise (extra nodes random)")
-    lr: float = groups.lr(0.05, help="SGD learning rate")
-    seed: int = groups.seed()
+    lr: float = param_groups.lr(0.05, help="SGD learning rate")
+    seed: int = param_groups.seed()
     teacher: tuple = param((10, 15, 20, 25), lo=1, hi=1000, length=(1, 8),
                            help="teacher hidden widths, lowest first, e.g. 10-15-20-25")
     d_input: int = param(20, lo=1, hi=1000, log=True, help="input dimension")
     d_output: int = param(100, lo=1, hi=1000, log=True, help="teacher/student output dimension")
     data_std: float = param(10.0, lo=0.01, hi=100.0, log=True,
                             help="x ~ N(0, data_std²); std 1 leaves ReLU corners uncovered")
-    batch_size: int = groups.batch_size(64, help="Gaussian samples per step")
+    batch_size: int = param_groups.batch_size(64, help="Gaussian samples per step")
     # 4 of the original's "iterations" (epochs of 1,563 steps): the README command (seed 124) reaches
     # l1 0.990 at step 4,500 and 0.996 at 6,000 (measured; ~18 s CPU at one thread)
-    steps: int = groups.steps(6252, help="SGD steps (the original's iteration = an epoch of 1,563 steps)")
+    steps: int = param_groups.steps(6252, help="SGD steps (the original's iteration = an epoch of 1,563 steps)")
     n_train: int = param(0, lo=0, hi=1_000_000, help="0: fresh samples every step; N: a fixed set of N "
                                                      "samples, reshuffled every epoch (the original: 100,000)")
     teacher_bias: bool = param(True, help="teacher biases U(-0.5, 0.5); off: 0 (the matrix README command)")
@@ -58,7 +58,7 @@ class Config(BaseConfig):
     eval_redraw: bool = param(False, help="draw a fresh eval batch at every measurement (the original: 3 × 64 "
                                           "samples each eval); off: one fixed batch", advanced=True)
     eval_every: int = param(50, lo=1, hi=100_000, log=True, help="measure every N steps", advanced=True)
-    device: str = groups.device()
+    device: str = param_groups.device()
 
     def check(self) -> None:
         """per_sample excludes mode=matrix and normalize=true; else raise ParamError naming the clashing
