@@ -17,7 +17,7 @@ from labcore.core.experiment import Arms, Chart, Experiment, PageSpec, SweepView
 from labcore.core.params import BaseConfig, ParamError, param
 from labcore.phenomena.double_descent.claims import CLAIMS, threshold_line
 from labcore.phenomena.double_descent.lesson import LESSON
-from labcore.phenomena.double_descent.page import PAGE_TEXT, REFERENCE
+from labcore.phenomena.double_descent.text import PAGE_TEXT, REFERENCE
 
 MODELS = ("random_features", "mlp")
 DATASETS = ("digits", "mnist1d", "mnist", "fashion_mnist")

@@ -18,7 +18,7 @@ from labcore.core.experiment import Arms, Chart, Experiment, PageSpec, SweepView
 from labcore.core.params import BaseConfig, ParamError, param
 from labcore.phenomena.grokking import data
 from labcore.phenomena.grokking.claims import CLAIMS, SWEEP_FRACS, SWEEP_WDS
-from labcore.phenomena.grokking.page import LESSON, PAGE_TEXT, PRESETS, REFERENCE
+from labcore.phenomena.grokking.text import LESSON, PAGE_TEXT, PRESETS, REFERENCE
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from labcore.core import param_groups
 from labcore.core.experiment import Arms, Chart, Experiment, PageSpec
 from labcore.core.params import BaseConfig, param
 
-from labcore.phenomena.information_bottleneck.page import DETAILS, PAGE_TEXT, REFERENCE, h_y
+from labcore.phenomena.information_bottleneck.text import DETAILS, PAGE_TEXT, REFERENCE, h_y
 from labcore.phenomena.information_bottleneck.claims import CLAIMS
 from labcore.phenomena.information_bottleneck.lesson import LESSON
 

@@ -17,7 +17,7 @@ from labcore.core import param_groups
 from labcore.core.experiment import Chart, Experiment, PageSpec, SweepView
 from labcore.core.params import BaseConfig, ParamError, param
 
-from labcore.phenomena.lottery_ticket.page import DETAILS, PAGE_TEXT, REFERENCE
+from labcore.phenomena.lottery_ticket.text import DETAILS, PAGE_TEXT, REFERENCE
 from labcore.phenomena.lottery_ticket.claims import CLAIMS
 from labcore.phenomena.lottery_ticket.lesson import LESSON
 

@@ -14,7 +14,7 @@ from labcore.core.experiment import Arms, Chart, Experiment, PageSpec, SweepView
 from labcore.core.params import BaseConfig, ParamError, param
 from labcore.phenomena.neural_collapse.claims import CLAIMS
 from labcore.phenomena.neural_collapse.lesson import LESSON
-from labcore.phenomena.neural_collapse.page import PAGE_TEXT, REFERENCE
+from labcore.phenomena.neural_collapse.text import PAGE_TEXT, REFERENCE
 
 DATASETS = ("digits", "mnist1d", "synthetic", "mnist")
 INPUT_DIM = {"digits": 64, "mnist1d": 40, "synthetic": 32, "mnist": 784}
