@@ -279,7 +279,7 @@ def figure(ids: str | Run | Iterable[str | Run], metric: str, *, store: Store | 
 
     >>> fig = api.figure(ids, "rel_change", log_y=True); fig.write_image("rel_change.svg")
     """
-    from labcore.runs import plots
+    from labcore.charts import plots
 
     st = _store(store)
     recs = _records(st, ids)

@@ -6,7 +6,7 @@ import dataclasses
 import pandas as pd
 import streamlit as st
 
-from labcore.runs import plots
+from labcore.charts import plots
 from labcore.ui import figure_export
 
 
