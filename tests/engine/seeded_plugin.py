@@ -23,16 +23,16 @@ class Config(BaseConfig):
     seed: int = param_groups.seed()
 
 
-def run(cfg: Config, rec) -> None:
+def run(cfg: Config, recorder) -> None:
     """One seed: x ← x − lr·λ_s·x from x = 1, in float32 like the stacked version."""
     from labcore.core.recorder import Diverged
 
-    end = run_seeds([cfg], [rec], solo=True)[0]
+    end = run_seeds([cfg], [recorder], solo=True)[0]
     if end is not None and end["status"] == "diverged":
         raise Diverged(end["diverged_step"], float("inf"))
 
 
-def run_seeds(cfgs: list, recs: list, solo: bool = False) -> list:
+def run_seeds(cfgs: list, recorders: list, solo: bool = False) -> list:
     import torch
 
     from labcore.nn.seed_axis import SeedRecorder
@@ -40,7 +40,7 @@ def run_seeds(cfgs: list, recs: list, solo: bool = False) -> list:
     cfg = cfgs[0]
     lam = torch.tensor([c.curvature * (1 + c.seed) for c in cfgs], dtype=torch.float32)  # (S,)
     x = torch.ones(len(cfgs))  # (S,)
-    group = SeedRecorder(recs)
+    group = SeedRecorder(recorders)
 
     def step_fn(step: int) -> float:
         nonlocal x

@@ -30,7 +30,7 @@ class Config(BaseConfig):
     seed: int = param_groups.seed()
 
 
-def run(cfg: Config, rec) -> None:
+def run(cfg: Config, recorder) -> None:
     x = 1.0 + cfg.seed
 
     def step_fn(step: int) -> float:
@@ -42,9 +42,9 @@ def run(cfg: Config, rec) -> None:
         x = x - cfg.lr * cfg.curvature * x
         return loss
 
-    rec.meta(device="cpu")
-    rec.artifact("final_x", [x])
-    train_loop(rec, cfg.steps, step_fn, lambda step: {"loss": 0.5 * cfg.curvature * x * x, "x": x})
+    recorder.meta(device="cpu")
+    recorder.artifact("final_x", [x])
+    train_loop(recorder, cfg.steps, step_fn, lambda step: {"loss": 0.5 * cfg.curvature * x * x, "x": x})
 
 
 CONVERGED = 0.05  # final loss at most this fraction of the first: (1 − 0.1)^40 ≈ 0.015 at the defaults

@@ -103,7 +103,7 @@ def cost(cfg: Config) -> tuple[float, float]:
             6.0 * params * n * cfg.epochs + 2.0 * params * n_all * evals)
 
 
-def run(cfg: Config, rec) -> None:
+def run(cfg: Config, recorder) -> None:
     """random_features: the whole curve over N in one run; mlp: one width trained for `epochs`."""
     from labcore.core.loop import train_loop
 
@@ -111,7 +111,7 @@ def run(cfg: Config, rec) -> None:
         from labcore.phenomena.double_descent.train_rf import plan_widths as plan
     else:
         from labcore.phenomena.double_descent.train_mlp import plan_epochs as plan
-    target, steps, step_fn, schedules = plan(cfg, rec)  # the family's steps and measurements
+    target, steps, step_fn, schedules = plan(cfg, recorder)  # the family's steps and measurements
     train_loop(target, steps, step_fn, schedules=schedules)
 
 

@@ -27,7 +27,7 @@ def mlp(d_in: int, width: int, depth: int, n_out: int) -> nn.Module:
     return nn.Sequential(*layers, nn.Linear(sizes[-1], n_out))
 
 
-def plan_epochs(cfg, rec):
+def plan_epochs(cfg, recorder):
     """One width trained for `epochs` epochs, a row every `eval_every` epochs (see module doc):
     (recorder, steps, step_fn, schedules) for the phenomenon's one `train_loop` call."""
     seed_everything(cfg.seed)  # module default inits draw from the run's init stream
@@ -38,7 +38,7 @@ def plan_epochs(cfg, rec):
     opt = torch.optim.SGD(model.parameters(), lr=cfg.lr, momentum=cfg.momentum)
     order = torch_generator(cfg.seed, "order")
     n, bs = len(y_tr), min(cfg.batch_size, len(y_tr))
-    rec.meta(device=device.describe(dev), params=int(sum(p.numel() for p in model.parameters())))
+    recorder.meta(device=device.describe(dev), params=int(sum(p.numel() for p in model.parameters())))
 
     def epoch(step: int) -> torch.Tensor:
         model.train()
@@ -63,4 +63,4 @@ def plan_epochs(cfg, rec):
                 "test_loss": float(cross_entropy(out_te, y_te)),
                 "weight_norm": float(torch.sqrt(sum((p * p).sum() for p in model.parameters())))}
 
-    return rec, cfg.epochs, epoch, [(every(cfg.eval_every), measure)]
+    return recorder, cfg.epochs, epoch, [(every(cfg.eval_every), measure)]

@@ -62,7 +62,7 @@ def cost(cfg: Config) -> tuple[float, float]:
     return 4.0 * (cfg.n_train * d_in + 6 * params + acts + basis), flops
 
 
-def run(cfg: Config, rec) -> None:
+def run(cfg: Config, recorder) -> None:
     """Full-batch GD; log loss/train_acc/two_over_lr every step, sharpness/hvps every eig_every."""
     import torch
 
@@ -106,8 +106,8 @@ def run(cfg: Config, rec) -> None:
         opt.step()
         return loss.detach()
 
-    rec.meta(device=device.describe(dev), n_params=sharp.dim)
-    train_loop(rec, cfg.steps, step_fn, measure, 1, schedules=[(every(cfg.eig_every), sharpness)])
+    recorder.meta(device=device.describe(dev), n_params=sharp.dim)
+    train_loop(recorder, cfg.steps, step_fn, measure, 1, schedules=[(every(cfg.eig_every), sharpness)])
 
 
 EXPERIMENT = Experiment(

@@ -70,7 +70,7 @@ def cost(cfg: Config) -> tuple[float, float]:
     return 4.0 * (data + 4 * params + 3 * acts), flops
 
 
-def run(cfg: Config, rec) -> None:
+def run(cfg: Config, recorder) -> None:
     """Train and log per-layer fwd/bwd/feature correlations, loss and accuracies."""
     import torch
     from torch.nn.functional import cross_entropy
@@ -139,8 +139,8 @@ def run(cfg: Config, rec) -> None:
         del logits
         return row
 
-    rec.meta(device=device.describe(dev), letters=letters)
-    train_loop(rec, cfg.steps, step_fn, measure, cfg.eval_every)
+    recorder.meta(device=device.describe(dev), letters=letters)
+    train_loop(recorder, cfg.steps, step_fn, measure, cfg.eval_every)
 
 
 EXPERIMENT = Experiment(

@@ -109,11 +109,11 @@ def cost(cfg: Config) -> tuple[float, float]:
     return float(size * (4 * n_params(cfg) + acts)), flops
 
 
-def run(cfg: Config, rec) -> None:
+def run(cfg: Config, recorder) -> None:
     """Train one run (labcore.phenomena.grokking.train)."""
     from labcore.phenomena.grokking.train import train
 
-    train(cfg, rec)
+    train(cfg, recorder)
 
 
 def _chance(cfg: Config) -> dict[str, float]:

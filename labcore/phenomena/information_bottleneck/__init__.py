@@ -44,11 +44,11 @@ def cost(cfg: Config) -> tuple[float, float]:
     return 4.0 * (4096 * 13 + 4 * params + 3 * acts), flops
 
 
-def run(cfg: Config, rec) -> None:
+def run(cfg: Config, recorder) -> None:
     """Train with Adam and log loss/accuracy and ixt_l{k}, ity_l{k} per hidden layer."""
     from labcore.phenomena.information_bottleneck.train import train
 
-    train(cfg, rec)
+    train(cfg, recorder)
 
 
 EXPERIMENT = Experiment(

@@ -14,7 +14,7 @@ from labcore.phenomena.information_bottleneck.nets import IBNet
 LOSS_POINTS = 100  # loss/accuracy rows per run, on top of the MI epochs
 
 
-def train(cfg, rec) -> None:
+def train(cfg, recorder) -> None:
     """One loop step = one epoch of Adam minibatches over the training split."""
     seed_everything(cfg.seed)
     dev = device.resolve(cfg.device)
@@ -57,6 +57,6 @@ def train(cfg, rec) -> None:
         row["last_ixt"], row["last_ity"] = row[f"ixt_l{len(acts)}"], row[f"ity_l{len(acts)}"]
         return row
 
-    rec.meta(device=device.describe(dev), n_train=n, h_y=data.label_entropy())
-    train_loop(rec, cfg.epochs, epoch_fn, schedules=[(every(max(1, cfg.epochs // LOSS_POINTS)), fit),
+    recorder.meta(device=device.describe(dev), n_train=n, h_y=data.label_entropy())
+    train_loop(recorder, cfg.epochs, epoch_fn, schedules=[(every(max(1, cfg.epochs // LOSS_POINTS)), fit),
                                                      (log_spaced(cfg.points), information)])

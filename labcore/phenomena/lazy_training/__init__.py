@@ -55,7 +55,7 @@ def cost(cfg: Config) -> tuple[float, float]:
     return 4.0 * (n * d_in + 4 * params + acts), flops
 
 
-def run(cfg: Config, rec) -> None:
+def run(cfg: Config, recorder) -> None:
     """Train the one-hidden-layer MLP and log loss, accuracies, rel_change(s), kernel_change."""
     import torch
     from torch.nn.functional import cross_entropy
@@ -116,8 +116,8 @@ def run(cfg: Config, rec) -> None:
             row["kernel_change"] = kernel_change(k0, kernel())
         return row
 
-    rec.meta(device=device.describe(dev), effective_lr=lr, data=split.source)
-    train_loop(rec, cfg.steps, step_fn, measure, cfg.eval_every)
+    recorder.meta(device=device.describe(dev), effective_lr=lr, data=split.source)
+    train_loop(recorder, cfg.steps, step_fn, measure, cfg.eval_every)
 
 
 EXPERIMENT = Experiment(

@@ -95,11 +95,11 @@ def cost(cfg: Config) -> tuple[float, float]:
     return 4.0 * (n_data * (d_in + 1) + 7 * params + 2 * acts), flops
 
 
-def run(cfg: Config, rec) -> None:
+def run(cfg: Config, recorder) -> None:
     """Prune iteratively and train the three arms each round (labcore.phenomena.lottery_ticket.train)."""
     from labcore.phenomena.lottery_ticket.train import run_rounds
 
-    run_rounds(cfg, rec)
+    run_rounds(cfg, recorder)
 
 
 EXPERIMENT = Experiment(

@@ -60,11 +60,11 @@ class Config(BaseConfig):
                              f"allowed: 10..{pool - (10 if self.dataset == 'digits' else 0)}")
 
 
-def run(cfg: Config, rec) -> None:
+def run(cfg: Config, recorder) -> None:
     """Train past zero training error and log NC1-NC4 (labcore.phenomena.neural_collapse.train)."""
     from labcore.phenomena.neural_collapse.train import train
 
-    train(cfg, rec)
+    train(cfg, recorder)
 
 
 def cost(cfg: Config) -> tuple[float, float]:

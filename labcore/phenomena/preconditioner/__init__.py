@@ -63,7 +63,7 @@ def cost(cfg: Config) -> tuple[float, float]:
     return 4.0 * (data + 4 * params + acts), flops
 
 
-def run(cfg: Config, rec) -> None:
+def run(cfg: Config, recorder) -> None:
     """Train with the chosen method; log losses, accuracies, per-layer gradient/activation std.
 
     Minibatches are drawn as the seed's shuffled DataLoader does: a fresh permutation of the
@@ -157,16 +157,16 @@ def run(cfg: Config, rec) -> None:
         for k, (g, a) in enumerate(zip(g_std, a_std), start=1):
             row[f"grad_std_l{k}"], row[f"act_std_l{k}"] = g, a
         if step == 0:
-            rec.artifact("init_layers", pd.DataFrame({"layer": range(1, len(units) + 1), "grad_std": g_std,
+            recorder.artifact("init_layers", pd.DataFrame({"layer": range(1, len(units) + 1), "grad_std": g_std,
                                                       "act_std": a_std, "precond": scale}))
         return row
 
     meta = {"preconditioner": scale, "steps_per_epoch": per_epoch}
     if cfg.method == "static":
         meta["multiplier"] = [factor[layer.weight] for layer in units]  # per unit, weights
-    rec.meta(device=device.describe(dev), data=split.source, input_shape=list(x.shape[1:]),
+    recorder.meta(device=device.describe(dev), data=split.source, input_shape=list(x.shape[1:]),
              input_range=[float(x.min()), float(x.max())], **meta)
-    train_loop(rec, cfg.steps, step_fn, measure, cfg.eval_every)
+    train_loop(recorder, cfg.steps, step_fn, measure, cfg.eval_every)
 
 
 EXPERIMENT = Experiment(

@@ -47,12 +47,12 @@ def cost(cfg: Config) -> tuple[float, float]:
     return 4.0 * (4 * params + grid_acts + data), flops
 
 
-def run(cfg: Config, rec) -> None:
+def run(cfg: Config, recorder) -> None:
     """One seed of batch-1 SGD on MSE/2: the group of one of `train.run_seeds` (the training
     is written once, over a seed axis); per epoch the first-layer bias trajectory measures."""
     from labcore.phenomena.steady_learner.train import run as solo
 
-    solo(cfg, rec)
+    solo(cfg, recorder)
 
 
 EXPERIMENT = Experiment(

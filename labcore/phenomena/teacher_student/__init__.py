@@ -84,7 +84,7 @@ def cost(cfg: Config) -> tuple[float, float]:
     return 4.0 * (t_par + 4 * s_par + 2 * acts) + 8.0 * corr, flops
 
 
-def run(cfg: Config, rec) -> None:
+def run(cfg: Config, recorder) -> None:
     """Train the student; log per-layer best correlations; store matrices, fan-out, luck."""
     import pandas as pd
     import torch
@@ -181,7 +181,7 @@ def run(cfg: Config, rec) -> None:
         snapshot = step % snap_every == 0 or step == cfg.steps
         for k, (corr, t) in enumerate(zip(corrs, t_acts), start=1):
             if snapshot:  # a few matrices over time for the page's time slider
-                rec.artifact(f"corr_l{k}_t{step}", corr.cpu().numpy())
+                recorder.artifact(f"corr_l{k}_t{step}", corr.cpu().numpy())
             # A teacher node constant on the eval batch (dead ReLU) cannot be matched by anything:
             # `mean`/`min` leave it out, `mean_all` counts it as 0 as the original does.
             live = t.std(dim=0) > 1e-8  # (m_k,) bool
@@ -192,21 +192,21 @@ def run(cfg: Config, rec) -> None:
                 row[f"corr_l{k}_mean"], row[f"corr_l{k}_min"] = float(best[live].mean()), float(best[live].min())
         return row
 
-    rec.meta(device=device.describe(dev))
-    train_loop(rec, cfg.steps, step_fn, measure, cfg.eval_every)
+    recorder.meta(device=device.describe(dev))
+    train_loop(recorder, cfg.steps, step_fn, measure, cfg.eval_every)
 
     final = evaluate(fixed_eval)[3]
     linears = student.linears()
     for k, (c0, c) in enumerate(zip(corr_init, final), start=1):
         best, idx = best_match(c)
-        rec.artifact(f"corr_l{k}", c.cpu().numpy())
-        rec.artifact(f"luck_l{k}", pd.DataFrame({
+        recorder.artifact(f"corr_l{k}", c.cpu().numpy())
+        recorder.artifact(f"luck_l{k}", pd.DataFrame({
             "teacher_node": range(len(best)), "best_student": idx.cpu().numpy(),
             "final_corr": best.cpu().numpy(), "init_corr": c0.gather(1, idx[:, None])[:, 0].cpu().numpy(),
             "init_rank": init_rank(c0, idx).cpu().numpy()}))
         norms = fan_out_norms(linears[k].weight).cpu().numpy()
         best_any = c.max(dim=0).values.cpu().numpy()  # each student node's best teacher match
-        rec.artifact(f"fanout_l{k}", pd.DataFrame({
+        recorder.artifact(f"fanout_l{k}", pd.DataFrame({
             "student_node": range(len(norms)), "fan_out_norm": norms,
             "aligned": (best_any >= ALIGNED).astype(int), "best_corr": best_any}))
 
