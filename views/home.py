@@ -6,7 +6,7 @@ import time
 import streamlit as st
 
 from labcore.nn import device
-from labcore.engine import jobs
+from labcore.engine import jobs, launch
 from labcore.core.registry import REGISTRY
 from labcore.runs import analysis
 from labcore.ui import access, state
@@ -110,8 +110,8 @@ info = device.machine()
 store = state.store()
 gpu = ", ".join(info["gpus"]) if info["gpus"] else "none (training runs on the CPU)"
 st.markdown(f"- CPU cores: **{info['cpu_cores']}**; GPU: **{gpu}**; torch {info['torch']}\n"
-            f"- Concurrent runs: **{jobs.max_jobs()}** (env `LAB_MAX_JOBS`), "
-            f"**{jobs.threads_per_worker()}** intra-op thread(s) each\n"
+            f"- Concurrent runs: **{launch.max_jobs()}** (env `LAB_MAX_JOBS`), "
+            f"**{launch.threads_per_worker()}** intra-op thread(s) each\n"
             f"- Store: `{access.where(store.dir)}`, **{store.size_bytes() / 1e6:.1f} MB** of "
             f"{store.budget_bytes / 1e6:.0f} MB budget, {len(store.runs())} runs\n"
             f"- Page loaded {time.strftime('%H:%M:%S')}")

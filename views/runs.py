@@ -4,7 +4,8 @@ table, a sweep view, names and notes, cancel / re-run / delete, CSV exports."""
 import streamlit as st
 
 from labcore.core.status import any_active
-from labcore.runs import compare, compare_plots, export
+from labcore.charts.compare import PALETTE
+from labcore.runs import compare, export
 from labcore.ui import access, runs_actions, runs_charts, runs_claims, runs_select, state
 
 st.title("Runs")
@@ -29,7 +30,7 @@ if not selected:
 # ---- the selected runs: names, notes, show/hide, actions ----------------------------
 recs, frame = runs_charts.load(store, selected)
 labels = compare.readable_labels(recs)
-colours = compare.colours([r["id"] for r in recs], compare_plots.PALETTE)
+colours = compare.colours([r["id"] for r in recs], PALETTE)
 with st.expander(f"Selected runs ({len(recs)}): show or hide, name, notes, cancel, re-run, delete",
                  expanded=len(recs) <= 8):
     runs_actions.editor(store, recs, labels, colours)

@@ -101,10 +101,10 @@ class PageSpec:
 class Experiment:
     """Registry entry for one phenomenon.
 
-    `run(cfg, rec)` trains and writes through the Recorder; `metrics`/`artifacts` are the
+    `run(cfg, recorder)` trains and writes through the Recorder; `metrics`/`artifacts` are the
     names it may emit; `cost(cfg) -> (bytes, flops)` estimates peak memory and compute so
     oversized configs are refused at admission (`labcore.admission`), before anything is
-    written; `run_seeds(cfgs, recs)`, given only where stacking seeds pays, trains several
+    written; `run_seeds(cfgs, recorders)`, given only where stacking seeds pays, trains several
     seeds on one seed axis (`run` is then its group of one). `smoke` adjusts the contract test's
     automatically shrunk Config where a phenomenon needs it (see tests/core/test_contract.py).
     """

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from labcore.core.rng import numpy_rng
-from labcore.core.groups import DATASETS, OFFLINE_DATASETS as OFFLINE  # noqa: F401 - re-exported
+from labcore.core.param_groups import DATASETS, OFFLINE_DATASETS
 
 if TYPE_CHECKING:
     import torch
@@ -90,7 +90,7 @@ def available(name: str, choices: tuple | None = None) -> str | None:
         _REACH[host] = (time.monotonic(), ok)
     if ok:
         return None
-    offline = [c for c in (choices or OFFLINE + ("mnist",)) if c not in TORCHVISION or _on_machine(c)]
+    offline = [c for c in (choices or OFFLINE_DATASETS + ("mnist",)) if c not in TORCHVISION or _on_machine(c)]
     hint = " (apt-get install dataset-fashion-mnist)" if name == "fashion_mnist" else ""
     return (f"dataset={name} is not available: not in {data_dir()}{hint} and its download site cannot be "
             f"reached (offline?); allowed now: {', '.join(offline)}")

@@ -31,7 +31,7 @@ from typing import Any
 
 import diskcache
 
-from labcore.core.status import ACTIVE, FINISHED  # noqa: F401 - re-exported for callers
+from labcore.core.status import ACTIVE, FINISHED
 from labcore.runs.disk import QuarantineCache, SafeJSONDisk, make_private
 
 SCHEMA_VERSION = 2  # 2: steady_learner mlp runs train on the seed axis (baddbmm; float32 rows differ ~1e-4 from v1)

@@ -16,10 +16,11 @@ import pandas as pd
 import streamlit as st
 
 from labcore.core.experiment import Experiment, PageSpec, SweepView
-from labcore.core.groups import SEED_MAX
+from labcore.core.param_groups import SEED_MAX
 from labcore.core.params import ParamSpec, format_value, specs
 from labcore.engine import jobs
-from labcore.runs import analysis, plots
+from labcore.charts import plots
+from labcore.runs import analysis
 from labcore.ui import access, artifacts, claims, downloads, figure_export, lesson, state, variants
 from labcore.ui.figures import cached
 from labcore.ui.form import config_form, url_errors

@@ -11,7 +11,8 @@ import streamlit as st
 from labcore.core.params import ParamError
 from labcore.engine import jobs
 from labcore.engine.scheduler import QueueFull
-from labcore.runs.store import ACTIVE, FINISHED, Store
+from labcore.core.status import ACTIVE, FINISHED
+from labcore.runs.store import Store
 from labcore.ui import access
 from labcore.ui.submit import CONFIRM_ABOVE, MAX_PER_CLICK
 

@@ -10,7 +10,8 @@ import pandas as pd
 import streamlit as st
 
 from labcore.core.experiment import Arms
-from labcore.runs import analysis, plots
+from labcore.charts import plots
+from labcore.runs import analysis
 from labcore.ui import access, downloads, figure_export
 from labcore.ui.figures import cached
 

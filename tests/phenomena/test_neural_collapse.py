@@ -15,7 +15,7 @@ from labcore.phenomena.neural_collapse import EXPERIMENT, cost
 from labcore.phenomena.neural_collapse import measures as nc
 from labcore.phenomena.neural_collapse.claims import CLAIMS
 from labcore.phenomena.neural_collapse.train import lr_factor
-from labcore.runs import plots
+from labcore.charts import plots
 
 TINY = dict(dataset="digits", n_train=200, n_test=100, widths="32-32", epochs=12, measure_points=5, batch_size=50)
 CLAIM = {c.key: c for c in CLAIMS}

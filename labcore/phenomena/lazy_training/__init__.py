@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from labcore.core import groups
+from labcore.core import param_groups
 from labcore.core.experiment import Chart, Experiment, PageSpec, SweepView
 from labcore.core.params import BaseConfig, ParamError, param
 from labcore.phenomena.lazy_training.claims import CLAIMS
@@ -25,19 +25,19 @@ class Config(BaseConfig):
     width: int = param(256, lo=2, hi=100_000, log=True, help="hidden units", unit="units")
     parametrization: str = param("standard", choices=("standard", "ntk"),
                                  help="standard: lr/sqrt(width) as the original code; ntk: a·relu(Wx/√d)/√width")
-    init: str = param("kaiming", choices=groups.INITS, help="weight init (standard parametrization)")
-    lr: float = groups.lr(1.0, help="base learning rate; standard divides it by sqrt(width)")
-    seed: int = groups.seed()
-    steps: int = groups.steps(200, help="full-batch GD steps")
-    dataset: str = groups.dataset()
+    init: str = param("kaiming", choices=param_groups.INITS, help="weight init (standard parametrization)")
+    lr: float = param_groups.lr(1.0, help="base learning rate; standard divides it by sqrt(width)")
+    seed: int = param_groups.seed()
+    steps: int = param_groups.steps(200, help="full-batch GD steps")
+    dataset: str = param_groups.dataset()
     input_scale: float = param(1.0, lo=0.01, hi=1000.0, log=True,
                                help="inputs in [0, 1] are multiplied by this: 255 = raw 0-255 pixels, "
                                     "as the original code feeds MNIST (no ToTensor scaling)")
-    n_train: int = groups.n_train(256)
-    n_test: int = groups.n_test(512)
-    eval_every: int = groups.eval_every(5, advanced=False)
+    n_train: int = param_groups.n_train(256)
+    n_test: int = param_groups.n_test(512)
+    eval_every: int = param_groups.eval_every(5, advanced=False)
     probe: int = param(8, lo=0, hi=64, help="probe points for the empirical NTK (0: skip)")
-    device: str = groups.device()
+    device: str = param_groups.device()
 
     def check(self) -> None:
         """probe must not exceed n_train; else raise ParamError naming probe and its range 0..n_train."""
@@ -55,7 +55,7 @@ def cost(cfg: Config) -> tuple[float, float]:
     return 4.0 * (n * d_in + 4 * params + acts), flops
 
 
-def run(cfg: Config, rec) -> None:
+def run(cfg: Config, recorder) -> None:
     """Train the one-hidden-layer MLP and log loss, accuracies, rel_change(s), kernel_change."""
     import torch
     from torch.nn.functional import cross_entropy
@@ -64,9 +64,9 @@ def run(cfg: Config, rec) -> None:
     from labcore.nn.measures.basic import accuracy, rel_change, rel_change_l2
     from labcore.nn.measures.ntk import kernel_change, ntk_one_hidden
     from labcore.core.loop import train_loop
-    from labcore.core.rng import seed_everything as set_seed
+    from labcore.core.rng import seed_everything
 
-    set_seed(cfg.seed)
+    seed_everything(cfg.seed)
     dev = device.resolve(cfg.device)
     split = data.load(cfg.dataset, cfg.n_train, cfg.n_test, cfg.seed)
     # The loaders give pixels in [0, 1]; the original code trains on raw 0-255 pixels, and the input
@@ -116,8 +116,8 @@ def run(cfg: Config, rec) -> None:
             row["kernel_change"] = kernel_change(k0, kernel())
         return row
 
-    rec.meta(device=device.describe(dev), effective_lr=lr, data=split.source)
-    train_loop(rec, cfg.steps, step_fn, measure, cfg.eval_every)
+    recorder.meta(device=device.describe(dev), effective_lr=lr, data=split.source)
+    train_loop(recorder, cfg.steps, step_fn, measure, cfg.eval_every)
 
 
 EXPERIMENT = Experiment(
