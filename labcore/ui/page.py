@@ -21,7 +21,7 @@ from labcore.core.groups import SEED_MAX
 from labcore.core.params import ParamSpec, format_value, specs
 from labcore.engine import jobs
 from labcore.runs import analysis, plots
-from labcore.ui import access, artifacts, claims, downloads, figure_export, lesson, state, variants
+from labcore.ui import access, artifacts, claims, downloads, figure_export, full_disk, lesson, state, variants
 from labcore.ui.figures import cached
 from labcore.ui.form import config_form, url_errors
 from labcore.ui.reader import RunData
@@ -47,6 +47,7 @@ def render(exp: Experiment) -> Selection | None:
     page = exp.page
     st.title(exp.title)
     access.token_box()
+    full_disk.notice(state.store())
     axes = exp.sweep_axes()
     for message in url_errors([N_SEEDS, ParamSpec("sweep_axis", str, next(iter(axes), ""),
                                                   choices=tuple(axes) or ("",))]):
@@ -166,7 +167,8 @@ def _controls(exp, sel: Selection) -> None:
             submit_many(exp, sel.group, "run")
     if cancel_col.button("Cancel", width="stretch", disabled=bool(locked)) and access.can_act():
         for rid in set(sel.group_ids + sel.sweep_ids):
-            jobs.cancel(rid, store)
+            if not full_disk.attempt(store, jobs.cancel, rid, store):
+                break
     if sel.axis:
         values = ", ".join(str(v) for v in exp.sweep_axes()[sel.axis])
         if sweep_col.button(f"Sweep {sel.axis}", width="stretch", disabled=bool(locked),
