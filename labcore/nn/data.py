@@ -147,9 +147,9 @@ def load(name: str, n_train: int, n_test: int, seed: int = 0, flatten: bool = Tr
     gen = numpy_rng(seed, "data")
     if test_pool is None:  # one pool: split it
         order = gen.permutation(len(x))
-        n_test = min(n_test, len(x) - n_train)
-        if n_test <= 0:
-            raise ValueError(f"{name} has {len(x)} examples; n_train={n_train} leaves none to test")
+        if n_train + n_test > len(x):  # never cut the test set silently (Configs and admission check it)
+            raise ValueError(f"n_train + n_test = {n_train + n_test} is out of range for dataset={name}: they "
+                             f"share its {len(x)} examples")
         (xtr, ytr), (xte, yte) = _take(x, y, order[:n_train]), _take(x, y, order[n_train:n_train + n_test])
     else:  # the dataset's own train/test split
         xtr, ytr = _take(x, y, gen.permutation(len(x))[:n_train])

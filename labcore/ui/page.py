@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 import streamlit as st
 
+from labcore import admission
 from labcore.core.experiment import Experiment, PageSpec, SweepView
 from labcore.core.groups import SEED_MAX
 from labcore.core.params import ParamSpec, format_value, specs
@@ -63,6 +64,9 @@ def render(exp: Experiment) -> Selection | None:
                                       bind="query-params", help=N_SEEDS.help)
     if cfg is None:
         st.stop()
+    problem = admission.dataset_problem(cfg)
+    if problem:  # the page stays whole: Run says the same line and submits nothing
+        st.error(access.plain(problem), icon=":material/dataset:")
     axis = (st.sidebar.radio("Sweep axis", list(axes), key="sweep_axis", bind="query-params", horizontal=True)
             if len(axes) > 1 else next(iter(axes), ""))
     sel = _selection(exp, cfg, int(n_seeds), axis)

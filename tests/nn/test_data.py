@@ -114,7 +114,7 @@ def test_unavailable_dataset_is_refused_at_admission(tmp_path, monkeypatch, no_s
     with pytest.raises(ParamError, match="dataset=fashion_mnist is not available: .* allowed now: "
                                          "digits, synthetic, mnist$"):
         check("lazy_training", dataset="fashion_mnist")
-    with pytest.raises(ParamError, match="n_train=5000 is out of range for dataset=mnist"):
+    with pytest.raises(ParamError, match=r"n_train \+ n_test = 5512 is out of range for dataset=mnist"):
         check("lazy_training", dataset="mnist", n_train=5000)
     check("lazy_training", dataset="mnist", n_train=1024)  # MNIST-5k offline
     marker = tmp_path / data.ON_DISK["fashion_mnist"]  # once the files are there, it is accepted offline
