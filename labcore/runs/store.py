@@ -45,6 +45,9 @@ LEASE_S = float(os.environ.get("LAB_LEASE_S", "10"))
 BUDGET_GRACE_S = 300.0       # runs finished this recently are never removed by the budget
 DEFAULT_BUDGET_BYTES = 2 * 1024**3
 LOCK_TIMEOUT_S = 60.0       # a write waiting longer than this for the store raises diskcache.Timeout
+# A write that failed for a full disk is said on the pages this long, unless statvfs still
+# shows the disk full (pages only write when asked, so nothing else would clear it)
+FULL_REMEMBERED_S = 300.0
 READ_ERRORS = (sqlite3.Error, OSError, ValueError, zlib.error, diskcache.Timeout)
 
 
@@ -72,6 +75,7 @@ class Store:
         self.read_error: str | None = None  # the last read that failed, for a one-line notice
         # the last write that failed for a full disk (None once a write succeeds again)
         self.write_error: str | None = None
+        self._write_failed_at = 0.0
         self._cache: QuarantineCache | None = None   # opened at the first write (see `cache`)
         self._reader: ReadOnlyCache | None = None
         self._thread_lock = threading.RLock()
@@ -107,7 +111,7 @@ class Store:
         if self._cache is not None:
             return self._cache
         if self._reader is None:
-            if not (self.dir / "cache.db").is_file():
+            if not self.exists():
                 return None
             self._reader = ReadOnlyCache(self.dir, disk=SafeJSONDisk, timeout=60, writer=lambda: self.cache)
         return self._reader
@@ -117,9 +121,11 @@ class Store:
         return (self.dir / "cache.db").is_file()
 
     def disk_full(self) -> bool:
-        """True when the store's disk is full: the last write failed for it (and none has
-        succeeded since), or its file system has almost no space left."""
-        return self.write_error is not None or low_space(self.dir)
+        """True when the store's disk is full: its file system has almost no space left, or a
+        write failed for a full disk in the last FULL_REMEMBERED_S seconds and none has
+        succeeded since (a quota, or a disk SQLite calls full before statvfs does)."""
+        recent = self.write_error is not None and time.monotonic() - self._write_failed_at < FULL_REMEMBERED_S
+        return recent or low_space(self.dir)
 
     # ---- reading (never writes) ----------------------------------------------------
     def read(self, key: str, default: Any = None) -> Any:
@@ -208,7 +214,7 @@ class Store:
             except Exception as exc:
                 if not is_disk_full(exc, self.dir):
                     raise
-                self.write_error = full_disk_line(self.dir)
+                self.write_error, self._write_failed_at = full_disk_line(self.dir), time.monotonic()
                 if is_disk_full(exc):
                     raise
                 raise DiskFull(errno.ENOSPC, f"No space left on device ({type(exc).__name__}: {exc})") from exc
