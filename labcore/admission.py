@@ -25,18 +25,19 @@ def admit(exp: Any, cfg: Any) -> None:
         check_memory(cfg, exp.cost)
 
 
-def dataset_problem(cfg: Any) -> str | None:
+def dataset_problem(cfg: Any, probe: bool = True) -> str | None:
     """One line when the dataset `cfg` names cannot be loaded here (neither on disk nor
     reachable: the line offers this page's offline datasets) or the examples it draws do
     not fit its pool on this machine (MNIST-5k offline); None when it can. A page says it
-    as soon as its settings name such a dataset (issue #27), not only when Run is pressed."""
+    as soon as its settings name such a dataset (issue #27), not only when Run is pressed;
+    it passes probe=False: drawing a page never contacts a download site (Run does)."""
     dataset = getattr(cfg, "dataset", None)
     if dataset is None:
         return None
     from labcore.nn.data import available, pool_size
 
     choices = next((s.choices for s in specs(type(cfg)) if s.name == "dataset"), None)
-    problem = available(dataset, choices)  # offers this page's own offline datasets
+    problem = available(dataset, choices, probe=probe)  # offers this page's own offline datasets
     if problem:
         return problem
     pool = pool_size(dataset)  # MNIST-5k stands in for MNIST offline: a 5,000-example pool

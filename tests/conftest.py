@@ -62,6 +62,6 @@ def online_datasets(monkeypatch):
     """Pretend torchvision datasets can be fetched, for tests that only build paper-scale Configs."""
     from labcore.nn import data
 
-    monkeypatch.setattr(data, "available", lambda name, choices=None: None)
+    monkeypatch.setattr(data, "available", lambda name, choices=None, probe=True: None)
     # ... and that the full sets are on disk (offline, `mnist` is MNIST-5k: 5,000 examples)
     monkeypatch.setattr(data, "pool_size", lambda name: 1797 if name == "digits" else None)

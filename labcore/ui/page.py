@@ -64,7 +64,7 @@ def render(exp: Experiment) -> Selection | None:
                                       bind="query-params", help=N_SEEDS.help)
     if cfg is None:
         st.stop()
-    problem = admission.dataset_problem(cfg)
+    problem = admission.dataset_problem(cfg, probe=False)
     if problem:  # the page stays whole: Run says the same line and submits nothing
         st.error(access.plain(problem), icon=":material/dataset:")
     axis = (st.sidebar.radio("Sweep axis", list(axes), key="sweep_axis", bind="query-params", horizontal=True)

@@ -41,7 +41,7 @@ def test_the_cli_says_the_pool_is_shared_and_writes_nothing(tmp_path, monkeypatc
 
 def test_mnist_5k_counts_every_field_drawn_from_its_pool(monkeypatch):
     monkeypatch.setattr(data, "pool_size", lambda name: 5000 if name == "mnist" else None)
-    monkeypatch.setattr(data, "available", lambda name, choices=None: None)
+    monkeypatch.setattr(data, "available", lambda name, choices=None, probe=True: None)
     lottery = get("lottery_ticket")
     admit(lottery, lottery.make_config(dataset="mnist", n_train=3000, n_val=1000, n_test=1000))  # 5,000: fits
     with pytest.raises(ParamError, match=r"^n_train \+ n_val \+ n_test = 5001 .* pool of 5000 examples on this "

@@ -57,16 +57,33 @@ def test_n_train_and_n_test_share_the_digits_pool_on_the_page(store):
     assert errors(ok) == []
 
 
-def test_a_dataset_not_on_this_machine_is_one_line_and_run_submits_nothing(store, monkeypatch):
-    line = "dataset=fashion_mnist is not available: not in data and its download site cannot be reached; " \
-           "allowed now: digits, mnist"
-    monkeypatch.setattr(data, "available", lambda name, choices=None: line if name == "fashion_mnist" else None)
+def test_a_dataset_not_on_this_machine_is_one_line_and_run_submits_nothing(store, monkeypatch, tmp_path):
+    """Fashion-MNIST without Debian's files, offline: the page says so at once (without
+    contacting the download site) and keeps Run, Cancel, Sweep and its charts; Run probes the
+    site, says why not, and submits nothing."""
+    import socket
+
+    probes = []
+
+    def unplugged(*args, **kwargs):
+        probes.append(args)
+        raise OSError("network is unplugged (test)")
+
+    monkeypatch.setattr(data, "DEBIAN_FASHION", tmp_path / "absent")
+    monkeypatch.setenv("LAB_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setattr(data, "_REACH", {})
+    monkeypatch.setattr(socket, "create_connection", unplugged)
     put_run(store, "preconditioner", {"seed": 0})  # the default settings' stored run: its charts
     at = app("preconditioner")
-    assert errors(at) == [line] and by_title(at)
+    assert errors(at) == [f"dataset=fashion_mnist is not on this machine (not in {tmp_path / 'data'} (apt-get "
+                          "install dataset-fashion-mnist)): Run downloads it where there is a network; offline "
+                          "now: digits, mnist"]
+    assert by_title(at) and probes == []  # drawing the page contacted nothing
     assert {"Run", "Cancel"} <= controls(at) and any(c.startswith("Sweep ") for c in controls(at))
     fresh = app("preconditioner", query={"seed": "5"})  # not trained: Run would submit
     next(b for b in fresh.button if b.label == "Run").click()
     fresh.run()
-    assert not fresh.exception and f"Not started: {line}" in errors(fresh)
+    assert not fresh.exception and len(probes) == 1
+    assert any(e.startswith("Not started: dataset=fashion_mnist is not available: ") and
+               e.endswith("allowed now: digits, mnist") for e in errors(fresh)), errors(fresh)
     assert len(store.runs()) == 1  # nothing submitted
