@@ -106,3 +106,19 @@ def test_a_really_full_disk_is_listed_and_exported(tmp_path):
     assert res.stdout.rstrip().endswith("rc=1")
     assert res.stderr.strip().splitlines()[-1] == (f"error: the run store at {disk / 'cache'} is on a full disk: "
                                                    "free space or set LAB_CACHE_DIR"), res.stderr[-2000:]
+
+
+@pytest.mark.skipif(not _unshare_works(), reason="needs root and mount namespaces (a read-only bind mount)")
+def test_a_read_only_directory_is_listed_and_exported(tmp_path):
+    """A store on a read-only mount (root ignores chmod -w, not a read-only file system)."""
+    _stored_run(tmp_path / "ro" / "cache")
+    out = tmp_path / "out"
+    py, ro = sys.executable, tmp_path / "ro"
+    script = (f"mount --bind {ro} {ro} && mount -o remount,bind,ro {ro} && ! touch {ro}/probe 2>/dev/null && "
+              f"{py} -m labcore runs && {py} -m labcore export r1 --out {out}; echo rc=$?")
+    env = {**os.environ, "LAB_CACHE_DIR": str(ro / "cache"), "PYTHONPATH": str(ROOT)}
+    res = subprocess.run(["unshare", "-m", "sh", "-c", script], capture_output=True, text=True, cwd=ROOT,
+                         env=env, timeout=300)
+    assert "r1  quadratic        done" in res.stdout and res.stdout.rstrip().endswith("rc=0"), (
+        res.stdout, res.stderr[-2000:])
+    assert (out / "metrics.csv").read_text().count("\n") == 4
