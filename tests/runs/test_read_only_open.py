@@ -122,3 +122,24 @@ def test_a_read_only_directory_is_listed_and_exported(tmp_path):
     assert "r1  quadratic        done" in res.stdout and res.stdout.rstrip().endswith("rc=0"), (
         res.stdout, res.stderr[-2000:])
     assert (out / "metrics.csv").read_text().count("\n") == 4
+
+
+def test_a_bad_entry_read_through_the_read_only_view_is_still_quarantined(tmp_path, capsys):
+    """Quarantining a refused entry is a repair: the reader hands it to the writable cache."""
+    import sqlite3
+
+    directory = tmp_path / "cache"
+    _stored_run(directory)
+    writer = Store(directory)
+    db_key, raw = writer.cache._disk.put("run:r1")
+    writer.cache.close()
+    con = sqlite3.connect(directory / "cache.db")
+    with con:  # planted as pickled: refused on read
+        assert con.execute("UPDATE Cache SET mode = 4 WHERE key = ? AND raw = ?", (db_key, raw)).rowcount == 1
+    con.close()
+    store = Store(directory)
+    assert store.get("r1") is None
+    warning = capsys.readouterr().err.strip().splitlines()
+    assert len(warning) == 1 and warning[0].startswith("warning: the run store entry 'run:r1' was unreadable")
+    assert len(list((directory / "quarantine").iterdir())) == 1
+    assert list(Store(directory).read("index")) == ["r1"] and store.read_rows("r1")[0]  # the rest reads on
