@@ -9,13 +9,14 @@ from labcore.nn import device
 from labcore.engine import jobs, launch
 from labcore.core.registry import REGISTRY
 from labcore.runs import analysis
-from labcore.ui import access, state
+from labcore.ui import access, full_disk, state
 from labcore.ui.nav import phenomenon_page
 
 st.title("DL Theory Lab")
 st.markdown("Pick a phenomenon, move the sliders, press **Run**: a real PyTorch model trains in "
             "the background and the curves grow as it learns. Every run is kept, so the same "
             "settings come back instantly; compare and export them on **Runs**.")
+full_disk.notice(state.store())
 
 
 
@@ -100,7 +101,8 @@ def _run_card(rec: dict, store) -> None:
         text.progress(float(rec["progress"] or 0.0), text=f"{where} · run {rec['id']}")
         # on_click runs before the rerun it triggers, so the list redrawn is already updated
         stop.button("Cancel", key=f"cancel_{rec['id']}", icon=":material/stop:", disabled=not access.can_act(),
-                    help=access.why_not() or None, on_click=jobs.cancel, args=(rec["id"], store))
+                    help=access.why_not() or None, on_click=full_disk.attempt,
+                    args=(store, jobs.cancel, rec["id"], store), kwargs={"say": False})
 
 
 active_runs()

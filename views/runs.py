@@ -6,12 +6,13 @@ import streamlit as st
 from labcore.core.status import any_active
 from labcore.charts.compare import PALETTE
 from labcore.runs import compare, export
-from labcore.ui import access, runs_actions, runs_charts, runs_claims, runs_select, state
+from labcore.ui import access, full_disk, runs_actions, runs_charts, runs_claims, runs_select, state
 
 st.title("Runs")
 store = state.store()
 records = store.runs()
 access.token_box()
+full_disk.notice(store)
 st.caption(f"Store `{access.where(store.dir)}`: {store.size_bytes() / 1e6:.1f} MB of {store.budget_bytes / 1e6:.0f} MB "
            f"budget · {len(records)} runs. Past the budget the oldest finished runs are removed.")
 unknown = runs_select.seed_from_url([r["id"] for r in records])

@@ -22,7 +22,7 @@ from labcore.phenomena.double_descent.text import DETAILS, PAGE_TEXT, REFERENCE
 MODELS = ("random_features", "mlp")
 DATASETS = ("digits", "mnist1d", "mnist", "fashion_mnist")
 INPUT_DIM = {"digits": 64, "mnist1d": 40, "mnist": 784, "fashion_mnist": 784}
-POOLS = {"digits": (1797, None), "mnist1d": (4000, 12_000)}  # (train pool, test pool); digits: one pool
+POOLS = {"mnist1d": (4000, 12_000)}  # (train pool, test pool); a shared pool (digits): core.catalogue
 MAX_FEATURES = 100_000
 RF_SUFFIXES = ("", "_clean")
 RF_METRICS = tuple(f"rf_{m}{s}" for m in ("train_error", "test_error", "train_mse", "test_mse", "norm")
@@ -67,10 +67,7 @@ class Config(BaseConfig):
     def check(self) -> None:
         """The subsets must fit the dataset's pools; the feature grid must be ordered and bounded."""
         pool = POOLS.get(self.dataset)
-        if pool is not None and pool[1] is None and self.n_train + self.n_test > pool[0]:
-            raise ParamError(f"n_train + n_test = {self.n_train + self.n_test} is out of range for "
-                             f"dataset={self.dataset}; allowed: at most {pool[0]}")
-        if pool is not None and pool[1] is not None:
+        if pool is not None:
             for name, value, top in (("n_train", self.n_train, pool[0]), ("n_test", self.n_test, pool[1])):
                 if value > top:
                     raise ParamError(f"{name}={value} is out of range for dataset={self.dataset}; allowed: 10..{top}")
