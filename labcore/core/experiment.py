@@ -63,10 +63,14 @@ class SweepView:
 
 @dataclass(frozen=True)
 class Arms:
-    """Named variants of the current settings trained side by side (e.g. breaker on/off)."""
+    """Named variants of the current settings trained side by side (e.g. breaker on/off).
+
+    `log_x` draws the step axis of their charts on a log scale, as the page's charts do when
+    the phenomenon spans decades of steps (Chart.log_x; step 0 is not drawn)."""
 
     variants: dict[str, dict]
     metrics: tuple[str, ...]
+    log_x: bool = False
 
 
 @dataclass(frozen=True)

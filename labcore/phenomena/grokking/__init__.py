@@ -164,7 +164,7 @@ EXPERIMENT = Experiment(
         sweep=SweepView(axes={"train_frac": SWEEP_FRACS, "weight_decay": SWEEP_WDS},
                         metrics=("gen_step", "mem_step"), loglog=True),
         arms=Arms(variants={"with weight decay (these settings)": {}, "no weight decay": {"weight_decay": 0.0}},
-                  metrics=("test_acc", "train_acc", "weight_norm")),
+                  metrics=("test_acc", "train_acc", "weight_norm"), log_x=True),
         presets=PRESETS,
     ),
 )
