@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from labcore.core.catalogue import pool_problem
 from labcore.core.params import ParamError, specs
 
 
@@ -15,23 +16,32 @@ def admit(exp: Any, cfg: Any) -> None:
     """Raise ParamError (one line) when `cfg` cannot run on this machine; else return None."""
     if getattr(cfg, "device", None) == "cuda" and not _gpus():
         raise ParamError("device=cuda is not available: this machine has no CUDA GPU; allowed: auto, cpu")
-    dataset = getattr(cfg, "dataset", None)
-    if dataset is not None:
-        from labcore.nn.data import available, pool_size
-
-        choices = next((s.choices for s in specs(type(cfg)) if s.name == "dataset"), None)
-        problem = available(dataset, choices)  # offers this page's own offline datasets
-        if problem:
-            raise ParamError(problem)
-        pool = pool_size(dataset)  # MNIST-5k stands in for MNIST offline: a 5,000-example pool
-        n_train = getattr(cfg, "n_train", None)
-        if pool is not None and n_train is not None and n_train >= pool:
-            raise ParamError(f"n_train={n_train} is out of range for dataset={dataset} ({pool} examples on this "
-                             f"machine, some kept for testing); allowed: 10..{pool - 10}")
+    problem = dataset_problem(cfg)
+    if problem:
+        raise ParamError(problem)
     if exp.cost is not None:
         from labcore.core.limits import check_memory
 
         check_memory(cfg, exp.cost)
+
+
+def dataset_problem(cfg: Any, probe: bool = True) -> str | None:
+    """One line when the dataset `cfg` names cannot be loaded here (neither on disk nor
+    reachable: the line offers this page's offline datasets) or the examples it draws do
+    not fit its pool on this machine (MNIST-5k offline); None when it can. A page says it
+    as soon as its settings name such a dataset (issue #27), not only when Run is pressed;
+    it passes probe=False: drawing a page never contacts a download site (Run does)."""
+    dataset = getattr(cfg, "dataset", None)
+    if dataset is None:
+        return None
+    from labcore.nn.data import available, pool_size
+
+    choices = next((s.choices for s in specs(type(cfg)) if s.name == "dataset"), None)
+    problem = available(dataset, choices, probe=probe)  # offers this page's own offline datasets
+    if problem:
+        return problem
+    pool = pool_size(dataset)  # MNIST-5k stands in for MNIST offline: a 5,000-example pool
+    return pool_problem(cfg, pool, "on this machine") if pool is not None else None
 
 
 def admit_all(exp: Any, cfgs: list) -> None:

@@ -21,8 +21,8 @@ from typing import Any, Iterable, Sequence
 
 import pandas as pd
 
-from labcore.core.params import ParamError, from_dict  # noqa: F401 - ParamError is part of the API
-from labcore.core.registry import REGISTRY, UnknownExperiment  # noqa: F401 - part of the API
+from labcore.core.params import ParamError, from_dict
+from labcore.core.registry import UnknownExperiment  # noqa: F401 - one of the errors the docstring names
 from labcore.core.registry import get as get_experiment
 from labcore.core.status import FINISHED, UnknownRun
 from labcore.runs import analysis
@@ -279,7 +279,7 @@ def figure(ids: str | Run | Iterable[str | Run], metric: str, *, store: Store | 
 
     >>> fig = api.figure(ids, "rel_change", log_y=True); fig.write_image("rel_change.svg")
     """
-    from labcore.runs import plots
+    from labcore.charts import plots
 
     st = _store(store)
     recs = _records(st, ids)

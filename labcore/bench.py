@@ -106,7 +106,7 @@ def _burners(n: int) -> list:
 def main(repeats: int = 7) -> int:
     """Print the three comparisons; `repeats` alternations for the loop ratio."""
     from labcore.core.registry import REGISTRY, get
-    from labcore.engine import jobs, pool
+    from labcore.engine import launch, pool
     from labcore.runs.store import Store
 
     store = Store(tempfile.mkdtemp(prefix="labbench-"))
@@ -117,15 +117,15 @@ def main(repeats: int = 7) -> int:
         warm = [lab_run(store, {**tiny, "seed": s})["first_row_s"] for s in range(1, 4)]
         import torch
 
-        torch.set_num_threads(jobs.threads_per_worker())  # the bare loop gets the worker's budget
+        torch.set_num_threads(launch.threads_per_worker())  # the bare loop gets the worker's budget
         bare_loop(get("lazy_training").make_config(steps=10))  # warm up imports and kernels
         bare, lab = [], []
         for i in range(repeats):
             bare.append(bare_loop(cfg))
             lab.append(lab_run(store, BENCH_CONFIG, first_row=False)["loop_s"])
         b, run = statistics.median(bare), statistics.median(lab)
-        print(f"device: CPU cores {os.cpu_count()}, max_jobs {jobs.max_jobs()}, "
-              f"threads per worker {jobs.threads_per_worker()}")
+        print(f"device: CPU cores {os.cpu_count()}, max_jobs {launch.max_jobs()}, "
+              f"threads per worker {launch.threads_per_worker()}")
         print(f"1. lab loop / bare loop   {run / b:.3f}  (medians of {repeats}: lab {run:.3f}s, "
               f"bare {b:.3f}s; fastest of each {min(lab) / min(bare):.3f}; runs spread "
               f"{min(bare + lab):.3f}-{max(bare + lab):.3f}s; lazy_training {BENCH_CONFIG}; goal <= 1.02)")

@@ -17,6 +17,7 @@ from pathlib import Path
 from labcore.core.params import ParamError, from_dict, specs
 from labcore.core.registry import REGISTRY, UnknownExperiment, get as get_experiment
 from labcore.core.status import FINISHED, UnknownRun
+from labcore.runs.disk import full_disk_line  # noqa: F401 - the one line, also used by the pages
 
 
 class UsageError(Exception):
@@ -108,11 +109,6 @@ def _one_line(msg: str) -> str:
     """`msg` on one line, cut to MAX_LINE characters."""
     msg = " ".join(str(msg).split())
     return msg if len(msg) <= MAX_LINE else msg[:MAX_LINE - 3] + "..."
-
-
-def full_disk_line(directory) -> str:
-    """The one line every entry point shows when the store's disk is full."""
-    return f"the run store at {directory} is on a full disk: free space or set LAB_CACHE_DIR"
 
 
 def _join_negative_values(rest: list[str]) -> list[str]:
@@ -273,7 +269,8 @@ def _list() -> int:
 
 
 def _existing_store(what: str = ""):
-    """The store, opened only if it exists (reading must not create an empty one)."""
+    """The store, if it exists (reading must not create an empty one); opening it to read
+    writes nothing, so a full disk or a read-only directory can still be listed and exported."""
     from labcore.runs.store import Store, default_dir
 
     if not default_dir().is_dir():

@@ -18,7 +18,8 @@ sys.path.insert(0, str(ROOT))
 # Everything else that is neither `browser` nor `ray` is `unit` (the inner loop: -m unit).
 SLOW_MODULES = {
     "tests/core/test_contract.py", "tests/test_cli.py", "tests/ui/test_pages.py", "tests/ui/test_runs_page.py",
-    "tests/ui/test_serve.py", "tests/ui/test_caps.py",
+    "tests/ui/test_serve.py", "tests/ui/test_caps.py", "tests/ui/test_full_disk_pages.py",
+    "tests/ui/test_form_fallbacks.py",
     "tests/engine/test_groups.py", "tests/engine/test_jobs.py", "tests/engine/test_pool_reap.py",
     "tests/engine/test_scheduler.py", "tests/engine/test_warm.py",
 }
@@ -64,6 +65,6 @@ def online_datasets(monkeypatch):
     """Pretend torchvision datasets can be fetched, for tests that only build paper-scale Configs."""
     from labcore.nn import data
 
-    monkeypatch.setattr(data, "available", lambda name, choices=None: None)
+    monkeypatch.setattr(data, "available", lambda name, choices=None, probe=True: None)
     # ... and that the full sets are on disk (offline, `mnist` is MNIST-5k: 5,000 examples)
     monkeypatch.setattr(data, "pool_size", lambda name: 1797 if name == "digits" else None)

@@ -6,16 +6,17 @@ import time
 import streamlit as st
 
 from labcore.nn import device
-from labcore.engine import jobs
+from labcore.engine import jobs, launch
 from labcore.core.registry import REGISTRY
 from labcore.runs import analysis
-from labcore.ui import access, state
+from labcore.ui import access, full_disk, state
 from labcore.ui.nav import phenomenon_page
 
 st.title("DL Theory Lab")
 st.markdown("Pick a phenomenon, move the sliders, press **Run**: a real PyTorch model trains in "
             "the background and the curves grow as it learns. Every run is kept, so the same "
             "settings come back instantly; compare and export them on **Runs**.")
+full_disk.notice(state.store())
 
 
 
@@ -118,7 +119,8 @@ def _run_card(rec: dict, store) -> None:
         text.progress(float(rec["progress"] or 0.0), text=f"{where} · run {rec['id']}")
         # on_click runs before the rerun it triggers, so the list redrawn is already updated
         stop.button("Cancel", key=f"cancel_{rec['id']}", icon=":material/stop:", disabled=not access.can_act(),
-                    help=access.why_not() or None, on_click=jobs.cancel, args=(rec["id"], store))
+                    help=access.why_not() or None, on_click=full_disk.attempt,
+                    args=(store, jobs.cancel, rec["id"], store), kwargs={"say": False})
 
 
 active_runs()
@@ -128,8 +130,8 @@ info = device.machine()
 store = state.store()
 gpu = ", ".join(info["gpus"]) if info["gpus"] else "none (training runs on the CPU)"
 st.markdown(f"- CPU cores: **{info['cpu_cores']}**; GPU: **{gpu}**; torch {info['torch']}\n"
-            f"- Concurrent runs: **{jobs.max_jobs()}** (env `LAB_MAX_JOBS`), "
-            f"**{jobs.threads_per_worker()}** intra-op thread(s) each\n"
+            f"- Concurrent runs: **{launch.max_jobs()}** (env `LAB_MAX_JOBS`), "
+            f"**{launch.threads_per_worker()}** intra-op thread(s) each\n"
             f"- Store: `{access.where(store.dir)}`, **{store.size_bytes() / 1e6:.1f} MB** of "
             f"{store.budget_bytes / 1e6:.0f} MB budget, {len(store.runs())} runs\n"
             f"- Page loaded {time.strftime('%H:%M:%S')}")

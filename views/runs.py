@@ -4,13 +4,15 @@ table, a sweep view, names and notes, cancel / re-run / delete, CSV exports."""
 import streamlit as st
 
 from labcore.core.status import any_active
-from labcore.runs import compare, compare_plots, export
-from labcore.ui import access, runs_actions, runs_charts, runs_claims, runs_select, state
+from labcore.charts.compare import PALETTE
+from labcore.runs import compare, export
+from labcore.ui import access, full_disk, runs_actions, runs_charts, runs_claims, runs_select, state
 
 st.title("Runs")
 store = state.store()
 records = store.runs()
 access.token_box()
+full_disk.notice(store)
 st.caption(f"Store `{access.where(store.dir)}`: {store.size_bytes() / 1e6:.1f} MB of {store.budget_bytes / 1e6:.0f} MB "
            f"budget · {len(records)} runs. Past the budget the oldest finished runs are removed.")
 unknown = runs_select.seed_from_url([r["id"] for r in records])
@@ -29,7 +31,7 @@ if not selected:
 # ---- the selected runs: names, notes, show/hide, actions ----------------------------
 recs, frame = runs_charts.load(store, selected)
 labels = compare.readable_labels(recs)
-colours = compare.colours([r["id"] for r in recs], compare_plots.PALETTE)
+colours = compare.colours([r["id"] for r in recs], PALETTE)
 with st.expander(f"Selected runs ({len(recs)}): show or hide, name, notes, cancel, re-run, delete",
                  expanded=len(recs) <= 8):
     runs_actions.editor(store, recs, labels, colours)

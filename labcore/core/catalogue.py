@@ -47,12 +47,40 @@ def downloaded() -> tuple[str, ...]:
     return tuple(n for n, d in DATASETS.items() if d.source == "torchvision")
 
 
+MIN_TEST = 10  # test examples a Config without n_test draws from a shared pool (edge_of_stability)
+
+
 def size_problem(cfg) -> str | None:
-    """A range check that depends only on the Config and this table: more training examples
-    than a fixed offline pool holds (some are kept for testing). One line, or None."""
+    """A range check that depends only on the Config and this table: the examples drawn from a
+    fixed offline pool (train and test share it) more than it holds. One line, or None."""
     entry = DATASETS.get(getattr(cfg, "dataset", None))
-    n_train = getattr(cfg, "n_train", None)
-    if entry is None or entry.size is None or n_train is None or n_train < entry.size:
+    if entry is None or entry.size is None:
         return None
-    return (f"n_train={n_train} is out of range for dataset={cfg.dataset} ({entry.size} examples, "
-            f"some kept for testing); allowed: 10..{entry.size - 10}")
+    return pool_problem(cfg, entry.size)
+
+
+def pool_problem(cfg, pool: int, where: str = "") -> str | None:
+    """One line when the examples `cfg` draws from one shared pool of `pool` examples do not
+    fit in it, else None. They are the Config's `pool_fields` (default n_train and n_test; a
+    Config without n_test tests on MIN_TEST examples of the pool): the message says that they
+    share the pool and gives the range it enforces (issue #24: `--n-train 1788` was accepted
+    while the test set was silently cut to 9 examples). `where` qualifies the pool (e.g. "on
+    this machine")."""
+    fields = [f for f in getattr(cfg, "pool_fields", ("n_train", "n_test")) if hasattr(cfg, f)]
+    if "n_train" not in fields:
+        return None
+    values = {f: int(getattr(cfg, f)) for f in fields}
+    held = 0 if "n_test" in fields else MIN_TEST
+    if sum(values.values()) + held <= pool:
+        return None
+    name, n_train = cfg.dataset, values.pop("n_train")
+    where = f" {where}" if where else ""
+    if not values:
+        return (f"n_train={n_train} is out of range for dataset={name} ({pool} examples{where}, {held} kept "
+                f"for testing); allowed: 10..{pool - held}")
+    others = sum(values.values())
+    names = " + ".join(["n_train", *values])
+    given = ", ".join(f"{k}={v}" for k, v in {"n_train": n_train, **values}.items())
+    return (f"{names} = {n_train + others} is out of range for dataset={name} ({given}); allowed: "
+            f"{names} ≤ {pool} (they share the {name} pool of {pool} examples{where}), "
+            f"so n_train ≤ {pool - others} with {' + '.join(values)} = {others}")

@@ -63,10 +63,14 @@ class SweepView:
 
 @dataclass(frozen=True)
 class Arms:
-    """Named variants of the current settings trained side by side (e.g. breaker on/off)."""
+    """Named variants of the current settings trained side by side (e.g. breaker on/off).
+
+    `log_x` draws the step axis of their charts on a log scale, as the page's charts do when
+    the phenomenon spans decades of steps (Chart.log_x; step 0 is not drawn)."""
 
     variants: dict[str, dict]
     metrics: tuple[str, ...]
+    log_x: bool = False
 
 
 @dataclass(frozen=True)
@@ -101,10 +105,10 @@ class PageSpec:
 class Experiment:
     """Registry entry for one phenomenon.
 
-    `run(cfg, rec)` trains and writes through the Recorder; `metrics`/`artifacts` are the
+    `run(cfg, recorder)` trains and writes through the Recorder; `metrics`/`artifacts` are the
     names it may emit; `cost(cfg) -> (bytes, flops)` estimates peak memory and compute so
     oversized configs are refused at admission (`labcore.admission`), before anything is
-    written; `run_seeds(cfgs, recs)`, given only where stacking seeds pays, trains several
+    written; `run_seeds(cfgs, recorders)`, given only where stacking seeds pays, trains several
     seeds on one seed axis (`run` is then its group of one). `smoke` adjusts the contract test's
     automatically shrunk Config where a phenomenon needs it (see tests/core/test_contract.py).
     """

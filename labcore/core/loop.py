@@ -5,7 +5,7 @@ optimisation step, returns the loss of the parameters it started from) and one o
 measurements, each with its own schedule: every n steps, log-spaced steps, given steps.
 The loop handles cancellation, divergence, progress and logging, so no phenomenon carries
 its own copy of that logic. Measurements due at the same step are merged into one row.
-Rounds (e.g. pruning rounds) call the loop once per round inside `rec.span(lo, hi)`, so
+Rounds (e.g. pruning rounds) call the loop once per round inside `recorder.span(lo, hi)`, so
 progress and ETA stay right across rounds.
 """
 from __future__ import annotations
@@ -69,7 +69,7 @@ def _log_steps(steps: int, points: int) -> frozenset[int]:
 Measure = Callable[[int], dict]
 
 
-def train_loop(rec: Recorder, steps: int, step_fn: Callable[[int], Any],
+def train_loop(recorder: Recorder, steps: int, step_fn: Callable[[int], Any],
                measure_fn: Measure | None = None, measure_every: int = 1,
                until: Callable[[dict], bool] | None = None,
                schedules: Iterable[tuple[Schedule, Measure]] = ()) -> int:
@@ -80,7 +80,7 @@ def train_loop(rec: Recorder, steps: int, step_fn: Callable[[int], Any],
     after the last step; `schedules` adds (Schedule, measure) pairs with cadences of their
     own (e.g. sharpness less often than loss). `until(row)` ends training early once a
     measured row satisfies it; when it returns a string (the reason, e.g. "training loss
-    reached the target 0.005") the run records it (`rec.stopped_early`), so the page can say
+    reached the target 0.005") the run records it (`recorder.stopped_early`), so the page can say
     why the run ended before its last step. A non-finite value raises Diverged with the
     step and the metric; a cancel request raises Cancelled.
     """
@@ -90,29 +90,29 @@ def train_loop(rec: Recorder, steps: int, step_fn: Callable[[int], Any],
     t0 = time.perf_counter()
     step = 0
     while True:
-        if rec.should_stop():
+        if recorder.should_stop():
             raise Cancelled()
         row: dict = {}
         for schedule, fn in plan:
             if schedule.due(step, steps):
                 row.update(fn(step) or {})
         if row:
-            rec.log(step, **row)
+            recorder.log(step, **row)
             why = until(row) if until is not None and step > 0 else None
             if why:
-                if isinstance(why, str) and step < steps and hasattr(rec, "stopped_early"):
-                    rec.stopped_early(step, steps, why)
+                if isinstance(why, str) and step < steps and hasattr(recorder, "stopped_early"):
+                    recorder.stopped_early(step, steps, why)
                 steps = step
         if step >= steps:
             break
         loss = float(step_fn(step))
-        check = getattr(rec, "check_loss", None)  # the Recorder's divergence rule
+        check = getattr(recorder, "check_loss", None)  # the Recorder's divergence rule
         if check is not None:
             check(step, loss)
         elif not math.isfinite(loss):
-            rec.log(step, loss=loss)  # records the bad row, raises Diverged
+            recorder.log(step, loss=loss)  # records the bad row, raises Diverged
         step += 1
-        rec.progress(step / steps)
-    rec.progress(1.0)
-    rec.meta(loop_s=time.perf_counter() - t0)  # the loop's own wall time, for `labcore bench`
+        recorder.progress(step / steps)
+    recorder.progress(1.0)
+    recorder.meta(loop_s=time.perf_counter() - t0)  # the loop's own wall time, for `labcore bench`
     return steps

@@ -12,9 +12,8 @@ import time
 from typing import Any
 
 from labcore.engine import backends, scheduler
-from labcore.engine.launch import max_jobs, threads_per_worker  # noqa: F401 - public API
-from labcore.engine.scheduler import REUSABLE, QueueFull  # noqa: F401 - public API
-from labcore.runs.store import ACTIVE, FINISHED, Store, run_id
+from labcore.core.status import ACTIVE, FINISHED
+from labcore.runs.store import Store, run_id
 
 REAP_EVERY_S = 1.0
 

@@ -24,8 +24,8 @@ import time
 from labcore.engine.backends import local
 from labcore.runs import scheduling as sched
 from labcore.runs.scheduling import CLAIMS, EXITS, INDEX, QUEUE
-from labcore.runs.store import ACTIVE, FINISHED, LEASE_S, Store, new_record
-from labcore.core.status import REUSABLE
+from labcore.runs.store import LEASE_S, Store, new_record
+from labcore.core.status import ACTIVE, FINISHED, REUSABLE
 
 HOST = socket.gethostname()
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from labcore.core.rng import numpy_rng
-from labcore.core.groups import DATASETS, OFFLINE_DATASETS as OFFLINE  # noqa: F401 - re-exported
+from labcore.core.param_groups import DATASETS, OFFLINE_DATASETS
 
 if TYPE_CHECKING:
     import torch
@@ -63,11 +63,12 @@ SOURCES = {"mnist": "ossci-datasets.s3.amazonaws.com", "fashion_mnist": "fashion
 _REACH: dict[str, tuple[float, bool]] = {}
 
 
-def available(name: str, choices: tuple | None = None) -> str | None:
+def available(name: str, choices: tuple | None = None, probe: bool = True) -> str | None:
     """None when `name` can be loaded (offline, on disk, or its download site answers);
     otherwise one line saying why not, offering the offline datasets among `choices` (the
     page's own dataset choices; default: the shared offline ones). The probe result is kept
-    for a minute."""
+    for a minute; with probe=False (a page drawing itself) the site is not contacted, and a
+    dataset neither here nor known to be reachable is said as such."""
     if name not in TORCHVISION:
         return None
     if (data_dir() / ON_DISK[name]).exists():
@@ -81,7 +82,11 @@ def available(name: str, choices: tuple | None = None) -> str | None:
 
     host = SOURCES[name]
     when, ok = _REACH.get(host, (0.0, False))
-    if time.monotonic() - when > 60:
+    fresh = time.monotonic() - when <= 60
+    if not probe and not fresh:
+        return (f"dataset={name} is not on this machine (not in {data_dir()}{_hint(name)}): Run downloads it "
+                f"where there is a network; offline now: {', '.join(_offline(choices))}")
+    if not fresh:
         try:
             socket.create_connection((host, 443), timeout=1.5).close()
             ok = True
@@ -90,10 +95,17 @@ def available(name: str, choices: tuple | None = None) -> str | None:
         _REACH[host] = (time.monotonic(), ok)
     if ok:
         return None
-    offline = [c for c in (choices or OFFLINE + ("mnist",)) if c not in TORCHVISION or _on_machine(c)]
-    hint = " (apt-get install dataset-fashion-mnist)" if name == "fashion_mnist" else ""
-    return (f"dataset={name} is not available: not in {data_dir()}{hint} and its download site cannot be "
-            f"reached (offline?); allowed now: {', '.join(offline)}")
+    return (f"dataset={name} is not available: not in {data_dir()}{_hint(name)} and its download site cannot "
+            f"be reached (offline?); allowed now: {', '.join(_offline(choices))}")
+
+
+def _hint(name: str) -> str:
+    return " (apt-get install dataset-fashion-mnist)" if name == "fashion_mnist" else ""
+
+
+def _offline(choices: tuple | None) -> list[str]:
+    """The datasets among `choices` (default: the shared offline ones) that load with no network."""
+    return [c for c in (choices or OFFLINE_DATASETS + ("mnist",)) if c not in TORCHVISION or _on_machine(c)]
 
 
 def _on_machine(name: str) -> bool:
@@ -147,9 +159,9 @@ def load(name: str, n_train: int, n_test: int, seed: int = 0, flatten: bool = Tr
     gen = numpy_rng(seed, "data")
     if test_pool is None:  # one pool: split it
         order = gen.permutation(len(x))
-        n_test = min(n_test, len(x) - n_train)
-        if n_test <= 0:
-            raise ValueError(f"{name} has {len(x)} examples; n_train={n_train} leaves none to test")
+        if n_train + n_test > len(x):  # never cut the test set silently (Configs and admission check it)
+            raise ValueError(f"n_train + n_test = {n_train + n_test} is out of range for dataset={name}: they "
+                             f"share its {len(x)} examples")
         (xtr, ytr), (xte, yte) = _take(x, y, order[:n_train]), _take(x, y, order[n_train:n_train + n_test])
     else:  # the dataset's own train/test split
         xtr, ytr = _take(x, y, gen.permutation(len(x))[:n_train])

@@ -6,8 +6,6 @@ import os
 import subprocess
 from importlib import metadata
 
-from labcore.core.groups import DEVICE_CHOICES  # noqa: F401 - re-exported
-
 
 def resolve(name: str = "auto"):
     """torch.device for `auto|cpu|cuda`; `cuda` without a GPU is an error, `auto` falls back."""

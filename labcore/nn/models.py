@@ -6,7 +6,7 @@ import math
 import torch
 from torch import nn
 
-from labcore.core.groups import INITS
+from labcore.core.param_groups import INITS
 
 ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "elu": nn.ELU}
 

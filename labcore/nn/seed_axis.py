@@ -82,7 +82,7 @@ class SeedRecorder:
     """The Recorder of a `train_loop` over N seeds: fans rows out to one Recorder per seed.
 
     `log(step, **row)` takes, per metric, a sequence of S values (a scalar is shared) and
-    writes seed i's values to recs[i]; a non-finite value ends seed i `diverged`. `until`
+    writes seed i's values to recorders[i]; a non-finite value ends seed i `diverged`. `until`
     (the solo run's early-stop rule on one seed's row) ends seed i `done` once it holds; when
     it returns a string (the reason) and `steps` (the planned total) is given, seed i's
     Recorder records it (`stopped_early(step, steps, why)`), as `train_loop` does for one run.
@@ -92,17 +92,17 @@ class SeedRecorder:
     `reraise`: a solo run (the group of one) lets Diverged through, as every solo run does.
     """
 
-    def __init__(self, recs: Sequence[Any], until: Callable[[dict], bool | str] | None = None,
+    def __init__(self, recorders: Sequence[Any], until: Callable[[dict], bool | str] | None = None,
                  reraise: bool = False, steps: int | None = None) -> None:
-        self.recs = list(recs)
+        self.recorders = list(recorders)
         self.until = until
         self.steps = steps
         self.reraise = reraise
-        self.outcomes: list[dict | None] = [None] * len(self.recs)
-        self.steps_done = [0] * len(self.recs)
+        self.outcomes: list[dict | None] = [None] * len(self.recorders)
+        self.steps_done = [0] * len(self.recorders)
 
     def __len__(self) -> int:
-        return len(self.recs)
+        return len(self.recorders)
 
     @property
     def live(self) -> list[bool]:
@@ -120,13 +120,13 @@ class SeedRecorder:
     def log(self, step: int, **row: Any) -> None:
         """Write each live seed its values of `row`; a non-finite value ends that seed `diverged`,
         and `until` holding on its row (after step 0) ends it `done`."""
-        for i, rec in enumerate(self.recs):
+        for i, recorder in enumerate(self.recorders):
             if self.outcomes[i] is not None:
                 continue
             mine = {k: _pick(v, i) for k, v in row.items()}
             mine = {k: v for k, v in mine.items() if v is not None}  # None: not measured for this seed
             try:
-                rec.log(step, **mine)
+                recorder.log(step, **mine)
             except Diverged as exc:
                 self.end(i, status="diverged", diverged_step=exc.step, error=str(exc))
                 if self.reraise:
@@ -135,8 +135,8 @@ class SeedRecorder:
             why = self.until(mine) if self.until is not None and step > 0 else None
             if why:
                 if isinstance(why, str) and self.steps is not None and step < self.steps \
-                        and hasattr(rec, "stopped_early"):
-                    rec.stopped_early(step, self.steps, why)
+                        and hasattr(recorder, "stopped_early"):
+                    recorder.stopped_early(step, self.steps, why)
                 self.end(i, status="done", progress=1.0)
 
     def check(self, step: int, losses: torch.Tensor, metric: str = "loss") -> None:
@@ -152,7 +152,7 @@ class SeedRecorder:
     def log_one(self, i: int, step: int, **row: float) -> None:
         """One row for seed i only (e.g. its non-finite step loss)."""
         try:
-            self.recs[i].log(step, **row)
+            self.recorders[i].log(step, **row)
         except Diverged as exc:
             self.end(i, status="diverged", diverged_step=exc.step, error=str(exc))
             if self.reraise:
@@ -161,35 +161,35 @@ class SeedRecorder:
     def end(self, i: int, **final: Any) -> None:
         """Seed i stops here (its rows are complete); the engine's Recorder writes it now."""
         self.outcomes[i] = final
-        ender = getattr(self.recs[i], "end", None)
+        ender = getattr(self.recorders[i], "end", None)
         if ender is not None:
             ender(**final)
 
     def artifact(self, i: int, name: str, value: Any) -> None:
         """Store artifact `name` for seed i, unless seed i has ended."""
         if self.outcomes[i] is None:
-            self.recs[i].artifact(name, value)
+            self.recorders[i].artifact(name, value)
 
     def progress(self, fraction: float) -> None:
         """Report the progress fraction to every live seed's Recorder."""
-        for i, rec in enumerate(self.recs):
+        for i, recorder in enumerate(self.recorders):
             if self.outcomes[i] is None:
-                rec.progress(fraction)
+                recorder.progress(fraction)
 
     def span(self, lo: float, hi: float) -> None:
         """Map the next loop's progress into [lo, hi] on every seed's Recorder."""
-        for rec in self.recs:
-            rec.span(lo, hi)
+        for recorder in self.recorders:
+            recorder.span(lo, hi)
 
     def meta(self, device: str | None = None, **info: Any) -> None:
         """Record `device` and `info` (plus `ensemble`, the group size) on every live seed."""
-        for i, rec in enumerate(self.recs):
+        for i, recorder in enumerate(self.recorders):
             if self.outcomes[i] is None:
-                rec.meta(device=device, ensemble=len(self.recs), **info)
+                recorder.meta(device=device, ensemble=len(self.recorders), **info)
 
     def should_stop(self) -> bool:
         """True when no seed is left or a live member was cancelled (or lost its claim)."""
-        return not self.any_live() or any(r.should_stop() for r, o in zip(self.recs, self.outcomes) if o is None)
+        return not self.any_live() or any(r.should_stop() for r, o in zip(self.recorders, self.outcomes) if o is None)
 
     def run(self, loop: Callable[[], Any]) -> list[dict | None]:
         """Call `loop()` (a train_loop over this group); a stop because every seed ended is

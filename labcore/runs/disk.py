@@ -1,22 +1,58 @@
-"""The store's on-disk safety: JSON-only cache values, owner-only files, disk-full detection."""
+"""The store's on-disk safety: JSON-only cache values, owner-only files, disk-full detection,
+and a read-only open that writes nothing (a full disk or a read-only directory stays readable)."""
 from __future__ import annotations
 
 import json
 import os
 import sqlite3
 import sys
+import threading
 import time
+import urllib.parse
 import zlib
 from pathlib import Path
+from typing import Callable
 
 import diskcache
-from diskcache.core import MODE_BINARY, MODE_RAW
+from diskcache.core import DBNAME, DEFAULT_SETTINGS, MODE_BINARY, MODE_RAW
+
+# Below this many free bytes the store's disk counts as full: SQLite needs whole pages (and a
+# transaction several), so a write would fail anyway (issue #24 item 6).
+LOW_SPACE_BYTES = 1024**2
 
 
-def is_disk_full(exc: BaseException) -> bool:
-    """True for the errors SQLite or the OS raise when the disk (or quota) is full."""
+def is_disk_full(exc: BaseException, directory: Path | None = None) -> bool:
+    """True for the errors SQLite or the OS raise when the disk (or quota) is full; with
+    `directory`, also any SQLite or OS error while its disk has no space left (a really full
+    disk often gives "disk I/O error": SQLite could not even grow its log)."""
     text = str(exc).lower()
-    return "disk is full" in text or "no space" in text or getattr(exc, "errno", None) in (28, 122)
+    if "disk is full" in text or "no space" in text or getattr(exc, "errno", None) in (28, 122):
+        return True
+    return directory is not None and isinstance(exc, (sqlite3.Error, OSError)) and low_space(directory)
+
+
+class DiskFull(OSError):
+    """A store write that failed for a full disk, whatever SQLite called it (errno ENOSPC, so
+    every `is_disk_full` check downstream sees it)."""
+
+
+def full_disk_line(directory) -> str:
+    """The one line every entry point (CLI, pages) shows when the store's disk is full."""
+    return f"the run store at {directory} is on a full disk: free space or set LAB_CACHE_DIR"
+
+
+def low_space(directory: Path) -> bool:
+    """True when the file system holding `directory` (or its nearest existing parent) has
+    under LOW_SPACE_BYTES free for this user. A file system that reports no blocks at all
+    (some virtual ones) is never called full."""
+    path = Path(directory)
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    try:
+        st = os.statvfs(path)
+    except OSError:
+        return False
+    return st.f_blocks > 0 and st.f_bavail * st.f_frsize < LOW_SPACE_BYTES
 
 
 class RefusedValue(ValueError):
@@ -84,6 +120,76 @@ class QuarantineCache(diskcache.Cache):
         print(f"warning: the run store entry {str(key)!r} was unreadable ({exc}); moved to {path}",
               file=sys.stderr, flush=True)
         return path
+
+
+IMMUTABLE_S = 2.0  # an immutable read view is renewed this often (the disk may have been freed)
+
+
+class ReadOnlyCache(QuarantineCache):
+    """A read-only view of an existing store, which writes nothing. diskcache's own start-up
+    (`Cache.__init__`) writes its settings and schema, so on a full disk or in a read-only
+    directory it fails before any read (issue #24 item 6: `labcore runs` and every page showed
+    a traceback). This view reads the settings instead and opens the database with SQLite's
+    `mode=ro`. Where SQLite cannot set up its shared memory for the write-ahead log (a
+    read-only directory, a full disk) and the log holds no unmerged commits, the file itself is
+    the whole store and is read as `immutable` (renewed every IMMUTABLE_S seconds). A refused
+    entry is quarantined through `writer()` (the store's writable cache) when that opens."""
+
+    def __init__(self, directory: str | os.PathLike, disk: type = diskcache.JSONDisk,
+                 timeout: float = 60.0, writer: Callable[[], QuarantineCache] | None = None) -> None:
+        # no Cache.__init__ (see the class doc): only what Cache's readers use is set up here
+        self._directory = str(directory)
+        self._timeout = timeout
+        self._local = threading.local()
+        self._txn_id = None
+        self._writer = writer
+        settings = {**DEFAULT_SETTINGS, **dict(self._sql("SELECT key, value FROM Settings").fetchall())}
+        for key, value in settings.items():
+            setattr(self, key, value)  # statistics, eviction_policy, ...: as Cache.reset sets them
+        self._disk = disk(self._directory, **{k[5:]: v for k, v in settings.items() if k.startswith("disk_")})
+        ((self._page_size,),) = self._sql("PRAGMA page_size").fetchall()
+
+    @property
+    def _con(self) -> sqlite3.Connection:
+        pid = os.getpid()
+        if getattr(self._local, "pid", None) != pid:  # a forked child opens its own connection
+            self.close()
+            self._local.pid = pid
+        con = getattr(self._local, "con", None)
+        since = getattr(self._local, "immutable", None)
+        if con is not None and since is not None and time.monotonic() - since > IMMUTABLE_S:
+            self.close()
+            con = None
+        if con is None:
+            con, immutable = connect_readonly(Path(self._directory) / DBNAME, self._timeout)
+            self._local.con = con
+            self._local.immutable = time.monotonic() if immutable else None
+        return con
+
+    def quarantine(self, key, exc: BaseException) -> Path | None:
+        """Quarantine through the writable cache (a repair, so a write); None where it cannot open."""
+        try:
+            return self._writer().quarantine(key, exc) if self._writer is not None else None
+        except (OSError, diskcache.Timeout, sqlite3.Error):
+            return None
+
+
+def connect_readonly(path: Path, timeout: float) -> tuple[sqlite3.Connection, bool]:
+    """A read-only SQLite connection to `path` and whether it reads the file as immutable
+    (see ReadOnlyCache). Raises sqlite3.Error when neither can read it."""
+    uri = f"file:{urllib.parse.quote(str(path))}?mode=ro"
+    con = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None)
+    try:
+        con.execute("SELECT 1 FROM Settings LIMIT 1").fetchall()  # sets up the WAL's shared memory
+        return con, False
+    except sqlite3.OperationalError:
+        con.close()
+        wal = path.with_name(path.name + "-wal")
+        if wal.exists() and wal.stat().st_size > 0:
+            raise  # commits not merged into the file yet: an immutable read would show an older store
+    con = sqlite3.connect(uri + "&immutable=1", uri=True, timeout=timeout, isolation_level=None)
+    con.execute("SELECT 1 FROM Settings LIMIT 1").fetchall()
+    return con, True
 
 
 def make_private(directory: Path) -> None:

@@ -13,11 +13,14 @@ Writes from a worker carry its `attempt`; a write whose attempt is not the recor
 one, or whose run is no longer active, is refused (fencing), so a stale or duplicate worker
 never interleaves rows with the live one. The first write of a new attempt replaces the old
 attempt's rows and artifacts, so re-running a run loses nothing until new data exists.
-Reading never writes, and readers degrade (None / empty) on I/O errors instead of crashing.
+Reading never writes, not even to open the store (a read-only view of the database, see
+labcore.runs.disk.ReadOnlyCache; a store that does not exist reads as empty and is not
+created), and readers degrade (None / empty) on I/O errors instead of crashing.
 """
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import hashlib
 import json
@@ -31,8 +34,9 @@ from typing import Any
 
 import diskcache
 
-from labcore.core.status import ACTIVE, FINISHED  # noqa: F401 - re-exported for callers
-from labcore.runs.disk import QuarantineCache, SafeJSONDisk, make_private
+from labcore.core.status import ACTIVE, FINISHED
+from labcore.runs.disk import (DiskFull, QuarantineCache, ReadOnlyCache, SafeJSONDisk, full_disk_line,
+                                is_disk_full, low_space, make_private)
 
 SCHEMA_VERSION = 2  # 2: steady_learner mlp runs train on the seed axis (baddbmm; float32 rows differ ~1e-4 from v1)
 # A claim's lease ($LAB_LEASE_S, default 10 s); the heartbeat renews it every ~0.5 s. It
@@ -41,6 +45,9 @@ LEASE_S = float(os.environ.get("LAB_LEASE_S", "10"))
 BUDGET_GRACE_S = 300.0       # runs finished this recently are never removed by the budget
 DEFAULT_BUDGET_BYTES = 2 * 1024**3
 LOCK_TIMEOUT_S = 60.0       # a write waiting longer than this for the store raises diskcache.Timeout
+# A write that failed for a full disk is said on the pages this long, unless statvfs still
+# shows the disk full (pages only write when asked, so nothing else would clear it)
+FULL_REMEMBERED_S = 300.0
 READ_ERRORS = (sqlite3.Error, OSError, ValueError, zlib.error, diskcache.Timeout)
 
 
@@ -62,29 +69,70 @@ class Store:
     def __init__(self, directory: str | os.PathLike | None = None,
                  budget_bytes: int | None = None) -> None:
         self.dir = Path(directory) if directory is not None else default_dir()
-        old = os.umask(0o077)  # the store and anything diskcache creates now: owner only
-        try:
-            self.dir.mkdir(parents=True, exist_ok=True)
-            # eviction_policy="none": the default policy silently deletes live entries.
-            self.cache = QuarantineCache(str(self.dir), eviction_policy="none", timeout=60,
-                                         disk=SafeJSONDisk)
-        finally:
-            os.umask(old)
-        make_private(self.dir)
         env_budget = os.environ.get("LAB_CACHE_BUDGET_MB")
         self.budget_bytes = budget_bytes or (int(float(env_budget) * 1024**2) if env_budget
                                              else DEFAULT_BUDGET_BYTES)
         self.read_error: str | None = None  # the last read that failed, for a one-line notice
+        # the last write that failed for a full disk (None once a write succeeds again)
+        self.write_error: str | None = None
+        self._write_failed_at = 0.0
+        self._cache: QuarantineCache | None = None   # opened at the first write (see `cache`)
+        self._reader: ReadOnlyCache | None = None
         self._thread_lock = threading.RLock()
         self._depth = 0
         self._lock_fd: int | None = None
         self._lock_pid: int | None = None
 
+    @property
+    def cache(self) -> QuarantineCache:
+        """The writable cache, opened at first use: that creates the directory and the database
+        and writes diskcache's settings, so only writers open it. Reading never does (issue
+        #24 item 6): readers go through `_readable`, which writes nothing."""
+        if self._cache is None:
+            with self._thread_lock:
+                if self._cache is None:
+                    old = os.umask(0o077)  # the store and anything diskcache creates now: owner only
+                    try:
+                        self.dir.mkdir(parents=True, exist_ok=True)
+                        # eviction_policy="none": the default policy silently deletes live entries.
+                        cache = QuarantineCache(str(self.dir), eviction_policy="none", timeout=60,
+                                                disk=SafeJSONDisk)
+                    finally:
+                        os.umask(old)
+                    make_private(self.dir)
+                    self._cache = cache
+        return self._cache
+
+    def _readable(self) -> QuarantineCache | None:
+        """What reads go through: the writable cache once this process opened it, else a
+        read-only view of the existing store (nothing written: a full disk or a read-only
+        directory can still be read), else None: there is no store yet, every read gives its
+        default and nothing is created."""
+        if self._cache is not None:
+            return self._cache
+        if self._reader is None:
+            if not self.exists():
+                return None
+            self._reader = ReadOnlyCache(self.dir, disk=SafeJSONDisk, timeout=60, writer=lambda: self.cache)
+        return self._reader
+
+    def exists(self) -> bool:
+        """True when the store has been created (by a write) at `dir`."""
+        return (self.dir / "cache.db").is_file()
+
+    def disk_full(self) -> bool:
+        """True when the store's disk is full: its file system has almost no space left, or a
+        write failed for a full disk in the last FULL_REMEMBERED_S seconds and none has
+        succeeded since (a quota, or a disk SQLite calls full before statvfs does)."""
+        recent = self.write_error is not None and time.monotonic() - self._write_failed_at < FULL_REMEMBERED_S
+        return recent or low_space(self.dir)
+
     # ---- reading (never writes) ----------------------------------------------------
     def read(self, key: str, default: Any = None) -> Any:
         """`cache.get(key)`, but an unreadable or refused entry gives `default`."""
         try:
-            value = self.cache.get(key, default)
+            cache = self._readable()
+            value = default if cache is None else cache.get(key, default)
         except READ_ERRORS as exc:
             self.read_error = f"{type(exc).__name__}: {exc}"
             return default
@@ -135,7 +183,8 @@ class Store:
     def size_bytes(self) -> int:
         """Bytes on disk used by the store (0 when it cannot be read)."""
         try:
-            return int(self.cache.volume())
+            cache = self._readable()
+            return 0 if cache is None else int(cache.volume())
         except READ_ERRORS:
             return 0
 
@@ -146,19 +195,31 @@ class Store:
         retries with growing sleeps, so under 16 writers one append could lose the race
         for tens of seconds (issue #24: 18-50 s); a short file lock taken first, polled
         every <= 2 ms, hands the write lock round quickly instead. Raises diskcache.Timeout
-        after LOCK_TIMEOUT_S."""
+        after LOCK_TIMEOUT_S. A write that fails for a full disk is remembered in
+        `write_error` (cleared by the next one that succeeds)."""
         with self._thread_lock:  # threads of this process queue here (flock is per process)
             outer = self._depth == 0
-            if outer:
-                self._flock()
-            self._depth += 1
             try:
-                with self.cache.transact():
-                    yield
-            finally:
-                self._depth -= 1
+                cache = self.cache  # the first write opens (and may create) the store
                 if outer:
-                    fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+                    self._flock()
+                self._depth += 1
+                try:
+                    with cache.transact():
+                        yield
+                finally:
+                    self._depth -= 1
+                    if outer:
+                        fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+            except Exception as exc:
+                if not is_disk_full(exc, self.dir):
+                    raise
+                self.write_error, self._write_failed_at = full_disk_line(self.dir), time.monotonic()
+                if is_disk_full(exc):
+                    raise
+                raise DiskFull(errno.ENOSPC, f"No space left on device ({type(exc).__name__}: {exc})") from exc
+            if outer:
+                self.write_error = None
 
     def _flock(self) -> None:
         if self._lock_pid != os.getpid():  # a forked child must not share its parent's lock

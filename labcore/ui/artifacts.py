@@ -9,7 +9,7 @@ from typing import Callable
 import streamlit as st
 
 from labcore.core.registry import get as get_experiment
-from labcore.runs import plots
+from labcore.charts import plots
 from labcore.ui.reader import RunData
 from labcore.ui import figure_export
 

@@ -4,10 +4,17 @@ Each widget's key is the parameter name and `bind="query-params"`, so the URL ca
 settings and a link reproduces the view. Streamlit silently drops a bound query value it
 cannot use; we check the raw query params first so an out-of-range value gets a message
 naming the parameter and its range.
+
+Bad input never costs the page its Run button (issue #24 item 9): a value a widget holds
+that its spec refuses (a tuple typed or linked as `teacher=abc`) is one line naming the
+parameter and its allowed form, and the default is used; a cross-field refusal (n_train +
+n_test over a shared pool) is one line too, and the parameters it names fall back to their
+defaults. The widgets keep what was typed, so nothing is lost.
 """
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import streamlit as st
@@ -38,19 +45,60 @@ def log_grid(spec: ParamSpec) -> list:
 def url_errors(spec_list: list[ParamSpec]) -> list[str]:
     """Messages for query params that name a parameter but hold an invalid value (or are
     given more than once); Streamlit would drop such values silently."""
-    errors = []
+    return [message for messages in _url_problems(spec_list).values() for message in messages]
+
+
+def _url_problems(spec_list: list[ParamSpec]) -> dict[str, list[str]]:
+    """`url_errors` by parameter name."""
+    errors: dict[str, list[str]] = {}
     for spec in spec_list:
         values = st.query_params.get_all(spec.name)
         if not values:
             continue
         if len(values) > 1:
-            errors.append(f"URL: {spec.name} is given {len(values)} times; give it once "
-                          f"(using {format_value(spec.coerce_or_default(values[-1]))})")
+            errors.setdefault(spec.name, []).append(
+                f"URL: {spec.name} is given {len(values)} times; give it once "
+                f"(using {format_value(spec.coerce_or_default(values[-1]))})")
         try:
             spec.coerce(values[-1])
         except ParamError as exc:
-            errors.append(f"URL: {exc} (using {format_value(spec.default)})")
+            errors.setdefault(spec.name, []).append(f"URL: {exc} (using {format_value(spec.default)})")
     return errors
+
+
+def named(message: str, spec_list: list[ParamSpec]) -> list[ParamSpec]:
+    """The parameters a one-line refusal is about: those named before its " is " (`name=...
+    is out of range`, `a + b = ... is out of range`), in spec order."""
+    words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", message.split(" is ")[0]))
+    return [s for s in spec_list if s.name in words]
+
+
+def settle(config_cls: type, values: dict[str, Any], spec_list: list[ParamSpec]
+           ) -> tuple[Any | None, dict[str, str]]:
+    """The Config of `values` and the lines to show, by parameter name ("" for a cross-field
+    refusal): a value its spec refuses is replaced by the default; a cross-field refusal
+    resets the parameters it names (then, if needed, all of them) to their defaults. The
+    Config is None only when even the defaults are refused."""
+    lines: dict[str, str] = {}
+    values = dict(values)
+    for spec in spec_list:
+        try:
+            values[spec.name] = spec.coerce(values[spec.name])
+        except ParamError as exc:
+            lines[spec.name] = f"{exc} (using {format_value(spec.default)})"
+            values[spec.name] = spec.default
+    try:
+        return from_dict(config_cls, values), lines
+    except ParamError as exc:
+        first = str(exc)
+    for reset in (named(first, spec_list), spec_list):
+        try:
+            cfg = from_dict(config_cls, {**values, **{s.name: s.default for s in reset}})
+        except ParamError:
+            continue
+        using = ", ".join(f"{s.name}={format_value(s.default)}" for s in reset if values[s.name] != s.default)
+        return cfg, {**lines, "": f"{first} (using {using or 'the defaults'})"}
+    return None, {**lines, "": first}
 
 
 
@@ -93,11 +141,10 @@ def _widget(spec: ParamSpec, prefix: str) -> Any:
 
 
 def config_form(config_cls: type, prefix: str = "") -> Any | None:
-    """Draw the form in the sidebar; returns the validated Config, or None after showing
-    the error of a cross-field check."""
+    """Draw the form in the sidebar; returns the validated Config (bad values replaced by
+    defaults, each said in one line), or None when even the defaults are refused."""
     spec_list = specs(config_cls)
-    for message in url_errors(spec_list):
-        st.error(plain(message))
+    url = _url_problems(spec_list)
     core = [s for s in spec_list if s.name in CORE]
     rest = [s for s in spec_list if s.name not in CORE and not s.advanced]
     advanced = [s for s in spec_list if s.advanced and s.name not in CORE]
@@ -110,9 +157,11 @@ def config_form(config_cls: type, prefix: str = "") -> Any | None:
             with st.expander("Advanced"):
                 for spec in advanced:
                     values[spec.name] = _widget(spec, prefix)
-    try:
-        return from_dict(config_cls, values)
-    except ParamError as exc:  # shown at the top of the page, where it is seen
-        st.error(plain(str(exc)))
-        st.sidebar.error(plain(str(exc)))
-        return None
+    cfg, lines = settle(config_cls, values, spec_list)
+    # at the top of the page, where it is seen; a URL value is said once, not again as the
+    # value of its widget (a text box keeps what the link carried)
+    shown = [m for messages in url.values() for m in messages]
+    shown += [line for name, line in lines.items() if name not in url]
+    for message in shown:
+        st.error(plain(message))
+    return cfg

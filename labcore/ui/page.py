@@ -23,12 +23,14 @@ from dataclasses import dataclass, field
 import pandas as pd
 import streamlit as st
 
+from labcore import admission
 from labcore.core.experiment import Experiment, PageSpec, SweepView
-from labcore.core.groups import SEED_MAX
+from labcore.core.param_groups import SEED_MAX
 from labcore.core.params import ParamSpec, format_value, specs
 from labcore.engine import jobs
-from labcore.runs import analysis, plots
-from labcore.ui import access, artifacts, claims, downloads, feed, figure_export, lesson, state, variants
+from labcore.charts import plots
+from labcore.runs import analysis
+from labcore.ui import access, artifacts, claims, downloads, feed, figure_export, full_disk, lesson, state, variants
 from labcore.ui.figures import cached
 from labcore.ui.form import config_form, url_errors
 from labcore.ui.progress import status
@@ -58,6 +60,7 @@ def render(exp: Experiment) -> Selection | None:
     page = exp.page
     st.title(exp.title)
     access.token_box()
+    full_disk.notice(state.store())
     axes = exp.sweep_axes()
     for message in url_errors([N_SEEDS, ParamSpec("sweep_axis", str, next(iter(axes), ""),
                                                   choices=tuple(axes) or ("",))]):
@@ -73,6 +76,9 @@ def render(exp: Experiment) -> Selection | None:
                                       bind="query-params", help=N_SEEDS.help)
     if cfg is None:
         st.stop()
+    problem = admission.dataset_problem(cfg, probe=False)
+    if problem:  # the page stays whole: Run says the same line and submits nothing
+        st.error(access.plain(problem), icon=":material/dataset:")
     axis = (st.sidebar.radio("Sweep axis", list(axes), key="sweep_axis", bind="query-params", horizontal=True)
             if len(axes) > 1 else next(iter(axes), ""))
     sel = _selection(exp, cfg, int(n_seeds), axis)
@@ -194,7 +200,8 @@ def _controls(exp, sel: Selection) -> None:
             submit_many(exp, sel.group, "run")
     if cancel_col.button("Cancel", width="stretch", disabled=bool(locked)) and access.can_act():
         for rid in set(sel.group_ids + sel.sweep_ids):
-            jobs.cancel(rid, store)
+            if not full_disk.attempt(store, jobs.cancel, rid, store):
+                break
     if sel.axis:
         values = ", ".join(str(v) for v in exp.sweep_axes()[sel.axis])
         if sweep_col.button(f"Sweep {sel.axis}", width="stretch", disabled=bool(locked),

@@ -11,8 +11,9 @@ import streamlit as st
 from labcore.core.params import ParamError
 from labcore.engine import jobs
 from labcore.engine.scheduler import QueueFull
-from labcore.runs.store import ACTIVE, FINISHED, Store
-from labcore.ui import access
+from labcore.core.status import ACTIVE, FINISHED
+from labcore.runs.store import Store
+from labcore.ui import access, full_disk
 from labcore.ui.submit import CONFIRM_ABOVE, MAX_PER_CLICK
 
 CONFIRM = "_runs_confirm"   # session key of a pending ("delete" | "rerun", ids) action
@@ -53,8 +54,9 @@ def _save_edits(store: Store) -> None:
     st.session_state["_hidden"] = hidden
     for rid, values in fields.items():
         if access.can_act():
-            try:
-                store.update(rid, None, **values)
+            try:  # a full disk: its line on the rerun (a callback's own output is not kept)
+                if not full_disk.attempt(store, store.update, rid, None, say=False, **values):
+                    return
             except KeyError:  # deleted meanwhile (another tab or user)
                 pass
 
@@ -82,9 +84,8 @@ def toolbar(store: Store, recs: list[dict]) -> None:
     c1, c2, c3 = st.columns(3)
     if c1.button(f"Cancel {len(active)} active", key="runs_cancel", icon=":material/stop:",
                  disabled=not active or not allowed, help=why, width="stretch") and allowed:
-        for rid in active:
-            jobs.cancel(rid, store)
-        st.rerun()
+        if all(full_disk.attempt(store, jobs.cancel, rid, store) for rid in active):
+            st.rerun()
     if c2.button(f"Re-run {len(finished)} finished", key="runs_rerun", icon=":material/replay:",
                  disabled=not finished or not allowed, help=why or "train again from scratch, same settings",
                  width="stretch") and allowed:
@@ -118,7 +119,8 @@ def _confirm(store: Store) -> None:
             for rid in ids:
                 rec = store.get(rid)
                 if rec is not None and rec["status"] in FINISHED:  # never a run re-started meanwhile
-                    store.delete(rid)
+                    if not full_disk.attempt(store, store.delete, rid):
+                        return
             st.rerun()
         elif _rerun(store, ids):
             st.rerun()
@@ -133,8 +135,9 @@ def _rerun(store: Store, ids: list[str]) -> bool:
     try:
         for rid in ids:
             rec = store.get(rid)
-            if rec is not None:
-                jobs.submit(rec["experiment"], rec["overrides"], store, force=True)
+            if rec is not None and not full_disk.attempt(store, jobs.submit, rec["experiment"], rec["overrides"],
+                                                         store, force=True):
+                return False
     except (QueueFull, ParamError, LookupError) as exc:  # LookupError: its experiment is gone
         st.error(access.plain(f"Not started: {exc}"))
         return False

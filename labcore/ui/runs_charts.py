@@ -8,7 +8,8 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from labcore.runs import analysis, compare, compare_plots
+from labcore.charts.compare import MAX_LEGEND, PALETTE, groups_figure, parallel_figure, runs_figure
+from labcore.runs import analysis, compare
 from labcore.runs.store import Store
 from labcore.ui import access, artifacts, downloads, figure_export, state
 from labcore.ui.reader import RunData
@@ -79,7 +80,7 @@ def charts(frame: pd.DataFrame, recs: list[dict], view: View, labels: dict[str, 
         st.info("Pick one or more metrics to chart.")
         return
     curves = len(set(compare.group_labels(recs, view.group).values())) if view.group else len(recs)
-    if curves > compare_plots.MAX_LEGEND:
+    if curves > MAX_LEGEND:
         st.caption(f"{curves} curves: no legend (hover a curve for its name; colours as in the summary "
                    "table below). Group them, or hide some, for a legend.")
     if view.x == compare.WALL:
@@ -91,7 +92,7 @@ def charts(frame: pd.DataFrame, recs: list[dict], view: View, labels: dict[str, 
     smooth = compare.smooth_long(frame, view.metrics, view.smoothing) if view.smoothing > 0 else None
     groups = compare.group_labels(recs, view.group) if view.group else None
     if groups:
-        group_colours = compare.colours(list(dict.fromkeys(groups.values())), compare_plots.PALETTE)
+        group_colours = compare.colours(list(dict.fromkeys(groups.values())), PALETTE)
         raw_b = compare.group_bands(frame, view.metrics, groups)
         smooth_b = compare.group_bands(smooth, view.metrics, groups) if smooth is not None else None
     cols = st.columns(2 if len(view.metrics) > 1 else 1)
@@ -99,10 +100,10 @@ def charts(frame: pd.DataFrame, recs: list[dict], view: View, labels: dict[str, 
         col = cols[i % len(cols)]
         log_y = metric in view.log_y or log_y_toggle(col, metric)
         if groups:
-            fig = compare_plots.groups_figure(raw_b, smooth_b, metric, view.x, group_colours,
+            fig = groups_figure(raw_b, smooth_b, metric, view.x, group_colours,
                                               log_x=view.log_x, log_y=log_y)
         else:
-            fig = compare_plots.runs_figure(frame, smooth, metric, view.x, labels, colours,
+            fig = runs_figure(frame, smooth, metric, view.x, labels, colours,
                                             log_x=view.log_x, log_y=log_y)
         col.plotly_chart(fig, width="stretch", config=figure_export.config(), key=f"chart_{metric}")
 
@@ -158,7 +159,7 @@ def sweep_view(recs: list[dict], table: pd.DataFrame, view: View) -> None:
     rs = usable[exp]
     frame = compare.sweep_table(rs, table, column)
     axes = [k for k in compare.varying_settings(rs) if k != "seed"]  # seeds are repeats, not a setting swept
-    st.plotly_chart(compare_plots.parallel_figure(frame, axes, column),
+    st.plotly_chart(parallel_figure(frame, axes, column),
                     width="stretch", config=figure_export.config(), key="parallel")
 
 

@@ -9,7 +9,7 @@ from labcore.admission import admit_all
 from labcore.core.params import ParamError
 from labcore.engine import jobs
 from labcore.engine.scheduler import QueueFull
-from labcore.ui import access, state
+from labcore.ui import access, full_disk, state
 
 CONFIRM_ABOVE = 16  # runs per click that need a confirmation
 MAX_PER_CLICK = 64  # runs one click may start (sweep × seeds)
@@ -36,11 +36,10 @@ def _submit(exp, configs: list) -> bool:
     store = state.store()
     try:
         admit_all(exp, configs)  # what this machine can run: device, dataset, memory
-        jobs.submit_many(exp.name, configs, store)
+        return full_disk.attempt(store, jobs.submit_many, exp.name, configs, store)
     except (QueueFull, ParamError) as exc:  # the queue is full, or a config over a limit: say so
         st.error(access.plain(f"Not started: {exc}"))
         return False
-    return True
 
 
 def confirm(exp) -> None:

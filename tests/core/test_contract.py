@@ -21,7 +21,8 @@ from labcore.core.experiment import matches
 from labcore.core.params import specs
 from labcore.core.recorder import Diverged, Recorder
 from labcore.core.registry import REGISTRY
-from labcore.runs import analysis, plots
+from labcore.charts import plots
+from labcore.runs import analysis
 
 
 def tiny_config(exp):

@@ -75,7 +75,7 @@ def test_oversized_configs_are_refused_at_admission_naming_size_parameters_and_t
 def test_ranges_are_checked_at_construction_and_the_machine_at_admission(monkeypatch):
     from labcore import admission
 
-    with pytest.raises(ParamError, match="n_train=5000 is out of range for dataset=digits"):
+    with pytest.raises(ParamError, match=r"n_train \+ n_test = 5512 is out of range for dataset=digits"):
         get("lazy_training").make_config(n_train=5000)
     cfg = get("lazy_training").make_config(device="cuda")  # loads on any machine
     monkeypatch.setattr(admission, "_gpus", lambda: ())

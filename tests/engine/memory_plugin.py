@@ -14,12 +14,12 @@ class Config(BaseConfig):
     seed: int = param(0, lo=0, hi=1000)
 
 
-def run(cfg: Config, rec) -> None:
+def run(cfg: Config, recorder) -> None:
     import numpy as np
 
-    rec.log(0, loss=1.0)
+    recorder.log(0, loss=1.0)
     block = np.ones(int(cfg.gb * 1024**3 / 8))  # (gb GiB / 8,) float64, every page touched
-    rec.log(1, loss=float(block[-1]))
+    recorder.log(1, loss=float(block[-1]))
 
 
 EXPERIMENT = Experiment(

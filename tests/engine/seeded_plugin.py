@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from labcore.core import groups
+from labcore.core import param_groups
 from labcore.core.experiment import Chart, Experiment, PageSpec
 from labcore.core.loop import train_loop
 from labcore.core.params import BaseConfig, param
@@ -20,19 +20,19 @@ class Config(BaseConfig):
     curvature: float = param(1.0, lo=1e-3, hi=1e3, log=True)
     steps: int = param(50, lo=1, hi=1_000_000, log=True)
     sleep_ms: float = param(0.0, lo=0.0, hi=1000.0)
-    seed: int = groups.seed()
+    seed: int = param_groups.seed()
 
 
-def run(cfg: Config, rec) -> None:
+def run(cfg: Config, recorder) -> None:
     """One seed: x ← x − lr·λ_s·x from x = 1, in float32 like the stacked version."""
     from labcore.core.recorder import Diverged
 
-    end = run_seeds([cfg], [rec], solo=True)[0]
+    end = run_seeds([cfg], [recorder], solo=True)[0]
     if end is not None and end["status"] == "diverged":
         raise Diverged(end["diverged_step"], float("inf"))
 
 
-def run_seeds(cfgs: list, recs: list, solo: bool = False) -> list:
+def run_seeds(cfgs: list, recorders: list, solo: bool = False) -> list:
     import torch
 
     from labcore.nn.seed_axis import SeedRecorder
@@ -40,7 +40,7 @@ def run_seeds(cfgs: list, recs: list, solo: bool = False) -> list:
     cfg = cfgs[0]
     lam = torch.tensor([c.curvature * (1 + c.seed) for c in cfgs], dtype=torch.float32)  # (S,)
     x = torch.ones(len(cfgs))  # (S,)
-    group = SeedRecorder(recs)
+    group = SeedRecorder(recorders)
 
     def step_fn(step: int) -> float:
         nonlocal x

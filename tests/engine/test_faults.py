@@ -11,21 +11,16 @@ import time
 from benchmarks.faults import cancel_races
 from labcore.engine import jobs, pool, scheduler
 from labcore.runs.store import Store
+from tests.engine.running import running, stopped
 from tests.waiting import eventually
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def _rows(store, rid, n):
-    return eventually(lambda: len(store.metrics(rid)) >= n)
-
-
 def test_killed_worker_is_settled_and_the_queue_goes_on_with_nobody_watching(store, monkeypatch):
     monkeypatch.setenv("LAB_MAX_JOBS", "1")
-    first = jobs.submit("quadratic", {"steps": 100_000, "sleep_ms": 2}, store)
-    second = jobs.submit("quadratic", {"steps": 5}, store)
-    assert _rows(store, first, 10)
-    dead = store.get(first)["pid"]
+    first, dead = running(store, 10)
+    second = jobs.submit("quadratic", {"steps": 5}, store)  # queued: the one slot is taken
     os.kill(dead, signal.SIGKILL)
     # Only plain reads from here on: no jobs.wait/status/active, no submit (nobody watching).
     rec = eventually(lambda: (r := store.get(first))["status"] != "running" and r)
@@ -61,17 +56,12 @@ def test_waiting_cli_exits_with_one_line_when_its_worker_is_killed(tmp_path):
 def test_a_stopped_worker_is_never_declared_dead_while_it_exists(store, monkeypatch):
     monkeypatch.setenv("LAB_LEASE_S", "0.5")       # workers read these at start
     monkeypatch.setenv("LAB_LEASE_DEAD_S", "0.5")
-    rid = jobs.submit("quadratic", {"steps": 3000, "sleep_ms": 2}, store)
-    assert _rows(store, rid, 5)
-    pid = store.get(rid)["pid"]
-    os.kill(pid, signal.SIGSTOP)
-    try:
+    rid, pid = running(store, 5, steps=3000)
+    with stopped(pid):
         stalled = store.get(rid)["lease_until"] + scheduler.dead_after_s()
         assert eventually(lambda: time.time() > stalled + 1.0)  # well past the lease
         assert scheduler.reap(store) == [] and scheduler.reap_claims(store) == []
         assert jobs.status(rid, store)["status"] == "running"
-    finally:
-        os.kill(pid, signal.SIGCONT)
     rec = jobs.wait(rid, store, timeout=120)
     assert rec["status"] == "done" and rec["error"] is None
 

@@ -6,6 +6,7 @@ import pytest
 
 from labcore.engine import jobs, pool
 from labcore.core.registry import get
+from tests.engine.running import running
 
 
 def test_submit_trains_in_a_worker_and_a_second_submit_is_a_cache_hit(store):
@@ -33,9 +34,7 @@ def test_running_run_is_reattached(store):
 
 
 def test_cancel_stops_a_run_within_about_a_second(store):
-    rid = jobs.submit("quadratic", {"steps": 100_000, "sleep_ms": 2}, store)
-    while not len(store.metrics(rid)):
-        time.sleep(0.05)
+    rid, _ = running(store, 1)
     jobs.cancel(rid, store)
     rec = jobs.wait(rid, store, timeout=30, poll=0.05)
     assert rec["status"] == "cancelled"
@@ -43,10 +42,7 @@ def test_cancel_stops_a_run_within_about_a_second(store):
 
 
 def test_sigkill_leaves_run_interrupted_with_rows_kept_and_the_pool_replaces_the_worker(store):
-    rid = jobs.submit("quadratic", {"steps": 100_000, "sleep_ms": 2}, store)
-    while len(store.metrics(rid)) < 20:
-        time.sleep(0.05)
-    dead = store.get(rid)["pid"]
+    rid, dead = running(store, 20)
     os.kill(dead, signal.SIGKILL)
     rec = jobs.wait(rid, store, timeout=60)
     assert rec["status"] == "interrupted" and rec["error"] == f"worker process {dead} was killed (SIGKILL)"

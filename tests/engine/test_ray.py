@@ -9,13 +9,13 @@ import pytest
 
 ray = pytest.importorskip("ray", reason="ray is not installed: `pip install -r requirements.txt` installs it")
 
+from tests.engine.running import LONG, running, wait_rows  # noqa: E402
 from tests.waiting import eventually
 from labcore.engine import jobs  # noqa: E402
 from labcore.engine.backends import ray as ray_backend  # noqa: E402
 from labcore.runs.store import Store  # noqa: E402
 
 SWEEP = [{"width": 16, "steps": 20, "n_train": 64, "n_test": 64, "probe": 4, "seed": s} for s in range(4)]
-LONG = {"steps": 100_000, "sleep_ms": 2}
 
 
 @pytest.fixture(scope="module")
@@ -38,10 +38,6 @@ def ray_store(tmp_path_factory):
 def rows_of(store, rid):
     frame = store.metrics(rid)
     return frame.drop(columns=[c for c in frame.columns if c.startswith("_")])  # `_t`: wall time
-
-
-def wait_rows(store, rid, n):
-    assert eventually(lambda: len(store.metrics(rid)) >= n, poll=0.05), store.get(rid)
 
 
 def test_a_sweep_of_four_lands_with_the_same_rows_as_the_local_backend(ray_store, store, monkeypatch):
@@ -83,8 +79,7 @@ def test_cancel_a_running_and_a_queued_ray_run(ray_store):
 
 
 def test_killing_the_ray_worker_leaves_the_run_interrupted_with_rows_kept(ray_store):
-    rid = jobs.submit("quadratic", {**LONG, "seed": 20}, ray_store)
-    wait_rows(ray_store, rid, 20)
+    rid, _ = running(ray_store, 20, seed=20)
     rec = ray_store.get(rid)
     assert rec["status"] == "running" and rec["pid"] != os.getpid()
     os.kill(rec["pid"], signal.SIGKILL)  # the Ray worker process running the task

@@ -1,12 +1,12 @@
 """Scheduler transactions, fencing, liveness, budget and disk full, mostly in-process (fast)."""
 import multiprocessing as mp
 import os
-import signal
 import threading
 import time
 
 import pytest
 
+from tests.engine.running import running, stopped
 from tests.waiting import eventually
 from labcore.core.recorder import Recorder
 from labcore.engine import jobs, launch, pool, scheduler
@@ -112,17 +112,11 @@ def test_long_expired_lease_interrupts_and_the_worker_stops_at_its_next_beat(sto
 
 
 def test_sigstop_longer_than_the_heartbeat_does_not_kill_a_live_run(store):
-    rid = jobs.submit("quadratic", {"steps": 100_000, "sleep_ms": 2}, store)
-    while len(store.metrics(rid)) < 5:
-        time.sleep(0.05)
-    pid = store.get(rid)["pid"]
-    os.kill(pid, signal.SIGSTOP)
-    try:
+    rid, pid = running(store, 5)
+    with stopped(pid):
         time.sleep(2.0)  # several missed heartbeats (beat every 0.5 s)
         assert jobs.status(rid, store)["status"] == "running"
         assert [r["id"] for r in jobs.active(store)] == [rid]
-    finally:
-        os.kill(pid, signal.SIGCONT)
     jobs.cancel(rid, store)
     assert jobs.wait(rid, store, timeout=60)["status"] == "cancelled"
 
@@ -149,7 +143,7 @@ def test_thread_budget_and_torch_reset():
     import torch
 
     reset_torch(launch.threads_per_worker())
-    assert torch.get_num_threads() == max(1, (os.cpu_count() or 1) // jobs.max_jobs())
+    assert torch.get_num_threads() == max(1, (os.cpu_count() or 1) // launch.max_jobs())
     torch.set_default_dtype(torch.float64)
     torch.use_deterministic_algorithms(True)
     reset_torch(1)

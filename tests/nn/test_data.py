@@ -57,8 +57,10 @@ def no_sockets(monkeypatch):
 def test_mnist_5k_loads_offline(tmp_path, monkeypatch, no_sockets):
     monkeypatch.setenv("LAB_DATA_DIR", str(tmp_path))  # no full MNIST there: MNIST-5k stands in
     assert data.available("mnist") is None and data.pool_size("mnist") == 5000
-    split = data.load("mnist", 4000, 2000, seed=1)
+    split = data.load("mnist", 4000, 1000, seed=1)
     assert split.x_train.shape == (4000, 784) and split.x_test.shape == (1000, 784)  # 5,000 in all
+    with pytest.raises(ValueError, match="they share its 5000 examples"):  # never cut silently
+        data.load("mnist", 4000, 1001, seed=1)
     assert float(split.x_train.min()) == 0.0 and float(split.x_train.max()) == 1.0
     assert sorted(set(split.y_train.tolist())) == list(range(10))
     counts = torch.bincount(torch.cat([split.y_train, split.y_test]), minlength=10)
@@ -114,7 +116,7 @@ def test_unavailable_dataset_is_refused_at_admission(tmp_path, monkeypatch, no_s
     with pytest.raises(ParamError, match="dataset=fashion_mnist is not available: .* allowed now: "
                                          "digits, synthetic, mnist$"):
         check("lazy_training", dataset="fashion_mnist")
-    with pytest.raises(ParamError, match="n_train=5000 is out of range for dataset=mnist"):
+    with pytest.raises(ParamError, match=r"n_train \+ n_test = 5512 is out of range for dataset=mnist"):
         check("lazy_training", dataset="mnist", n_train=5000)
     check("lazy_training", dataset="mnist", n_train=1024)  # MNIST-5k offline
     marker = tmp_path / data.ON_DISK["fashion_mnist"]  # once the files are there, it is accepted offline

@@ -1,6 +1,6 @@
 """Information-bottleneck claims on hand-made information curves (last hidden layer)."""
 from labcore.core.claims import FAILS, HOLDS, NOT_APPLICABLE, NOT_YET
-from labcore.phenomena.information_bottleneck.page import h_y
+from labcore.phenomena.information_bottleneck.text import h_y
 from tests.phenomena.claimkit import run, steps, verdict
 
 

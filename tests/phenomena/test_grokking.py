@@ -243,11 +243,11 @@ def test_the_train_fraction_sweep_claim():
 
 # ---- the page -----------------------------------------------------------------------------------
 
-def test_the_page_draws_log_step_charts_of_a_stored_run(store):
+def test_the_page_draws_log_step_charts_of_a_stored_run_and_its_wd0_arm(store):
     from tests.ui.test_pages import app, by_title, train
 
     small = dict(p=7, d_embed=8, d_hidden=8, train_frac=0.5, steps=20, eval_every=5, fourier_every=10, n_key=2)
-    train("grokking", [small], store)
+    train("grokking", [small, {**small, "weight_decay": 0.0}], store)
     at = app("grokking", query={k: str(v) for k, v in small.items()})
     figs = by_title(at)
     acc = figs["Accuracy: train and test"]
@@ -256,3 +256,8 @@ def test_the_page_draws_log_step_charts_of_a_stored_run(store):
     assert [s["y0"] for s in acc["layout"].get("shapes", [])] == [pytest.approx(1 / 7)]
     assert figs["Restricted and excluded loss (Nanda et al.)"]["layout"]["yaxis"]["type"] == "log"
     assert "Weight norm ‖θ‖₂" in figs
+    # The side-by-side arms (with / without weight decay) share the page's log step axis.
+    for metric in ("test_acc", "train_acc", "weight_norm"):
+        arm = figs[f"{metric}: variants"]
+        assert arm["layout"]["xaxis"]["type"] == "log", metric
+        assert [t["name"] for t in arm["data"]] == ["with weight decay (these settings)", "no weight decay"]

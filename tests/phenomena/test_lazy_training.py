@@ -49,6 +49,26 @@ def test_paper_preset_is_the_seeds_run_ntk_recipe():
         ("mnist", 1024, 500, 0.01, "pytorch", "standard", 255.0)
 
 
+def test_the_seeds_widest_width_fits_a_4_gb_budget_and_the_slider_offers_it(monkeypatch):
+    """result.txt goes to width 1e5: 784 MNIST inputs (not CIFAR's 3,072) make it ~3.5 GB, so a
+    machine with 8 GB of RAM (budget: half) admits it, and the width slider offers every width."""
+    from labcore.core.limits import check_memory
+    from labcore.core.params import ParamError, specs
+    from labcore.ui.form import log_grid
+
+    exp = get("lazy_training")
+    name = next(n for n in exp.page.presets if "run_ntk.py" in n and "MNIST" in n)
+    monkeypatch.setenv("LAB_MAX_MEMORY_GB", "4")
+    widest = exp.make_config(**{**exp.page.presets[name], "width": 100_000})
+    check_memory(widest, exp.cost)  # raises ParamError when over the budget
+    need, _ = exp.cost(widest)
+    assert 2.5e9 < need < 4e9
+    with pytest.raises(ParamError, match="width=100000"):
+        check_memory(exp.make_config(**{**exp.page.presets[name], "width": 100_000, "dataset": "cifar10"}), exp.cost)
+    width = next(s for s in specs(type(widest)) if s.name == "width")
+    assert {10, 100, 1000, 10_000, 50_000, 100_000} <= set(log_grid(width))
+
+
 def test_run_ntk_recipe_on_offline_mnist_gives_the_seeds_number_at_width_100(monkeypatch, tmp_path):
     monkeypatch.setenv("LAB_DATA_DIR", str(tmp_path))  # MNIST-5k, whatever is on this machine
     exp = get("lazy_training")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from labcore.core import groups
+from labcore.core import param_groups
 from labcore.core.claims import FAILS, HOLDS, NOT_APPLICABLE, Claim, Verdict
 from labcore.core.judging import final
 from labcore.core.experiment import Chart, Experiment, PageSpec, SweepView
@@ -27,10 +27,10 @@ class Config(BaseConfig):
     steps: int = param(20, lo=1, hi=1_000_000, log=True)
     sleep_ms: float = param(0.0, lo=0.0, hi=1000.0)
     crash_at: int = param(-1, lo=-1, hi=1_000_000)
-    seed: int = groups.seed()
+    seed: int = param_groups.seed()
 
 
-def run(cfg: Config, rec) -> None:
+def run(cfg: Config, recorder) -> None:
     x = 1.0 + cfg.seed
 
     def step_fn(step: int) -> float:
@@ -42,9 +42,9 @@ def run(cfg: Config, rec) -> None:
         x = x - cfg.lr * cfg.curvature * x
         return loss
 
-    rec.meta(device="cpu")
-    rec.artifact("final_x", [x])
-    train_loop(rec, cfg.steps, step_fn, lambda step: {"loss": 0.5 * cfg.curvature * x * x, "x": x})
+    recorder.meta(device="cpu")
+    recorder.artifact("final_x", [x])
+    train_loop(recorder, cfg.steps, step_fn, lambda step: {"loss": 0.5 * cfg.curvature * x * x, "x": x})
 
 
 CONVERGED = 0.05  # final loss at most this fraction of the first: (1 − 0.1)^40 ≈ 0.015 at the defaults

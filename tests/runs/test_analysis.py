@@ -90,7 +90,7 @@ def test_sweep_summary_keeps_a_declared_categorical_order(store):
 
 
 def test_log_ticks_are_labelled_numbers_or_powers_of_ten():
-    from labcore.runs import plots
+    from labcore.charts import plots
 
     wide = plots.log_ticks([2e-5, 0.9])
     assert wide["ticktext"] == ["10⁻⁵", "10⁻⁴", "10⁻³", "10⁻²", "10⁻¹", "1"] and wide["exponentformat"] == "power"
@@ -114,7 +114,7 @@ def _labelled_range(axis: dict) -> tuple[float, float]:
     [0.0011, 0.9], [0.13, 0.9], [5.9, 8.3, 12.0, 17.3], [0.022, 0.05, 0.11, 0.2, 0.41], [0.69, 0.715],
     [0.5, 0.6], [3e-7, 2e3], [0.95, 0.999, 1.0]])
 def test_every_value_on_a_log_axis_lies_within_the_labelled_range(values):
-    from labcore.runs import plots
+    from labcore.charts import plots
 
     ticks = plots.log_ticks(values)
     low, high = _labelled_range(ticks)
@@ -126,7 +126,7 @@ def test_issue_32_sweeps_label_their_swept_values_and_hold_every_point():
     had no label; the width sweep's lowest point (0.022) was below its last tick (0.05)."""
     import pandas as pd
 
-    from labcore.runs import plots
+    from labcore.charts import plots
 
     eta = pd.DataFrame({"lr": [0.12, 0.17, 0.24, 0.34], "sharpness": [17.3, 12.0, 8.4, 6.0],
                         "sharpness_std": [0.0] * 4})
@@ -145,7 +145,7 @@ def test_issue_32_sweeps_label_their_swept_values_and_hold_every_point():
 
 def test_density_axis_labels_density_one_and_the_last_round():
     """Issue 32: the lottery density axis read '9 8 7 6 5 4 3 2 0.1 9 8 7 6' with no label at 1."""
-    from labcore.runs import plots
+    from labcore.charts import plots
 
     densities = [0.8 ** r for r in range(13)]
     ticks = plots.value_ticks(densities, reverse=True)
@@ -157,7 +157,7 @@ def test_density_axis_labels_density_one_and_the_last_round():
 def test_a_legend_of_any_length_sits_below_the_x_axis_title():
     """Issue 32: feature-diversity legends covered the 'step' title. The legend is anchored to
     the figure's foot and the bottom margin holds its rows plus the axis title."""
-    from labcore.runs import plots
+    from labcore.charts import plots
 
     names = ["ConstNet, deterministic", "ConstNet + dropout", "ConstNet + gradient noise", "random init"]
     frame = pd.concat([pd.DataFrame({"label": n, "step": [0, 1, 2], "feat_corr": [1.0, 0.9, 0.8]}) for n in names])
@@ -175,7 +175,7 @@ def test_a_legend_of_any_length_sits_below_the_x_axis_title():
 def test_an_arm_has_one_colour_in_every_chart_of_a_page():
     """Issue 32: lottery colours swapped between panels (winning blue per round, green by density)."""
     from labcore.phenomena.lottery_ticket import ui as lottery_ui
-    from labcore.runs import plots
+    from labcore.charts import plots
 
     arms = ("winning", "reinit", "random_prune")
     frame = pd.DataFrame({"label": "seed=0", "step": [0, 1], **{f"test_acc_{a}": [0.5, 0.6] for a in arms},
@@ -191,7 +191,7 @@ def test_an_arm_has_one_colour_in_every_chart_of_a_page():
 
 
 def test_a_zero_bar_is_marked_and_the_bar_axis_can_be_named():
-    from labcore.runs import plots
+    from labcore.charts import plots
 
     fig = plots.bars([0, 1, 2], [0, 3, 0], "Luck: rank at init", x="teacher node", y="rank at init")
     marks = fig.data[1]

@@ -4,7 +4,8 @@ import pandas as pd
 import pytest
 
 from labcore.engine import jobs
-from labcore.runs import analysis, compare, compare_plots
+from labcore.charts.compare import PALETTE, RAW_OPACITY, groups_figure, parallel_figure, runs_figure
+from labcore.runs import analysis, compare
 from labcore.runs.tables import rows_frame
 
 
@@ -76,9 +77,9 @@ def test_labels_name_first_then_differing_settings_and_seed():
 
 def test_colours_depend_on_the_run_not_its_position():
     ids = [f"run{i}" for i in range(8)]
-    first = compare.colours(ids, compare_plots.PALETTE)
+    first = compare.colours(ids, PALETTE)
     assert len(set(first.values())) == 8  # distinct while the palette lasts
-    again = compare.colours(list(reversed(ids[2:])) + ["new"], compare_plots.PALETTE)
+    again = compare.colours(list(reversed(ids[2:])) + ["new"], PALETTE)
     # runs added or removed around it: a run keeps its colour unless it collided before (8 runs
     # in the 10 clearly different colours collide more often than in 23 similar ones: issue 32)
     kept = sum(again[r] == first[r] for r in ids[2:])
@@ -118,21 +119,21 @@ def test_summary_table_has_final_and_best_of_every_metric():
 def test_figures_draw_raw_faintly_behind_smoothed_and_bands_for_groups():
     recs = [rec("a"), rec("b", seed=1)]
     frame = long(recs)
-    labels, cols = compare.readable_labels(recs), compare.colours(["a", "b"], compare_plots.PALETTE)
-    plain = compare_plots.runs_figure(frame, None, "loss", "step", labels, cols)
+    labels, cols = compare.readable_labels(recs), compare.colours(["a", "b"], PALETTE)
+    plain = runs_figure(frame, None, "loss", "step", labels, cols)
     assert len(plain.data) == 2 and plain.data[0].name == labels["a"]
     smooth = compare.smooth_long(frame, ["loss"], 0.8)
-    fig = compare_plots.runs_figure(frame, smooth, "loss", "_t", labels, cols)
+    fig = runs_figure(frame, smooth, "loss", "_t", labels, cols)
     raw, sm = fig.data[0], fig.data[1]
-    assert len(fig.data) == 4 and raw.opacity == compare_plots.RAW_OPACITY and raw.line.color == sm.line.color
+    assert len(fig.data) == 4 and raw.opacity == RAW_OPACITY and raw.line.color == sm.line.color
     assert list(raw.x) == [0.0, 0.1, 0.2, 0.3, 0.4] and fig.layout.title.text == "loss vs wall time (s)"
     groups = {"a": "g", "b": "g"}
-    gfig = compare_plots.groups_figure(compare.group_bands(frame, ["loss"], groups),
+    gfig = groups_figure(compare.group_bands(frame, ["loss"], groups),
                                        compare.group_bands(smooth, ["loss"], groups), "loss", "step", {"g": "#123456"})
     assert [t.name for t in gfig.data] == ["g ±1 std", "g (raw mean)", "g (mean of 2)"]
     table = compare.sweep_table([rec("a", width=8, init="he"), rec("b", width=16, init="xavier", seed=1)],
                                 compare.summary_table(frame, ["loss"]), "loss · final")
-    par = compare_plots.parallel_figure(table, ["width", "init", "seed"], "loss · final")
+    par = parallel_figure(table, ["width", "init", "seed"], "loss · final")
     dims = par.data[0].dimensions
     assert [d.label for d in dims] == ["width", "init", "seed", "loss · final"] and list(dims[1].ticktext) == ["he", "xavier"]
 
@@ -151,7 +152,7 @@ def test_first_ten_runs_get_ten_different_tableau_colours():
     from plotly.colors import qualitative
 
     ids = [f"run{i}" for i in range(12)]
-    cols = compare.colours(ids, compare_plots.PALETTE)
+    cols = compare.colours(ids, PALETTE)
     first = [cols[i] for i in ids[:10]]
     assert len(set(first)) == 10 and set(first) == set(qualitative.D3)
     assert cols["run10"] not in qualitative.D3 and cols["run10"] != cols["run11"]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -95,3 +96,40 @@ def plot_points(page, title: str) -> int:
             }
             return 0;
         }""", title)
+
+
+def press(page, button: str, then: str) -> None:
+    """Click the button labelled exactly `button`, then wait until `then` shows (its first match)."""
+    page.get_by_role("button", name=button, exact=True).click()
+    page.get_by_text(then).first.wait_for()
+
+
+def run_page(page, url: str, status: str = "Status: 1 done", button: str = "Run") -> None:
+    """Open a phenomenon page at `url` (settings in the query), press `button` and wait until the
+    status line says `status`."""
+    page.goto(url)
+    press(page, button, status)
+
+
+def pick_runs(page, ids) -> None:
+    """Pick the runs `ids` one after another in the Runs page's "Compare runs" box, then close it."""
+    select = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Compare runs")
+    for rid in ids:
+        select.locator("input").click()
+        page.get_by_role("option", name=re.compile(rid)).click()
+        # the chip is there before the next pick: on a busy machine the rerun after a pick
+        # can take seconds, and a pick made meanwhile was lost
+        select.filter(has_text=rid).wait_for(timeout=GUARD_S * 1000)
+    page.keyboard.press("Escape")
+
+
+TRACES = """(args) => {
+    const [title, n] = args;
+    return Array.from(document.querySelectorAll('.js-plotly-plot')).some(
+        gd => ((gd.layout.title || {}).text || '').includes(title) && gd.data.length === n);
+}"""
+
+
+def wait_for_traces(page, title: str, n: int) -> None:
+    """Wait until the Plotly chart whose title contains `title` draws `n` traces."""
+    page.wait_for_function(TRACES, arg=[title, n], timeout=GUARD_S * 1000)

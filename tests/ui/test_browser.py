@@ -1,5 +1,4 @@
 """A real browser (Playwright + Debian's Chromium) against a running dashboard."""
-import re
 import time
 
 import pandas as pd
@@ -8,7 +7,8 @@ import pytest
 from labcore.engine import jobs
 from labcore.runs.store import Store
 from tests.waiting import GUARD_S, eventually
-from tests.ui.browser import browser_page, plot_points, require_browser, streamlit_server
+from tests.ui.browser import (browser_page, pick_runs, plot_points, press, require_browser, run_page,
+                              streamlit_server, wait_for_traces)
 
 
 @pytest.fixture(scope="module")
@@ -40,8 +40,7 @@ def test_lazy_training_page_grows_curves_live_and_downloads_csv(server, page, tm
     page.wait_for_function("() => location.search.includes('width=')")
     page.wait_for_timeout(500)
     assert "width=" in page.url and "width=128" not in page.url  # the slider moved
-    page.get_by_role("button", name="Run", exact=True).click()
-    page.get_by_text("1 running").wait_for()
+    press(page, "Run", "1 running")
     counts = []
     deadline = time.monotonic() + GUARD_S  # a hang guard, not a timing
     while time.monotonic() < deadline and len(set(counts)) < 3:
@@ -58,8 +57,7 @@ def test_lazy_training_page_grows_curves_live_and_downloads_csv(server, page, tm
     info.value.save_as(tmp_path / "live.csv")
     live = pd.read_csv(tmp_path / "live.csv")
     assert {"run_id", "step", "loss", "rel_change", "kernel_change"} <= set(live.columns) and len(live) >= 1
-    page.get_by_role("button", name="Cancel", exact=True).click()
-    page.get_by_text("1 cancelled").wait_for()
+    press(page, "Cancel", "1 cancelled")
     # stopped: the button loses "· snapshot" when it holds the final file (clicking as soon as
     # "cancelled" showed, before the button's own update arrived, got the last snapshot)
     with page.expect_download() as info:
@@ -76,15 +74,8 @@ def test_runs_page_overlays_two_runs_and_downloads_long_csv(server, page, tmp_pa
     for rid in ids:
         assert jobs.wait(rid, store, timeout=GUARD_S)["status"] == "done"
     page.goto(f"{base}/runs")
-    select = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Compare runs")
-    for rid in ids:
-        select.locator("input").click()
-        page.get_by_role("option", name=re.compile(rid)).click()
-        select.filter(has_text=rid).wait_for(timeout=GUARD_S * 1000)  # a pick during a slow rerun was lost
-    page.keyboard.press("Escape")
-    page.wait_for_function(
-        "() => Array.from(document.querySelectorAll('.js-plotly-plot')).some(gd => gd.data && gd.data.length == 2)",
-        timeout=GUARD_S * 1000)
+    pick_runs(page, ids)
+    wait_for_traces(page, "loss vs step", 2)
     path = tmp_path / "long.csv"
 
     def download() -> pd.DataFrame:
@@ -104,9 +95,7 @@ def test_runs_page_overlays_two_runs_and_downloads_long_csv(server, page, tmp_pa
 
 def test_teacher_student_page_runs_and_shows_heatmap(server, page):
     base, _ = server
-    page.goto(f"{base}/teacher_student?teacher=10-15&d_output=20&node_multi=2&steps=200&eval_every=50")
-    page.get_by_role("button", name="Run", exact=True).click()
-    page.get_by_text("Status: 1 done").wait_for()
+    run_page(page, f"{base}/teacher_student?teacher=10-15&d_output=20&node_multi=2&steps=200&eval_every=50")
     page.wait_for_function(
         "() => Array.from(document.querySelectorAll('.js-plotly-plot'))"
         ".some(gd => gd.data && gd.data[0] && gd.data[0].type === 'heatmap')")
@@ -115,30 +104,23 @@ def test_teacher_student_page_runs_and_shows_heatmap(server, page):
 
 def test_steady_learner_page_runs_and_shows_region_map(server, page):
     base, _ = server
-    page.goto(f"{base}/steady_learner?n_samples=30&epochs=10&grid=20&freq=1.0")
-    page.get_by_role("button", name="Run", exact=True).click()
-    page.get_by_text("Status: 1 done").wait_for()
+    run_page(page, f"{base}/steady_learner?n_samples=30&epochs=10&grid=20&freq=1.0")
     page.get_by_text("Activation regions over").first.wait_for()
     assert plot_points(page, "Cumulative trajectory length") == 11  # epochs 0..10
 
 
 def test_feature_diversity_page_runs_and_shows_layer_heatmap(server, page):
     base, _ = server
-    page.goto(f"{base}/feature_diversity?steps=20&eval_every=10&n_train=100&n_test=50")
-    page.get_by_role("button", name="Run", exact=True).click()
-    page.get_by_text("Status: 1 done").wait_for()
+    run_page(page, f"{base}/feature_diversity?steps=20&eval_every=10&n_train=100&n_test=50")
     page.get_by_text("feat_corr per layer over time").first.wait_for()
     assert plot_points(page, "Mean correlations") == 3  # steps 0, 10, 20
 
 
 def test_preconditioner_page_runs_both_methods(server, page):
     base, _ = server
-    page.goto(f"{base}/preconditioner?steps=20&eval_every=10&n_train=100&n_test=50")
-    page.get_by_role("button", name="Run the 2 variants: default · static").click()
-    page.get_by_text("2 done").first.wait_for()
-    page.wait_for_function(
-        "() => Array.from(document.querySelectorAll('.js-plotly-plot'))"
-        ".some(gd => (gd.layout.title.text || '').includes('loss_smooth: variants') && gd.data.length == 2)")
+    run_page(page, f"{base}/preconditioner?steps=20&eval_every=10&n_train=100&n_test=50",
+             status="2 done", button="Run the 2 variants: default · static")
+    wait_for_traces(page, "loss_smooth: variants", 2)
     page.get_by_text("Gradient std at each layer's output, at init").first.wait_for()
 
 
@@ -163,8 +145,7 @@ def test_exposed_dashboard_refuses_actions_until_the_token_is_given(tmp_path):
         page.wait_for_function("() => { const runs = Array.from(document.querySelectorAll('button'))"
                                ".filter(b => b.innerText.trim() === 'Run'); "
                                "return runs.length === 1 && !runs[0].disabled; }")
-        page.get_by_role("button", name="Run", exact=True).click()
-        page.get_by_text("Status: 1 done").wait_for(timeout=GUARD_S * 1000)
+        press(page, "Run", "Status: 1 done")
         assert [r["status"] for r in Store(cache).runs()] == ["done"]
 
 
@@ -207,8 +188,7 @@ def test_a_click_of_more_than_16_runs_asks_first(server, page):
         return [r for r in store.runs() if r["experiment"] == "quadratic" and r["config"]["sleep_ms"] == 1.0]
 
     page.goto(f"{base}/quadratic?steps=5&sleep_ms=1&n_seeds=10")
-    page.get_by_role("button", name="Sweep lr").click()
-    page.get_by_text("This sweep starts 20 runs. Start them?").wait_for()
+    press(page, "Sweep lr", "This sweep starts 20 runs. Start them?")
     page.get_by_role("button", name="Don't start").click()
     page.get_by_text("This sweep starts 20 runs").wait_for(state="detached")
     assert sweep_runs() == []

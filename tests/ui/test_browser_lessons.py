@@ -2,7 +2,7 @@
 the step's verdict, Next (the URL and the form follow), the sweep step and its verdict."""
 import os
 
-from tests.ui.browser import browser_page, require_browser, streamlit_server
+from tests.ui.browser import browser_page, press, require_browser, streamlit_server
 from tests.waiting import GUARD_S
 
 
@@ -22,8 +22,7 @@ def test_a_lesson_walked_in_the_browser(tmp_path):
                                "&& location.search.includes('lesson=1')")
         page.get_by_text("step 1 of 3").first.wait_for()
         page.get_by_text("Will the loss fall?").first.wait_for()
-        page.get_by_role("button", name="Run", exact=True).click()
-        page.get_by_text("GD lowers the loss").first.wait_for()
+        press(page, "Run", "GD lowers the loss")
         page.locator("text=✓ holds").first.wait_for(timeout=GUARD_S * 1000)
         page.get_by_role("button", name="Next").click()
         page.wait_for_function("() => location.search.includes('lesson=2') && location.search.includes('lr=1')")
@@ -31,8 +30,7 @@ def test_a_lesson_walked_in_the_browser(tmp_path):
         page.get_by_role("button", name="Next").click()
         page.wait_for_function("() => location.search.includes('lesson=3')")
         page.get_by_text("Press Sweep lr").first.wait_for()
-        page.get_by_role("button", name="Sweep lr").click()
-        page.get_by_text("lr 1 ends lower than lr 0.1").first.wait_for()
+        press(page, "Sweep lr", "lr 1 ends lower than lr 0.1")
         page.locator("text=✓ holds").first.wait_for(timeout=GUARD_S * 1000)
         # a teacher's link to step 2 opens step 2 with its settings
         page.goto(f"{base}/quadratic_lesson?lesson=2")

@@ -1,20 +1,12 @@
 """The Runs page in a real browser (Playwright + Debian's Chromium): an id-based link
 reproduces a comparison in a fresh browser; smoothing draws raw + smoothed curves."""
-import re
 import urllib.parse
 
 import pytest
 
 from labcore.runs.store import Store
-from tests.ui.browser import browser_page, require_browser, streamlit_server
-from tests.waiting import GUARD_S
+from tests.ui.browser import browser_page, pick_runs, require_browser, streamlit_server, wait_for_traces
 from tests.ui.test_runs_page import put_run
-
-CHART = """(args) => {
-    const [title, n] = args;
-    return Array.from(document.querySelectorAll('.js-plotly-plot')).some(
-        gd => ((gd.layout.title || {}).text || '').includes(title) && gd.data.length === n);
-}"""
 
 
 @pytest.fixture(scope="module")
@@ -42,22 +34,15 @@ def test_id_link_reproduces_the_selection_in_a_fresh_browser(server):
     picked = [ids[0], ids[3]]
     with browser_page() as page:
         page.goto(f"{base}/runs")
-        select = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Compare runs")
-        for rid in picked:
-            select.locator("input").click()
-            page.get_by_role("option", name=re.compile(rid)).click()
-            # the chip is there before the next pick: on a busy machine the rerun after a pick
-            # can take seconds, and a pick made meanwhile was lost
-            select.filter(has_text=rid).wait_for(timeout=GUARD_S * 1000)
-        page.keyboard.press("Escape")
-        page.wait_for_function(CHART, arg=["loss vs step", 2], timeout=GUARD_S * 1000)
+        pick_runs(page, picked)
+        wait_for_traces(page, "loss vs step", 2)
         page.wait_for_function("(ids) => decodeURIComponent(location.search).includes(ids)", arg=",".join(picked))
         url = page.url
     query = urllib.parse.parse_qs(urllib.parse.urlparse(url).query)
     assert query["runs"] == [",".join(picked)]  # ids only: no labels, no status
     with browser_page() as fresh:  # a new browser: nothing but the link
         fresh.goto(url)
-        fresh.wait_for_function(CHART, arg=["loss vs step", 2])
+        wait_for_traces(fresh, "loss vs step", 2)
         chips = fresh.locator('[data-testid="stMultiSelect"]').filter(has_text="Compare runs").inner_text()
         assert all(rid in chips for rid in picked) and ids[1] not in chips
         names = [t[0] for t in traces(fresh, "loss vs step")]
@@ -65,21 +50,21 @@ def test_id_link_reproduces_the_selection_in_a_fresh_browser(server):
         # a link naming a run this store does not have says so in one line
         fresh.goto(f"{base}/runs?runs={ids[0]},0123456789ab")
         fresh.get_by_text("Not in this store: 0123456789ab").wait_for()
-        fresh.wait_for_function(CHART, arg=["loss vs step", 1])
+        wait_for_traces(fresh, "loss vs step", 1)
 
 
 def test_smoothing_draws_the_raw_curve_faintly_behind_the_smoothed_one(server):
     base, ids, store = server
     with browser_page() as page:
         page.goto(f"{base}/runs?runs={ids[0]},{ids[1]}")
-        page.wait_for_function(CHART, arg=["loss vs step", 2])
+        wait_for_traces(page, "loss vs step", 2)
         assert all(t[1] == 1 for t in traces(page, "loss vs step"))  # no smoothing: raw only
         slider = page.get_by_role("slider")  # the smoothing slider (the page's only slider)
         slider.focus()
         for _ in range(60):
             page.keyboard.press("ArrowRight")
         page.wait_for_function("() => location.search.includes('smooth=')")
-        page.wait_for_function(CHART, arg=["loss vs step", 4])
+        wait_for_traces(page, "loss vs step", 4)
         drawn = traces(page, "loss vs step")
         raw = [t for t in drawn if t[1] < 1]
         smooth = [t for t in drawn if t[1] == 1]
@@ -105,7 +90,7 @@ def test_a_name_typed_in_the_editor_is_stored_and_an_unticked_run_is_hidden(serv
     base, ids, store = server
     with browser_page() as page:  # 1400 px wide: the editor's columns sit where measured below
         page.goto(f"{base}/runs?runs={ids[1]},{ids[2]}")
-        page.wait_for_function(CHART, arg=["loss vs step", 2])
+        wait_for_traces(page, "loss vs step", 2)
         grid = page.locator('[data-testid="stDataFrame"]').nth(1)  # 0: the runs table, 1: the editor
         grid.scroll_into_view_if_needed()
         grid.get_by_text(ids[2]).wait_for(state="attached")  # the grid has its data
@@ -142,5 +127,5 @@ def test_a_name_typed_in_the_editor_is_stored_and_an_unticked_run_is_hidden(serv
                 break
             except Exception:  # noqa: BLE001 - playwright's TimeoutError: try the click again
                 continue
-        page.wait_for_function(CHART, arg=["loss vs step", 1])
+        wait_for_traces(page, "loss vs step", 1)
         assert f"hide={ids[2]}" in page.url

@@ -119,7 +119,7 @@ def test_charts_are_drawn_from_submit_and_fill_with_the_first_rows(store):
     """Issue 32: a run shorter than its start-up (lazy training's default) drew nothing while it
     trained. The charts' frames are on the page from the moment the run is queued, and they
     carry the rows as soon as the first ones are stored, while the run still trains."""
-    from labcore.runs.plots import WAITING
+    from labcore.charts.plots import WAITING
     from tests.waiting import eventually
 
     cfg = {"steps": 100_000, "sleep_ms": 2}

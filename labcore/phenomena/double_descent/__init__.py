@@ -12,17 +12,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from labcore.core import groups
+from labcore.core import param_groups
 from labcore.core.experiment import Arms, Chart, Experiment, PageSpec, SweepView
 from labcore.core.params import BaseConfig, ParamError, param
 from labcore.phenomena.double_descent.claims import CLAIMS, threshold_line
 from labcore.phenomena.double_descent.lesson import LESSON
-from labcore.phenomena.double_descent.page import DETAILS, PAGE_TEXT, REFERENCE
+from labcore.phenomena.double_descent.text import DETAILS, PAGE_TEXT, REFERENCE
 
 MODELS = ("random_features", "mlp")
 DATASETS = ("digits", "mnist1d", "mnist", "fashion_mnist")
 INPUT_DIM = {"digits": 64, "mnist1d": 40, "mnist": 784, "fashion_mnist": 784}
-POOLS = {"digits": (1797, None), "mnist1d": (4000, 12_000)}  # (train pool, test pool); digits: one pool
+POOLS = {"mnist1d": (4000, 12_000)}  # (train pool, test pool); a shared pool (digits): core.catalogue
 MAX_FEATURES = 100_000
 RF_SUFFIXES = ("", "_clean")
 RF_METRICS = tuple(f"rf_{m}{s}" for m in ("train_error", "test_error", "train_mse", "test_mse", "norm")
@@ -36,10 +36,10 @@ class Config(BaseConfig):
     model: str = param("random_features", choices=MODELS,
                        help="random_features: min-norm fit of N random features, every N in one run (seconds); "
                             "mlp: a trained MLP of hidden width `width` (sweep width for the curve)")
-    dataset: str = groups.dataset("digits", choices=DATASETS,
+    dataset: str = param_groups.dataset("digits", choices=DATASETS,
                                   help="digits and mnist1d (the notebook's 4000 train / 12000 test, generated "
                                        "offline) need no network; mnist and fashion_mnist through torchvision")
-    n_train: int = groups.n_train(400)
+    n_train: int = param_groups.n_train(400)
     n_test: int = param(1000, lo=10, hi=12_000, log=True, help="test examples (MNIST-1D as the notebook: 12,000)")
     label_noise: float = param(0.2, lo=0.0, hi=0.9,
                                help="fraction of training labels replaced by a uniformly drawn class (test "
@@ -56,21 +56,18 @@ class Config(BaseConfig):
     width: int = param(61, lo=1, hi=4096, log=True, help="mlp: hidden width h (the notebook: 2..300)")
     depth: int = param(2, lo=1, hi=6, help="mlp: hidden layers (the notebook: 40 → h → h → 10)")
     epochs: int = param(100, lo=1, hi=100_000, log=True, help="mlp: training epochs (the notebook: 500)")
-    lr: float = groups.lr(0.01, help="mlp: SGD learning rate (the notebook: 0.01)")
-    momentum: float = groups.momentum(0.9)
-    batch_size: int = groups.batch_size(100, help="mlp: minibatch size (the notebook: 100)")
+    lr: float = param_groups.lr(0.01, help="mlp: SGD learning rate (the notebook: 0.01)")
+    momentum: float = param_groups.momentum(0.9)
+    batch_size: int = param_groups.batch_size(100, help="mlp: minibatch size (the notebook: 100)")
     eval_every: int = param(5, lo=1, hi=100_000, log=True, advanced=True,
                             help="mlp: measure train and test error every N epochs")
-    seed: int = groups.seed()
-    device: str = groups.device()
+    seed: int = param_groups.seed()
+    device: str = param_groups.device()
 
     def check(self) -> None:
         """The subsets must fit the dataset's pools; the feature grid must be ordered and bounded."""
         pool = POOLS.get(self.dataset)
-        if pool is not None and pool[1] is None and self.n_train + self.n_test > pool[0]:
-            raise ParamError(f"n_train + n_test = {self.n_train + self.n_test} is out of range for "
-                             f"dataset={self.dataset}; allowed: at most {pool[0]}")
-        if pool is not None and pool[1] is not None:
+        if pool is not None:
             for name, value, top in (("n_train", self.n_train, pool[0]), ("n_test", self.n_test, pool[1])):
                 if value > top:
                     raise ParamError(f"{name}={value} is out of range for dataset={self.dataset}; allowed: 10..{top}")
@@ -103,7 +100,7 @@ def cost(cfg: Config) -> tuple[float, float]:
             6.0 * params * n * cfg.epochs + 2.0 * params * n_all * evals)
 
 
-def run(cfg: Config, rec) -> None:
+def run(cfg: Config, recorder) -> None:
     """random_features: the whole curve over N in one run; mlp: one width trained for `epochs`."""
     from labcore.core.loop import train_loop
 
@@ -111,7 +108,7 @@ def run(cfg: Config, rec) -> None:
         from labcore.phenomena.double_descent.train_rf import plan_widths as plan
     else:
         from labcore.phenomena.double_descent.train_mlp import plan_epochs as plan
-    target, steps, step_fn, schedules = plan(cfg, rec)  # the family's steps and measurements
+    target, steps, step_fn, schedules = plan(cfg, recorder)  # the family's steps and measurements
     train_loop(target, steps, step_fn, schedules=schedules)
 
 

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from labcore.core.rng import numpy_rng
-from labcore.nn import data as datasets
+import labcore.nn.data
 
 MNIST1D_SAMPLES, MNIST1D_TRAIN_SPLIT = 16_000, 0.25  # the notebook's args: 4,000 train / 12,000 test
 STD_FLOOR = 0.1  # digits has pixels that are (nearly) constant: dividing by their std would blow them up
@@ -64,7 +64,7 @@ def load(dataset: str, n_train: int, n_test: int, seed: int, label_noise: float)
         xtr, ytr, xte, yte = (torch.from_numpy(a) for a in (xtr[i], ytr[i], xte[j], yte[j]))
         n_classes = 10
     else:
-        split = datasets.load(dataset, n_train, n_test, seed, flatten=True)
+        split = labcore.nn.data.load(dataset, n_train, n_test, seed, flatten=True)
         xtr, ytr, xte, yte, n_classes = split.x_train, split.y_train, split.x_test, split.y_test, split.n_classes
     mean, std = xtr.mean(0), xtr.std(0).clamp_min(STD_FLOOR)  # (d,)
     noisy = ytr.clone()

@@ -14,7 +14,7 @@ from torch.nn.functional import cross_entropy
 
 from labcore.core.loop import every
 from labcore.core.rng import seed_everything, torch_generator
-from labcore.nn import device as devices
+from labcore.nn import device
 from labcore.phenomena.double_descent import data
 
 
@@ -27,18 +27,18 @@ def mlp(d_in: int, width: int, depth: int, n_out: int) -> nn.Module:
     return nn.Sequential(*layers, nn.Linear(sizes[-1], n_out))
 
 
-def plan_epochs(cfg, rec):
+def plan_epochs(cfg, recorder):
     """One width trained for `epochs` epochs, a row every `eval_every` epochs (see module doc):
     (recorder, steps, step_fn, schedules) for the phenomenon's one `train_loop` call."""
     seed_everything(cfg.seed)  # module default inits draw from the run's init stream
-    dev = devices.resolve(cfg.device)
+    dev = device.resolve(cfg.device)
     d = data.load(cfg.dataset, cfg.n_train, cfg.n_test, cfg.seed, cfg.label_noise)
     x_tr, y_tr, x_te, y_te = (t.to(dev) for t in (d.x_train, d.y_train, d.x_test, d.y_test))
     model = mlp(x_tr.shape[1], cfg.width, cfg.depth, d.n_classes).to(dev)
     opt = torch.optim.SGD(model.parameters(), lr=cfg.lr, momentum=cfg.momentum)
     order = torch_generator(cfg.seed, "order")
     n, bs = len(y_tr), min(cfg.batch_size, len(y_tr))
-    rec.meta(device=devices.describe(dev), params=int(sum(p.numel() for p in model.parameters())))
+    recorder.meta(device=device.describe(dev), params=int(sum(p.numel() for p in model.parameters())))
 
     def epoch(step: int) -> torch.Tensor:
         model.train()
@@ -63,4 +63,4 @@ def plan_epochs(cfg, rec):
                 "test_loss": float(cross_entropy(out_te, y_te)),
                 "weight_norm": float(torch.sqrt(sum((p * p).sum() for p in model.parameters())))}
 
-    return rec, cfg.epochs, epoch, [(every(cfg.eval_every), measure)]
+    return recorder, cfg.epochs, epoch, [(every(cfg.eval_every), measure)]

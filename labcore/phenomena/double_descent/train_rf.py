@@ -20,18 +20,18 @@ from labcore.phenomena.double_descent.grid import width_grid
 class ByWidth:
     """A Recorder view that files the row of loop step s under the s-th width."""
 
-    def __init__(self, rec, widths: list[int]) -> None:
-        self._rec, self._widths = rec, widths
+    def __init__(self, recorder, widths: list[int]) -> None:
+        self._recorder, self._widths = recorder, widths
 
     def log(self, step: int, **metrics: float) -> None:
-        """rec.log under the width of loop step `step`."""
-        self._rec.log(self._widths[min(step, len(self._widths) - 1)], **metrics)
+        """recorder.log under the width of loop step `step`."""
+        self._recorder.log(self._widths[min(step, len(self._widths) - 1)], **metrics)
 
     def __getattr__(self, name: str):
-        return getattr(self._rec, name)
+        return getattr(self._recorder, name)
 
 
-def plan_widths(cfg, rec):
+def plan_widths(cfg, recorder):
     """The loop over the width grid (see module doc): (recorder, steps, step_fn, schedules)
     for the phenomenon's one `train_loop` call; one row per width."""
     d = data.load(cfg.dataset, cfg.n_train, cfg.n_test, cfg.seed, cfg.label_noise)
@@ -44,7 +44,7 @@ def plan_widths(cfg, rec):
         targets["_clean"] = d.y_clean
     y = torch.cat([one_hot(t, d.n_classes).double() for t in targets.values()], 1)  # (n, k·variants)
     y_test = one_hot(d.y_test, d.n_classes).double()  # (n_test, k)
-    rec.meta(widths=len(widths), n_max=widths[-1])
+    recorder.meta(widths=len(widths), n_max=widths[-1])
     fits: dict[int, dict] = {}
 
     def measure(step: int) -> dict:
@@ -66,4 +66,4 @@ def plan_widths(cfg, rec):
     def next_width(step: int) -> float:
         return fits.pop(step)["rf_train_mse"]  # the training loss of the fit this step leaves
 
-    return ByWidth(rec, widths), len(widths) - 1, next_width, [(every(1), measure)]
+    return ByWidth(recorder, widths), len(widths) - 1, next_width, [(every(1), measure)]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from labcore.core import groups
+from labcore.core import param_groups
 from labcore.core.experiment import Chart, Experiment, PageSpec, SweepView
 from labcore.core.params import BaseConfig, param
 from labcore.phenomena.edge_of_stability.claims import CLAIMS
@@ -23,16 +23,16 @@ from labcore.phenomena.edge_of_stability.lesson import LESSON
 class Config(BaseConfig):
     """Settings of an edge-of-stability run (full-batch GD, sharpness against 2/η); each field's
     `help` documents it."""
-    lr: float = groups.lr(0.15, help="GD step size η; the sharpness should settle at 2/η")
-    steps: int = groups.steps(1000, help="full-batch GD steps")
+    lr: float = param_groups.lr(0.15, help="GD step size η; the sharpness should settle at 2/η")
+    steps: int = param_groups.steps(1000, help="full-batch GD steps")
     loss: str = param("mse", choices=("mse", "ce"),
                       help="mse: ½‖f − onehot‖² per example; ce: cross-entropy")
     width: int = param(200, lo=2, hi=10_000, log=True, help="hidden units per layer", unit="units")
     depth: int = param(2, lo=1, hi=8, help="hidden layers (fc-tanh 200-200: depth 2)")
     activation: str = param("tanh", choices=("tanh", "relu", "elu"), help="hidden activation")
-    init: str = param("pytorch", choices=groups.INITS, help="weight init (the paper: PyTorch's default)")
-    dataset: str = groups.dataset()
-    n_train: int = groups.n_train(1000)
+    init: str = param("pytorch", choices=param_groups.INITS, help="weight init (the paper: PyTorch's default)")
+    dataset: str = param_groups.dataset()
+    n_train: int = param_groups.n_train(1000)
     eig_every: int = param(10, lo=1, hi=100_000, log=True, help="estimate the sharpness every N steps")
     eig_method: str = param("lanczos", choices=("lanczos", "power"), advanced=True,
                             help="Lanczos (fewer HVPs) or plain power iteration")
@@ -42,8 +42,8 @@ class Config(BaseConfig):
                            help="stop when the top Ritz residual is below tol × the eigenvalue")
     top_k: int = param(1, lo=1, hi=10, advanced=True,
                        help="also log the top-k eigenvalues as eig_2..eig_k (Lanczos only)")
-    seed: int = groups.seed()
-    device: str = groups.device()
+    seed: int = param_groups.seed()
+    device: str = param_groups.device()
 
 
 def _d_in(dataset: str) -> int:
@@ -74,7 +74,7 @@ def cost(cfg: Config) -> tuple[float, float]:
     return 4.0 * (cfg.n_train * d_in + 6 * params + acts + basis), flops
 
 
-def run(cfg: Config, rec) -> None:
+def run(cfg: Config, recorder) -> None:
     """Full-batch GD; log loss/train_acc/two_over_lr every step, sharpness/hvps every eig_every."""
     import torch
 
@@ -118,8 +118,8 @@ def run(cfg: Config, rec) -> None:
         opt.step()
         return loss.detach()
 
-    rec.meta(device=device.describe(dev), n_params=sharp.dim)
-    train_loop(rec, cfg.steps, step_fn, measure, 1, schedules=[(every(cfg.eig_every), sharpness)])
+    recorder.meta(device=device.describe(dev), n_params=sharp.dim)
+    train_loop(recorder, cfg.steps, step_fn, measure, 1, schedules=[(every(cfg.eig_every), sharpness)])
 
 
 EXPERIMENT = Experiment(

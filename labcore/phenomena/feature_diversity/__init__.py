@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from labcore.core import groups
+from labcore.core import param_groups
 from labcore.core.experiment import Arms, Chart, Experiment, PageSpec, SweepView
 from labcore.core.params import BaseConfig, ParamError, param
 from labcore.phenomena.feature_diversity.patterns import check_pattern, layer_count
@@ -22,8 +22,8 @@ class Config(BaseConfig):
     width: int = param(1, lo=1, hi=16, help="widen factor k: channels 16k, 32k, 64k (mlp: 64k units)")
     init: str = param("constant", choices=("constant", "random", "leaky"),
                       help="constant = ConstNet; random = He; leaky = LeakyNet `pattern`")
-    lr: float = groups.lr(0.05, help="SGD learning rate (momentum 0.9)")
-    seed: int = groups.seed()
+    lr: float = param_groups.lr(0.05, help="SGD learning rate (momentum 0.9)")
+    seed: int = param_groups.seed()
     breaker: str = param("none", choices=("none", "dropout", "noise"),
                          help="symmetry breaker: none (deterministic), dropout p, gradient noise ε")
     dropout: float = param(0.01, lo=0.0, hi=0.9, help="dropout p when breaker = dropout")
@@ -36,13 +36,13 @@ class Config(BaseConfig):
     slope: float = param(0.0, lo=0.0, hi=1.0, help="leaky-ReLU slope (0: ReLU)")
     noise_mix: float = param(0.0, lo=0.0, hi=1.0, help="add this × He noise to the pattern init")
     deterministic: bool = param(True, help="off: allow CUDA's non-deterministic kernels (a real breaker)")
-    steps: int = groups.steps(600, help="SGD steps")
-    batch_size: int = groups.batch_size(64)
-    dataset: str = groups.dataset()
-    n_train: int = groups.n_train(1200, advanced=True)
-    n_test: int = groups.n_test(500, advanced=True)
-    eval_every: int = groups.eval_every(25)
-    device: str = groups.device()
+    steps: int = param_groups.steps(600, help="SGD steps")
+    batch_size: int = param_groups.batch_size(64)
+    dataset: str = param_groups.dataset()
+    n_train: int = param_groups.n_train(1200, advanced=True)
+    n_test: int = param_groups.n_test(500, advanced=True)
+    eval_every: int = param_groups.eval_every(25)
+    device: str = param_groups.device()
 
     def check(self) -> None:
         """With init=leaky, `pattern` must fit arch and blocks; else raise ParamError naming pattern
@@ -70,7 +70,7 @@ def cost(cfg: Config) -> tuple[float, float]:
     return 4.0 * (data + 4 * params + 3 * acts), flops
 
 
-def run(cfg: Config, rec) -> None:
+def run(cfg: Config, recorder) -> None:
     """Train and log per-layer fwd/bwd/feature correlations, loss and accuracies."""
     import torch
     from torch.nn.functional import cross_entropy
@@ -139,8 +139,8 @@ def run(cfg: Config, rec) -> None:
         del logits
         return row
 
-    rec.meta(device=device.describe(dev), letters=letters)
-    train_loop(rec, cfg.steps, step_fn, measure, cfg.eval_every)
+    recorder.meta(device=device.describe(dev), letters=letters)
+    train_loop(recorder, cfg.steps, step_fn, measure, cfg.eval_every)
 
 
 EXPERIMENT = Experiment(

@@ -13,12 +13,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from labcore.core import groups
+from labcore.core import param_groups
 from labcore.core.experiment import Arms, Chart, Experiment, PageSpec, SweepView
 from labcore.core.params import BaseConfig, ParamError, param
 from labcore.phenomena.grokking import data
 from labcore.phenomena.grokking.claims import CLAIMS, SWEEP_FRACS, SWEEP_WDS
-from labcore.phenomena.grokking.page import DETAILS, LESSON, PAGE_TEXT, PRESETS, REFERENCE
+from labcore.phenomena.grokking.text import DETAILS, LESSON, PAGE_TEXT, PRESETS, REFERENCE
 
 
 @dataclass(frozen=True)
@@ -45,26 +45,26 @@ class Config(BaseConfig):
     d_hidden: int = param(24, lo=2, hi=8192, log=True,
                           help="mlp: hidden units (PAIR 24); transformer: d_mlp (Nanda 512)")
     n_heads: int = param(4, lo=1, hi=64, help="transformer: attention heads (d_embed must be a multiple)")
-    lr: float = groups.lr(1e-2, help="AdamW learning rate (both recipes: 1e-3)")
+    lr: float = param_groups.lr(1e-2, help="AdamW learning rate (both recipes: 1e-3)")
     weight_decay: float = param(0.7, lo=0.0, hi=10.0, help="AdamW decoupled weight decay (both recipes: 1)")
     beta2: float = param(0.98, lo=0.5, hi=0.9999, advanced=True, help="AdamW β₂ (both recipes: 0.98; β₁ is 0.9)")
     warmup: int = param(0, lo=0, hi=100_000, advanced=True,
                         help="linear learning-rate warmup steps (Nanda: 10; PAIR: none)")
-    steps: int = groups.steps(4000, help="full-batch AdamW steps")
+    steps: int = param_groups.steps(4000, help="full-batch AdamW steps")
     precision: str = param("float32", choices=("float32", "float64"),
                            help="weights and activations (PAIR: float64); the loss's log-softmax is always float64")
     loss_reduction: str = param("example", choices=("example", "element"), advanced=True,
                                 help="example: CE averaged over examples; element: the PAIR notebook's mean "
                                      "over examples and classes (CE / p)")
-    eval_every: int = groups.eval_every(50)
+    eval_every: int = param_groups.eval_every(50)
     log_points: int = param(60, lo=2, hi=1000, log=True, advanced=True,
                             help="also measure at about this many log-spaced steps (the early steps)")
     fourier_every: int = param(500, lo=1, hi=100_000, log=True, advanced=True,
                                help="Fourier sparsity and restricted/excluded losses every N steps")
     n_key: int = param(5, lo=1, hi=128, log=True, advanced=True,
                        help="key frequencies: the Fourier sparsity's top-k and the restricted loss's directions")
-    seed: int = groups.seed()
-    device: str = groups.device()
+    seed: int = param_groups.seed()
+    device: str = param_groups.device()
 
     def check(self) -> None:
         """Cross-field checks: symmetric needs add, divide needs a prime p, heads divide d_embed,
@@ -110,11 +110,11 @@ def cost(cfg: Config) -> tuple[float, float]:
     return float(size * (4 * n_params(cfg) + acts)), flops
 
 
-def run(cfg: Config, rec) -> None:
+def run(cfg: Config, recorder) -> None:
     """Train one run (labcore.phenomena.grokking.train)."""
     from labcore.phenomena.grokking.train import train
 
-    train(cfg, rec)
+    train(cfg, recorder)
 
 
 def _chance(cfg: Config) -> dict[str, float]:
@@ -164,7 +164,7 @@ EXPERIMENT = Experiment(
         sweep=SweepView(axes={"train_frac": SWEEP_FRACS, "weight_decay": SWEEP_WDS},
                         metrics=("gen_step", "mem_step"), loglog=True),
         arms=Arms(variants={"with weight decay (these settings)": {}, "no weight decay": {"weight_decay": 0.0}},
-                  metrics=("test_acc", "train_acc", "weight_norm")),
+                  metrics=("test_acc", "train_acc", "weight_norm"), log_x=True),
         presets=PRESETS,
     ),
 )

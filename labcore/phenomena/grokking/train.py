@@ -5,7 +5,7 @@ import torch
 
 from labcore.core.loop import Schedule, train_loop
 from labcore.core.rng import numpy_rng, seed_everything, torch_generator
-from labcore.nn import device as devices
+from labcore.nn import device
 from labcore.phenomena.grokking import data, measures
 from labcore.phenomena.grokking.nets import OneLayerTransformer, PairMLP
 
@@ -22,11 +22,11 @@ def build(cfg, gen: torch.Generator) -> torch.nn.Module:
     return PairMLP(cfg.p, cfg.d_embed, cfg.d_hidden, gen)
 
 
-def train(cfg, rec) -> None:
+def train(cfg, recorder) -> None:
     """Train `cfg` and log train/test loss and accuracy, the weight norm, mem_step/gen_step
     (log-spaced and every eval_every steps) and the Fourier measures (every fourier_every)."""
     seed_everything(cfg.seed)
-    dev = devices.resolve(cfg.device)
+    dev = device.resolve(cfg.device)
     dtype = torch.float64 if cfg.precision == "float64" else torch.float32
     table = data.split(cfg.p, cfg.operation, cfg.train_frac, cfg.symmetric, numpy_rng(cfg.seed, "data"),
                        cfg.split_seed)
@@ -81,8 +81,8 @@ def train(cfg, rec) -> None:
         sched.step()
         return loss.detach()
 
-    rec.meta(device=devices.describe(dev), n_params=sum(w.numel() for w in model.parameters()),
+    recorder.meta(device=device.describe(dev), n_params=sum(w.numel() for w in model.parameters()),
              n_train=len(x_tr), n_test=len(x_te))
     plan = [(Schedule(every=cfg.eval_every, log_points=cfg.log_points), evaluate),
             (Schedule(every=cfg.fourier_every, log_points=max(2, cfg.log_points // 4)), fourier)]
-    train_loop(rec, cfg.steps, step_fn, schedules=plan)
+    train_loop(recorder, cfg.steps, step_fn, schedules=plan)

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from labcore.core import groups
+from labcore.core import param_groups
 from labcore.core.experiment import Arms, Chart, Experiment, PageSpec
 from labcore.core.params import BaseConfig, param
 
-from labcore.phenomena.information_bottleneck.page import DETAILS, PAGE_TEXT, REFERENCE, h_y
+from labcore.phenomena.information_bottleneck.text import DETAILS, PAGE_TEXT, REFERENCE, h_y
 from labcore.phenomena.information_bottleneck.claims import CLAIMS
 from labcore.phenomena.information_bottleneck.lesson import LESSON
 
@@ -26,13 +26,13 @@ class Config(BaseConfig):
     activation: str = param("tanh", choices=("tanh", "relu"), help="hidden-layer nonlinearity")
     widths: tuple = param((10, 7, 5, 4, 3), lo=1, hi=256, length=(1, 8), help="hidden widths (12 in, 2 out)")
     epochs: int = param(3000, lo=1, hi=100_000, log=True, help="passes over the training set")
-    lr: float = groups.lr(4e-4, help="Adam learning rate (as the original)")
-    batch_size: int = groups.batch_size(512, help="minibatch size (≥ the training set: full batch)")
+    lr: float = param_groups.lr(4e-4, help="Adam learning rate (as the original)")
+    batch_size: int = param_groups.batch_size(512, help="minibatch size (≥ the training set: full batch)")
     train_frac: float = param(0.85, lo=0.05, hi=0.95, help="fraction of the 4096 patterns trained on")
     bins: int = param(30, lo=2, hi=1000, help="bins per unit: over [-1, 1] for tanh, [0, max] for relu")
     points: int = param(40, lo=2, hi=1000, log=True, help="log-spaced epochs at which MI is measured")
-    seed: int = groups.seed()
-    device: str = groups.device("cpu", help="tiny nets: the CPU is faster than a GPU here")
+    seed: int = param_groups.seed()
+    device: str = param_groups.device("cpu", help="tiny nets: the CPU is faster than a GPU here")
 
 
 def cost(cfg: Config) -> tuple[float, float]:
@@ -44,11 +44,11 @@ def cost(cfg: Config) -> tuple[float, float]:
     return 4.0 * (4096 * 13 + 4 * params + 3 * acts), flops
 
 
-def run(cfg: Config, rec) -> None:
+def run(cfg: Config, recorder) -> None:
     """Train with Adam and log loss/accuracy and ixt_l{k}, ity_l{k} per hidden layer."""
     from labcore.phenomena.information_bottleneck.train import train
 
-    train(cfg, rec)
+    train(cfg, recorder)
 
 
 EXPERIMENT = Experiment(

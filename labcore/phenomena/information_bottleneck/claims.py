@@ -32,7 +32,7 @@ def tanh_compresses(ev: Evidence) -> Verdict:
     """tanh: the last layer's I(X;T) falls ≥ COMPRESS from its peak while I(T;Y) ≥ FIT × H(Y)."""
     if _activation(ev) != "tanh":
         return Verdict(NOT_APPLICABLE, "the compression claim is about tanh")
-    from labcore.phenomena.information_bottleneck.page import h_y
+    from labcore.phenomena.information_bottleneck.text import h_y
 
     peak, last, fall = _fall(ev)
     ity = float(ev.curve("last_ity").iloc[-1]) / h_y()

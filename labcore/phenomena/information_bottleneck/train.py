@@ -6,7 +6,7 @@ from torch.nn.functional import cross_entropy
 
 from labcore.core.loop import every, log_spaced, train_loop
 from labcore.core.rng import numpy_rng, seed_everything, torch_generator
-from labcore.nn import device as devices
+from labcore.nn import device
 from labcore.phenomena.information_bottleneck import data
 from labcore.phenomena.information_bottleneck.measures import codes, layer_information
 from labcore.phenomena.information_bottleneck.nets import IBNet
@@ -14,10 +14,10 @@ from labcore.phenomena.information_bottleneck.nets import IBNet
 LOSS_POINTS = 100  # loss/accuracy rows per run, on top of the MI epochs
 
 
-def train(cfg, rec) -> None:
+def train(cfg, recorder) -> None:
     """One loop step = one epoch of Adam minibatches over the training split."""
     seed_everything(cfg.seed)
-    dev = devices.resolve(cfg.device)
+    dev = device.resolve(cfg.device)
     x_np, y_np = data.twelve_bit()                                  # (4096, 12), (4096,)
     tr, te = data.split(len(y_np), cfg.train_frac, numpy_rng(cfg.seed, "data"))
     x, y = torch.from_numpy(x_np).to(dev), torch.from_numpy(y_np).to(dev)
@@ -57,6 +57,6 @@ def train(cfg, rec) -> None:
         row["last_ixt"], row["last_ity"] = row[f"ixt_l{len(acts)}"], row[f"ity_l{len(acts)}"]
         return row
 
-    rec.meta(device=devices.describe(dev), n_train=n, h_y=data.label_entropy())
-    train_loop(rec, cfg.epochs, epoch_fn, schedules=[(every(max(1, cfg.epochs // LOSS_POINTS)), fit),
+    recorder.meta(device=device.describe(dev), n_train=n, h_y=data.label_entropy())
+    train_loop(recorder, cfg.epochs, epoch_fn, schedules=[(every(max(1, cfg.epochs // LOSS_POINTS)), fit),
                                                      (log_spaced(cfg.points), information)])

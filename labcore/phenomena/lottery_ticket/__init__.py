@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from labcore.core import groups
+from labcore.core import param_groups
 from labcore.core.experiment import Chart, Experiment, PageSpec, SweepView
 from labcore.core.params import BaseConfig, ParamError, param
 
-from labcore.phenomena.lottery_ticket.page import DETAILS, PAGE_TEXT, REFERENCE
+from labcore.phenomena.lottery_ticket.text import DETAILS, PAGE_TEXT, REFERENCE
 from labcore.phenomena.lottery_ticket.claims import CLAIMS
 from labcore.phenomena.lottery_ticket.lesson import LESSON
 
@@ -25,12 +25,16 @@ ARMS = ("winning", "reinit", "random_prune")
 PER_ARM = ("test_acc", "train_acc", "early_stop_step")
 DATASETS = ("digits", "mnist1d", "mnist", "fashion_mnist")
 INPUT_DIM = {"digits": 64, "mnist1d": 40, "mnist": 784, "fashion_mnist": 784}
+MNIST1D_TRAIN = 4000  # MNIST-1D's training pool (its test set is its own)
 
 
 @dataclass(frozen=True)
 class Config(BaseConfig):
     """Settings of a lottery-ticket run (iterative magnitude pruning, winning ticket vs controls);
     each field's `help` documents it."""
+    # drawn from one pool where train and test share it (digits, MNIST-5k): the validation
+    # examples come out of the training pool (core.catalogue.pool_problem checks the sum)
+    pool_fields = ("n_train", "n_val", "n_test")
     widths: tuple = param((300, 100), lo=1, hi=4096, length=(1, 6),
                           help="hidden widths before width_scale (LeNet-300-100: 300-100)")
     width_scale: float = param(1.0, lo=0.05, hi=16.0, log=True, help="every hidden width × this")
@@ -44,34 +48,35 @@ class Config(BaseConfig):
                                   "(0: to the init, as Frankle & Carbin 2019; > 0: late rewinding)")
     arms: str = param("all", choices=("all", "winning"),
                       help="all: winning, reinit and random_prune each round; winning: 3× cheaper")
-    steps: int = groups.steps(600, help="training steps per round and arm")
+    steps: int = param_groups.steps(600, help="training steps per round and arm")
     optimizer: str = param("adam", choices=("adam", "sgd"), help="Adam as the paper's LeNet; SGD uses momentum")
-    lr: float = groups.lr(2e-3, help="learning rate (the paper's LeNet: Adam 1.2e-3 for 50k steps)")
+    lr: float = param_groups.lr(2e-3, help="learning rate (the paper's LeNet: Adam 1.2e-3 for 50k steps)")
     momentum: float = param(0.9, lo=0.0, hi=0.99, advanced=True, help="SGD momentum (optimizer=sgd only)")
-    batch_size: int = groups.batch_size(60, help="minibatch size (the paper: 60)")
-    init: str = param("xavier", choices=groups.INITS,
+    batch_size: int = param_groups.batch_size(60, help="minibatch size (the paper: 60)")
+    init: str = param("xavier", choices=param_groups.INITS,
                       help="xavier: Gaussian Glorot as the paper; reinit draws from the same distribution")
-    dataset: str = groups.dataset("mnist1d", choices=DATASETS,
+    dataset: str = param_groups.dataset("mnist1d", choices=DATASETS,
                                   help="offline: mnist1d (4000 train / 1000 test), digits, mnist (MNIST-5k "
                                        "unless the full set is in LAB_DATA_DIR), fashion_mnist (Debian's package)")
-    n_train: int = groups.n_train(3000)
+    n_train: int = param_groups.n_train(3000)
     n_val: int = param(1000, lo=10, hi=10_000, log=True,
                        help="validation examples, held out of the training pool (early-stop step)")
-    n_test: int = groups.n_test(1000)
-    eval_every: int = groups.eval_every(25)
-    seed: int = groups.seed()
-    device: str = groups.device()
+    n_test: int = param_groups.n_test(1000)
+    eval_every: int = param_groups.eval_every(25)
+    seed: int = param_groups.seed()
+    device: str = param_groups.device()
 
     def check(self) -> None:
-        """rewind_step must be below steps, and n_train + n_val (+ n_test on digits) must fit the dataset's
-        pool (digits, mnist1d); else raise ParamError naming the parameter and its range."""
+        """rewind_step must be below steps, and n_train + n_val must fit MNIST-1D's training pool (a
+        shared pool, digits or MNIST-5k, is checked for all three by the catalogue and at
+        admission); else raise ParamError naming the parameter and its range."""
         if self.rewind_step >= self.steps:
             raise ParamError(f"rewind_step={self.rewind_step} is out of range; allowed: 0..steps − 1 "
                              f"({self.steps - 1})")
-        pool = {"digits": 1797, "mnist1d": 4000}.get(self.dataset)  # mnist-5k's pool: checked at admission
-        if pool is not None and self.n_train + self.n_val + (self.n_test if self.dataset == "digits" else 0) > pool:
-            raise ParamError(f"n_train + n_val{' + n_test' if self.dataset == 'digits' else ''} is out of range "
-                             f"for dataset={self.dataset}; allowed: at most {pool} examples in all")
+        if self.dataset == "mnist1d" and self.n_train + self.n_val > MNIST1D_TRAIN:
+            raise ParamError(f"n_train + n_val = {self.n_train + self.n_val} is out of range for dataset=mnist1d "
+                             f"(n_train={self.n_train}, n_val={self.n_val}); allowed: n_train + n_val ≤ "
+                             f"{MNIST1D_TRAIN} (they share its training pool)")
 
 
 def trainings(cfg: Config) -> int:
@@ -95,11 +100,11 @@ def cost(cfg: Config) -> tuple[float, float]:
     return 4.0 * (n_data * (d_in + 1) + 7 * params + 2 * acts), flops
 
 
-def run(cfg: Config, rec) -> None:
+def run(cfg: Config, recorder) -> None:
     """Prune iteratively and train the three arms each round (labcore.phenomena.lottery_ticket.train)."""
     from labcore.phenomena.lottery_ticket.train import run_rounds
 
-    run_rounds(cfg, rec)
+    run_rounds(cfg, recorder)
 
 
 EXPERIMENT = Experiment(

@@ -22,8 +22,8 @@ from torch.nn.functional import cross_entropy
 
 from labcore.core.loop import every, train_loop
 from labcore.core.rng import seed_everything, stream_seed, torch_generator
-from labcore.nn import data as datasets
-from labcore.nn import device as devices
+from labcore.nn import data
+from labcore.nn import device
 from labcore.nn import pruning
 from labcore.phenomena.lottery_ticket.nets import LeNet, initialise, scaled_widths
 
@@ -47,7 +47,7 @@ def load_data(cfg, dev) -> Data:
     """n_train + n_val examples drawn from the training pool (the last n_val kept for early
     stopping, as the paper holds out validation examples from the training set) and n_test
     test examples."""
-    split = datasets.load(cfg.dataset, cfg.n_train + cfg.n_val, cfg.n_test, cfg.seed, flatten=True)
+    split = data.load(cfg.dataset, cfg.n_train + cfg.n_val, cfg.n_test, cfg.seed, flatten=True)
     x, y = split.x_train, split.y_train  # a seeded random subset, already in random order
     n = cfg.n_train
     move = lambda t: t.to(dev)  # noqa: E731
@@ -97,8 +97,8 @@ class Result:
 class Trainer:
     """Trains one masked net for a number of steps and measures its learning curve."""
 
-    def __init__(self, cfg, d: Data, rec) -> None:
-        self.cfg, self.d, self.rec = cfg, d, rec
+    def __init__(self, cfg, d: Data, recorder) -> None:
+        self.cfg, self.d, self.recorder = cfg, d, recorder
 
     def _optimizer(self, model):
         if self.cfg.optimizer == "adam":
@@ -143,7 +143,7 @@ class Trainer:
                           "test_acc": self._accuracy(model, d.x_te, d.y_te)})
             return {}  # the run's rows are per round; the curve becomes an artifact
 
-        train_loop(self.rec, n_steps, step_fn, schedules=[(every(cfg.eval_every), measure)])
+        train_loop(self.recorder, n_steps, step_fn, schedules=[(every(cfg.eval_every), measure)])
         best = min(curve, key=lambda p: p["val_loss"])  # the first minimum: ties go to the earlier step
         result = Result(curve[-1]["test_acc"], self._accuracy(model, d.x_tr, d.y_tr), best["step"], curve)
         return result, kept
@@ -158,10 +158,10 @@ def plan(cfg, arms: tuple[str, ...]) -> list[tuple[int, str, int]]:
     return out
 
 
-def run_rounds(cfg, rec) -> None:
+def run_rounds(cfg, recorder) -> None:
     """Round 0 dense, then `rounds` rounds of pruning; one row per round (see module doc)."""
     seed_everything(cfg.seed)
-    dev = devices.resolve(cfg.device)
+    dev = device.resolve(cfg.device)
     d = load_data(cfg, dev)
     widths = scaled_widths(tuple(cfg.widths), cfg.width_scale)
     build = lambda: LeNet(d.x_tr.shape[1], widths, d.n_classes).to(dev)  # noqa: E731
@@ -172,12 +172,12 @@ def run_rounds(cfg, rec) -> None:
     total = float(sum(s for _, _, s in trainings))
     done = 0.0
     masks = pruning.dense_masks(model)
-    trainer = Trainer(cfg, d, rec)
-    rec.meta(device=devices.describe(dev), widths="-".join(map(str, widths)),
+    trainer = Trainer(cfg, d, recorder)
+    recorder.meta(device=device.describe(dev), widths="-".join(map(str, widths)),
              prunable=int(sum(m.numel() for m in masks.values())),
              params=int(sum(p.numel() for p in model.parameters())))
     for r, arm, n_steps in trainings:
-        rec.span(done / total, (done + n_steps) / total)  # progress and ETA across all trainings
+        recorder.span(done / total, (done + n_steps) / total)  # progress and ETA across all trainings
         done += n_steps
         if arm == "winning":
             if r > 0:
@@ -201,8 +201,8 @@ def run_rounds(cfg, rec) -> None:
                         f"early_stop_step_{name}": float(res.early_stop_step)})
         curves += [dict(arm=arm if r > 0 else "dense", **p) for p in res.curve]
         if arm == arms[-1] or r == 0:  # the round is complete
-            rec.log(r, **row)
-            rec.artifact(f"curve_r{r}", pd.DataFrame(curves))
+            recorder.log(r, **row)
+            recorder.artifact(f"curve_r{r}", pd.DataFrame(curves))
             masks = next_masks
 
 

@@ -11,7 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from labcore.runs import plots
+from labcore.charts import plots
 from labcore.ui import downloads, figure_export
 
 ARMS = ("winning", "reinit", "random_prune")

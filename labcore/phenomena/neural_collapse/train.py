@@ -48,8 +48,8 @@ def prepare(cfg, split: data.Split) -> tuple[torch.Tensor, torch.Tensor]:
     return xtr, xte
 
 
-def train(cfg, rec) -> None:
-    """Train `cfg` and log through `rec` (see the package docstring for the metrics)."""
+def train(cfg, recorder) -> None:
+    """Train `cfg` and log through `recorder` (see the package docstring for the metrics)."""
     seed_everything(cfg.seed)  # the init stream seeds torch's default initialisers
     dev = device.resolve(cfg.device)
     split = data.load(cfg.dataset, cfg.n_train, cfg.n_test, cfg.seed, flatten=cfg.model == "mlp")
@@ -118,11 +118,11 @@ def train(cfg, rec) -> None:
         row["lr"] = cfg.lr * lr_factor(cfg.schedule, max(epoch - 1, 0), cfg.epochs)  # of the last epoch
         cos = measures.mean_cosines(h, ytr, n_classes)
         if cos is not None:
-            rec.artifact("mean_cosines", cos)  # the latest replaces the previous
+            recorder.artifact("mean_cosines", cos)  # the latest replaces the previous
             if epoch == state["zero_at"]:  # kept: where the terminal phase begins, to compare with the end
-                rec.artifact("mean_cosines_at_zero_error", cos)
+                recorder.artifact("mean_cosines_at_zero_error", cos)
         return row
 
-    rec.meta(device=device.describe(dev), n_params=sum(p.numel() for p in net.parameters()),
+    recorder.meta(device=device.describe(dev), n_params=sum(p.numel() for p in net.parameters()),
              dataset=f"{cfg.dataset} ({len(xtr)} train / {len(xte)} test)")
-    train_loop(rec, cfg.epochs, epoch_fn, each_epoch, 1, schedules=[(log_spaced(cfg.measure_points), collapse)])
+    train_loop(recorder, cfg.epochs, epoch_fn, each_epoch, 1, schedules=[(log_spaced(cfg.measure_points), collapse)])

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from labcore.core import groups
+from labcore.core import param_groups
 from labcore.core.experiment import Arms, Chart, Experiment, PageSpec, SweepView
 from labcore.core.params import BaseConfig, param
 from labcore.phenomena.preconditioner.claims import CLAIMS
@@ -29,23 +29,23 @@ class Config(BaseConfig):
                        help="static only: each layer's gradient gain from the original code's closed form, "
                             "or measured on a probe batch at init")
     width: int = param(1, lo=1, hi=16, help="width scale s: 6s, 16s channels, 120s, 84s units")
-    lr: float = groups.lr(1e-3, help="SGD learning rate (the original code: 1e-3)")
-    seed: int = groups.seed()
+    lr: float = param_groups.lr(1e-3, help="SGD learning rate (the original code: 1e-3)")
+    seed: int = param_groups.seed()
     extra_layers: int = param(0, lo=0, hi=20, help="extra 84s-unit layers: deeper nets show vanishing gradients")
-    momentum: float = groups.momentum(0.9)
-    batch_size: int = groups.batch_size(4, help="examples per step (the original code: 4)")
+    momentum: float = param_groups.momentum(0.9)
+    batch_size: int = param_groups.batch_size(4, help="examples per step (the original code: 4)")
     # One epoch of Fashion-MNIST at batch 4 (~3.3 ms a step on one CPU core, ~50 s an arm): static
     # ahead until ~4.5k steps, the default level or ahead after (measured, see the page text).
-    steps: int = groups.steps(15_000, help="optimisation steps; one epoch is n_train / batch_size steps "
+    steps: int = param_groups.steps(15_000, help="optimisation steps; one epoch is n_train / batch_size steps "
                                            "(defaults: 15,000 = one epoch of Fashion-MNIST; the original code ran 2 "
                                            "epochs of CIFAR-10, 25,000 steps)")
-    dataset: str = groups.dataset("fashion_mnist", choices=("fashion_mnist", "digits", "mnist", "cifar10"),
+    dataset: str = param_groups.dataset("fashion_mnist", choices=("fashion_mnist", "digits", "mnist", "cifar10"),
                                   help="fashion_mnist (Debian's dataset-fashion-mnist, offline) is padded to "
                                        "32×32 with its channel repeated ×3 like CIFAR-10; digits is resized")
-    n_train: int = groups.n_train(60_000, advanced=True)
-    n_test: int = groups.n_test(500, advanced=True)
-    eval_every: int = groups.eval_every(250)
-    device: str = groups.device()
+    n_train: int = param_groups.n_train(60_000, advanced=True)
+    n_test: int = param_groups.n_test(500, advanced=True)
+    eval_every: int = param_groups.eval_every(250)
+    device: str = param_groups.device()
 
 
 def cost(cfg: Config) -> tuple[float, float]:
@@ -63,7 +63,7 @@ def cost(cfg: Config) -> tuple[float, float]:
     return 4.0 * (data + 4 * params + acts), flops
 
 
-def run(cfg: Config, rec) -> None:
+def run(cfg: Config, recorder) -> None:
     """Train with the chosen method; log losses, accuracies, per-layer gradient/activation std.
 
     Minibatches are drawn as the original code's shuffled DataLoader does: a fresh permutation of the
@@ -157,16 +157,16 @@ def run(cfg: Config, rec) -> None:
         for k, (g, a) in enumerate(zip(g_std, a_std), start=1):
             row[f"grad_std_l{k}"], row[f"act_std_l{k}"] = g, a
         if step == 0:
-            rec.artifact("init_layers", pd.DataFrame({"layer": range(1, len(units) + 1), "grad_std": g_std,
+            recorder.artifact("init_layers", pd.DataFrame({"layer": range(1, len(units) + 1), "grad_std": g_std,
                                                       "act_std": a_std, "precond": scale}))
         return row
 
     meta = {"preconditioner": scale, "steps_per_epoch": per_epoch}
     if cfg.method == "static":
         meta["multiplier"] = [factor[layer.weight] for layer in units]  # per unit, weights
-    rec.meta(device=device.describe(dev), data=split.source, input_shape=list(x.shape[1:]),
+    recorder.meta(device=device.describe(dev), data=split.source, input_shape=list(x.shape[1:]),
              input_range=[float(x.min()), float(x.max())], **meta)
-    train_loop(rec, cfg.steps, step_fn, measure, cfg.eval_every)
+    train_loop(recorder, cfg.steps, step_fn, measure, cfg.eval_every)
 
 
 EXPERIMENT = Experiment(

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from labcore.runs import plots
+from labcore.charts import plots
 from labcore.ui import figure_export
 
 

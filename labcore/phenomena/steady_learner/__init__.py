@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from labcore.core import groups
+from labcore.core import param_groups
 from labcore.core.experiment import Chart, Experiment, PageSpec, SweepView
 from labcore.core.params import BaseConfig, param
 from labcore.phenomena.steady_learner.train import run_seeds
@@ -20,10 +20,10 @@ class Config(BaseConfig):
     field's `help` documents it (`init`: the weight init)."""
     freq: float = param(0.5, lo=0.05, hi=4.0, help="f in y = cos(2πf x1)·cos(2πf x2)")
     width: int = param(32, lo=2, hi=1024, log=True, help="hidden ReLU units per layer")
-    init: str = param("kaiming", choices=groups.INITS)
-    lr: float = groups.lr(0.01, help="SGD learning rate η (batch size 1); inputs have norm ~10, so η ≥ 0.02 "
+    init: str = param("kaiming", choices=param_groups.INITS)
+    lr: float = param_groups.lr(0.01, help="SGD learning rate η (batch size 1); inputs have norm ~10, so η ≥ 0.02 "
                                                "diverges at the first step for some inits")
-    seed: int = groups.seed()
+    seed: int = param_groups.seed()
     n_samples: int = param(100, lo=4, hi=100_000, log=True, help="training points N")
     epochs: int = param(300, lo=1, hi=10_000, log=True, help="at most this many passes over the N points")
     target_loss: float = param(0.005, lo=1e-6, hi=1.0, log=True,
@@ -35,7 +35,7 @@ class Config(BaseConfig):
                           help="cnn mode: digits 3 vs 8 (offline) or CIFAR-10 airplane vs dog (torchvision)")
     grid: int = param(100, lo=10, hi=1000, log=True, help="region map resolution (mlp mode)",
                       advanced=True)
-    device: str = groups.device("cpu", help="batch-1 SGD is fastest on the CPU")
+    device: str = param_groups.device("cpu", help="batch-1 SGD is fastest on the CPU")
 
 
 def cost(cfg: Config) -> tuple[float, float]:
@@ -47,12 +47,12 @@ def cost(cfg: Config) -> tuple[float, float]:
     return 4.0 * (4 * params + grid_acts + data), flops
 
 
-def run(cfg: Config, rec) -> None:
+def run(cfg: Config, recorder) -> None:
     """One seed of batch-1 SGD on MSE/2: the group of one of `train.run_seeds` (the training
     is written once, over a seed axis); per epoch the first-layer bias trajectory measures."""
     from labcore.phenomena.steady_learner.train import run as solo
 
-    solo(cfg, rec)
+    solo(cfg, recorder)
 
 
 EXPERIMENT = Experiment(

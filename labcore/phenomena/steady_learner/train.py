@@ -15,23 +15,23 @@ from __future__ import annotations
 from typing import Any
 
 
-def run(cfg, rec) -> None:
+def run(cfg, recorder) -> None:
     """One seed: the group of one. A divergence is raised (Diverged), as every solo run does."""
-    _train([cfg], [rec], solo=True)
+    _train([cfg], [recorder], solo=True)
 
 
-def run_seeds(cfgs: list, recs: list) -> list:
-    """Train one net per Config (same settings but `seed`), seed i's rows to recs[i];
+def run_seeds(cfgs: list, recorders: list) -> list:
+    """Train one net per Config (same settings but `seed`), seed i's rows to recorders[i];
     returns per-seed outcomes (None: trained to the end; else its final fields)."""
     if cfgs[0].mode == "mlp":
-        return _train(cfgs, recs)
+        return _train(cfgs, recorders)
     outcomes: list = []
-    for cfg, rec in zip(cfgs, recs):  # conv nets: one seed after another
-        outcomes += _train([cfg], [rec])
+    for cfg, recorder in zip(cfgs, recorders):  # conv nets: one seed after another
+        outcomes += _train([cfg], [recorder])
     return outcomes
 
 
-def _train(cfgs: list, recs: list, solo: bool = False) -> list:
+def _train(cfgs: list, recorders: list, solo: bool = False) -> list:
     """The one training loop of the phenomenon, over the seeds of `cfgs` (cnn mode: one)."""
     from labcore.core.loop import train_loop
     from labcore.nn import device, seed_axis
@@ -41,7 +41,7 @@ def _train(cfgs: list, recs: list, solo: bool = False) -> list:
     def reached(row: dict) -> str:  # the early stop, with its reason for the page's status
         return f"training loss reached the target {cfg.target_loss:g}" if row["loss"] < cfg.target_loss else ""
 
-    group = seed_axis.SeedRecorder(recs, until=reached, reraise=solo, steps=cfg.epochs)
+    group = seed_axis.SeedRecorder(recorders, until=reached, reraise=solo, steps=cfg.epochs)
     build = _mlp if cfg.mode == "mlp" else _cnn
     epoch, measure = build(cfgs, group, dev)
     group.meta(device=device.describe(dev))

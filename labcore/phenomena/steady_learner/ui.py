@@ -4,7 +4,8 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from labcore.runs import analysis, plots
+from labcore.charts import plots
+from labcore.runs import analysis
 from labcore.ui import figure_export
 
 LAST = 10  # epochs (measurements) whose bias variance goes into the box plot

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from labcore.core import groups
+from labcore.core import param_groups
 from labcore.core.experiment import Chart, Experiment, PageSpec, SweepView
 from labcore.core.params import BaseConfig, ParamError, param
 from labcore.phenomena.teacher_student.claims import CLAIMS
@@ -31,18 +31,18 @@ class Config(BaseConfig):
     node_multi: int = param(10, lo=1, hi=50, help="student width = node_multi × teacher width")
     init: str = param("pytorch", choices=("pytorch", "gaussian", "perturb"),
                       help="perturb: student starts at the teacher + noise (extra nodes random)")
-    lr: float = groups.lr(0.05, help="SGD learning rate")
-    seed: int = groups.seed()
+    lr: float = param_groups.lr(0.05, help="SGD learning rate")
+    seed: int = param_groups.seed()
     teacher: tuple = param((10, 15, 20, 25), lo=1, hi=1000, length=(1, 8),
                            help="teacher hidden widths, lowest first, e.g. 10-15-20-25")
     d_input: int = param(20, lo=1, hi=1000, log=True, help="input dimension")
     d_output: int = param(100, lo=1, hi=1000, log=True, help="teacher/student output dimension")
     data_std: float = param(10.0, lo=0.01, hi=100.0, log=True,
                             help="x ~ N(0, data_std²); std 1 leaves ReLU corners uncovered")
-    batch_size: int = groups.batch_size(64, help="Gaussian samples per step")
+    batch_size: int = param_groups.batch_size(64, help="Gaussian samples per step")
     # 4 of the original's "iterations" (epochs of 1,563 steps): the README command (seed 124) reaches
     # l1 0.990 at step 4,500 and 0.996 at 6,000 (measured; ~18 s CPU at one thread)
-    steps: int = groups.steps(6252, help="SGD steps (the original's iteration = an epoch of 1,563 steps)")
+    steps: int = param_groups.steps(6252, help="SGD steps (the original's iteration = an epoch of 1,563 steps)")
     n_train: int = param(0, lo=0, hi=1_000_000, help="0: fresh samples every step; N: a fixed set of N "
                                                      "samples, reshuffled every epoch (the original: 100,000)")
     teacher_bias: bool = param(True, help="teacher biases U(-0.5, 0.5); off: 0 (the matrix README command)")
@@ -58,7 +58,7 @@ class Config(BaseConfig):
     eval_redraw: bool = param(False, help="draw a fresh eval batch at every measurement (the original: 3 × 64 "
                                           "samples each eval); off: one fixed batch", advanced=True)
     eval_every: int = param(50, lo=1, hi=100_000, log=True, help="measure every N steps", advanced=True)
-    device: str = groups.device()
+    device: str = param_groups.device()
 
     def check(self) -> None:
         """per_sample excludes mode=matrix and normalize=true; else raise ParamError naming the clashing
@@ -84,7 +84,7 @@ def cost(cfg: Config) -> tuple[float, float]:
     return 4.0 * (t_par + 4 * s_par + 2 * acts) + 8.0 * corr, flops
 
 
-def run(cfg: Config, rec) -> None:
+def run(cfg: Config, recorder) -> None:
     """Train the student; log per-layer best correlations; store matrices, fan-out, luck."""
     import pandas as pd
     import torch
@@ -181,7 +181,7 @@ def run(cfg: Config, rec) -> None:
         snapshot = step % snap_every == 0 or step == cfg.steps
         for k, (corr, t) in enumerate(zip(corrs, t_acts), start=1):
             if snapshot:  # a few matrices over time for the page's time slider
-                rec.artifact(f"corr_l{k}_t{step}", corr.cpu().numpy())
+                recorder.artifact(f"corr_l{k}_t{step}", corr.cpu().numpy())
             # A teacher node constant on the eval batch (dead ReLU) cannot be matched by anything:
             # `mean`/`min` leave it out, `mean_all` counts it as 0 as the original does.
             live = t.std(dim=0) > 1e-8  # (m_k,) bool
@@ -192,21 +192,21 @@ def run(cfg: Config, rec) -> None:
                 row[f"corr_l{k}_mean"], row[f"corr_l{k}_min"] = float(best[live].mean()), float(best[live].min())
         return row
 
-    rec.meta(device=device.describe(dev))
-    train_loop(rec, cfg.steps, step_fn, measure, cfg.eval_every)
+    recorder.meta(device=device.describe(dev))
+    train_loop(recorder, cfg.steps, step_fn, measure, cfg.eval_every)
 
     final = evaluate(fixed_eval)[3]
     linears = student.linears()
     for k, (c0, c) in enumerate(zip(corr_init, final), start=1):
         best, idx = best_match(c)
-        rec.artifact(f"corr_l{k}", c.cpu().numpy())
-        rec.artifact(f"luck_l{k}", pd.DataFrame({
+        recorder.artifact(f"corr_l{k}", c.cpu().numpy())
+        recorder.artifact(f"luck_l{k}", pd.DataFrame({
             "teacher_node": range(len(best)), "best_student": idx.cpu().numpy(),
             "final_corr": best.cpu().numpy(), "init_corr": c0.gather(1, idx[:, None])[:, 0].cpu().numpy(),
             "init_rank": init_rank(c0, idx).cpu().numpy()}))
         norms = fan_out_norms(linears[k].weight).cpu().numpy()
         best_any = c.max(dim=0).values.cpu().numpy()  # each student node's best teacher match
-        rec.artifact(f"fanout_l{k}", pd.DataFrame({
+        recorder.artifact(f"fanout_l{k}", pd.DataFrame({
             "student_node": range(len(norms)), "fan_out_norm": norms,
             "aligned": (best_any >= ALIGNED).astype(int), "best_corr": best_any}))
 

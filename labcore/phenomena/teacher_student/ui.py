@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from labcore.runs import plots
+from labcore.charts import plots
 from labcore.ui import figure_export
 
 

@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 from plotly.colors import qualitative
 
 from labcore.runs.compare import WALL
-from labcore.runs.plots import _layout, escape_figure  # one look for every chart of the lab
+from labcore.charts.plots import _layout, escape_figure  # one look for every chart of the lab
 
 # 23 colours distinct on white (Dark24 without its near-black, which reads as an axis).
 # Tableau's ten (plotly's D3): clearly different hues, given first (compare.colours hashes
