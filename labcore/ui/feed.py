@@ -59,7 +59,7 @@ class Feed:
             entry = self._rows.get(rid)
             if entry is None or entry["created"] != rec.get("created"):  # new, or re-created under its id
                 entry = self._rows[rid] = {"cursor": 0, "rows": [], "created": rec.get("created"),
-                                           "frames": {}, "open": True, "read_at": None}
+                                           "frames": {}, "open": True, "read_at": None, "new": []}
             live = rec["status"] in ACTIVE
             due = fresh or entry["read_at"] is None or self.clock() - entry["read_at"] >= self.max_age
             if entry["open"] and (due or not live):
@@ -68,8 +68,12 @@ class Feed:
                 entry["read_at"] = self.clock()
                 if rows:
                     entry["rows"].extend(rows)
-                    entry["frames"] = {}
+                    entry["new"].extend(rows)
                 entry["open"] = live  # the read after the run ended was the last one
+            if entry["new"]:  # the frames grow by the new chunk (a DataFrame of all rows costs 66 ms at 4k)
+                for kind, old in list(entry["frames"].items()):
+                    entry["frames"][kind] = _grown(old, rows_frame(entry["new"], system=kind))
+                entry["new"] = []
             if system not in entry["frames"]:
                 entry["frames"][system] = rows_frame(entry["rows"], system=system)
             return entry["frames"][system]
@@ -98,6 +102,14 @@ class Feed:
             self._rows.pop(rid, None)
             for key in [k for k in self._arts if k[0] == rid]:
                 del self._arts[key]
+
+
+def _grown(old: pd.DataFrame, chunk: pd.DataFrame) -> pd.DataFrame:
+    """`old` with the rows of `chunk` appended: the frame `rows_frame` gives for all of them
+    (union of columns, step first, a fresh index)."""
+    if old.empty:
+        return chunk
+    return pd.concat([old, chunk], ignore_index=True)
 
 
 class Watchers:

@@ -11,6 +11,7 @@ object, which nobody may modify after it is built.
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from typing import Any, Callable
 
@@ -18,26 +19,41 @@ import plotly.graph_objects as go
 import streamlit as st
 
 KEEP = 512   # values kept (least recently used dropped): a few pages' charts each
+# While its runs train, a chart is rebuilt at most every REBUILD_S (a build of a 4,000-point
+# chart costs 40-80 ms of plotly; a run writes a chunk every 0.5 s): the server's building
+# stays bounded however fast rows come, and a session's chart is at most this much older.
+REBUILD_S = 2.0
 
 
 class Memo:
     """A bounded, thread-safe map from (key, version) to a built value."""
 
-    def __init__(self, keep: int = KEEP) -> None:
+    def __init__(self, keep: int = KEEP, clock: Callable[[], float] = time.monotonic) -> None:
         self.keep, self._lock, self._items = keep, threading.Lock(), OrderedDict()
-        self.builds = 0
+        self._latest: dict[tuple, tuple[float, Any]] = {}   # (key, live family) -> (built at, value)
+        self.clock, self.builds = clock, 0
 
-    def get(self, key: str, version: Any, build: Callable[[], Any]) -> Any:
-        """The value of `key` at `version`, built by `build()` the first time it is asked."""
+    def get(self, key: str, version: Any, build: Callable[[], Any], live: Any = None) -> Any:
+        """The value of `key` at `version`, built by `build()` the first time it is asked.
+        `live` (while the runs drawn train: what is drawn, without its progress, e.g. the run
+        ids) reuses the last build of that family younger than REBUILD_S."""
         slot = (key, repr(version))  # versions hold lists and dicts: their repr is the key
+        family = (key, repr(live)) if live is not None else None
         with self._lock:
             if slot in self._items:
                 self._items.move_to_end(slot)
                 return self._items[slot]
+            recent = self._latest.get(family) if family else None
+            if recent is not None and self.clock() - recent[0] < REBUILD_S:
+                return recent[1]
         value = _frozen(build())  # outside the lock: a slow build does not hold up other sessions
         with self._lock:
             self.builds += 1
             self._items[slot] = value
+            if family:
+                self._latest[family] = (self.clock(), value)
+                while len(self._latest) > self.keep:
+                    self._latest.pop(next(iter(self._latest)))
             while len(self._items) > self.keep:
                 self._items.popitem(last=False)
         return value
@@ -66,7 +82,8 @@ def shared() -> Memo:
     return Memo()
 
 
-def cached(key: str, version: Any, build: Callable[[], Any]) -> Any:
+def cached(key: str, version: Any, build: Callable[[], Any], live: Any = None) -> Any:
     """The value of chart `key` built for `version` (e.g. `RunData.signature(...)` plus the
-    chart's settings), shared by every session of the server."""
-    return shared().get(key, version, build)
+    chart's settings), shared by every session of the server; `live`: see `Memo.get` (pass
+    it only while the runs drawn are active, so the drawing at rest is exact)."""
+    return shared().get(key, version, build, live)

@@ -27,6 +27,7 @@ from labcore import admission
 from labcore.core.experiment import Experiment, PageSpec, SweepView
 from labcore.core.param_groups import SEED_MAX
 from labcore.core.params import ParamSpec, format_value, specs
+from labcore.core.status import any_active
 from labcore.engine import jobs
 from labcore.charts import plots
 from labcore.runs import analysis
@@ -229,7 +230,7 @@ def _status_and_charts(exp: Experiment, sel: Selection, data: RunData) -> None:
     frame = cached("group_frame", version, lambda: analysis.long_frame(
         [(r, data.frame(r["id"])) for r in recs], label_by=("seed",)))
     if recs and len(frame):
-        _draw_charts(frame, page, sel, multi_seed=len(sel.group) > 1, version=version)
+        _draw_charts(frame, page, sel, multi_seed=len(sel.group) > 1, version=version, live=any_active(recs))
         if page.layer_heatmap:
             variants.layer_heatmap(frame[frame["run_id"] == recs[0]["id"]], page.layer_heatmap, version)
         downloads.csv_button("Download CSV (plotted runs)", lambda: frame.to_csv(index=False), key="dl_runs",
@@ -268,7 +269,7 @@ def _waiting_charts(page: PageSpec) -> None:
 
 
 def _draw_charts(frame: pd.DataFrame, page: PageSpec, sel: Selection, multi_seed: bool,
-                 version: tuple = ()) -> None:
+                 version: tuple = (), live: bool = False) -> None:
     cols: list = []
     if multi_seed:  # the legend says how many seeds the mean is over now, not how many were asked
         n = frame["run_id"].nunique()
@@ -292,7 +293,8 @@ def _draw_charts(frame: pd.DataFrame, page: PageSpec, sel: Selection, multi_seed
             return plots.curves(frame, chart.metrics, chart.title, log_y=chart.log_y, hlines=hl,
                                 x_label=x_label, log_x=chart.log_x, vlines=vl)
 
-        fig = cached(f"chart_{i}", (version, hl, tuple(vl.items())), build)
+        family = (tuple(sel.group_ids), i, hl) if live else None  # while training: rebuilt every REBUILD_S at most
+        fig = cached(f"chart_{i}", (version, hl, tuple(vl.items())), build, live=family)
         if not cols:  # a row of two per pair: on a phone the rows stack in the declared order
             cols = st.columns(2)
         col = cols.pop(0)

@@ -1,5 +1,14 @@
-"""Live CSV downloads keep one file while runs train (a changing file cancels slow downloads)."""
+"""Live CSV downloads keep one file while runs train (a changing file cancels slow downloads),
+one snapshot per server for every session showing the same runs."""
+import pytest
 from streamlit.testing.v1 import AppTest
+
+from labcore.ui import downloads
+
+
+@pytest.fixture(autouse=True)
+def fresh_snapshots():
+    downloads.snapshots().clear()
 
 
 def _app():
@@ -19,8 +28,8 @@ def _app():
                          recs=[{"id": rid, "status": status} for rid in ids])
 
 
-def _csv(at) -> str:
-    return at.session_state["_csv_snapshots"]["dl"][2]
+def _csv(at, ids=("a",)) -> str:
+    return downloads.snapshots()["dl", ids][1]
 
 
 def test_a_live_csv_is_one_snapshot_across_reruns_and_current_once_nothing_is_live():
@@ -39,11 +48,9 @@ def test_a_live_csv_is_one_snapshot_across_reruns_and_current_once_nothing_is_li
 
 
 def test_a_live_snapshot_is_refreshed_after_snapshot_s():
-    from labcore.ui import downloads
-
     at = AppTest.from_function(_app).run()
-    t, runs, csv = at.session_state["_csv_snapshots"]["dl"]
-    at.session_state["_csv_snapshots"] = {"dl": (t - downloads.SNAPSHOT_S - 1, runs, csv)}  # aged
+    t, csv = downloads.snapshots()["dl", ("a",)]
+    downloads.snapshots()["dl", ("a",)] = (t - downloads.SNAPSHOT_S - 1, csv)  # aged
     at.run()
     assert at.session_state["calls"] == ["running", "running"]
     assert _csv(at) == "step\n2\n"
@@ -56,4 +63,11 @@ def test_other_runs_under_the_same_key_never_get_the_last_runs_snapshot():
     at.session_state["ids"] = ("b", "c")
     at.run()
     assert at.session_state["calls"] == ["running", "running"]
-    assert at.session_state["_csv_snapshots"]["dl"][1] == ("b", "c") and _csv(at) == "step\n2\n"
+    assert _csv(at, ("b", "c")) == "step\n2\n"
+
+
+def test_two_sessions_on_the_same_live_runs_share_one_snapshot():
+    first = AppTest.from_function(_app).run()
+    second = AppTest.from_function(_app).run()
+    assert first.session_state["calls"] == ["running"] and second.session_state["calls"] == []
+    assert second.get("download_button")[0].proto.label == "Download CSV · snapshot"

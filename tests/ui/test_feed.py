@@ -98,3 +98,38 @@ def test_watchers_count_recent_sessions_and_average_their_cost():
     clock.now += 11  # nobody ticked for 11 s: they left
     w.ticked("s0", 0.02)
     assert w.count() == 1
+
+
+def test_a_frame_grown_by_chunks_equals_the_frame_of_all_rows(live):
+    import pandas as pd
+
+    from labcore.runs.tables import rows_frame
+
+    store, shared, clock = live
+    tick(store, shared)
+    store.rows["a"] += [{"step": 1, "loss": 0.5, "acc": 0.2}, {"step": 2, "loss": 0.25, "_t": 1.5}]
+    clock.now += 1.0
+    assert len(tick(store, shared)[0]) == 3  # a chunk of two rows
+    store.rows["a"].append({"step": 3, "loss": 0.125, "acc": 0.9})
+    clock.now += 1.0
+    grown = tick(store, shared)[0]  # and one more
+    pd.testing.assert_frame_equal(grown, rows_frame(store.rows["a"]))
+
+
+def test_a_live_chart_is_built_once_per_version_for_all_and_at_most_every_rebuild_s():
+    from labcore.ui import figures
+
+    clock = Clock()
+    memo = figures.Memo(clock=clock)
+    built = []
+
+    def build(v):
+        return lambda: built.append(v) or f"figure {v}"
+
+    assert [memo.get("c", 1, build(1), live="runs") for _ in range(30)] == ["figure 1"] * 30
+    clock.now += 0.5  # new rows, within REBUILD_S: the last build, not a new one
+    assert memo.get("c", 2, build(2), live="runs") == "figure 1"
+    clock.now += figures.REBUILD_S
+    assert memo.get("c", 3, build(3), live="runs") == "figure 3"
+    assert memo.get("c", 4, build(4)) == "figure 4"  # at rest: exactly what the runs hold
+    assert built == [1, 3, 4]
