@@ -45,11 +45,21 @@ class Judged:
 
 
 def concerned(exp: Any, claim: Claim, base: Any) -> list[tuple[Any, str]]:
-    """(Config, run id) of every run `claim` needs from `base`, without duplicates, in order."""
-    seen: dict[str, Any] = {}
-    for cfg in runs_for(claim, base):
-        seen.setdefault(run_id(exp.name, non_default(cfg)), cfg)
-    return [(cfg, rid) for rid, cfg in seen.items()]
+    """(Config, run id) of every run `claim` needs from `base`, without duplicates, in order.
+    Kept per (phenomenon, claim, base): a live Claims panel asks for it every poll of every
+    session, and hashing the configs into run ids costs milliseconds (issue 31)."""
+    key = (exp.name, claim.key, repr(base))
+    if key not in _CONCERNED:
+        seen: dict[str, Any] = {}
+        for cfg in runs_for(claim, base):
+            seen.setdefault(run_id(exp.name, non_default(cfg)), cfg)
+        if len(_CONCERNED) > 4096:  # bounded: settings change, the old ones are dropped
+            _CONCERNED.clear()
+        _CONCERNED[key] = [(cfg, rid) for rid, cfg in seen.items()]
+    return list(_CONCERNED[key])
+
+
+_CONCERNED: dict[tuple, list] = {}
 
 
 def judge(exp: Any, claim: Claim, base: Any, store: Any,

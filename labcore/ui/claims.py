@@ -1,7 +1,7 @@
 """The Claims panel: one line per claim of the phenomenon, ✓ / ✗ / … / –, the paper's figure
 beside the measured one, judged on the runs each claim needs from the page's settings.
 
-It polls (every 2 s) only while one of those runs is queued or running, through the server's
+It polls (every 5 s) only while one of those runs is queued or running, through the server's
 shared reads, and a verdict is judged once per change of its runs for every session (issue
 31); when the last one ends it reruns the page once so the polling stops. A claim whose runs were never
 trained says what they are and offers a button that trains exactly them. The same lines serve
@@ -21,7 +21,7 @@ from labcore.ui.figures import cached
 from labcore.ui.reader import RunData
 from labcore.ui.submit import submit_many
 
-POLL_S = 2.0
+POLL_S = 5.0   # verdicts move slowly: a poll redraws a dozen elements for every session
 
 
 def panel(exp: Any, base: Any) -> None:
@@ -49,8 +49,9 @@ def judged(exp: Any, claim: Any, base: Any, data: RunData) -> Judged:
     """`claim` judged on the runs it needs from `base`, read through `data`: judged once per
     change of those runs (their signature) for all the server's sessions."""
     ids = [rid for _, rid in concerned(exp, claim, base)]
+    live = repr(base) if data.active(ids) else None  # while they train: re-judged every REBUILD_S at most
     return cached(f"claim:{exp.name}:{claim.key}", (repr(base), data.signature(ids)),
-                  lambda: judge(exp, claim, base, data, data.frame))
+                  lambda: judge(exp, claim, base, data, data.frame), live=live)
 
 
 def _draw(exp: Any, base: Any, judged: list[Judged]) -> None:

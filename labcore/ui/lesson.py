@@ -175,7 +175,8 @@ def judge(exp: Any, key: str, base: Any, data: RunData | None = None) -> tuple[A
         missing = [cfg for rid, cfg in configs.items() if statuses[rid] == MISSING]
         return claim, verdict, statuses, missing
 
-    return cached(f"lesson:{exp.name}:{key}", (repr(base), data.signature(configs)), build)
+    live = repr(base) if data.active(configs) else None  # while they train: re-judged every REBUILD_S at most
+    return cached(f"lesson:{exp.name}:{key}", (repr(base), data.signature(configs)), build, live=live)
 
 
 def verdicts(exp: Any, step: Step | None, base: Any) -> None:

@@ -40,9 +40,10 @@ from labcore.ui.submit import confirm, submit_many
 
 N_SEEDS = ParamSpec("n_seeds", int, 1, lo=1, hi=10, help="train seeds seed, seed+1, ... and show mean ± std")
 POLL_S = 1.0        # a tick's period while a run of the page is active and few watch
-# Cores the server may spend on the live ticks of all its sessions together; the rest of
-# the machine trains (a worker beside 30 watching sessions keeps >= 80% of its speed).
-REFRESH_BUDGET = float(os.environ.get("LAB_REFRESH_BUDGET", "0.15"))
+# Cores the server may spend on the live ticks of all its sessions together: half of the
+# core the thread budget leaves to the dashboard (engine.launch.threads_per_worker), so
+# training keeps the other cores however many watch (issue 31).
+REFRESH_BUDGET = float(os.environ.get("LAB_REFRESH_BUDGET", "0.5"))
 
 
 @dataclass
@@ -107,16 +108,17 @@ def live(exp: Experiment, sel: Selection) -> None:
     @st.fragment(run_every=every)
     def tick() -> None:
         started = time.thread_time()
-        # the first drawing reuses the reads made above; a later tick shares the server's
-        reads = data if not st.session_state.get("_ticked") else RunData(state.store(), exp.name, fresh=False)
+        polled = st.session_state.get("_ticked", False)  # a poll, not the page's first drawing
+        # the first drawing reuses the reads made above; a poll shares the server's
+        reads = RunData(state.store(), exp.name, fresh=False) if polled else data
         st.session_state["_ticked"] = True
         _draw(exp, sel, reads)
         if active and not reads.active(_page_ids(exp, sel, reads)):
             st.rerun()  # at rest: redraw once without polling
-        if active:
+        if active and polled:
             state.watchers().ticked(_session(), time.thread_time() - started)
-            if abs(period() - every) >= 0.5 * every:
-                st.rerun()  # the class grew or shrank: poll at the new period
+            if _retune(every):
+                st.rerun()  # the class grew or shrank a lot: poll at the new period
 
     st.session_state["_ticked"] = False
     tick()
@@ -126,6 +128,21 @@ def period() -> float:
     """Seconds between a live page's ticks now (the refresh rule in the module docstring)."""
     watching = state.watchers()
     return feed.refresh_period(POLL_S, watching.count(), watching.cost, REFRESH_BUDGET)
+
+
+RETUNE_S = 30.0   # a session re-reads the refresh rule at most this often (a full rerun each)
+
+
+def _retune(every: float) -> bool:
+    """True when this session should rerun to poll at a new period: the rule's period is at
+    least 1.5x longer or 2x shorter than `every`, and it has not retuned for RETUNE_S (so a
+    class joining or leaving changes every session's period once, without rerun storms)."""
+    now, last = time.monotonic(), st.session_state.get("_retuned", 0.0)
+    wanted = period()
+    if now - last < RETUNE_S or every / 2 < wanted < 1.5 * every:
+        return False
+    st.session_state["_retuned"] = now
+    return True
 
 
 def _session() -> str:
