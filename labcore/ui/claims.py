@@ -79,8 +79,8 @@ def line(j: Judged) -> str:
     out = (f"{verdict.symbol} **{access.plain(claim.statement)}**  \n"
            f"paper: {access.plain(claim.paper)} ({access.plain(claim.source)}){seeds} · "
            f"measured: {access.plain(verdict.measured) or '—'}")
-    if j.missing and not j.active and claim.needs:
-        out += f" · {access.plain(claim.needs)}"
+    if j.missing and not j.active and claim.needs and claim.needs not in (verdict.measured or ""):
+        out += f" · {access.plain(claim.needs)}"  # what to press, unless the verdict said it already
     if not claim.expected:
         out += f"  \n*not expected to hold here:* {access.plain(claim.reason)}"
     return out
