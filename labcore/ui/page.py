@@ -73,7 +73,6 @@ def render(exp: Experiment) -> Selection | None:
     st.markdown(page.what_to_look_for)
     if page.details:  # recipes and reference numbers, out of the way of the idea
         st.expander("Recipes and reference numbers").markdown(page.details)
-    st.caption(page.reference)
     n_seeds = st.sidebar.number_input("N seeds", N_SEEDS.lo, N_SEEDS.hi, N_SEEDS.default, key="n_seeds",
                                       bind="query-params", help=N_SEEDS.help)
     if cfg is None:
@@ -85,6 +84,7 @@ def render(exp: Experiment) -> Selection | None:
             if len(axes) > 1 else next(iter(axes), ""))
     sel = _selection(exp, cfg, int(n_seeds), axis)
     _controls(exp, sel)
+    st.caption(page.reference)  # under Run: a long citation pushed Run off a phone's first screen
     claims.panel(exp, sel.group[0])
     lesson.verdicts(exp, step, sel.group[0])
     live(exp, sel)
