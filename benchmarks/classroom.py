@@ -150,7 +150,7 @@ class Student:
             await ws.send(self._rerun(fid))
 
 
-class Store:
+class Monitor:
     """The store's latest step of one run, and when each step was first seen (every 0.25 s)."""
 
     def __init__(self, directory: Path) -> None:
@@ -196,7 +196,7 @@ def start_server(cache: Path, port: int) -> subprocess.Popen:
     raise RuntimeError("the dashboard did not start")
 
 
-async def measure(url: str, query: str, k: int, window: float, store: Store, server: int) -> dict:
+async def measure(url: str, query: str, k: int, window: float, store: Monitor, server: int) -> dict:
     """K students on the page for `window` seconds (after they have all drawn), then one more."""
     stop = asyncio.Event()
     students = [Student(url, PAGE, query) for _ in range(k)]
@@ -235,7 +235,7 @@ def _store(cache: Path):
     return LabStore(str(cache))
 
 
-def _first_click(store: Store, query: str) -> float:
+def _first_click(store: Monitor, query: str) -> float:
     """Submit the live run once the dashboard's warm worker waits; seconds to its first row."""
     from labcore import api
     from labcore.engine import pool
@@ -279,7 +279,7 @@ def main(argv: list[str] | None = None) -> int:
     pool.shutdown(_store(cache))  # no worker of this process stays: the dashboard keeps its own
     server = start_server(cache, args.port)
     url = f"ws://127.0.0.1:{args.port}/_stcore/stream"
-    store = Store(cache)
+    store = Monitor(cache)
     rows, first_point = [], float("nan")
     try:
         for scenario, query in (("finished", ""), ("live", LIVE_QUERY)):

@@ -37,6 +37,7 @@ class Feed:
         self._records: dict[str, tuple[float, dict | None]] = {}
         self._rows: dict[str, dict] = {}
         self._arts: dict[tuple, Any] = {}
+        self._recent: dict[str, tuple[float, Any]] = {}   # store queries shared for max_age (the queue)
         self.reads = {"record": 0, "rows": 0, "artifact": 0}   # store reads made (tests count them)
 
     def record(self, rid: str, fresh: bool = False) -> dict | None:
@@ -90,18 +91,10 @@ class Feed:
     def recent(self, key: str, compute: Callable[[], Any], fresh: bool = False) -> Any:
         """`compute()` (a store query, e.g. the queue), shared for `max_age` seconds."""
         with self._lock:
-            kept = self._records.get(f"\0{key}")
+            kept = self._recent.get(key)
             if fresh or kept is None or self.clock() - kept[0] >= self.max_age:
-                kept = self._records[f"\0{key}"] = (self.clock(), compute())
+                kept = self._recent[key] = (self.clock(), compute())
             return kept[1]
-
-    def forget(self, rid: str) -> None:
-        """Drop what is kept of run `rid` (it was deleted or re-created)."""
-        with self._lock:
-            self._records.pop(rid, None)
-            self._rows.pop(rid, None)
-            for key in [k for k in self._arts if k[0] == rid]:
-                del self._arts[key]
 
 
 def _grown(old: pd.DataFrame, chunk: pd.DataFrame) -> pd.DataFrame:

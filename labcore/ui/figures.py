@@ -31,7 +31,7 @@ class Memo:
     def __init__(self, keep: int = KEEP, clock: Callable[[], float] = time.monotonic) -> None:
         self.keep, self._lock, self._items = keep, threading.Lock(), OrderedDict()
         self._latest: dict[tuple, tuple[float, Any]] = {}   # (key, live family) -> (built at, value)
-        self.clock, self.builds = clock, 0
+        self.clock = clock
 
     def get(self, key: str, version: Any, build: Callable[[], Any], live: Any = None) -> Any:
         """The value of `key` at `version`, built by `build()` the first time it is asked.
@@ -48,7 +48,6 @@ class Memo:
                 return recent[1]
         value = _frozen(build())  # outside the lock: a slow build does not hold up other sessions
         with self._lock:
-            self.builds += 1
             self._items[slot] = value
             if family:
                 self._latest[family] = (self.clock(), value)
