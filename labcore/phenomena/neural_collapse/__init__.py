@@ -138,7 +138,7 @@ EXPERIMENT = Experiment(
                             "0": dict(weight_decay=0.0)},
                   metrics=("nc1", "nc2_equiangular_means", "nc3")),
         presets={
-            "MLP without BatchNorm, the Colab's step schedule (issue #30)": dict(
+            "MLP without BatchNorm, 1,500 digits, the Colab's step schedule": dict(
                 n_train=1500, n_test=290, batchnorm=False, weight_decay=5e-4, schedule="step"),
             "MLP without BatchNorm": dict(batchnorm=False),
             "MSE loss": dict(loss="mse"),

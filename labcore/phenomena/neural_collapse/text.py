@@ -32,7 +32,7 @@ HOW = (
     "measurement (−1/(C−1) off the diagonal at collapse). "
     "**Why BatchNorm and a constant lr**: an MLP without BatchNorm on digits reaches zero error but its "
     "class means stop short of equiangularity (avg |cos + 1/9| stays ~0.3), and the Colab's early lr decays "
-    "freeze the collapse where it is (issue #30's measurement: NC2 0.21 → 0.245): the collapse needs a long "
+    "freeze the collapse where it is (measured here on CPU: NC2 0.21 → 0.245): the collapse needs a long "
     "terminal phase at an undecayed learning rate and enough weight decay (see the presets).")
 
 MEASURED = (
@@ -45,7 +45,7 @@ MEASURED = (
     "/ 6.0 → 1.2 %. **Weight decay**: with 5e-4 (seed 0) NC1 ends at 0.040, equiangularity 0.054, NC3 "
     "0.21; with 0 (seeds 0, 1) at 0.060 / 0.059, 0.070 / 0.063, 0.25 / 0.25: the collapse starts the same "
     "way but stalls. **The step schedule** with the defaults: NC1 0.015 at epoch 100, then only 0.0087 at "
-    "300 (NC3 0.137 → 0.121). **Without BatchNorm** (and issue #30's recipe: 1,500 digits, wd 5e-4, step "
+    "300 (NC3 0.137 → 0.121). **Without BatchNorm** (the preset: 1,500 digits, wd 5e-4, step "
     "decays): NC1 0.27 → 0.23, equiangularity 0.30 → 0.285, NC3 0.22 → 0.18, NC4 0.010 → 0.0007: NC1, "
     "NC3 and NC4 move a little, NC2 not at all. **MSE loss**: zero error at epoch 11, NC1 0.37 → 0.0008, "
     "equiangularity 0.14 → 0.020, NC3 1.27 → 0.062.")
