@@ -14,7 +14,7 @@ from labcore.core.experiment import Arms, Chart, Experiment, PageSpec, SweepView
 from labcore.core.params import BaseConfig, ParamError, param
 from labcore.phenomena.neural_collapse.claims import CLAIMS
 from labcore.phenomena.neural_collapse.lesson import LESSON
-from labcore.phenomena.neural_collapse.text import DETAILS, PAGE_TEXT, REFERENCE
+from labcore.phenomena.neural_collapse.text import DETAILS, NC1_TITLE, PAGE_TEXT, REFERENCE
 
 DATASETS = ("digits", "mnist1d", "synthetic", "mnist")
 INPUT_DIM = {"digits": 64, "mnist1d": 40, "synthetic": 32, "mnist": 784}
@@ -113,7 +113,7 @@ EXPERIMENT = Experiment(
             Chart("Train and test error", ("train_err", "test_err"), **LOG,
                   note="The dotted line is the first epoch with zero training error: the terminal phase "
                        "of training starts there."),
-            Chart("NC1: within-class variability Tr(Σ_W Σ_B⁺)/C", ("nc1",), log_y=True, **LOG,
+            Chart(f"NC1: within-class variability {NC1_TITLE}", ("nc1",), log_y=True, **LOG,
                   note="Falls by orders of magnitude after the line: every training point moves onto its "
                        "class mean."),
             Chart("NC2: equiangularity avg |cos + 1/(C−1)|", ("nc2_equiangular_means",
