@@ -198,3 +198,41 @@ def test_a_click_of_more_than_16_runs_asks_first(server, page):
     while time.monotonic() < deadline and len(sweep_runs()) < 20:
         page.wait_for_timeout(200)
     assert len(sweep_runs()) == 20
+
+
+def test_sidebar_names_fit_at_1280_px_and_a_phone_says_where_the_settings_are(server, page):
+    """The sidebar shows each page's short label (Streamlit cuts a long one with "…"), the
+    heading keeps the full title; on a 390 px phone, where Streamlit collapses the sidebar, one
+    line under Run says where the sliders went, and on a laptop that line takes no room."""
+    from labcore.core.registry import REGISTRY
+    from labcore.ui.page import PHONE_HINT
+
+    base, _ = server
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{base}/grokking")
+    page.get_by_role("heading", level=1).first.wait_for()
+    page.get_by_role("button", name="Run", exact=True).wait_for()
+    more = page.locator('[data-testid="stSidebarNavViewButton"]')
+    if more.count():  # "View more": Streamlit lists the first ten pages until asked
+        more.first.click()
+        page.get_by_text(REGISTRY["teacher_student"].nav_label, exact=True).wait_for()
+    labels = page.evaluate("""() => [...document.querySelectorAll('[data-testid="stSidebarNavLink"] span')]
+        .filter(s => getComputedStyle(s).textOverflow === 'ellipsis')
+        .map(s => [s.textContent, s.scrollWidth <= s.clientWidth])""")
+    assert [name for name, _ in labels] == ["Home", "Runs", *(e.nav_label for e in REGISTRY.values())]
+    assert [name for name, fits in labels if not fits] == []
+    assert page.get_by_role("heading", level=1).first.text_content() == REGISTRY["grokking"].title
+    hint = page.locator(".lab-phone-hint")
+    assert hint.text_content() == PHONE_HINT and not hint.is_visible()
+    assert page.evaluate("""() => document.querySelector('.lab-phone-hint')
+        .closest('[data-testid="stElementContainer"]').getBoundingClientRect().height""") == 0
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    page.get_by_role("button", name="Run", exact=True).wait_for()
+    hint.wait_for(state="visible")
+    box = hint.bounding_box()
+    run = page.get_by_role("button", name="Run", exact=True).bounding_box()
+    assert run["y"] < box["y"] and box["y"] + box["height"] <= 844   # under Run, on the first screen
+    assert not page.locator('[data-testid="stSidebar"]').is_visible() or \
+        page.locator('[data-testid="stSidebar"]').bounding_box()["x"] < 0   # the sidebar is collapsed

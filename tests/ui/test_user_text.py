@@ -111,3 +111,11 @@ def test_the_pattern_tells_the_two_meanings_apart():
     for random in ("seed 0 gives 0.698", "means of seeds 0-1", "N seeds draws bands", "the seed mean of one setting",
                    "one seed's noise", "seed 0's init"):
         assert not SOURCE_SEED.search(random), random
+
+
+@pytest.mark.parametrize("name", BUILT_IN)
+def test_the_sidebar_label_is_short_and_names_the_page(name):
+    """About 30 characters fit the sidebar at 1280 px (the browser test measures them); the
+    label is the title's head, so the sidebar and the heading name the same page."""
+    exp = REGISTRY[name]
+    assert len(exp.nav_label) <= 30 and exp.title.startswith(exp.nav_label), exp.nav_label
