@@ -119,3 +119,20 @@ def test_the_sidebar_label_is_short_and_names_the_page(name):
     label is the title's head, so the sidebar and the heading name the same page."""
     exp = REGISTRY[name]
     assert len(exp.nav_label) <= 30 and exp.title.startswith(exp.nav_label), exp.nav_label
+
+
+# A formula written as code: a caret power ("width^-1/2") or an underscore subscript ("Σ_W").
+# Claims are escaped Markdown and chart titles Plotly text, so neither renders it: they use
+# Unicode (1/√width, ‖W‖, ⁻⁰·⁶) or Plotly's <sub>/<sup>; page text uses KaTeX ($...$).
+RAW_FORMULA = re.compile(r"\^[-−(\d]|[Α-Ωα-ω‖]_")
+
+
+@pytest.mark.parametrize("name", BUILT_IN)
+def test_claims_and_chart_titles_write_no_formula_as_code(name):
+    exp = REGISTRY[name]
+    texts = [(f"claim {c.key}", f"{c.statement} {c.paper}") for c in exp.claims]
+    texts += [(f"chart {c.title}", c.title) for c in exp.page.charts]
+    bad = [(where, text[max(0, m.start() - 20):m.end() + 10]) for where, text in texts
+           for m in RAW_FORMULA.finditer(text)]
+    assert not bad, bad
+    assert RAW_FORMULA.search("rel_change ∝ width^-1/2") and RAW_FORMULA.search("Tr(Σ_W Σ_B⁺)")

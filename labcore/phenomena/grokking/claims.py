@@ -166,7 +166,7 @@ def faster_with_more_data(ev: Evidence) -> Verdict:
 
 CLAIMS = (
     Claim("memorises", "The network fits its training pairs almost at once: train accuracy ≥ 0.99 early.",
-          "train accuracy 1.0 at step 500 of 50k (PAIR notebook log)", "PAIR Explorables notebook (its training log)",
+          "train accuracy 1.0 at step 500 of 50k (PAIR notebook log)", "PAIR Explorables notebook, its training log",
           ("mem_step", "train_acc"), memorises_early, scope="seeds", seeds=3,
           needs="press N seeds (3)"),
     Claim("generalises", "Trained long enough with weight decay, it generalises: test accuracy ≥ 0.95 by the end.",
@@ -185,7 +185,7 @@ CLAIMS = (
     Claim("no_weight_decay", "Without weight decay the network memorises and does not generalise "
                              "(test accuracy stays below 0.5 within the budget).",
           "wd 1 vs 0.1: grokking ~12× later (Nanda et al.); wd 0 never within the budget",
-          "Nanda et al. 2023 §5.3; this lab's CPU runs (wd 0: best test accuracy 0.02)", ("test_acc", "train_acc"),
+          "Nanda et al. 2023 §5.3; this lab's CPU runs, wd 0: best test accuracy 0.02", ("test_acc", "train_acc"),
           no_weight_decay, scope="seeds", settings={"weight_decay": 0.0}, seeds=1,
           needs="press the variants (no weight decay)"),
     Claim("more_data_faster", "The more of the table is used for training, the sooner the network generalises.",

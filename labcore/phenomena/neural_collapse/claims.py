@@ -111,7 +111,7 @@ CLAIMS = (
     Claim("weight_decay", "Weight decay drives the collapse: without it the within-class variability stays "
                           "far larger (NC1 ends ≥ 5x higher).",
           "a small weight decay stops the collapse (CPU measurement: NC1 0.001 with 5e-3 vs 0.06 with 0)",
-          "this lab's CPU runs on digits (MLP 256×3 with BatchNorm, 300 epochs)", ("nc1",), weight_decay_gap,
+          "this lab's CPU runs on digits, MLP 256×3 with BatchNorm, 300 epochs", ("nc1",), weight_decay_gap,
           scope="sweep", axis="weight_decay", values=WD_VALUES, seeds=2,
           needs="N seeds 2 and Sweep weight_decay (or Run the 3 variants: one seed each)"),
 )
