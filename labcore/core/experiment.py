@@ -66,11 +66,13 @@ class Arms:
     """Named variants of the current settings trained side by side (e.g. breaker on/off).
 
     `log_x` draws the step axis of their charts on a log scale, as the page's charts do when
-    the phenomenon spans decades of steps (Chart.log_x; step 0 is not drawn)."""
+    the phenomenon spans decades of steps (Chart.log_x; step 0 is not drawn); `log_y` the
+    metric axis, for metrics that fall by orders of magnitude (neural collapse's NC1)."""
 
     variants: dict[str, dict]
     metrics: tuple[str, ...]
     log_x: bool = False
+    log_y: bool = False
 
 
 @dataclass(frozen=True)

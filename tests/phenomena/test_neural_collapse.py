@@ -242,6 +242,10 @@ def test_the_page_renders_with_log_epochs_and_the_zero_error_line(store):
     assert nc1["layout"]["xaxis"]["type"] == "log" and nc1["layout"]["yaxis"]["type"] == "log"
     assert [s["yref"] for s in nc1["layout"]["shapes"]] == ["paper"]       # the zero-error epoch
     assert any(t.startswith("NC2: equiangularity") for t in figs)
+    # the variants are drawn on the same log-log axes as the charts (a linear step axis squeezed
+    # the whole collapse into its left tenth)
+    arm = figs["nc1: variants"]
+    assert arm["layout"]["xaxis"]["type"] == "log" and arm["layout"]["yaxis"]["type"] == "log"
     assert any("Side by side" in s.value for s in at.subheader)
 
 

@@ -136,7 +136,7 @@ EXPERIMENT = Experiment(
         arms=Arms(variants={"weight decay 5e-3": dict(weight_decay=5e-3),
                             "5e-4 (the Colab)": dict(weight_decay=5e-4),
                             "0": dict(weight_decay=0.0)},
-                  metrics=("nc1", "nc2_equiangular_means", "nc3")),
+                  metrics=("nc1", "nc2_equiangular_means", "nc3"), log_x=True, log_y=True),  # as the charts above
         presets={
             "MLP without BatchNorm, 1,500 digits, the Colab's step schedule": dict(
                 n_train=1500, n_test=290, batchnorm=False, weight_decay=5e-4, schedule="step"),
