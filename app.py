@@ -4,6 +4,7 @@ import streamlit as st
 
 from labcore.ui.figure_export import download_settings
 from labcore.ui.nav import pages
+from labcore.ui.offline import restart_notice
 from labcore.ui.state import keep_warm
 
 
@@ -14,6 +15,7 @@ def main() -> None:
     # "View 3 more", where a class would not find the last three phenomena
     navigation = st.navigation(pages(), expanded=True)
     download_settings()  # one sidebar control for every chart's SVG/PNG download
+    restart_notice()  # the lab's words, not "Are you connected to the internet?", while the server is down
     navigation.run()
 
 
