@@ -4,14 +4,18 @@ import streamlit as st
 
 from labcore.ui.figure_export import download_settings
 from labcore.ui.nav import pages
+from labcore.ui.offline import restart_notice
 from labcore.ui.state import keep_warm
 
 
 def main() -> None:
     st.set_page_config(page_title="DL Theory Lab", page_icon=":material/science:", layout="wide")
     keep_warm()  # one worker waits with torch imported while the dashboard lives
-    navigation = st.navigation(pages())
+    # every page listed: with more than twelve, Streamlit shows ten and hides the rest behind
+    # "View 3 more", where a class would not find the last three phenomena
+    navigation = st.navigation(pages(), expanded=True)
     download_settings()  # one sidebar control for every chart's SVG/PNG download
+    restart_notice()  # the lab's words, not "Are you connected to the internet?", while the server is down
     navigation.run()
 
 

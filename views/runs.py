@@ -58,6 +58,7 @@ def comparison() -> None:
     # a tick shares the server's reads with every other session polling these runs
     recs_now, frame_now = runs_charts.load(store, shown_ids, fresh=False) if any_active(shown) else (shown, frame)
     runs_charts.charts(frame_now, recs_now, view, labels, colours)
+    runs_charts.early_stops(recs_now, labels)
     table = runs_charts.summary(frame_now, recs_now, view, labels, colours)
     runs_charts.sweep_view(recs_now, table, view)
 

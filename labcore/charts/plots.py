@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 import math
 import os
-import textwrap
+import re
 from typing import Sequence
 
 import numpy as np
@@ -29,8 +29,21 @@ LINE_PX = 20       # one title line at the title font size
 
 
 def wrap_title(title: str, width: int = TITLE_CHARS) -> str:
-    """`title` broken into lines of at most `width` characters (Plotly never wraps titles)."""
-    return "<br>".join(textwrap.wrap(title, width)) if len(title) > width else title
+    """`title` broken at spaces into lines of at most `width` visible characters (Plotly never
+    wraps titles). Plotly's tags (`Σ<sub>W</sub>`) count as what they show, so a formula's
+    markup neither wraps a short title nor splits a formula written without spaces."""
+    lines: list[list[str]] = []
+    for word in title.split():
+        if lines and _shown(" ".join(lines[-1] + [word])) <= width:
+            lines[-1].append(word)
+        else:
+            lines.append([word])
+    return "<br>".join(" ".join(line) for line in lines) if _shown(title) > width else title
+
+
+def _shown(text: str) -> int:
+    """How many characters `text` shows once Plotly has rendered its tags."""
+    return len(re.sub(r"<[^>]*>", "", text))
 
 
 def escape(text) -> str:

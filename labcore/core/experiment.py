@@ -66,11 +66,13 @@ class Arms:
     """Named variants of the current settings trained side by side (e.g. breaker on/off).
 
     `log_x` draws the step axis of their charts on a log scale, as the page's charts do when
-    the phenomenon spans decades of steps (Chart.log_x; step 0 is not drawn)."""
+    the phenomenon spans decades of steps (Chart.log_x; step 0 is not drawn); `log_y` the
+    metric axis, for metrics that fall by orders of magnitude (neural collapse's NC1)."""
 
     variants: dict[str, dict]
     metrics: tuple[str, ...]
     log_x: bool = False
+    log_y: bool = False
 
 
 @dataclass(frozen=True)
@@ -114,7 +116,7 @@ class Experiment:
     """
 
     name: str
-    title: str
+    title: str             # the page's heading
     config: type
     run: Callable[[Any, Any], None]
     metrics: tuple[str, ...]
@@ -129,6 +131,9 @@ class Experiment:
     # The training loss above this multiple of its first value ends a run `diverged`
     # (labcore.core.recorder); raise it (or None: only non-finite) where a loss legitimately grows.
     divergence_factor: float | None = 100.0
+    # The sidebar's label: a long title is cut there with "…" (about 30 characters fit at
+    # 1280 px), so the default is the title's part before ":" ("Grokking").
+    nav_title: str = ""
 
     def __post_init__(self) -> None:
         keys = [c.key for c in self.claims]
@@ -138,6 +143,11 @@ class Experiment:
             unknown = {k for step in self.lesson.steps for k in step.claims} - set(keys)
             if unknown:
                 raise ValueError(f"{self.name}: lesson steps name unknown claims {sorted(unknown)}")
+
+    @property
+    def nav_label(self) -> str:
+        """The page's name in the sidebar: `nav_title`, else the title up to its first ":"."""
+        return self.nav_title or self.title.split(":")[0].strip()
 
     @property
     def module(self) -> str:

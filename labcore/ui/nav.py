@@ -19,7 +19,8 @@ def phenomenon_page(exp: Experiment) -> st.Page:
         render(exp)
 
     page.__name__ = f"page_{exp.name}"  # Streamlit keys callable pages by name
-    return st.Page(page, title=exp.title, url_path=exp.name, icon=exp.icon)
+    # the sidebar shows the short label; the page's heading (ui.page.render) keeps the full title
+    return st.Page(page, title=exp.nav_label, url_path=exp.name, icon=exp.icon)
 
 
 def pages() -> dict[str, list]:

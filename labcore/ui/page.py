@@ -225,7 +225,21 @@ def _controls(exp, sel: Selection) -> None:
         if sweep_col.button(f"Sweep {sel.axis}", width="stretch", disabled=bool(locked),
                             help=f"{sel.axis} = {values}, each with the N seeds"):
             submit_many(exp, sel.sweep, "sweep")
+    _phone_hint()
     confirm(exp)
+
+
+# Streamlit collapses the sidebar at widths up to its `md` breakpoint (768 px, in its frontend
+# theme), and nothing else on a phone says where the sliders went: this line says it there only.
+# CSS hides its whole element container on wider screens, so a laptop keeps no empty gap.
+PHONE_HINT_CSS = ("<style>@media (min-width: 769px) {"
+                  "[data-testid='stElementContainer']:has(.lab-phone-hint) {display: none;}}</style>")
+PHONE_HINT = "Settings: open the sidebar (» at the top left)."
+
+
+def _phone_hint() -> None:
+    """One line under Run, shown on narrow screens only, saying where the settings are."""
+    st.caption(f'{PHONE_HINT_CSS}<span class="lab-phone-hint">{PHONE_HINT}</span>', unsafe_allow_html=True)
 
 
 def _status_and_charts(exp: Experiment, sel: Selection, data: RunData) -> None:

@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from labcore.charts.compare import MAX_LEGEND, PALETTE, groups_figure, parallel_figure, runs_figure
+from labcore.core.registry import REGISTRY
 from labcore.runs import analysis, compare
 from labcore.runs.store import Store
 from labcore.ui import access, artifacts, downloads, figure_export, state
@@ -108,6 +109,21 @@ def charts(frame: pd.DataFrame, recs: list[dict], view: View, labels: dict[str, 
         col.plotly_chart(fig, width="stretch", config=figure_export.config(), key=f"chart_{metric}")
 
 
+def stopped_early(rec: dict) -> str:
+    """Why `rec` ended before its last step, counted in its page's unit ("stopped at epoch 168
+    of 300: training loss reached the target 0.1"), or "" when it ran to the end."""
+    exp = REGISTRY.get(rec.get("experiment", ""))
+    return analysis.early_stops([rec], unit=exp.page.x_label if exp else "step")
+
+
+def early_stops(recs: list[dict], labels: dict[str, str]) -> None:
+    """One line naming the shown runs that ended early and why: their curves stop short of the
+    others' by design (a target reached), not because the run failed."""
+    lines = [f"{labels.get(r['id'], r['id'])}: {why}" for r in recs for why in [stopped_early(r)] if why]
+    if lines:
+        st.caption(access.plain("Ended early, by design: " + "; ".join(lines) + "."))
+
+
 def summary(frame: pd.DataFrame, recs: list[dict], view: View, labels: dict[str, str],
             colours: dict[str, str]) -> pd.DataFrame:
     """The sortable table of final and best values of every metric (per group too)."""
@@ -174,6 +190,9 @@ def details(store: Store, recs: list[dict], labels: dict[str, str]) -> None:
     if rec.get("error"):
         st.error(access.plain(access.error_detail(rec["error"]) if rec["status"] != "diverged" else
                               f"diverged at step {rec['diverged_step']}: {rec['error']}"))
+    why = stopped_early(rec)
+    if why:
+        st.info(access.plain(why[0].upper() + why[1:] + "."), icon=":material/flag:")
     if rec.get("notes"):
         st.markdown(f"*Notes:* {access.plain(rec['notes'])}")
     query = urllib.parse.urlencode({k: analysis.show(v) for k, v in rec["overrides"].items()})

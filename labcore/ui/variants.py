@@ -59,7 +59,7 @@ def side_by_side(exp, cfg, arms: Arms, data, submit: Callable[[list, str], None]
     cols = st.columns(len(arms.metrics))
     for i, metric in enumerate(arms.metrics):
         fig = cached(f"arms_{metric}", version, lambda m=metric: plots.curves(
-            frame, [m], f"{m}: variants", x_label=exp.page.x_label, log_x=arms.log_x))
+            frame, [m], f"{m}: variants", x_label=exp.page.x_label, log_x=arms.log_x, log_y=arms.log_y))
         cols[i].plotly_chart(fig, width="stretch", config=figure_export.config(), key=f"arms_{metric}")
     downloads.csv_button("Download CSV (variants)", lambda: frame.to_csv(index=False), key="dl_arms",
                          file_name="variants.csv", recs=[r for r, _ in found])

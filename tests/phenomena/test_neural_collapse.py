@@ -238,8 +238,35 @@ def test_the_page_renders_with_log_epochs_and_the_zero_error_line(store):
     at = app("neural_collapse", query={k: "-".join(map(str, v)) if isinstance(v, list) else str(v)
                                        for k, v in small.items()})
     figs = by_title(at)
-    nc1 = figs["NC1: within-class variability Tr(Σ_W Σ_B⁺)/C"]
+    nc1 = figs["NC1: within-class variability Tr(Σ<sub>W</sub> Σ<sub>B</sub><sup>+</sup>)/C"]
     assert nc1["layout"]["xaxis"]["type"] == "log" and nc1["layout"]["yaxis"]["type"] == "log"
     assert [s["yref"] for s in nc1["layout"]["shapes"]] == ["paper"]       # the zero-error epoch
     assert any(t.startswith("NC2: equiangularity") for t in figs)
+    # the variants are drawn on the same log-log axes as the charts (a linear step axis squeezed
+    # the whole collapse into its left tenth)
+    arm = figs["nc1: variants"]
+    assert arm["layout"]["xaxis"]["type"] == "log" and arm["layout"]["yaxis"]["type"] == "log"
     assert any("Side by side" in s.value for s in at.subheader)
+
+
+def test_formulas_render_as_math_on_the_page_and_as_sub_and_superscripts_in_titles(store):
+    """Page text writes NC1 as KaTeX (st.markdown renders $...$), never as raw `Σ_W` (which
+    Markdown took for emphasis); the chart title uses Plotly's <sub>/<sup>, kept on one line."""
+    from labcore.charts import plots
+    from labcore.phenomena.neural_collapse.text import NC1_TEX, NC1_TITLE
+    from tests.ui.test_pages import app
+
+    at = app("neural_collapse")
+    shown = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    assert any(NC1_TEX in text for text in shown)
+    assert not [text for text in shown if "Σ_" in text.replace(NC1_TEX, "")]
+    title = next(c.title for c in EXPERIMENT.page.charts if c.title.startswith("NC1"))
+    assert NC1_TITLE in title and "<br>" not in plots.wrap_title(title)   # 41 characters shown
+
+
+def test_titles_wrap_by_the_characters_they_show():
+    from labcore.charts import plots
+
+    assert plots.wrap_title("a<sub>b</sub> " * 3) == "a<sub>b</sub> " * 3
+    wrapped = plots.wrap_title("word " * 20, width=12).split("<br>")
+    assert wrapped[0] == "word word" and all(len(line) <= 12 for line in wrapped)

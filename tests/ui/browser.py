@@ -42,7 +42,15 @@ def free_port() -> int:
 def streamlit_server(cache_dir: Path, **extra_env: str):
     """Run `streamlit run app.py` on 127.0.0.1 and yield its base URL once healthy.
     `extra_env` (e.g. LAB_HOST, LAB_TOKEN) makes the app behave as an exposed dashboard."""
-    port = free_port()
+    with streamlit_app(cache_dir, **extra_env) as (base, _):
+        yield base
+
+
+@contextlib.contextmanager
+def streamlit_app(cache_dir: Path, port: int | None = None, **extra_env: str):
+    """`streamlit_server`, yielding (base URL, the server's Popen) for a test that stops it
+    (and may start it again on the same `port`)."""
+    port = port or free_port()
     env = {**os.environ, "LAB_CACHE_DIR": str(cache_dir), **extra_env}
     log = open(cache_dir.parent / "streamlit.log", "w")
     proc = subprocess.Popen(
@@ -62,7 +70,7 @@ def streamlit_server(cache_dir: Path, **extra_env: str):
             if time.monotonic() > deadline or proc.poll() is not None:
                 raise RuntimeError("streamlit did not become healthy: " + (cache_dir.parent / "streamlit.log").read_text())
             time.sleep(0.3)
-        yield base
+        yield base, proc
     finally:
         proc.terminate()
         proc.wait(10)

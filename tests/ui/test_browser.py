@@ -8,7 +8,7 @@ from labcore.engine import jobs
 from labcore.runs.store import Store
 from tests.waiting import GUARD_S, eventually
 from tests.ui.browser import (browser_page, pick_runs, plot_points, press, require_browser, run_page,
-                              streamlit_server, wait_for_traces)
+                              streamlit_app, streamlit_server, wait_for_traces)
 
 
 @pytest.fixture(scope="module")
@@ -198,3 +198,73 @@ def test_a_click_of_more_than_16_runs_asks_first(server, page):
     while time.monotonic() < deadline and len(sweep_runs()) < 20:
         page.wait_for_timeout(200)
     assert len(sweep_runs()) == 20
+
+
+def test_sidebar_names_fit_at_1280_px_and_a_phone_says_where_the_settings_are(server, page):
+    """The sidebar shows each page's short label (Streamlit cuts a long one with "…"), the
+    heading keeps the full title; on a 390 px phone, where Streamlit collapses the sidebar, one
+    line under Run says where the sliders went, and on a laptop that line takes no room."""
+    from labcore.core.registry import REGISTRY
+    from labcore.ui.page import PHONE_HINT
+
+    base, _ = server
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{base}/grokking")
+    page.get_by_role("heading", level=1).first.wait_for()
+    page.get_by_role("button", name="Run", exact=True).wait_for()
+    # every page is listed without a click (Streamlit hides all but ten behind "View 3 more")
+    page.get_by_text(REGISTRY["teacher_student"].nav_label, exact=True).wait_for()
+    assert not page.locator('[data-testid="stSidebarNavViewButton"]', has_text="more").count()
+    labels = page.evaluate("""() => [...document.querySelectorAll('[data-testid="stSidebarNavLink"] span')]
+        .filter(s => getComputedStyle(s).textOverflow === 'ellipsis')
+        .map(s => [s.textContent, s.scrollWidth <= s.clientWidth])""")
+    assert [name for name, _ in labels] == ["Home", "Runs", *(e.nav_label for e in REGISTRY.values())]
+    assert [name for name, fits in labels if not fits] == []
+    assert page.get_by_role("heading", level=1).first.text_content() == REGISTRY["grokking"].title
+    hint = page.locator(".lab-phone-hint")
+    assert hint.text_content() == PHONE_HINT and not hint.is_visible()
+    assert page.evaluate("""() => document.querySelector('.lab-phone-hint')
+        .closest('[data-testid="stElementContainer"]').getBoundingClientRect().height""") == 0
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    page.get_by_role("button", name="Run", exact=True).wait_for()
+    hint.wait_for(state="visible")
+    box = hint.bounding_box()
+    run = page.get_by_role("button", name="Run", exact=True).bounding_box()
+    assert run["y"] < box["y"] and box["y"] + box["height"] <= 844   # under Run, on the first screen
+    assert not page.locator('[data-testid="stSidebar"]').is_visible() or \
+        page.locator('[data-testid="stSidebar"]').bounding_box()["x"] < 0   # the sidebar is collapsed
+
+
+def test_a_stopped_server_is_explained_in_the_labs_words(tmp_path, page):
+    """Stop the server under two open tabs: Streamlit's dialog would ask "Are you connected to
+    the internet?" (tab at 127.0.0.1) or say "streamlit run yourscript.py" (tab at localhost);
+    the lab's script (ui/offline.py) rewords both, the tab keeps its page behind, and it
+    reconnects by itself once the server is back, as the message says."""
+    from labcore.ui.offline import COMMAND, MESSAGE
+
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    with streamlit_app(cache) as (base, proc):
+        local = page.context.browser.new_page()
+        page.goto(f"{base}/grokking")
+        local.goto(base.replace("127.0.0.1", "localhost") + "/runs")
+        for tab in (page, local):
+            tab.get_by_role("heading", level=1).first.wait_for()
+            tab.locator("#lab-offline").wait_for(state="attached")   # hidden: it takes no room
+            tab.wait_for_function("() => window.__labOffline === true")  # the script ran
+        proc.terminate()
+        proc.wait(10)
+        for tab in (page, local):
+            dialog = tab.get_by_role("dialog")
+            dialog.get_by_text(MESSAGE).wait_for()
+            text = dialog.text_content()
+            assert "internet" not in text and "Is Streamlit still running" not in text, text
+        assert "yourscript.py" not in local.get_by_role("dialog").text_content()
+        assert COMMAND in local.get_by_role("dialog").text_content()
+        assert page.get_by_role("heading", level=1).first.text_content().startswith("Grokking")
+    # what the message promises: the server back on its port, the tab reconnects by itself
+    with streamlit_app(cache, port=int(base.rsplit(":", 1)[1])):
+        page.get_by_role("dialog").wait_for(state="detached")
+        page.get_by_role("button", name="Run", exact=True).wait_for()

@@ -199,3 +199,21 @@ def test_long_csv_label_is_the_legend_name_and_best_skips_undirected_metrics(sto
     store.append_rows(rid, [{"step": 20, "rel_change": 0.3}])
     table = compare.summary_table(export.selection_long(store, [rid]), ["loss", "rel_change"])
     assert "rel_change · final" in table and not any(c.startswith("rel_change · m") for c in table.columns)
+
+
+def test_a_run_that_stopped_early_says_why_under_the_charts_and_in_its_details(store):
+    """Steady learner's run ends at its target loss (meta.stopped_early, written by the
+    Recorder): the Runs page names the run, the epoch and the reason, not only a short curve."""
+    early = put_run(store, "steady_learner", {"freq": 0.5, "target_loss": 0.1}, name="to the target")
+    store.update(early, None, meta={"stopped_early": {"step": 19, "of": 300,
+                                                       "why": "training loss reached the target 0.1"}})
+    full = put_run(store, "steady_learner", {"freq": 0.75})
+    at = app("runs", query={"runs": f"{early},{full}"})
+    captions = " ".join(c.value for c in at.caption).replace("\\", "")
+    assert ("Ended early, by design: to the target: stopped at epoch 19 of 300: "
+            "training loss reached the target 0.1.") in captions
+    assert at.selectbox(key="detail").value == early
+    assert [i.value.replace("\\", "") for i in at.info] == [
+        "Stopped at epoch 19 of 300: training loss reached the target 0.1."]
+    at.selectbox(key="detail").set_value(full).run()
+    assert not at.info                       # the run that ran to the end says nothing

@@ -164,13 +164,13 @@ CLAIMS = (
     Claim("peak_at_threshold",
           "The test error peaks where the model first fits the training set exactly: at N = n_train "
           "random features (within a factor 1.5).",
-          "Belkin et al. 2019, Fig. 2: RFF on MNIST peak at N = n = 10⁴; issue #29 on digits (n 400): "
+          "Belkin et al. 2019, Fig. 2: RFF on MNIST peak at N = n = 10⁴; measured here on digits (n 400): "
           "80 % (clean) / 87 % (20 % noise) at N = 400",
           "Belkin, Hsu, Ma & Mandal 2019, PNAS, Fig. 2", ("rf_test_error",), judge_peak,
           scope="seeds", seeds=3, needs=NEEDS),
     Claim("second_descent",
           "Past the threshold the test error falls again: the largest model is well below the peak.",
-          "mnist1d notebook (MLP, 15 % noise): 54.05 % at h 47 -> 45.5 % at h 300; issue #29 (digits RF, "
+          "mnist1d notebook (MLP, 15 % noise): 54.05 % at h 47 -> 45.5 % at h 300; measured here (digits RF, "
           "20 % noise): 87 % at N = n -> 14 % at N = 10n",
           "greydanus/mnist1d deep-double-descent.ipynb; Belkin et al. 2019 Fig. 2",
           ("rf_test_error",), judge_descent, scope="seeds", seeds=3, needs=NEEDS),

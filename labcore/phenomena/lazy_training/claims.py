@@ -61,11 +61,11 @@ def kernel_falls(ev: Evidence) -> Verdict:
 
 CLAIMS = (
     Claim("rel_change_falls", "The relative distance the weights travel falls with width like a power law "
-          "(rel_change ∝ width^-1/2 in the kernel regime)",
-          paper="∝ width^-0.6 (0.413 at width 10 → 0.00152 at 100,000)", source="the original code's result.txt",
+          "(rel_change ∝ 1/√width in the kernel regime)",
+          paper="∝ width⁻⁰·⁶ (0.413 at width 10 → 0.00152 at 100,000)", source="the original code's result.txt",
           metrics=("rel_change", "loss"), judge=_slope_judge(SLOPE_BAND), scope="sweep", axis="width",
           values=WIDTHS, seeds=1, needs="press Sweep width (5 runs)"),
-    Claim("ntk_half_power", "In the NTK parametrization rel_change ∝ width^-1/2 exactly",
+    Claim("ntk_half_power", "In the NTK parametrization rel_change ∝ 1/√width exactly",
           paper="slope −1/2", source="Jacot et al. 2018 / Chizat et al. 2019",
           metrics=("rel_change", "loss"), judge=_slope_judge(NTK_BAND), scope="sweep", axis="width",
           values=WIDTHS, settings={"parametrization": "ntk"}, seeds=1,

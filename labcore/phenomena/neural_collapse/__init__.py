@@ -14,7 +14,7 @@ from labcore.core.experiment import Arms, Chart, Experiment, PageSpec, SweepView
 from labcore.core.params import BaseConfig, ParamError, param
 from labcore.phenomena.neural_collapse.claims import CLAIMS
 from labcore.phenomena.neural_collapse.lesson import LESSON
-from labcore.phenomena.neural_collapse.text import DETAILS, PAGE_TEXT, REFERENCE
+from labcore.phenomena.neural_collapse.text import DETAILS, NC1_TITLE, PAGE_TEXT, REFERENCE
 
 DATASETS = ("digits", "mnist1d", "synthetic", "mnist")
 INPUT_DIM = {"digits": 64, "mnist1d": 40, "synthetic": 32, "mnist": 784}
@@ -113,7 +113,7 @@ EXPERIMENT = Experiment(
             Chart("Train and test error", ("train_err", "test_err"), **LOG,
                   note="The dotted line is the first epoch with zero training error: the terminal phase "
                        "of training starts there."),
-            Chart("NC1: within-class variability Tr(Σ_W Σ_B⁺)/C", ("nc1",), log_y=True, **LOG,
+            Chart(f"NC1: within-class variability {NC1_TITLE}", ("nc1",), log_y=True, **LOG,
                   note="Falls by orders of magnitude after the line: every training point moves onto its "
                        "class mean."),
             Chart("NC2: equiangularity avg |cos + 1/(C−1)|", ("nc2_equiangular_means",
@@ -136,9 +136,9 @@ EXPERIMENT = Experiment(
         arms=Arms(variants={"weight decay 5e-3": dict(weight_decay=5e-3),
                             "5e-4 (the Colab)": dict(weight_decay=5e-4),
                             "0": dict(weight_decay=0.0)},
-                  metrics=("nc1", "nc2_equiangular_means", "nc3")),
+                  metrics=("nc1", "nc2_equiangular_means", "nc3"), log_x=True, log_y=True),  # as the charts above
         presets={
-            "MLP without BatchNorm, the Colab's step schedule (issue #30)": dict(
+            "MLP without BatchNorm, 1,500 digits, the Colab's step schedule": dict(
                 n_train=1500, n_test=290, batchnorm=False, weight_decay=5e-4, schedule="step"),
             "MLP without BatchNorm": dict(batchnorm=False),
             "MSE loss": dict(loss="mse"),

@@ -24,10 +24,10 @@ LESSON = Lesson(
              "force the features to do instead?",
              action="arms", claims=("weight_decay",)),
         Step("What stops the collapse",
-             "Apply the preset *MLP without BatchNorm, the Colab's step schedule*: issue #30's CPU run, with the "
-             "lr divided by 10 at epochs 100 and 200. Compare the equiangularity with the defaults'.",
+             "Apply the preset *MLP without BatchNorm, 1,500 digits, the Colab's step schedule*: weight decay "
+             "5e-4 and the lr divided by 10 at epochs 100 and 200. Compare the equiangularity with the defaults'.",
              "What happens to the collapse after the first lr decay, and why?",
-             action="run", preset="MLP without BatchNorm, the Colab's step schedule (issue #30)",
+             action="run", preset="MLP without BatchNorm, 1,500 digits, the Colab's step schedule",
              claims=("nc2_angle",)),
         Step("Another loss",
              "Apply the preset *MSE loss*: the same net trained on the squared error to one-hot targets.",

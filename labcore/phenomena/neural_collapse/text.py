@@ -1,6 +1,11 @@
 """Page text of the neural-collapse phenomenon (kept apart so __init__ stays short)."""
 from __future__ import annotations
 
+# Formulas in page text are KaTeX ($...$, which st.markdown renders); as raw text "Σ_W" read as
+# code, and Markdown took the underscores for emphasis. Plotly titles use <sub>/<sup> instead.
+NC1_TEX = r"$\mathrm{Tr}(\Sigma_W \Sigma_B^{+})/C$"
+NC1_TITLE = "Tr(Σ<sub>W</sub> Σ<sub>B</sub><sup>+</sup>)/C"
+
 REFERENCE = ("Papyan, Han & Donoho 2020, *Prevalence of neural collapse during the terminal phase of deep "
              "learning training*, PNAS 117(40); the authors' Colab (neuralcollapse/neuralcollapse).")
 
@@ -8,7 +13,7 @@ CLAIM = (
     "**The claim** (Papyan, Han & Donoho 2020): keep training a classifier after its training error has "
     "reached zero (the *terminal phase*, which starts at the dotted line) and its last-layer features "
     "**collapse**. **NC1**: each training point's features move onto its class mean (the within-class "
-    "variability Tr(Σ_W Σ_B⁺)/C vanishes). **NC2**: the centred class means become equally long and "
+    "variability " + NC1_TEX + " vanishes). **NC2**: the centred class means become equally long and "
     "maximally separated, a *simplex equiangular tight frame*: every pairwise cosine → −1/(C−1) "
     "(−0.111 for 10 classes). **NC3**: the classifier's rows become the class means, up to scale. "
     "**NC4**: the net decides like a nearest-class-centre classifier. Test error does not suffer; it "
@@ -20,7 +25,7 @@ PAPER = (
     "128, 350 epochs, lr ×0.1 at epochs 116 and 233, measured at 50 log-spaced epochs on the training set "
     "in eval mode. Across 7 datasets and 3 nets, NC1 falls by one to three decades in the terminal phase, "
     "equiangularity and self-duality fall toward 0 and the mismatch with the nearest class centre goes to "
-    "0. NC1 here is Tr(Σ_W Σ_B⁺)/C as in the paper's figures (the Colab logs it without the /C). The "
+    "0. NC1 here is " + NC1_TEX + " as in the paper's figures (the Colab logs it without the /C). The "
     "*paper scale* presets are that recipe on the MNIST subset (GPU).")
 
 HOW = (
@@ -32,7 +37,7 @@ HOW = (
     "measurement (−1/(C−1) off the diagonal at collapse). "
     "**Why BatchNorm and a constant lr**: an MLP without BatchNorm on digits reaches zero error but its "
     "class means stop short of equiangularity (avg |cos + 1/9| stays ~0.3), and the Colab's early lr decays "
-    "freeze the collapse where it is (issue #30's measurement: NC2 0.21 → 0.245): the collapse needs a long "
+    "freeze the collapse where it is (measured here on CPU: NC2 0.21 → 0.245): the collapse needs a long "
     "terminal phase at an undecayed learning rate and enough weight decay (see the presets).")
 
 MEASURED = (
@@ -45,7 +50,7 @@ MEASURED = (
     "/ 6.0 → 1.2 %. **Weight decay**: with 5e-4 (seed 0) NC1 ends at 0.040, equiangularity 0.054, NC3 "
     "0.21; with 0 (seeds 0, 1) at 0.060 / 0.059, 0.070 / 0.063, 0.25 / 0.25: the collapse starts the same "
     "way but stalls. **The step schedule** with the defaults: NC1 0.015 at epoch 100, then only 0.0087 at "
-    "300 (NC3 0.137 → 0.121). **Without BatchNorm** (and issue #30's recipe: 1,500 digits, wd 5e-4, step "
+    "300 (NC3 0.137 → 0.121). **Without BatchNorm** (the preset: 1,500 digits, wd 5e-4, step "
     "decays): NC1 0.27 → 0.23, equiangularity 0.30 → 0.285, NC3 0.22 → 0.18, NC4 0.010 → 0.0007: NC1, "
     "NC3 and NC4 move a little, NC2 not at all. **MSE loss**: zero error at epoch 11, NC1 0.37 → 0.0008, "
     "equiangularity 0.14 → 0.020, NC3 1.27 → 0.062.")
