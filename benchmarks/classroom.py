@@ -85,6 +85,7 @@ class Student:
         self.cache: dict[str, object] = {}   # cacheable messages by hash (the frontend's cache)
         self.page_hash = ""
         self.reruns: dict[str, asyncio.Task] = {}
+        self.ticks = 0                       # script runs (page or fragment) the server finished for it
 
     def _rerun(self, fragment_id: str = "") -> bytes:
         from streamlit.proto.BackMsg_pb2 import BackMsg
@@ -122,7 +123,9 @@ class Student:
 
     def _handle(self, msg, ws) -> None:
         kind = msg.WhichOneof("type")
-        if kind == "new_session":
+        if kind == "script_finished":
+            self.ticks += 1
+        elif kind == "new_session":
             self.page_hash = msg.new_session.page_script_hash
         elif kind == "auto_rerun":
             fid, every = msg.auto_rerun.fragment_id, msg.auto_rerun.interval
@@ -208,15 +211,19 @@ async def measure(url: str, query: str, k: int, window: float, store: Monitor, s
     await asyncio.sleep(3.0)  # settle: first drawings done
     cpu0, t0, step0 = cpu_seconds(server), time.monotonic(), store.latest()
     own0 = time.process_time()
+    ticks0 = sum(s.ticks for s in students)
     stale = []
     while time.monotonic() - t0 < window:
         await asyncio.sleep(0.5)
         store.poll()
         now = time.monotonic()
         stale += [store.stale(s.step, now) for s in students]
-    cpu = (cpu_seconds(server) - cpu0) / (time.monotonic() - t0)
-    students_cpu = (time.process_time() - own0) / (time.monotonic() - t0)
-    speed = (store.latest() - step0) / (time.monotonic() - t0)
+    elapsed = time.monotonic() - t0
+    cpu = (cpu_seconds(server) - cpu0) / elapsed
+    students_cpu = (time.process_time() - own0) / elapsed
+    speed = (store.latest() - step0) / elapsed
+    ticks = sum(s.ticks for s in students) - ticks0
+    per_tick = cpu * elapsed / ticks if ticks else float("nan")   # server CPU s per script run served
     newcomer = Student(url, PAGE, query)
     extra = asyncio.ensure_future(newcomer.run(stop))
     while newcomer.first_chart_at is None and time.monotonic() - newcomer.connected_at < 60:
@@ -226,7 +233,7 @@ async def measure(url: str, query: str, k: int, window: float, store: Monitor, s
     await asyncio.gather(*tasks, extra, return_exceptions=True)
     return {"k": k, "cpu": cpu, "speed": speed, "stale_med": statistics.median(stale) if stale else 0.0,
             "stale_max": max(stale) if stale else 0.0, "first": first,
-            "students": students_cpu}
+            "students": students_cpu, "ticks": ticks / elapsed, "per_tick": per_tick}
 
 
 def _store(cache: Path):
@@ -264,6 +271,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--k", default="0,1,8,30", help="numbers of students, comma-separated")
     parser.add_argument("--window", type=float, default=20.0, help="seconds measured per K")
     parser.add_argument("--port", type=int, default=8599)
+    parser.add_argument("--scenarios", default="finished,live", help="finished, live or both, comma-separated")
     args = parser.parse_args(argv)
     ks = [int(k) for k in args.k.split(",")]
     last = max(os.sched_getaffinity(0))
@@ -274,15 +282,17 @@ def main(argv: list[str] | None = None) -> int:
     cache = tmp / "cache"
     os.environ["LAB_CACHE_DIR"] = str(cache)
     os.sched_setaffinity(0, {last})  # the students' core (and the monitor's)
-    print(f"finished run: training {PAGE} at its defaults ...", flush=True)
-    api.run(PAGE, progress=False)
-    pool.shutdown(_store(cache))  # no worker of this process stays: the dashboard keeps its own
+    chosen = args.scenarios.split(",")
+    if "finished" in chosen:
+        print(f"finished run: training {PAGE} at its defaults ...", flush=True)
+        api.run(PAGE, progress=False)
+        pool.shutdown(_store(cache))  # no worker of this process stays: the dashboard keeps its own
     server = start_server(cache, args.port)
     url = f"ws://127.0.0.1:{args.port}/_stcore/stream"
     store = Monitor(cache)
     rows, first_point = [], float("nan")
     try:
-        for scenario, query in (("finished", ""), ("live", LIVE_QUERY)):
+        for scenario, query in [s for s in (("finished", ""), ("live", LIVE_QUERY)) if s[0] in chosen]:
             if scenario == "live":
                 first_point = _first_click(store, query)
             for k in ks:
@@ -290,6 +300,7 @@ def main(argv: list[str] | None = None) -> int:
                 rows.append((scenario, row))
                 print(f"  {scenario:8s} K={k:2d}: server {row['cpu']:.3f} core, {row['speed']:.1f} steps/s, "
                       f"stale {row['stale_med']:.2f}/{row['stale_max']:.2f} s, first chart {row['first']:.2f} s "
+                      f"{row['ticks']:.1f} ticks/s, {1e3 * row['per_tick']:.1f} ms CPU a tick "
                       f"(students' process {row['students']:.2f} core)",
                       flush=True)
             if scenario == "live":
