@@ -86,6 +86,7 @@ class Student:
         self.page_hash = ""
         self.reruns: dict[str, asyncio.Task] = {}
         self.ticks = 0                       # script runs (page or fragment) the server finished for it
+        self.intervals: list[float] = []     # the auto-rerun intervals the server asked for
 
     def _rerun(self, fragment_id: str = "") -> bytes:
         from streamlit.proto.BackMsg_pb2 import BackMsg
@@ -129,6 +130,7 @@ class Student:
             self.page_hash = msg.new_session.page_script_hash
         elif kind == "auto_rerun":
             fid, every = msg.auto_rerun.fragment_id, msg.auto_rerun.interval
+            self.intervals.append(every)
             old = self.reruns.pop(fid, None)
             if old:
                 old.cancel()
@@ -205,10 +207,13 @@ async def measure(url: str, query: str, k: int, window: float, store: Monitor, s
     students = [Student(url, PAGE, query) for _ in range(k)]
     tasks = [asyncio.ensure_future(s.run(stop)) for s in students]
     deadline = time.monotonic() + 120
+    if os.environ.get("LAB_CLASSROOM_DEBUG"):
+        print(f"   {k} students connecting", flush=True)
     while any(s.first_chart_at is None for s in students) and time.monotonic() < deadline:
         store.poll()
         await asyncio.sleep(0.25)
     await asyncio.sleep(3.0)  # settle: first drawings done
+    print(f"  measuring K={k} for {window:.0f} s", flush=True)  # (a profiler may attach now)
     cpu0, t0, step0 = cpu_seconds(server), time.monotonic(), store.latest()
     own0 = time.process_time()
     ticks0 = sum(s.ticks for s in students)
@@ -223,6 +228,9 @@ async def measure(url: str, query: str, k: int, window: float, store: Monitor, s
     students_cpu = (time.process_time() - own0) / elapsed
     speed = (store.latest() - step0) / elapsed
     ticks = sum(s.ticks for s in students) - ticks0
+    if os.environ.get("LAB_CLASSROOM_DEBUG"):
+        print("   ticks", sorted(s.ticks for s in students),
+              "intervals", sorted({x for s in students for x in s.intervals}), flush=True)
     per_tick = cpu * elapsed / ticks if ticks else float("nan")   # server CPU s per script run served
     newcomer = Student(url, PAGE, query)
     extra = asyncio.ensure_future(newcomer.run(stop))
