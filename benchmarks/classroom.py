@@ -14,7 +14,8 @@ nothing.
 
 Printed side by side, per scenario (a finished run; a live run) and K:
 - server CPU: core-seconds per second of the server process (its worker processes excluded),
-- training speed: the live run's steps per second, relative to K = 0,
+- training speed: the live run's steps per second, relative to its speed with nobody
+  watching in the window just before (the run's own pace drifts over minutes),
 - staleness: seconds a session's chart is behind the store (0 while it shows the latest
   stored step; else how long ago the store first held a newer one), median and max over
   sessions and 0.5 s samples,
@@ -85,6 +86,8 @@ class Student:
         self.cache: dict[str, object] = {}   # cacheable messages by hash (the frontend's cache)
         self.page_hash = ""
         self.reruns: dict[str, asyncio.Task] = {}
+        self.ticks = 0                       # script runs (page or fragment) the server finished for it
+        self.intervals: list[float] = []     # the auto-rerun intervals the server asked for
 
     def _rerun(self, fragment_id: str = "") -> bytes:
         from streamlit.proto.BackMsg_pb2 import BackMsg
@@ -122,10 +125,13 @@ class Student:
 
     def _handle(self, msg, ws) -> None:
         kind = msg.WhichOneof("type")
-        if kind == "new_session":
+        if kind == "script_finished":
+            self.ticks += 1
+        elif kind == "new_session":
             self.page_hash = msg.new_session.page_script_hash
         elif kind == "auto_rerun":
             fid, every = msg.auto_rerun.fragment_id, msg.auto_rerun.interval
+            self.intervals.append(every)
             old = self.reruns.pop(fid, None)
             if old:
                 old.cancel()
@@ -202,21 +208,31 @@ async def measure(url: str, query: str, k: int, window: float, store: Monitor, s
     students = [Student(url, PAGE, query) for _ in range(k)]
     tasks = [asyncio.ensure_future(s.run(stop)) for s in students]
     deadline = time.monotonic() + 120
+    if os.environ.get("LAB_CLASSROOM_DEBUG"):
+        print(f"   {k} students connecting", flush=True)
     while any(s.first_chart_at is None for s in students) and time.monotonic() < deadline:
         store.poll()
         await asyncio.sleep(0.25)
     await asyncio.sleep(3.0)  # settle: first drawings done
+    print(f"  measuring K={k} for {window:.0f} s", flush=True)  # (a profiler may attach now)
     cpu0, t0, step0 = cpu_seconds(server), time.monotonic(), store.latest()
     own0 = time.process_time()
+    ticks0 = sum(s.ticks for s in students)
     stale = []
     while time.monotonic() - t0 < window:
         await asyncio.sleep(0.5)
         store.poll()
         now = time.monotonic()
         stale += [store.stale(s.step, now) for s in students]
-    cpu = (cpu_seconds(server) - cpu0) / (time.monotonic() - t0)
-    students_cpu = (time.process_time() - own0) / (time.monotonic() - t0)
-    speed = (store.latest() - step0) / (time.monotonic() - t0)
+    elapsed = time.monotonic() - t0
+    cpu = (cpu_seconds(server) - cpu0) / elapsed
+    students_cpu = (time.process_time() - own0) / elapsed
+    speed = (store.latest() - step0) / elapsed
+    ticks = sum(s.ticks for s in students) - ticks0
+    if os.environ.get("LAB_CLASSROOM_DEBUG"):
+        print("   ticks", sorted(s.ticks for s in students),
+              "intervals", sorted({x for s in students for x in s.intervals}), flush=True)
+    per_tick = cpu * elapsed / ticks if ticks else float("nan")   # server CPU s per script run served
     newcomer = Student(url, PAGE, query)
     extra = asyncio.ensure_future(newcomer.run(stop))
     while newcomer.first_chart_at is None and time.monotonic() - newcomer.connected_at < 60:
@@ -226,7 +242,7 @@ async def measure(url: str, query: str, k: int, window: float, store: Monitor, s
     await asyncio.gather(*tasks, extra, return_exceptions=True)
     return {"k": k, "cpu": cpu, "speed": speed, "stale_med": statistics.median(stale) if stale else 0.0,
             "stale_max": max(stale) if stale else 0.0, "first": first,
-            "students": students_cpu}
+            "students": students_cpu, "ticks": ticks / elapsed, "per_tick": per_tick}
 
 
 def _store(cache: Path):
@@ -264,6 +280,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--k", default="0,1,8,30", help="numbers of students, comma-separated")
     parser.add_argument("--window", type=float, default=20.0, help="seconds measured per K")
     parser.add_argument("--port", type=int, default=8599)
+    parser.add_argument("--scenarios", default="finished,live", help="finished, live or both, comma-separated")
     args = parser.parse_args(argv)
     ks = [int(k) for k in args.k.split(",")]
     last = max(os.sched_getaffinity(0))
@@ -274,22 +291,30 @@ def main(argv: list[str] | None = None) -> int:
     cache = tmp / "cache"
     os.environ["LAB_CACHE_DIR"] = str(cache)
     os.sched_setaffinity(0, {last})  # the students' core (and the monitor's)
-    print(f"finished run: training {PAGE} at its defaults ...", flush=True)
-    api.run(PAGE, progress=False)
-    pool.shutdown(_store(cache))  # no worker of this process stays: the dashboard keeps its own
+    chosen = args.scenarios.split(",")
+    if "finished" in chosen:
+        print(f"finished run: training {PAGE} at its defaults ...", flush=True)
+        api.run(PAGE, progress=False)
+        pool.shutdown(_store(cache))  # no worker of this process stays: the dashboard keeps its own
     server = start_server(cache, args.port)
     url = f"ws://127.0.0.1:{args.port}/_stcore/stream"
     store = Monitor(cache)
     rows, first_point = [], float("nan")
     try:
-        for scenario, query in (("finished", ""), ("live", LIVE_QUERY)):
+        for scenario, query in [s for s in (("finished", ""), ("live", LIVE_QUERY)) if s[0] in chosen]:
             if scenario == "live":
                 first_point = _first_click(store, query)
             for k in ks:
+                if scenario == "live" and k:  # the run's own pace drifts (edge of stability's
+                    # estimates cost more HVPs near the edge): K sessions are compared with
+                    # nobody watching just before, not with a K = 0 minutes earlier
+                    alone = asyncio.run(measure(url, query, 0, args.window / 2, store, server.pid))
                 row = asyncio.run(measure(url, query, k, args.window, store, server.pid))
+                row["alone"] = alone["speed"] if scenario == "live" and k else row["speed"]
                 rows.append((scenario, row))
                 print(f"  {scenario:8s} K={k:2d}: server {row['cpu']:.3f} core, {row['speed']:.1f} steps/s, "
                       f"stale {row['stale_med']:.2f}/{row['stale_max']:.2f} s, first chart {row['first']:.2f} s "
+                      f"{row['ticks']:.1f} ticks/s, {1e3 * row['per_tick']:.1f} ms CPU a tick "
                       f"(students' process {row['students']:.2f} core)",
                       flush=True)
             if scenario == "live":
@@ -301,17 +326,16 @@ def main(argv: list[str] | None = None) -> int:
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, 9)
         pool.shutdown(store.store)
-    base = {s: r["speed"] for s, r in rows if r["k"] == 0}
     print(f"\nclassroom: {PAGE}, server pinned to core 0, its warm worker on any core, students on core {last} "
           "(Streamlit sessions over the websocket protocol)")
     print(f"first click (submit -> first stored row, the dashboard's warm worker): {first_point:.3f} s")
     print(f"{'scenario':9s} {'K':>3s} {'server core/s':>14s} {'per session':>12s} {'training':>9s} "
-          f"{'stale med':>10s} {'stale max':>10s} {'first chart':>12s}")
+          f"{'stale med':>10s} {'stale max':>10s} {'first chart':>12s} {'ms CPU/tick':>12s}")
     for scenario, r in rows:
         per = r["cpu"] / r["k"] if r["k"] else float("nan")
-        rel = r["speed"] / base[scenario] if scenario == "live" and base.get(scenario) else float("nan")
+        rel = r["speed"] / r["alone"] if scenario == "live" and r["alone"] else float("nan")
         print(f"{scenario:9s} {r['k']:3d} {r['cpu']:14.3f} {per:12.4f} {rel:9.2f} "
-              f"{r['stale_med']:10.2f} {r['stale_max']:10.2f} {r['first']:12.2f}")
+              f"{r['stale_med']:10.2f} {r['stale_max']:10.2f} {r['first']:12.2f} {1e3 * r['per_tick']:12.1f}")
     return 0
 
 

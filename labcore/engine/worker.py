@@ -37,12 +37,10 @@ def serve(store: Store, idle_s: float = IDLE_S, max_runs: int = MAX_RUNS, poll: 
     if torch.cuda.is_available():
         torch.cuda.init()
     owner = None
-    if warm_for is not None:  # what every first run imports too: the first click trains at once
-        from labcore.core.registry import REGISTRY  # noqa: F401 - imported for its side effect
-        from labcore.nn import data
+    if warm_for is not None:  # what every first run pays for too: the first click trains at once
+        from labcore.nn.warm import warm_up
 
-        data.digits_arrays()  # scikit-learn's import (3-4 s on one core) and the digits, once
-
+        warm_up()
         owner = {"pid": warm_for, "ticks": local.start_ticks(warm_for)}  # not a reused pid
     enforce_memory_limit()  # after torch's own mappings: the limit is the runs' budget
     done, idle_since, pid, stopped = 0, time.monotonic(), os.getpid(), False

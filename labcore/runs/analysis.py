@@ -82,6 +82,8 @@ def sweep_summary(frame: pd.DataFrame, param: str, metric: str, order: Sequence 
 
 def smooth(values: Sequence[float], window: int) -> np.ndarray:
     """Trailing moving average over `window` points (window 1: unchanged)."""
+    if window <= 1:  # a live chart's common case: no rolling machinery (a few ms a curve)
+        return np.asarray(values, dtype=float)
     s = pd.Series(values, dtype=float)
     return s.rolling(max(1, window), min_periods=1).mean().to_numpy()
 

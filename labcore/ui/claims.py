@@ -9,6 +9,8 @@ the Runs page (`verdict_lines`), judged on the user's selection.
 """
 from __future__ import annotations
 
+import contextlib
+
 from typing import Any
 
 import streamlit as st
@@ -34,10 +36,12 @@ def panel(exp: Any, base: Any) -> None:
 
     @st.fragment(run_every=POLL_S if active else None)
     def live() -> None:
-        data = first if not st.session_state.get("_claims_ticked") else RunData(state.store(), exp.name, fresh=False)
+        polled = st.session_state.get("_claims_ticked", False)
+        data = RunData(state.store(), exp.name, fresh=False) if polled else first
         st.session_state["_claims_ticked"] = True
-        now = [judged(exp, c, base, data) for c in exp.claims]
-        _draw(exp, base, now)
+        with state.watchers().turn if polled else contextlib.nullcontext():  # one poll at a time
+            now = [judged(exp, c, base, data) for c in exp.claims]
+            _draw(exp, base, now)
         if active and not any(j.active for j in now):
             st.rerun()  # the concerned runs ended: redraw the page once, without polling
 

@@ -19,10 +19,11 @@ import plotly.graph_objects as go
 import streamlit as st
 
 KEEP = 512   # values kept (least recently used dropped): a few pages' charts each
-# While its runs train, a chart is rebuilt at most every REBUILD_S (a build of a 4,000-point
-# chart costs 40-80 ms of plotly; a run writes a chunk every 0.5 s): the server's building
-# stays bounded however fast rows come, and a session's chart is at most this much older.
-REBUILD_S = 2.0
+# While its runs train, a chart is rebuilt at most every REBUILD_S (a run writes a chunk every
+# 0.5 s; a live chart of 4,000 points costs 3-7 ms to build from dicts, plus its frame): the
+# server's building stays bounded however fast rows come, and a session's chart is at most
+# this much older than its tick.
+REBUILD_S = 1.0
 
 
 class Memo:

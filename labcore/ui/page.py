@@ -112,7 +112,11 @@ def live(exp: Experiment, sel: Selection) -> None:
         # the first drawing reuses the reads made above; a poll shares the server's
         reads = RunData(state.store(), exp.name, fresh=False) if polled else data
         st.session_state["_ticked"] = True
-        _draw(exp, sel, reads)
+        if polled:
+            with state.watchers().turn:  # polls draw one at a time (see feed.Watchers)
+                _draw(exp, sel, reads)
+        else:
+            _draw(exp, sel, reads)
         if active and not reads.active(_page_ids(exp, sel, reads)):
             st.rerun()  # at rest: redraw once without polling
         if active and polled:

@@ -58,7 +58,8 @@ class Clock:
 def test_two_sessions_on_one_live_run_share_one_store_read_per_tick(store, monkeypatch):
     """Each session's page draws once as its next poll would (the tick's shared reader). Both
     sessions' ticks read through the one server Feed, and a tick in a period the Feed has
-    already read costs no store read: thirty sessions cost what one does."""
+    already read costs no store read: thirty sessions cost what one does. Each poll draws
+    holding the server's one turn, so polls never thrash the GIL together."""
     from labcore.ui import page, state
 
     shared = state.feed(store)
@@ -73,6 +74,13 @@ def test_two_sessions_on_one_live_run_share_one_store_read_per_tick(store, monke
             readers.append(self)
 
     monkeypatch.setattr(page, "RunData", Spy)
+    turns, draw = [], page._draw
+
+    def drawing(*args):  # polls draw one at a time: each holds the server's turn (feed.Watchers)
+        turns.append(state.watchers().turn.locked())
+        draw(*args)
+
+    monkeypatch.setattr(page, "_draw", drawing)
 
     def fragment(func=None, *, run_every=None, **kw):
         def deco(f):
@@ -100,5 +108,6 @@ def test_two_sessions_on_one_live_run_share_one_store_read_per_tick(store, monke
         assert len(ticks) == 2 and ticks[0].feed is ticks[1].feed is shared  # one Feed for both sessions
         assert len(reads) == 2 and reads[0] >= 2  # a new period: the records and the run's new rows
         assert reads[1] == 0  # the same period: nothing read again
+        assert turns == [True, True] and not state.watchers().turn.locked()
     finally:
         jobs.cancel(rid, store)
