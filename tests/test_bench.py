@@ -4,7 +4,7 @@ import pytest
 
 from labcore import bare_loop
 from labcore.core.recorder import Recorder
-from labcore.core.registry import get
+from labcore.core.registry import REGISTRY, get
 
 
 def test_the_bare_loop_computes_exactly_what_lazy_training_logs():
@@ -33,3 +33,4 @@ def test_part_one_alone_runs_both_loops_in_the_pool_worker(capsys, monkeypatch):
     out = capsys.readouterr().out
     assert "1. lab loop / bare loop" in out and "CPU time: lab / bare" in out
     assert "2. submit" not in out and "3. one run" not in out  # part 1 alone
+    assert bare_loop.NAME not in REGISTRY  # the bench's plugin is not left among the phenomena
