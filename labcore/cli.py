@@ -68,7 +68,10 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("warm", help="keep one worker warm while process PID (the dashboard) lives")
     p.add_argument("--for", dest="owner", type=int, required=True, metavar="PID")
     p = sub.add_parser("bench", help="lab overhead vs a bare PyTorch loop")
-    p.add_argument("--repeats", type=int, default=7, help="bare/lab alternations for part 1's ratio")
+    p.add_argument("--repeats", type=int, default=11,
+                   help="rounds (bare loop, lab loop, bare loop here) for part 1's ratio")
+    p.add_argument("--part", type=int, action="append", choices=range(1, 6), metavar="N",
+                   help="run only part N (1-5; repeat the option for several; default all)")
     try:
         args, rest = parser.parse_known_args(argv)
         if args.cmd in ("run", "sweep"):
@@ -85,8 +88,10 @@ def main(argv: list[str] | None = None) -> int:
             return _export(args.run_id, args.out, args.format)
         if args.cmd == "check":
             return _check(args)
-        from labcore.bench import main as bench_main
-        return bench_main(args.repeats)
+        from labcore.bench import PARTS, main as bench_main
+        if args.repeats < 1:
+            raise UsageError(f"--repeats={args.repeats} is out of range; allowed: 1 or more")
+        return bench_main(args.repeats, tuple(sorted(set(args.part))) if args.part else PARTS)
     except (UsageError, ParamError, UnknownExperiment, UnknownRun) as exc:
         msg = exc.args[0] if exc.args else str(exc)
         print(f"error: {_one_line(msg)}", file=sys.stderr)

@@ -34,7 +34,7 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.browser)
         elif name == "test_ray.py":
             item.add_marker(pytest.mark.ray)
-        elif path in SLOW_MODULES or path.startswith("tests/phenomena/"):
+        elif path in SLOW_MODULES or path.startswith("tests/phenomena/") or item.get_closest_marker("slow"):
             item.add_marker(pytest.mark.slow)
         else:
             item.add_marker(pytest.mark.unit)

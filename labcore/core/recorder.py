@@ -1,9 +1,10 @@
 """The Recorder every phenomenon writes through: metric rows, artifacts, progress, cancel.
 
 With a sink (a RunSink: the run store locally, or anything with the same methods) rows are
-buffered and written as one chunk every `flush_s` seconds, and a heartbeat thread renews
-the run's claim and polls for cancel requests, so logging costs no I/O per step. Every
-write carries the run's `attempt`: when the sink refuses it (the claim was revoked, e.g. the
+buffered, and a heartbeat thread writes them as one chunk every `flush_s` seconds, renews
+the run's claim and polls for cancel requests, so the training thread does no I/O per step
+(it writes only the first row, every row with `flush_s=0`, a diverging row, and rows the
+heartbeat is late with). Every write carries the run's `attempt`: when the sink refuses it (the claim was revoked, e.g. the
 run was declared dead or re-armed), the Recorder stops the run at its next step and writes
 nothing more. Without a sink (tests, benchmarks) everything stays in memory.
 """
@@ -52,9 +53,9 @@ class RunSink(Protocol):
 class Recorder:
     """Collects metric rows, artifacts and progress for one run.
 
-    With a store (a RunSink), rows are buffered and flushed as one chunk every `flush_s`
-    seconds, a background thread renews the claim's lease and polls for cancel requests
-    every `beat_s`, and `should_stop()` is a cheap flag read. `attempt` fences every write
+    With a store (a RunSink), a background thread renews the claim's lease and polls for
+    cancel requests every `beat_s`, and writes the buffered rows as one chunk every
+    `flush_s` seconds; `should_stop()` is a cheap flag read. `attempt` fences every write
     (default: the record's current attempt). `revoked` is set when the sink refused a write;
     `failure` holds "disk full: ..." when the disk filled up. Without a store everything
     stays in memory.
@@ -63,7 +64,7 @@ class Recorder:
     def __init__(self, store: Any = None, run_id: str | None = None, flush_s: float = 0.5,
                  beat_s: float = 0.5, attempt: int | None = None,
                  divergence_factor: float | None = DIVERGENCE_FACTOR) -> None:
-        self.store, self.run_id, self.flush_s = store, run_id, flush_s
+        self.store, self.run_id, self.flush_s, self.beat_s = store, run_id, flush_s, beat_s
         # The one divergence rule: any logged metric non-finite, or the training loss
         # ("loss", logged or returned by a step) above divergence_factor x its first
         # positive value (None: only non-finite; an Experiment overrides it where a loss
@@ -84,7 +85,8 @@ class Recorder:
         self._t0 = time.monotonic()  # stored rows carry `_t`, seconds since this point (wall-time x axis)
         self._stop = threading.Event()
         self._closed = threading.Event()
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards `_pending`: held only to append or take rows
+        self._write_lock = threading.Lock()  # held through a write, so chunks land in row order
         self._thread = None
         if store is not None:
             if attempt is None:
@@ -108,8 +110,18 @@ class Recorder:
             raise Diverged(step, row[bad[0]], bad[0])
         if "loss" in row:
             self._watch_loss(step, row["loss"])
-        if self.store is not None and time.monotonic() - self._last_flush >= self.flush_s:
+        if self.store is not None and self._flush_here():
             self.flush()
+
+    def _flush_here(self) -> bool:
+        """Whether the training thread writes the pending rows now. The heartbeat thread
+        writes them every beat, so a step never waits for the store; the training thread
+        writes the first row (a live page shows it at once), every row when `flush_s` is 0,
+        and rows the heartbeat left for over `flush_s + 2 beat_s` (e.g. a slow renew)."""
+        since = time.monotonic() - self._last_flush
+        if since < self.flush_s:
+            return False
+        return self.flush_s <= 0 or since == math.inf or since >= self.flush_s + 2 * self.beat_s
 
     def check_loss(self, step: int, loss: float) -> None:
         """Apply the divergence rule to a training step's loss (not logged unless it breaks
@@ -190,9 +202,10 @@ class Recorder:
         """Write pending rows as one chunk (dropped when the claim was revoked)."""
         if self.store is None:
             return
-        with self._lock:  # held through the write so chunks land in row order
-            pending, self._pending = self._pending, []
-            self._last_flush = time.monotonic()
+        with self._write_lock:  # taken before the rows, so chunks land in row order
+            with self._lock:  # the training thread's `log` waits only for this swap, not the write
+                pending, self._pending = self._pending, []
+                self._last_flush = time.monotonic()
             if pending and not self.revoked:
                 self._check(self.store.append_rows(self.run_id, pending, self.attempt))
 
@@ -230,8 +243,9 @@ class Recorder:
                 self._check(ok)
                 if cancel:
                     self._stop.set()
-                # Flush rows here too, so a slow step still shows its rows promptly.
-                if time.monotonic() - self._last_flush >= self.flush_s:
+                # The rows' regular writer, off the training thread (so also prompt after a slow
+                # step): at the beat nearest `flush_s` after the last write (defaults: every beat).
+                if time.monotonic() - self._last_flush + every / 2 >= self.flush_s:
                     self.flush()
                 errors = 0
             except Exception as exc:  # noqa: BLE001
