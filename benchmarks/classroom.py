@@ -15,7 +15,9 @@ nothing.
 Printed side by side, per scenario (a finished run; a live run) and K:
 - server CPU: core-seconds per second of the server process (its worker processes excluded),
 - training speed: the live run's steps per second, relative to its speed with nobody
-  watching in the window just before (the run's own pace drifts over minutes),
+  watching in the window just before (the run's own pace drifts over minutes: edge of
+  stability's estimates cost more HVPs near the edge), and its worker's CPU share of a core
+  relative to that window (the pace without the drift),
 - staleness: seconds a session's chart is behind the store (0 while it shows the latest
   stored step; else how long ago the store first held a newer one), median and max over
   sessions and 0.5 s samples,
@@ -173,6 +175,11 @@ class Monitor:
         if steps and max(steps) > self.seen[-1][1]:
             self.seen.append((time.monotonic(), float(max(steps))))
 
+    def worker(self) -> int | None:
+        """The pid of the process training the live run (None before it is claimed)."""
+        rec = self.store.get(self.rid) if self.rid else None
+        return (rec or {}).get("pid") if (rec or {}).get("status") == "running" else None
+
     def latest(self) -> float:
         return self.seen[-1][1]
 
@@ -215,7 +222,9 @@ async def measure(url: str, query: str, k: int, window: float, store: Monitor, s
         await asyncio.sleep(0.25)
     await asyncio.sleep(3.0)  # settle: first drawings done
     print(f"  measuring K={k} for {window:.0f} s", flush=True)  # (a profiler may attach now)
+    worker = store.worker()
     cpu0, t0, step0 = cpu_seconds(server), time.monotonic(), store.latest()
+    worker0 = cpu_seconds(worker) if worker else 0.0
     own0 = time.process_time()
     ticks0 = sum(s.ticks for s in students)
     stale = []
@@ -228,6 +237,8 @@ async def measure(url: str, query: str, k: int, window: float, store: Monitor, s
     cpu = (cpu_seconds(server) - cpu0) / elapsed
     students_cpu = (time.process_time() - own0) / elapsed
     speed = (store.latest() - step0) / elapsed
+    # the live run's worker's share of a core: its pace without the run's own drift
+    share = (cpu_seconds(worker) - worker0) / elapsed if worker else float("nan")
     ticks = sum(s.ticks for s in students) - ticks0
     if os.environ.get("LAB_CLASSROOM_DEBUG"):
         print("   ticks", sorted(s.ticks for s in students),
@@ -240,7 +251,7 @@ async def measure(url: str, query: str, k: int, window: float, store: Monitor, s
     first = (newcomer.first_chart_at or float("nan")) - newcomer.connected_at
     stop.set()
     await asyncio.gather(*tasks, extra, return_exceptions=True)
-    return {"k": k, "cpu": cpu, "speed": speed, "stale_med": statistics.median(stale) if stale else 0.0,
+    return {"k": k, "cpu": cpu, "speed": speed, "share": share, "stale_med": statistics.median(stale) if stale else 0.0,
             "stale_max": max(stale) if stale else 0.0, "first": first,
             "students": students_cpu, "ticks": ticks / elapsed, "per_tick": per_tick}
 
@@ -310,11 +321,11 @@ def main(argv: list[str] | None = None) -> int:
                     # nobody watching just before, not with a K = 0 minutes earlier
                     alone = asyncio.run(measure(url, query, 0, args.window / 2, store, server.pid))
                 row = asyncio.run(measure(url, query, k, args.window, store, server.pid))
-                row["alone"] = alone["speed"] if scenario == "live" and k else row["speed"]
+                row["alone"] = alone if scenario == "live" and k else row
                 rows.append((scenario, row))
                 print(f"  {scenario:8s} K={k:2d}: server {row['cpu']:.3f} core, {row['speed']:.1f} steps/s, "
                       f"stale {row['stale_med']:.2f}/{row['stale_max']:.2f} s, first chart {row['first']:.2f} s "
-                      f"{row['ticks']:.1f} ticks/s, {1e3 * row['per_tick']:.1f} ms CPU a tick "
+                      f"worker {row['share']:.2f} core, {row['ticks']:.1f} ticks/s, {1e3 * row['per_tick']:.1f} ms CPU a tick "
                       f"(students' process {row['students']:.2f} core)",
                       flush=True)
             if scenario == "live":
@@ -329,12 +340,14 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nclassroom: {PAGE}, server pinned to core 0, its warm worker on any core, students on core {last} "
           "(Streamlit sessions over the websocket protocol)")
     print(f"first click (submit -> first stored row, the dashboard's warm worker): {first_point:.3f} s")
-    print(f"{'scenario':9s} {'K':>3s} {'server core/s':>14s} {'per session':>12s} {'training':>9s} "
+    print(f"{'scenario':9s} {'K':>3s} {'server core/s':>14s} {'per session':>12s} {'training':>9s} {'worker CPU':>11s} "
           f"{'stale med':>10s} {'stale max':>10s} {'first chart':>12s} {'ms CPU/tick':>12s}")
     for scenario, r in rows:
         per = r["cpu"] / r["k"] if r["k"] else float("nan")
-        rel = r["speed"] / r["alone"] if scenario == "live" and r["alone"] else float("nan")
-        print(f"{scenario:9s} {r['k']:3d} {r['cpu']:14.3f} {per:12.4f} {rel:9.2f} "
+        live = scenario == "live"
+        rel = r["speed"] / r["alone"]["speed"] if live and r["alone"]["speed"] else float("nan")
+        rel_cpu = r["share"] / r["alone"]["share"] if live and r["alone"]["share"] else float("nan")
+        print(f"{scenario:9s} {r['k']:3d} {r['cpu']:14.3f} {per:12.4f} {rel:9.2f} {rel_cpu:11.2f} "
               f"{r['stale_med']:10.2f} {r['stale_max']:10.2f} {r['first']:12.2f} {1e3 * r['per_tick']:12.1f}")
     return 0
 

@@ -135,6 +135,7 @@ def period() -> float:
 
 
 RETUNE_S = 30.0   # a session re-reads the refresh rule at most this often (a full rerun each)
+RETUNE_GAP_S = 0.5  # and the server lets one session do so at most this often (they take turns)
 
 
 def _retune(every: float) -> bool:
@@ -145,6 +146,8 @@ def _retune(every: float) -> bool:
     wanted = period()
     if now - last < RETUNE_S or every / 2 < wanted < 1.5 * every:
         return False
+    if not state.watchers().may_rerun(RETUNE_GAP_S):
+        return False  # another session is retuning: this one asks again at its next poll
     st.session_state["_retuned"] = now
     return True
 

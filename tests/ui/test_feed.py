@@ -100,6 +100,19 @@ def test_watchers_count_recent_sessions_and_average_their_cost():
     assert w.count() == 1
 
 
+def test_sessions_retuning_together_take_turns():
+    """Thirty sessions that all want to rerun their page at once (a new refresh period) get
+    the server's leave one per gap, not all at the same moment."""
+    clock = Clock()
+    w = feed.Watchers(clock=clock)
+    asked = [w.may_rerun(0.5) for _ in range(30)]
+    assert asked == [True] + [False] * 29
+    clock.now += 0.4
+    assert not w.may_rerun(0.5)
+    clock.now += 0.1
+    assert w.may_rerun(0.5) and not w.may_rerun(0.5)
+
+
 def test_a_frame_grown_by_chunks_equals_the_frame_of_all_rows(live):
     import pandas as pd
 
