@@ -195,11 +195,15 @@ def eta_seconds(recs: list[dict], history: dict | None = None, work: dict | None
     rates = {r["id"]: progress_rate(history.get(r["id"], ()), r.get("started")) or record_rate(r)
              for r in running}
     pairs = {rid: (size[rid], 1.0 / rate) for rid, rate in rates.items() if rate}
-    pairs.update({r["id"]: (size[r["id"]], d) for r in recs if r["status"] == "done"
-                  and (d := _training_s(r, r["id"] in cold)) is not None})
+    done = {r["id"]: (size[r["id"]], d) for r in recs if r["status"] == "done"
+            and (d := _training_s(r, r["id"] in cold)) is not None}
+    pairs.update(done)
     if not pairs:
         return None
-    seconds = time_model(list(pairs.values()))
+    # Runs yet to start are sized on the finished runs once there are any: a running run's
+    # pace so far is not its whole time (edge of stability's steps before the edge need a
+    # third of the HVPs of those at it; its young runs' paces put the η sweep 30% short)
+    seconds = time_model(list((done or pairs).values()))
     warm = [s for r in recs if r["id"] not in cold and (s := startup_s(r)) is not None]
     startup = statistics.median(warm) if warm else WARM_STARTUP_S
     first = [s for r in recs if r["id"] in cold and (s := startup_s(r)) is not None]

@@ -62,6 +62,13 @@ def hvps_per_estimate(cfg: Config) -> float:
     return float(min(cfg.eig_iters, max(3.0, 50.0 * cfg.lr)))
 
 
+# What one Hessian-vector product costs in GD steps (double backward, plus its share of the
+# Lanczos step): the default η sweep's run times, 17.3 / 24.7 / 30.3 / 39.1 s at η = 0.12 /
+# 0.17 / 0.24 / 0.34 on a quiet CPU (benchmarks/eta.py), fit steps + 3.7 × HVPs; counted as 2
+# the sweep's ETA was 24-33% short while its first runs trained.
+HVP_STEPS = 3.7
+
+
 def cost(cfg: Config) -> tuple[float, float]:
     """(peak bytes, flops): data, weights (×6: params, grads, double-backprop graph, Lanczos
     basis slack), activations of the double-backprop graph; flops of GD plus the HVPs."""
@@ -70,7 +77,7 @@ def cost(cfg: Config) -> tuple[float, float]:
     acts = 6 * cfg.n_train * cfg.width * cfg.depth
     basis = (cfg.eig_iters + cfg.top_k) * params
     hvps = cfg.steps // cfg.eig_every * hvps_per_estimate(cfg)
-    flops = 6.0 * cfg.n_train * params * (cfg.steps + 2 * hvps)
+    flops = 6.0 * cfg.n_train * params * (cfg.steps + HVP_STEPS * hvps)
     return 4.0 * (cfg.n_train * d_in + 6 * params + acts + basis), flops
 
 
