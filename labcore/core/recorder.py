@@ -205,7 +205,8 @@ class Recorder:
         with self._write_lock:  # taken before the rows, so chunks land in row order
             with self._lock:  # the training thread's `log` waits only for this swap, not the write
                 pending, self._pending = self._pending, []
-                self._last_flush = time.monotonic()
+                if pending:  # an empty beat is no write: the first row must still go at once
+                    self._last_flush = time.monotonic()
             if pending and not self.revoked:
                 self._check(self.store.append_rows(self.run_id, pending, self.attempt))
 

@@ -53,3 +53,17 @@ def test_disk_full_in_the_heartbeat_stops_the_run_with_a_clear_failure():
     assert eventually(rec.should_stop)
     rec.close()
     assert rec.failure.startswith("disk full") and not rec.revoked
+
+
+def test_the_first_row_is_written_at_once_even_after_empty_heartbeats(store):
+    """A run whose first measurement comes after a heartbeat (edge of stability's step-0
+    sharpness estimate takes half a second) still shows its first row at once: an empty beat
+    is no write (it held the row back until the next beat, 0.5 s later; issue 31)."""
+    store.create("r", "quadratic", {}, {})
+    rec = Recorder(store, "r", beat_s=0.01)  # flush_s 0.5: later rows wait for a beat
+    try:
+        assert eventually(lambda: (store.get("r") or {}).get("heartbeat") is not None)  # beats went by
+        rec.log(0, loss=1.0)
+        assert list(store.metrics("r")["step"]) == [0]  # written by the log itself, not a later beat
+    finally:
+        rec.close()
