@@ -54,4 +54,33 @@ def test_check_arguments_are_one_line_errors(store, capsys):
     assert cli.main(["check", "quadratic", "--seeds", "0"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 5 and all(line.startswith("error: ") for line in err)
+    assert cli.main(["check", "quadratic", "--threads", "0"]) == 2
+    assert "--threads=0 is out of range; allowed: 1..256" in capsys.readouterr().err
     assert "--preset 'none such' is not a preset of quadratic; allowed: 'tiny lr'" in err[3]
+
+
+def test_robustness_counts_on_how_many_seed_bases_each_claim_holds(store, tmp_path, capsys):
+    exp = REGISTRY["quadratic"]
+    # a claim that holds from every base seed but 11: 2 of 3 is under 9 in 10, so the check fails
+    picky = Claim("picky", "Holds unless the seed is 11", "x", "test", ("loss",),
+                  lambda ev: Verdict("fails" if ev.config.seed == 11 else "holds", f"seed {ev.config.seed}"))
+    REGISTRY["quadratic"] = dataclasses.replace(exp, claims=exp.claims + (picky,))
+    try:
+        out = tmp_path / "report"
+        assert cli.main(["check", "quadratic", "--seeds", "3", "--seed-base", "10", "--threads", "1",
+                         "--out", str(out)]) == 1
+    finally:
+        REGISTRY["quadratic"] = exp
+    got = {r["claim"]: r for r in rows(out)}
+    assert got["converges"]["holding"] == "3" and got["converges"]["of"] == "3"
+    assert got["converges"]["measured"] == "holds on 3 of 3 seeds (from seed 10)"
+    assert got["picky"]["status"] == "fails" and got["picky"]["holding"] == "2"
+    assert "seed 11: fails: seed 11" in got["picky"]["measured"]
+    with open(out / "claims_by_seed.csv") as fh:
+        per_seed = [(r["claim"], r["seed"], r["status"]) for r in csv.DictReader(fh)]
+    assert ("picky", "11", "fails") in per_seed and ("converges", "12", "holds") in per_seed
+    assert len(per_seed) == 3 * 3
+    # the runs recorded the thread count they trained with
+    recs = [r for r in store.runs() if r["experiment"] == "quadratic"]
+    assert recs and all(r["versions"]["threads"] == 1 for r in recs)
+    assert "1 torch thread(s) per worker" in (out / "reproduction.md").read_text()

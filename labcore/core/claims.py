@@ -15,6 +15,15 @@ statuses, the base Config) and returns a `Verdict`: `holds`, `fails`, `not yet` 
 training, too few points) or `not applicable` (the settings are outside the claim's regime),
 with the measured figures in words. Thresholds live in the claim's module, once, with a
 comment saying where they come from.
+
+`evaluate` is the one meaning of a verdict, for every view (page, Runs page, `api.claims`,
+`check`), and it applies three rules before any judge:
+- no evidence is dropped: a concerned run that diverged or failed makes the claim `fails`,
+  named ("1 of 12 runs diverged: freq 0.75 seed 2 at step 0"), unless the claim is about
+  divergence (`Claim.diverging`);
+- missing evidence is never `fails`: a concerned run not trained yet (MISSING) makes it
+  `not yet`, "needs 3 seeds (1 so far)", with the figures so far;
+- a cancelled or interrupted run is `not yet` ("train again").
 """
 from __future__ import annotations
 
@@ -26,6 +35,9 @@ HOLDS, FAILS, NOT_YET, NOT_APPLICABLE = "holds", "fails", "not yet", "not applic
 VERDICTS = (HOLDS, FAILS, NOT_YET, NOT_APPLICABLE)
 SYMBOL = {HOLDS: "✓", FAILS: "✗", NOT_YET: "…", NOT_APPLICABLE: "–"}
 SCOPES = ("run", "seeds", "sweep")
+MISSING = "missing"  # a concerned run that is not in the store (or not in a user's selection)
+BAD = ("diverged", "failed")
+RETRY = ("cancelled", "interrupted")
 
 
 @dataclass(frozen=True)
@@ -57,6 +69,7 @@ class Evidence:
     frame: Any
     statuses: dict[str, str]
     config: Any = None
+    about: dict[str, str] = field(default_factory=dict)  # run id -> "freq 0.75 seed 2 at step 0"
 
     @property
     def complete(self) -> bool:
@@ -116,7 +129,9 @@ class Claim:
     seeds: how many seeds `labcore check` trains for it (chosen so the verdict is robust);
     expected: False for a claim the defaults are known not to reproduce (`reason` says
     why): it is shown as it is judged, and `labcore check` does not fail on it;
-    needs: what a page user presses to get the evidence ("press Sweep η (4 runs)").
+    needs: what a page user presses to get the evidence ("press Sweep η (4 runs)");
+    diverging: True for a claim about divergence itself, whose judge reads diverged runs
+    (otherwise a diverged concerned run fails the claim before the judge is asked).
     """
 
     key: str
@@ -134,6 +149,7 @@ class Claim:
     expected: bool = True
     reason: str = ""
     needs: str = ""
+    diverging: bool = False
 
     def __post_init__(self) -> None:
         if self.scope not in SCOPES:
@@ -161,8 +177,24 @@ def runs_for(claim: Claim, base: Any) -> list[Any]:
 
 
 def evaluate(claim: Claim, evidence: Evidence) -> Verdict:
-    """Judge `claim` on `evidence`: `not yet` while there are no rows; a judge that raises on
-    partial data says `not yet` while runs are active, and `fails` with the error after."""
+    """Judge `claim` on `evidence`, after the rules every view shares (module docstring): a
+    diverged or failed run fails it by name, a missing one makes it `not yet` ("needs 3 seeds
+    (1 so far)"); a judge that raises on partial data says `not yet` while runs are active,
+    and `fails` with the error after."""
+    statuses = evidence.statuses
+    bad = [r for r, s in statuses.items() if s in BAD]
+    if bad and not claim.diverging:
+        return Verdict(FAILS, _named(bad, evidence))
+    missing = sum(s == MISSING for s in statuses.values())
+    retry = sum(s in RETRY for s in statuses.values())
+    if missing or retry:
+        sofar = ""
+        if evidence.frame is not None and len(evidence.frame):
+            try:
+                sofar = claim.judge(evidence).measured
+            except Exception:  # noqa: BLE001 - too few runs yet to compute anything
+                sofar = ""
+        return Verdict(NOT_YET, needs(claim, statuses) + (f"; so far: {sofar}" if sofar else ""))
     if evidence.frame is None or len(evidence.frame) == 0:
         return Verdict(NOT_YET, "no rows yet" + (f" ({claim.needs})" if claim.needs else ""))
     try:
@@ -170,3 +202,27 @@ def evaluate(claim: Claim, evidence: Evidence) -> Verdict:
     except Exception as exc:  # a judge must never take the page down
         status = NOT_YET if evidence.active else FAILS
         return Verdict(status, f"could not judge: {type(exc).__name__}: {exc}"[:200])
+
+
+def needs(claim: Claim, statuses: dict[str, str]) -> str:
+    """What evidence is still missing, in words: 'needs 3 seeds (1 so far)', 'needs 8 runs
+    (3 so far, 2 running)', plus what to press and cancelled runs to train again."""
+    n = len(statuses)
+    have = sum(s not in (MISSING, *RETRY, "queued", "running") for s in statuses.values())
+    running = sum(s in ("queued", "running") for s in statuses.values())
+    unit = "seeds" if claim.scope != "sweep" and n == max(1, claim.seeds) else "runs"
+    what = f"needs {n} {unit if n > 1 else 'run'} ({have} so far" + (f", {running} training" if running else "") + ")"
+    if n == 1:
+        what = "not trained yet"
+    retry = sum(s in RETRY for s in statuses.values())
+    if retry:
+        what += f"; {retry} cancelled or interrupted: train again"
+    return what + (f"; {claim.needs}" if claim.needs and have + running < n else "")
+
+
+def _named(bad: list[str], evidence: Evidence) -> str:
+    """'1 of 12 runs diverged: freq 0.75 seed 2 at step 0' for the bad runs of the evidence."""
+    n = len(evidence.statuses)
+    kinds = " / ".join(sorted({evidence.statuses[r] for r in bad}))
+    names = "; ".join(evidence.about.get(r, r) for r in bad[:3]) + ("; …" if len(bad) > 3 else "")
+    return f"{len(bad)} of {n} run{'s' if n > 1 else ''} {kinds}: {names}"

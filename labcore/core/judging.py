@@ -2,8 +2,9 @@
 
 `final(judge)` wraps a judge that needs every concerned run finished: before that it says
 `not yet` with the progress (and the figures so far, when the judge can already compute
-them); a run that ended badly makes the claim `fails` (diverged / failed) or `not yet`
-(cancelled / interrupted: train it again). `by_value` gives the seed-mean final value of a
+them). (Runs that diverged, failed, were cancelled or are missing are handled before any
+judge, by `labcore.core.claims.evaluate`.) `per_run` judges a claim seed by seed and says
+"holds on k of n seeds". `by_value` gives the seed-mean final value of a
 metric per value of a swept setting; `slope` fits a log-log line; `fmt` writes numbers.
 """
 from __future__ import annotations
@@ -12,11 +13,9 @@ import functools
 import math
 from typing import Callable, Sequence
 
-from labcore.core.claims import FAILS, NOT_YET, Evidence, Verdict
+from labcore.core.claims import BAD, FAILS, HOLDS, MISSING, NOT_APPLICABLE, NOT_YET, RETRY, Evidence, Verdict
 
-MISSING = "missing"  # a concerned run that is not in the store (not trained yet)
-BAD = ("diverged", "failed")
-RETRY = ("cancelled", "interrupted")
+__all__ = ["BAD", "MISSING", "RETRY", "by_value", "final", "fmt", "per_run", "progress", "rank_corr", "slope"]
 
 
 def progress(ev: Evidence) -> str:
@@ -30,30 +29,16 @@ def progress(ev: Evidence) -> str:
     return f"{done} of {n} run{'s' if n != 1 else ''} done" + (f" ({', '.join(extra)})" if extra else "")
 
 
-def final(judge: Callable[[Evidence], Verdict] | None = None, *, drop_diverged: bool = False):
-    """Wrap a judge that reads finished runs: `fails` when a concerned run diverged or failed,
-    `not yet` (with progress and the figures so far) until every concerned run is done.
-
-    drop_diverged: for a claim over seed means, a seed that diverged is left out (and said so)
-    instead of failing the claim; the judge still needs its own minimum of seeds."""
-    if judge is None:
-        return functools.partial(final, drop_diverged=drop_diverged)
-
+def final(judge: Callable[[Evidence], Verdict]) -> Callable[[Evidence], Verdict]:
+    """Wrap a judge that reads finished runs: `fails` when a concerned run diverged or failed
+    (evaluate says so first, by name), `not yet` (with progress and the figures so far) until
+    every concerned run is done."""
     @functools.wraps(judge)
     def wrapped(ev: Evidence) -> Verdict:
-        dropped = [r for r, s in ev.statuses.items() if s == "diverged"] if drop_diverged else []
-        if dropped:
-            kept = {r: s for r, s in ev.statuses.items() if r not in dropped}
-            frame = ev.frame[~ev.frame["run_id"].isin(dropped)] if "run_id" in ev.frame else ev.frame
-            ev = Evidence(frame, kept, ev.config)
-            note = f" ({len(dropped)} diverged run{'s' if len(dropped) > 1 else ''} left out)"
-            verdict = wrapped(ev)
-            return Verdict(verdict.status, verdict.measured + note)
         bad = sorted({s for s in ev.statuses.values() if s in BAD})
         if bad:
             n = sum(s in BAD for s in ev.statuses.values())
-            return Verdict(FAILS, f"{n} concerned run{'s' if n > 1 else ''} {' / '.join(bad)}: outside the "
-                                  "claim's regime")
+            return Verdict(FAILS, f"{n} concerned run{'s' if n > 1 else ''} {' / '.join(bad)}")
         if not ev.complete:
             try:
                 sofar = judge(ev).measured
@@ -62,6 +47,31 @@ def final(judge: Callable[[Evidence], Verdict] | None = None, *, drop_diverged: 
             return Verdict(NOT_YET, progress(ev) + (f"; so far {sofar}" if sofar else ""))
         return judge(ev)
     return wrapped
+
+
+def per_run(ev: Evidence, judge_one: Callable, label: Callable | None = None) -> Verdict:
+    """A claim judged run by run (usually seed by seed): `judge_one(run_id, rows)` returns
+    (status, words) for one run's rows sorted by step. The verdict holds when every run holds,
+    fails when any fails (none still `not yet`), else `not yet`; `not applicable` when every
+    run is. Its words: 'holds on 2 of 3 seeds: seed 0: ...; seed 1: ...'.
+    label(rows): how a run is named (default 'seed N')."""
+    frame = ev.frame
+    if frame is None or "run_id" not in frame or frame.empty:
+        return Verdict(NOT_YET, "no rows yet")
+    runs = [(rid, rows.sort_values("step")) for rid, rows in frame.groupby("run_id", sort=True)]
+    name = label or (lambda rows: f"seed {int(rows['cfg_seed'].iloc[0])}" if "cfg_seed" in rows else "run")
+    results = [(name(rows), *judge_one(rid, rows)) for rid, rows in runs]
+    statuses = [s for _, s, _ in results]
+    n, k = len(results), statuses.count(HOLDS)
+    if all(s == NOT_APPLICABLE for s in statuses):
+        status = NOT_APPLICABLE
+    elif NOT_YET in statuses:
+        status = NOT_YET
+    else:
+        status = HOLDS if k == n else FAILS
+    unit = "seeds" if all(lbl.startswith("seed") for lbl, _, _ in results) else "runs"
+    head = f"holds on {k} of {n} {unit}" if status in (HOLDS, FAILS) else f"{k} of {n} {unit} hold so far"
+    return Verdict(status, head + ": " + "; ".join(f"{lbl}: {w}" for lbl, _, w in results))
 
 
 def by_value(ev: Evidence, axis: str, metric: str, reduce: str = "last"):

@@ -183,10 +183,12 @@ def execute_group(sink: Any, recs: list[dict], threads: int | None = None) -> li
 
 
 def versions() -> dict:
-    """The versions a run was trained with (stored on its record)."""
+    """What a run was trained with (stored on its record, shown in its details and exported):
+    the Python and torch versions and torch's intra-op thread count, which, with the device
+    (the run's `device` meta), decides whether two runs are bit-identical (README)."""
     import torch
 
-    return {"python": platform.python_version(), "torch": torch.__version__}
+    return {"python": platform.python_version(), "torch": torch.__version__, "threads": torch.get_num_threads()}
 
 
 def best_effort(fn) -> None:

@@ -50,7 +50,10 @@ class Config(BaseConfig):
     beta2: float = param(0.98, lo=0.5, hi=0.9999, advanced=True, help="AdamW β₂ (both recipes: 0.98; β₁ is 0.9)")
     warmup: int = param(0, lo=0, hi=100_000, advanced=True,
                         help="linear learning-rate warmup steps (Nanda: 10; PAIR: none)")
-    steps: int = param_groups.steps(4000, help="full-batch AdamW steps")
+    steps: int = param_groups.steps(10_000, help="full-batch AdamW steps (at most: see stop_after)")
+    stop_after: int = param(500, lo=0, hi=100_000,
+                            help="stop once test accuracy has stayed ≥ 0.95 for this many steps (0: run every "
+                                 "step)")
     precision: str = param("float32", choices=("float32", "float64"),
                            help="weights and activations (PAIR: float64); the loss's log-softmax is always float64")
     loss_reduction: str = param("example", choices=("example", "element"), advanced=True,

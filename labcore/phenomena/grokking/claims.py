@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from labcore.core.claims import FAILS, HOLDS, NOT_APPLICABLE, NOT_YET, Claim, Evidence, Verdict
+from labcore.core.judging import per_run
 
 EARLY = 0.1          # "early": within the first 10 % of the steps (the notebook: 1 %)
 DELAY = 10.0         # generalisation >= 10 × the memorisation step (the issue)
@@ -57,17 +58,8 @@ def _no_decay(ev: Evidence) -> bool:
 
 
 def _per_seed(ev: Evidence, judge_one) -> Verdict:
-    """Apply judge_one(rid, rows) -> (status, words) to every run; fails if any fails, not yet if
-    any is not yet, else holds; the figures of every seed in words."""
-    runs = _runs(ev)
-    if not runs:
-        return Verdict(NOT_YET, "no rows yet")
-    results = [judge_one(rid, rows) for rid, rows in runs]
-    words = "; ".join(f"seed {int(rows['cfg_seed'].iloc[0]) if 'cfg_seed' in rows else i}: {w}"
-                      for i, ((_, rows), (_, w)) in enumerate(zip(runs, results)))
-    statuses = [s for s, _ in results]
-    status = FAILS if FAILS in statuses else NOT_YET if NOT_YET in statuses else HOLDS
-    return Verdict(status, words)
+    """judge_one(rid, rows) -> (status, words) on every run: 'holds on k of n seeds: ...'."""
+    return per_run(ev, judge_one)
 
 
 def memorises_early(ev: Evidence) -> Verdict:

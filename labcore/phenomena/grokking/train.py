@@ -48,6 +48,7 @@ def train(cfg, recorder) -> None:
     train_rows = torch.as_tensor(table.x_train[:, 0] * cfg.p + table.x_train[:, 1], device=dev)
     sign = {"add": 1, "subtract": -1}.get(cfg.operation)
     found: dict[str, int] = {}
+    held: dict[str, int] = {}  # "since": the step test accuracy last rose to >= GENERALISED; "now": last eval
 
     def evaluate(step: int) -> dict:
         with torch.no_grad():
@@ -59,8 +60,23 @@ def train(cfg, recorder) -> None:
             found["mem_step"] = step
         if "gen_step" not in found and row["test_acc"] >= GENERALISED:
             found["gen_step"] = step
+        held["now"] = step
+        if row["test_acc"] >= GENERALISED:
+            held.setdefault("since", step)
+        else:
+            held.pop("since", None)  # a dip after the jump restarts the hold
         row.update(found)  # repeated on every later row, so the last row holds both
         return row
+
+    def generalised_and_held(row: dict) -> str | None:
+        """The stop rule: once test accuracy has stayed >= GENERALISED for `stop_after` steps
+        (0: off), nothing the claims read changes any more: fast seeds stay fast, and the
+        budget only matters for the slow ones."""
+        since = held.get("since")
+        if cfg.stop_after and since is not None and "test_acc" in row and held["now"] - since >= cfg.stop_after:
+            return (f"generalised: test accuracy ≥ {GENERALISED} from step {since} and held for "
+                    f"{cfg.stop_after} steps (stop_after; 0 runs every step)")
+        return None
 
     def fourier(step: int) -> dict:
         emb = model.embedding()                                       # (p, d)
@@ -85,4 +101,4 @@ def train(cfg, recorder) -> None:
              n_train=len(x_tr), n_test=len(x_te))
     plan = [(Schedule(every=cfg.eval_every, log_points=cfg.log_points), evaluate),
             (Schedule(every=cfg.fourier_every, log_points=max(2, cfg.log_points // 4)), fourier)]
-    train_loop(recorder, cfg.steps, step_fn, schedules=plan)
+    train_loop(recorder, cfg.steps, step_fn, schedules=plan, until=generalised_and_held)
