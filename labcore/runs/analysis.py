@@ -102,7 +102,8 @@ def settings_label(rec: dict, drop: Sequence[str] = ()) -> str:
 
 def runs_table(records: Iterable[dict]) -> pd.DataFrame:
     """One row per run: id, experiment, non-default settings, seed, status, progress,
-    duration, device, created — the Runs page table and `runs.csv`."""
+    duration, device, torch threads and version (what decides bit-identity: README), created —
+    the Runs page table and `runs.csv`."""
     rows = []
     for rec in records:
         end = rec.get("finished") or (rec.get("started") and pd.Timestamp.now().timestamp())
@@ -113,9 +114,12 @@ def runs_table(records: Iterable[dict]) -> pd.DataFrame:
             "progress": round(100 * float(rec.get("progress") or 0.0), 1),
             "duration_s": round(end - rec["started"], 2) if rec.get("started") and end else None,
             "device": rec.get("device"),
+            "threads": (rec.get("versions") or {}).get("threads"),
+            "torch": (rec.get("versions") or {}).get("torch"),
             "created": pd.Timestamp(rec["created"], unit="s").strftime("%Y-%m-%d %H:%M:%S"),
         })
-    cols = ["run_id", "experiment", "settings", "seed", "status", "progress", "duration_s", "device", "created"]
+    cols = ["run_id", "experiment", "settings", "seed", "status", "progress", "duration_s", "device", "threads",
+            "torch", "created"]
     return pd.DataFrame(rows, columns=cols)
 
 

@@ -195,6 +195,10 @@ def details(store: Store, recs: list[dict], labels: dict[str, str]) -> None:
         st.info(access.plain(why[0].upper() + why[1:] + "."), icon=":material/flag:")
     if rec.get("notes"):
         st.markdown(f"*Notes:* {access.plain(rec['notes'])}")
+    made = rec.get("versions") or {}
+    if made:  # what decides bit-identity (README, Determinism)
+        st.caption(access.plain(f"Trained on {rec.get('device') or '?'} with {made.get('threads', '?')} torch "
+                                f"thread(s), torch {made.get('torch', '?')}, Python {made.get('python', '?')}."))
     query = urllib.parse.urlencode({k: analysis.show(v) for k, v in rec["overrides"].items()})
     st.markdown(f"[Open on the {rec['experiment']} page with these settings](/{rec['experiment']}?{query})")
     st.json(rec["config"], expanded=False)

@@ -55,7 +55,7 @@ def test_runs_table_columns_and_settings(store):
     _store_with_runs(store)
     table = analysis.runs_table(store.runs())
     assert list(table.columns) == ["run_id", "experiment", "settings", "seed", "status", "progress",
-                                   "duration_s", "device", "created"]
+                                   "duration_s", "device", "threads", "torch", "created"]
     assert set(table["settings"]) == {"lr=0.1", "lr=0.5"}
 
 
