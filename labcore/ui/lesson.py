@@ -15,14 +15,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import pandas as pd
 import streamlit as st
 
-from labcore.core.claims import SYMBOL, Evidence, evaluate, runs_for
+from labcore.core.claims import SYMBOL
 from labcore.core.lessons import Lesson, Step
 from labcore.core.params import format_value, specs
-from labcore.engine import jobs
-from labcore.runs import analysis
+from labcore.runs.verdicts import concerned
+from labcore.runs.verdicts import judge as verdicts_judge
 from labcore.ui import access, state
 from labcore.ui.figures import cached
 from labcore.ui.reader import RunData
@@ -30,7 +29,6 @@ from labcore.ui.submit import submit_many
 
 PARAM = "lesson"    # the query parameter holding the 1-based step number
 POLL_S = 2.0        # verdicts are re-judged this often while a concerned run trains
-MISSING = "not trained"
 
 
 def step_number(lesson: Lesson) -> tuple[int | None, str]:
@@ -156,27 +154,21 @@ def _applied_text(exp: Any, step: Step) -> str:
 
 def judge(exp: Any, key: str, base: Any, data: RunData | None = None) -> tuple[Any, Any, dict, list]:
     """(claim, verdict, statuses, missing configs) for the claim called `key`, judged on the
-    runs it needs from the page's Config `base` (as the Claims panel judges it), read
-    through `data` (default: fresh reads). Judged once per change of those runs for all the
-    server's sessions."""
+    runs it needs from the page's Config `base` by the Claims panel's own judge
+    (`runs.verdicts.judge`: one meaning per verdict), read through `data` (default: fresh
+    reads). Judged once per change of those runs for all the server's sessions."""
     claim = {c.key: c for c in exp.claims}[key]
-    configs = {}
-    for cfg in runs_for(claim, base):
-        configs.setdefault(jobs.run_id_for(exp.name, cfg), cfg)
+    pairs = concerned(exp, claim, base)
     data = data or RunData(state.store(), exp.name)
-    recs = {rid: data.record(rid) for rid in configs}
+    ids = [rid for _, rid in pairs]
 
     def build():
-        statuses = {rid: (rec or {}).get("status", MISSING) for rid, rec in recs.items()}
-        frame = analysis.long_frame([(r, data.frame(r["id"])) for r in recs.values() if r is not None])
-        if frame.empty:
-            frame = pd.DataFrame(columns=frame.columns)
-        verdict = evaluate(claim, Evidence(frame, statuses, base))
-        missing = [cfg for rid, cfg in configs.items() if statuses[rid] == MISSING]
-        return claim, verdict, statuses, missing
+        j = verdicts_judge(exp, claim, base, data, data.frame)
+        missing = [cfg for cfg, rid in pairs if rid in j.missing]
+        return claim, j.verdict, j.statuses, missing
 
-    live = repr(base) if data.active(configs) else None  # while they train: re-judged every REBUILD_S at most
-    return cached(f"lesson:{exp.name}:{key}", (repr(base), data.signature(configs)), build, live=live)
+    live = repr(base) if data.active(ids) else None  # while they train: re-judged every REBUILD_S at most
+    return cached(f"lesson:{exp.name}:{key}", (repr(base), data.signature(ids)), build, live=live)
 
 
 def verdicts(exp: Any, step: Step | None, base: Any) -> None:

@@ -204,7 +204,13 @@ def test_seed_claims_hold_fail_and_wait():
     good = {0: GROK, 1: GROK}
     for key in ("memorises", "generalises", "delayed", "norm_falls"):
         assert judge(key, good).status == HOLDS, key
-    assert judge("delayed", {0: GROK, 1: EARLY_GEN}).status == FAILS              # 3× only
+    assert judge("delayed", {0: EARLY_GEN}).status == FAILS                       # 3× only
+    # the seed mean: one seed at 3× beside one at 20× is 11.5× over both, each seed's ratio said
+    mixed = judge("delayed", {0: GROK, 1: EARLY_GEN})
+    assert mixed.status == HOLDS and mixed.measured.startswith("mean of 2 seeds: memorised at 100, generalised at 1150")
+    assert "seed 1: 100 → 300 (3×)" in mixed.measured
+    assert judge("generalises", good).measured.startswith("holds on 2 of 2 seeds")
+    assert judge("generalises", {0: GROK, 1: NEVER}).measured.startswith("holds on 1 of 2 seeds")
     assert judge("norm_falls", {0: EARLY_GEN}).status == FAILS                    # 29.5 -> 29.5
     assert judge("generalises", {0: NEVER}).status == FAILS
     assert judge("generalises", {0: NEVER}, status="running").status == NOT_YET
@@ -261,3 +267,18 @@ def test_the_page_draws_log_step_charts_of_a_stored_run_and_its_wd0_arm(store):
         arm = figs[f"{metric}: variants"]
         assert arm["layout"]["xaxis"]["type"] == "log", metric
         assert [t["name"] for t in arm["data"]] == ["with weight decay (these settings)", "no weight decay"]
+
+
+def test_the_stop_rule_ends_a_run_once_generalisation_has_held():
+    """stop_after: once test accuracy has stayed >= 0.95 for that many steps the run ends, saying
+    why; 0 runs every step."""
+    kw = dict(EXPERIMENT.smoke)
+    cfg, rows = _run(**{**kw, "stop_after": 50})
+    gen = rows["gen_step"].dropna().iloc[0]
+    assert rows["step"].max() < cfg.steps and rows["step"].max() >= gen + 50
+    assert (rows[rows["step"] >= gen]["test_acc"].dropna() >= 0.95).all()
+    _, full = _run(**{**kw, "stop_after": 0})
+    assert full["step"].max() == cfg.steps
+    # the rows up to the stop are the same rows a full run logs (the rule only ends the run)
+    pd.testing.assert_frame_equal(full[full["step"] <= rows["step"].max()].reset_index(drop=True)[rows.columns],
+                                  rows.reset_index(drop=True))
