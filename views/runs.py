@@ -6,7 +6,7 @@ import streamlit as st
 from labcore.core.status import any_active
 from labcore.charts.compare import PALETTE
 from labcore.runs import compare, export
-from labcore.ui import access, full_disk, runs_actions, runs_charts, runs_claims, runs_select, state
+from labcore.ui import access, figure_export, full_disk, runs_actions, runs_charts, runs_claims, runs_select, state
 
 st.title("Runs")
 store = state.store()
@@ -55,6 +55,7 @@ view = runs_charts.controls(frame, shown)
 @st.fragment(run_every=(2.0 if len(shown) <= 10 else 5.0) if any_active(shown) else None)
 def comparison() -> None:
     """Charts and summary; redrawn from the store every few seconds while a shown run is active."""
+    figure_export.context("runs", shown_ids[0] if len(shown_ids) == 1 else f"{len(shown_ids)}_runs")
     # a tick shares the server's reads with every other session polling these runs
     recs_now, frame_now = runs_charts.load(store, shown_ids, fresh=False) if any_active(shown) else (shown, frame)
     runs_charts.charts(frame_now, recs_now, view, labels, colours)

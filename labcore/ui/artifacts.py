@@ -27,7 +27,7 @@ def generic(data: RunData, rec: dict, key: str) -> None:
             col = numeric.columns[-1]
             fig = plots.bars(frame.index if numeric.shape[1] == 1 else frame[frame.columns[0]],
                              frame[col], f"{name}: {col}")
-        st.plotly_chart(fig, width="stretch", config=figure_export.config(), key=f"{key}_{name}")
+        figure_export.chart(st, fig, key=f"{key}_{name}")
 
 
 def draw(data: RunData, rec: dict, key: str = "art") -> None:

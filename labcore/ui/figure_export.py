@@ -23,10 +23,27 @@ def download_settings() -> None:
         st.select_slider("width (px)", WIDTHS, value=DEFAULT_WIDTH, key="fig_width")
 
 
+CONTEXT = "_figure_context"  # session key: what the page draws ("grokking_3f2a9c" or "runs"), set per rerun
+
+
+def context(*parts: str) -> None:
+    """Name this rerun's downloads after what the page draws: the phenomenon and its run id
+    (a phenomenon page), or "runs" (the Runs page)."""
+    st.session_state[CONTEXT] = "_".join(p for p in parts if p)
+
+
+def filename(title: str, ctx: str = "") -> str:
+    """'grokking_3f2a9c_Accuracy_train_and_test': the page's context, then the chart's title,
+    in the characters every file system takes."""
+    slug = lambda text: re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("_")  # noqa: E731
+    name = "_".join(p for p in (slug(ctx)[:40], slug(title)[:60]) if p)
+    return name or "figure"
+
+
 def config(title: str = "figure") -> dict:
-    """st.plotly_chart's `config`: the camera button saves `title`.svg/.png at the chosen width
-    (the height is the chart's own)."""
-    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", title).strip("_")[:60] or "figure"
+    """st.plotly_chart's `config`: the camera button saves `<context>_<title>`.svg/.png at the
+    chosen width (the height is the chart's own)."""
+    name = filename(title, st.session_state.get(CONTEXT, ""))
     return {"displaylogo": False,
             "toImageButtonOptions": {"format": st.session_state.get("fig_format", DEFAULT_FORMAT),
                                      "width": int(st.session_state.get("fig_width", DEFAULT_WIDTH)),

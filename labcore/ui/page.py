@@ -83,6 +83,7 @@ def render(exp: Experiment) -> Selection | None:
     axis = (st.sidebar.radio("Sweep axis", list(axes), key="sweep_axis", bind="query-params", horizontal=True)
             if len(axes) > 1 else next(iter(axes), ""))
     sel = _selection(exp, cfg, int(n_seeds), axis)
+    figure_export.context(exp.name, sel.group_ids[0])  # downloads named by phenomenon, run and chart
     _controls(exp, sel)
     st.caption(page.reference)  # under Run: a long citation pushed Run off a phone's first screen
     claims.panel(exp, sel.group[0])
@@ -303,7 +304,7 @@ def _waiting_charts(page: PageSpec) -> None:
                      lambda chart=chart, x_label=x_label: plots.waiting(chart.title, x_label))
         if not cols:
             cols = st.columns(2)
-        cols.pop(0).plotly_chart(fig, width="stretch", config=figure_export.config(), key=f"chart_{i}")
+        figure_export.chart(cols.pop(0), fig, key=f"chart_{i}")
 
 
 def _draw_charts(frame: pd.DataFrame, page: PageSpec, sel: Selection, multi_seed: bool,
@@ -336,7 +337,7 @@ def _draw_charts(frame: pd.DataFrame, page: PageSpec, sel: Selection, multi_seed
         if not cols:  # a row of two per pair: on a phone the rows stack in the declared order
             cols = st.columns(2)
         col = cols.pop(0)
-        col.plotly_chart(fig, width="stretch", config=figure_export.config(), key=f"chart_{i}")
+        figure_export.chart(col, fig, key=f"chart_{i}")
         if chart.note:  # what theory says this chart should show
             col.caption(access.plain(chart.note))
 
@@ -377,7 +378,7 @@ def _draw_sweep(exp: Experiment, sel: Selection, view: SweepView, data: RunData)
                                categorical=categorical, log_x=log_x, vlines=vlines)
 
         fig = cached(f"sweep_chart_{i}", (version, metric, tuple((vlines or {}).items())), build)
-        cols[i % len(cols)].plotly_chart(fig, width="stretch", config=figure_export.config(), key=f"sweep_chart_{i}")
+        figure_export.chart(cols[i % len(cols)], fig, key=f"sweep_chart_{i}")
         tables.append(table.set_index([sel.axis, "n_seeds"]))
     if tables:
         downloads.csv_button("Download CSV (sweep)",

@@ -106,7 +106,7 @@ def charts(frame: pd.DataFrame, recs: list[dict], view: View, labels: dict[str, 
         else:
             fig = runs_figure(frame, smooth, metric, view.x, labels, colours,
                                             log_x=view.log_x, log_y=log_y)
-        col.plotly_chart(fig, width="stretch", config=figure_export.config(), key=f"chart_{metric}")
+        figure_export.chart(col, fig, key=f"chart_{metric}")
 
 
 def stopped_early(rec: dict) -> str:
@@ -175,8 +175,7 @@ def sweep_view(recs: list[dict], table: pd.DataFrame, view: View) -> None:
     rs = usable[exp]
     frame = compare.sweep_table(rs, table, column)
     axes = [k for k in compare.varying_settings(rs) if k != "seed"]  # seeds are repeats, not a setting swept
-    st.plotly_chart(parallel_figure(frame, axes, column),
-                    width="stretch", config=figure_export.config(), key="parallel")
+    figure_export.chart(st, parallel_figure(frame, axes, column), key="parallel")
 
 
 def details(store: Store, recs: list[dict], labels: dict[str, str]) -> None:

@@ -29,7 +29,7 @@ def layer_heatmap(frame: pd.DataFrame, pattern: str, version: tuple = ()) -> Non
         fig.update_traces(x=sub["step"].tolist(), y=list(range(1, len(cols) + 1)))
         return fig
 
-    st.plotly_chart(cached("layer_heatmap", version, build), width="stretch", config=figure_export.config(), key="layer_heatmap")
+    figure_export.chart(st, cached("layer_heatmap", version, build), key="layer_heatmap")
 
 
 def arm_ids(exp, cfg, arms: Arms, data) -> dict[str, str]:
@@ -60,6 +60,6 @@ def side_by_side(exp, cfg, arms: Arms, data, submit: Callable[[list, str], None]
     for i, metric in enumerate(arms.metrics):
         fig = cached(f"arms_{metric}", version, lambda m=metric: plots.curves(
             frame, [m], f"{m}: variants", x_label=exp.page.x_label, log_x=arms.log_x, log_y=arms.log_y))
-        cols[i].plotly_chart(fig, width="stretch", config=figure_export.config(), key=f"arms_{metric}")
+        figure_export.chart(cols[i], fig, key=f"arms_{metric}")
     downloads.csv_button("Download CSV (variants)", lambda: frame.to_csv(index=False), key="dl_arms",
                          file_name="variants.csv", recs=[r for r, _ in found])

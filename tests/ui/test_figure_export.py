@@ -23,3 +23,16 @@ def test_charts_download_svg_by_default_and_png_at_the_chosen_width(store):
     configs = _configs(at)
     assert configs and {(c["toImageButtonOptions"]["format"], c["toImageButtonOptions"]["width"]) for c in configs} \
         == {("png", 1200)}
+    # downloads are named by phenomenon, run and chart, not all `figure`
+    names = [c["toImageButtonOptions"]["filename"] for c in configs]
+    assert all(n.startswith(f"quadratic_{rid}_") for n in names), names
+    assert len(set(names)) == len(names)
+
+
+def test_download_names_keep_only_safe_characters():
+    from labcore.ui.figure_export import filename
+
+    assert filename("Loss (cross-entropy): train and test", "grokking_3f2a") == \
+        "grokking_3f2a_Loss_cross-entropy_train_and_test"
+    assert filename("<b>ÿ</b> / ../x", "") == "b_b_.._x"
+    assert filename("", "") == "figure"

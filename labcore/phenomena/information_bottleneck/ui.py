@@ -58,5 +58,4 @@ def info_plane(data, sel) -> None:
             col.caption(f"{act}: no rows yet.")
             continue
         h_y = (data.record(rid) or {}).get("meta", {}).get("h_y")
-        col.plotly_chart(plane_figure(frame, f"{act} (seed {cfg.seed})", h_y), width="stretch", config=figure_export.config(),
-                         key=f"info_plane_{act}")
+        figure_export.chart(col, plane_figure(frame, f"{act} (seed {cfg.seed})", h_y), key=f"info_plane_{act}")

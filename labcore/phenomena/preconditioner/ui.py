@@ -17,12 +17,10 @@ def init_layers_compare(data, runs: dict[str, str], key: str) -> None:
         return
     frame = pd.concat(parts, ignore_index=True)
     c1, c2 = st.columns(2)
-    c1.plotly_chart(plots.grouped_bars(frame, "layer", "grad_std", "run",
-                                       "Gradient std at each layer's output, at init", log_y=True),
-                    width="stretch", config=figure_export.config(), key=f"{key}_grad")
-    c2.plotly_chart(plots.grouped_bars(frame, "layer", "act_std", "run",
-                                       "Activation std per layer, at init", log_y=True),
-                    width="stretch", config=figure_export.config(), key=f"{key}_act")
+    figure_export.chart(c1, plots.grouped_bars(frame, "layer", "grad_std", "run",
+                                       "Gradient std at each layer's output, at init", log_y=True), key=f"{key}_grad")
+    figure_export.chart(c2, plots.grouped_bars(frame, "layer", "act_std", "run",
+                                       "Activation std per layer, at init", log_y=True), key=f"{key}_act")
 
 
 def artifacts(data, rec: dict, key: str) -> None:

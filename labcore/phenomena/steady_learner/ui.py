@@ -26,7 +26,7 @@ def artifacts(data, rec: dict, key: str) -> None:
     fig.update_yaxes(scaleanchor="x", scaleratio=1, constrain="domain")
     fig.update_xaxes(constrain="domain")  # a square map, not a square stretched across the page
     fig.update_traces(showscale=False, hovertemplate="x₁ %{x:.2f}<br>x₂ %{y:.2f}<br>region %{z}<extra></extra>")
-    st.plotly_chart(fig, width="stretch", config=figure_export.config(), key=f"{key}_regions")
+    figure_export.chart(st, fig, key=f"{key}_regions")
 
 
 def variance_boxes(data, sel) -> None:
@@ -38,5 +38,5 @@ def variance_boxes(data, sel) -> None:
         return
     tail = frame[frame["step"] > 0].groupby("run_id").tail(LAST)
     tail = tail.assign(**{sel.axis: tail[f"cfg_{sel.axis}"]})
-    st.plotly_chart(plots.box(tail, sel.axis, "bias_var", f"Bias variance over the last {LAST} measured "
-                              f"epochs of each run, by {sel.axis}", log_y=True), width="stretch", config=figure_export.config(), key="var_box")
+    figure_export.chart(st, plots.box(tail, sel.axis, "bias_var", f"Bias variance over the last {LAST} measured "
+                              f"epochs of each run, by {sel.axis}", log_y=True), key="var_box")

@@ -31,22 +31,19 @@ def artifacts(data, rec: dict, key: str) -> None:
         step = st.select_slider("Correlation matrix at step", steps, value=steps[-1], key=f"{key}_snap")
         name, when = f"corr_l{k}_t{step}", f"step {step}"
     corr = data.artifact(rec["id"], name)
-    st.plotly_chart(plots.heatmap(corr.to_numpy(), f"Layer {k}: teacher node × student node correlation ({when})",
-                                  x="student node", y="teacher node", zmin=-1, zmax=1),
-                    width="stretch", config=figure_export.config(), key=f"{key}_corr")
+    figure_export.chart(st, plots.heatmap(corr.to_numpy(), f"Layer {k}: teacher node × student node correlation ({when})",
+                                  x="student node", y="teacher node", zmin=-1, zmax=1), key=f"{key}_corr")
     c1, c2 = st.columns(2)
     fan = data.artifact(rec["id"], f"fanout_l{k}")
     if fan is not None:
         colors = ["#d62728" if a else "#7f7f7f" for a in fan["aligned"]]
-        c1.plotly_chart(plots.bars(fan["student_node"], fan["fan_out_norm"],
+        figure_export.chart(c1, plots.bars(fan["student_node"], fan["fan_out_norm"],
                                    f"Layer {k}: fan-out norm per student node (red = aligned: corr ≥ 0.95 "
                                    "with a teacher node)",
-                                   colors=colors, x="student node", y="‖fan-out‖"),
-                        width="stretch", config=figure_export.config(), key=f"{key}_fan")
+                                   colors=colors, x="student node", y="‖fan-out‖"), key=f"{key}_fan")
     luck = data.artifact(rec["id"], f"luck_l{k}")
     if luck is not None:
-        c2.plotly_chart(plots.bars(luck["teacher_node"], luck["init_rank"],
+        figure_export.chart(c2, plots.bars(luck["teacher_node"], luck["init_rank"],
                                    f"Luck: rank at init of each final best student (0 = already best; "
                                    f"{int(fan['fan_out_norm'].size) if fan is not None else '?'} students)",
-                                   x="teacher node", y="rank at init"),
-                        width="stretch", config=figure_export.config(), key=f"{key}_luck")
+                                   x="teacher node", y="rank at init"), key=f"{key}_luck")
