@@ -33,7 +33,7 @@ def _positive(values: pd.Series, log_y: bool) -> pd.Series:
 
 def runs_figure(raw: pd.DataFrame, smooth: pd.DataFrame | None, metric: str, x: str,
                 labels: dict[str, str], colours: dict[str, str], log_x: bool = False,
-                log_y: bool = False) -> go.Figure:
+                log_y: bool = False, x_name: str | None = None) -> go.Figure:
     """One curve per run of `metric` against `x` ("step" or "_t").
 
     raw/smooth: long frames (run_id, step, [_t], metrics); `smooth` None means no
@@ -57,11 +57,12 @@ def runs_figure(raw: pd.DataFrame, smooth: pd.DataFrame | None, metric: str, x: 
         sm = smooth[smooth["run_id"] == rid].dropna(subset=[metric]).sort_values("step")
         fig.add_trace(go.Scatter(x=sm[x], y=_positive(sm[metric], log_y), mode="lines", name=label,
                                  legendgroup=rid, line=line))
-    return _finish(fig, metric, x, log_x, log_y)
+    return _finish(fig, metric, x, log_x, log_y, x_name)
 
 
 def groups_figure(raw: pd.DataFrame, smooth: pd.DataFrame | None, metric: str, x: str,
-                  colours: dict[str, str], log_x: bool = False, log_y: bool = False) -> go.Figure:
+                  colours: dict[str, str], log_x: bool = False, log_y: bool = False,
+                  x_name: str | None = None) -> go.Figure:
     """Mean line and ±1 std band per group (frames from `compare.group_bands`).
 
     `smooth` (bands of the smoothed runs, or None) gives the drawn mean and band; the raw
@@ -88,15 +89,15 @@ def groups_figure(raw: pd.DataFrame, smooth: pd.DataFrame | None, metric: str, x
                                      line=dict(color=colour, width=1)))
         fig.add_trace(go.Scatter(x=xs, y=_positive(m, log_y), mode="lines", name=name, legendgroup=group,
                                  line=dict(color=colour, width=2)))
-    return _finish(fig, metric, x, log_x, log_y)
+    return _finish(fig, metric, x, log_x, log_y, x_name)
 
 
-def _finish(fig: go.Figure, metric: str, x: str, log_x: bool, log_y: bool) -> go.Figure:
+def _finish(fig: go.Figure, metric: str, x: str, log_x: bool, log_y: bool, x_name: str | None = None) -> go.Figure:
     # The x axis is named in the title, not under the axis, where a wrapped legend of a
     # narrow screen would cover it.
     # past MAX_LEGEND entries no legend (50 would squash the plot to nothing); else the legend
     # sits at the foot with room for its rows (plots._legend_room)
-    _layout(fig, f"{metric} vs {x_title(x)}", "", metric, log_x=log_x, log_y=log_y, hover=True,
+    _layout(fig, f"{metric} vs {x_name if x_name and x == 'step' else x_title(x)}", "", metric, log_x=log_x, log_y=log_y, hover=True,
             max_legend=MAX_LEGEND)
     # uirevision keeps a zoom or hidden legend entries across reruns of the page; past a
     # dozen curves one hover box per x would be taller than the chart: nearest curve only.

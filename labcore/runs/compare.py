@@ -264,3 +264,21 @@ def sweep_table(records: Sequence[dict], summary: pd.DataFrame, column: str) -> 
     table = pd.DataFrame(rows, columns=["run_id", *keys])
     values = summary.set_index("run_id")[column] if column in summary else pd.Series(dtype=float)
     return table.assign(**{column: table["run_id"].map(values)})
+
+
+def page_axes(pages: Sequence, metric: str) -> tuple[str | None, bool, bool]:
+    """(x label, log x, log y) with which the phenomena's own pages (their PageSpecs) draw
+    `metric`: the Runs page draws it the same way (random-feature runs against "random
+    features N" on a log axis, not "step" on a linear one). (None, False, False) when no page
+    charts it, or when the pages disagree on the x label."""
+    import fnmatch
+
+    found = []
+    for page in pages:
+        for chart in page.charts:
+            if any(fnmatch.fnmatchcase(metric, m) for m in chart.metrics):
+                found.append((chart.x_label or page.x_label, chart.log_x, chart.log_y))
+                break
+    if not found or len({f[0] for f in found}) > 1:
+        return None, False, False
+    return found[0][0], all(f[1] for f in found), all(f[2] for f in found)

@@ -64,14 +64,22 @@ def controls(frame: pd.DataFrame, recs: list[dict]) -> View:
     has_wall = compare.WALL in frame and frame[compare.WALL].notna().any()
     x = c4.radio("x axis", list(X_CHOICES) if has_wall else ["step"], horizontal=True, key="x",
                  bind="query-params", help=None if has_wall else "these runs recorded no wall time")
-    log_x = c5.toggle("log x", key="log_x", bind="query-params")
+    # the default is the phenomena's own: on for metrics their pages draw on a log step axis
+    page_log_x = bool(chosen) and all(compare.page_axes(pages(recs), m)[1] for m in chosen)
+    log_x = c5.toggle("log x", value=page_log_x, key="log_x", bind="query-params",
+                      help="default: as the phenomenon's own page draws these metrics")
     return View(chosen, X_CHOICES[x], float(smoothing), None if group == NONE else group, log_x)
 
 
-def log_y_toggle(col, metric: str) -> bool:
+def log_y_toggle(col, metric: str, default: bool = False) -> bool:
     """The log-y switch of one chart: a loss over decades wants it, an accuracy does not, so
-    each chart has its own (in the URL as log_y_<metric>)."""
-    return col.toggle(f"log y · {metric}", key=f"log_y_{metric}", bind="query-params")
+    each chart has its own (in the URL as log_y_<metric>); `default`: the phenomenon page's."""
+    return col.toggle(f"log y · {metric}", value=default, key=f"log_y_{metric}", bind="query-params")
+
+
+def pages(recs: list[dict]) -> list:
+    """The PageSpecs of the phenomena among `recs` (registered ones only)."""
+    return [REGISTRY[n].page for n in dict.fromkeys(r["experiment"] for r in recs) if n in REGISTRY]
 
 
 def charts(frame: pd.DataFrame, recs: list[dict], view: View, labels: dict[str, str],
@@ -99,13 +107,14 @@ def charts(frame: pd.DataFrame, recs: list[dict], view: View, labels: dict[str, 
     cols = st.columns(2 if len(view.metrics) > 1 else 1)
     for i, metric in enumerate(view.metrics):
         col = cols[i % len(cols)]
-        log_y = metric in view.log_y or log_y_toggle(col, metric)
+        x_name, _, page_log_y = compare.page_axes(pages(recs), metric)  # the phenomenon page's axes
+        log_y = metric in view.log_y or log_y_toggle(col, metric, page_log_y)
         if groups:
             fig = groups_figure(raw_b, smooth_b, metric, view.x, group_colours,
-                                              log_x=view.log_x, log_y=log_y)
+                                log_x=view.log_x, log_y=log_y, x_name=x_name)
         else:
             fig = runs_figure(frame, smooth, metric, view.x, labels, colours,
-                                            log_x=view.log_x, log_y=log_y)
+                              log_x=view.log_x, log_y=log_y, x_name=x_name)
         figure_export.chart(col, fig, key=f"chart_{metric}")
 
 

@@ -217,3 +217,18 @@ def test_a_run_that_stopped_early_says_why_under_the_charts_and_in_its_details(s
         "Stopped at epoch 19 of 300: training loss reached the target 0.1."]
     at.selectbox(key="detail").set_value(full).run()
     assert not at.info                       # the run that ran to the end says nothing
+
+
+def test_the_runs_page_draws_a_metric_on_its_phenomenon_pages_axes(store):
+    """Issue 44: random-feature runs were drawn against "step" on a linear axis where their page
+    draws "random features N" on a log axis (the default; the toggle still overrides it)."""
+    from labcore.phenomena.double_descent import RF
+
+    rid = put_run(store, "double_descent", {"seed": 0})
+    store.append_rows(rid, [{"step": n, "rf_test_error": 0.5 / (1 + abs(n - 400) / 100)} for n in (10, 100, 400, 4000)])
+    at = app("runs", query={"runs": rid, "metrics": ["rf_test_error"]})
+    layouts = {f["layout"]["title"]["text"]: f["layout"] for f in figures(at)}
+    assert layouts[f"rf_test_error vs {RF}"]["xaxis"]["type"] == "log"
+    at = app("runs", query={"runs": rid, "metrics": ["rf_test_error"], "log_x": "false"})
+    layouts = {f["layout"]["title"]["text"]: f["layout"] for f in figures(at)}
+    assert layouts[f"rf_test_error vs {RF}"]["xaxis"].get("type") != "log"
