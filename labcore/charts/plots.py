@@ -326,13 +326,39 @@ def waiting(title: str, x: str = "step", y: str = "", note: str = WAITING) -> go
 
 def series_keys(labels: Sequence[str], metrics: Sequence[str]) -> list[str]:
     """What tells the series of a chart apart, for their colours: the label when several runs
-    or arms share one metric, else the metric without the prefix all metrics share
-    (test_acc_winning -> winning), so an arm has the same colour in every chart of a page."""
+    or arms share one metric, else the part of the metric names that varies (test_acc_winning
+    -> winning; corr_l1_mean, corr_l1_dead -> 1), so an arm or a layer has the same colour in
+    every chart of a page."""
     if len(metrics) == 1:
         return list(labels)
-    prefix = os.path.commonprefix(list(metrics)) if len(metrics) > 1 else ""
-    names = [m[len(prefix):] or m for m in metrics]
+    names = varying_part(metrics)
     return names if len(labels) == 1 else [f"{lab} · {n}" for lab in labels for n in names]
+
+
+def varying_part(metrics: Sequence[str]) -> list[str]:
+    """The metric names without the prefix and suffix they all share, never cutting a word or
+    a number (corr_l1_mean, corr_l10_mean -> 1, 10; train_acc, test_acc -> train, test); a
+    name left empty stays whole."""
+    metrics = list(metrics)
+    prefix = _whole(os.path.commonprefix(metrics), [m[len(os.path.commonprefix(metrics)):][:1] for m in metrics])
+    rev = [m[::-1] for m in metrics]
+    common = os.path.commonprefix(rev)
+    suffix = _whole(common, [r[len(common):][:1] for r in rev])[::-1]
+    out = []
+    for m in metrics:
+        core = m[len(prefix):len(m) - len(suffix)] if len(prefix) + len(suffix) < len(m) else ""
+        out.append(core or m)
+    return out
+
+
+def _whole(common: str, nexts: list[str]) -> str:
+    """`common` (a shared prefix, or a reversed shared suffix) cut back so that it ends between
+    two words: never inside a number, and never between two letters of one word."""
+    while common and common[-1].isdigit():
+        common = common[:-1]
+    if common and common[-1].isalpha() and any(n.isalpha() for n in nexts):
+        common = common[:common.rfind("_") + 1]
+    return common
 
 
 def series_colours(keys: Sequence[str]) -> dict[str, str]:
