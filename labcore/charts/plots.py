@@ -301,6 +301,24 @@ def curves(frame: pd.DataFrame, metrics: Sequence[str], title: str, log_y: bool 
                    log_x=log_x, log_y=log_y, hover=True)
 
 
+FAINT = 0.35  # opacity of an earlier run kept behind the latest
+
+
+def add_faint(fig: go.Figure, frame: pd.DataFrame, metrics: Sequence[str], log_y: bool = False) -> go.Figure:
+    """Add the runs of `frame` (earlier settings, labelled) to `fig` faint and thin, behind its
+    own curves, which are drawn bolder: the latest stands out, the earlier ones stay to compare."""
+    earlier = curves(frame, list(metrics), "", log_y=log_y)
+    for trace in fig.data:
+        if getattr(trace, "mode", None) and "lines" in trace.mode and trace.line.width is None:
+            trace.line.width = 3
+    n = len(fig.data)
+    fig.add_traces(list(earlier.data))
+    for trace in fig.data[n:]:
+        trace.opacity, trace.line.width, trace.line.dash = FAINT, 1.5, "dot"
+    fig.data = tuple(fig.data[n:]) + tuple(fig.data[:n])  # drawn first: underneath
+    return fig
+
+
 def _label_rows(frame: pd.DataFrame) -> dict:
     """{label: positions of its rows}, labels in order of appearance (a groupby, not a scan of
     the frame per label: live charts of long runs are rebuilt every second or two)."""

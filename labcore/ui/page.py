@@ -31,7 +31,8 @@ from labcore.core.status import any_active
 from labcore.engine import jobs
 from labcore.charts import plots
 from labcore.runs import analysis
-from labcore.ui import access, artifacts, claims, downloads, feed, figure_export, full_disk, lesson, state, variants
+from labcore.ui import (access, artifacts, claims, downloads, feed, figure_export, full_disk, history, lesson, state,
+                        variants)
 from labcore.ui.figures import cached
 from labcore.ui.form import config_form, url_errors
 from labcore.ui.progress import status
@@ -265,11 +266,20 @@ def _status_and_charts(exp: Experiment, sel: Selection, data: RunData) -> None:
                                   f"{access.one_line(rec['error'])}"))
         elif rec["status"] in ("failed", "interrupted"):
             st.error(access.plain(f"Run {rec['id']} {rec['status']}: {access.error_detail(rec['error'])}"))
-    version = (len(sel.group), data.signature(sel.group_ids))
+    before = history.earlier(name, sel.group_ids, data)  # this session's earlier settings, kept faintly
+    version = (len(sel.group), data.signature(sel.group_ids), data.signature([r["id"] for r in before]))
     frame = cached("group_frame", version, lambda: analysis.long_frame(
         [(r, data.frame(r["id"])) for r in recs], label_by=("seed",)))
     if recs and len(frame):
-        _draw_charts(frame, page, sel, multi_seed=len(sel.group) > 1, version=version, live=any_active(recs))
+        faint = cached("earlier_frame", (version, repr(sel.group[0])),
+                       lambda: history.earlier_frame(before, sel.group[0], data))
+        _draw_charts(frame, page, sel, multi_seed=len(sel.group) > 1, version=version, live=any_active(recs),
+                     earlier=faint)
+        if before and st.button(f"Clear the {len(before)} earlier setting{'s' if len(before) > 1 else ''} from "
+                                "the charts", key="clear_earlier",
+                                help="the charts keep this session's earlier runs faintly behind the latest"):
+            history.clear(name, sel.group_ids)
+            st.rerun()
         if page.layer_heatmap:
             variants.layer_heatmap(frame[frame["run_id"] == recs[0]["id"]], page.layer_heatmap, version)
         downloads.csv_button("Download CSV (plotted runs)", lambda: frame.to_csv(index=False), key="dl_runs",
@@ -285,12 +295,20 @@ def _work(exp: Experiment, sel: Selection, data: RunData) -> tuple[dict, str]:
     the group, plus the variants that were submitted (the group's run is usually one of them,
     so two lines would give two percentages for one piece of work; issue 32)."""
     work = dict(zip(sel.group_ids, sel.group))
-    if exp.page.arms is None:
-        return work, ""
-    arms = {data.run_id(c): c for c in (dataclasses.replace(sel.group[0], **over)
-                                        for over in exp.page.arms.variants.values())}
-    extra = {rid: c for rid, c in arms.items() if rid not in work and data.record(rid) is not None}
-    return ({**work, **extra}, " (run and variants)") if extra else (work, "")
+    what = ""
+    if exp.page.arms is not None:
+        arms = {data.run_id(c): c for c in (dataclasses.replace(sel.group[0], **over)
+                                            for over in exp.page.arms.variants.values())}
+        extra = {rid: c for rid, c in arms.items() if rid not in work and data.record(rid) is not None}
+        if extra:
+            work, what = {**work, **extra}, " (run and variants)"
+    # the runs this session started here beyond those (a claim's or a lesson's Train N, a
+    # sweep) count while they queue and train: "1 done" must not hide 2 runs still coming
+    mine = history.active_started(exp.name, data, set(work))
+    if mine:
+        work = {**work, **{rid: exp.make_config(**rec["config"]) for rid, rec in mine.items()}}
+        what = (" (run, variants" if what else " (run") + f" and {len(mine)} more you started)"
+    return work, what
 
 
 def _waiting_charts(page: PageSpec) -> None:
@@ -308,7 +326,9 @@ def _waiting_charts(page: PageSpec) -> None:
 
 
 def _draw_charts(frame: pd.DataFrame, page: PageSpec, sel: Selection, multi_seed: bool,
-                 version: tuple = (), live: bool = False) -> None:
+                 version: tuple = (), live: bool = False, earlier: pd.DataFrame | None = None) -> None:
+    """One figure per chart of the page: the group's runs (bold; a mean ± std band over seeds),
+    and this session's earlier settings faintly behind them (`earlier`, labelled by what differs)."""
     cols: list = []
     if multi_seed:  # the legend says how many seeds the mean is over now, not how many were asked
         n = frame["run_id"].nunique()
@@ -327,10 +347,14 @@ def _draw_charts(frame: pd.DataFrame, page: PageSpec, sel: Selection, multi_seed
         def build(chart=chart, hl=hl, vl=vl, x_label=x_label):
             if multi_seed:
                 band = analysis.seed_bands(frame, chart.metrics, by="group").rename(columns={"group": "label"})
-                return plots.bands(band, chart.metrics, chart.title, log_y=chart.log_y, hlines=hl,
+                fig = plots.bands(band, chart.metrics, chart.title, log_y=chart.log_y, hlines=hl,
+                                  x_label=x_label, log_x=chart.log_x, vlines=vl)
+            else:
+                fig = plots.curves(frame, chart.metrics, chart.title, log_y=chart.log_y, hlines=hl,
                                    x_label=x_label, log_x=chart.log_x, vlines=vl)
-            return plots.curves(frame, chart.metrics, chart.title, log_y=chart.log_y, hlines=hl,
-                                x_label=x_label, log_x=chart.log_x, vlines=vl)
+            if earlier is not None and len(earlier):
+                plots.add_faint(fig, earlier, chart.metrics, log_y=chart.log_y)
+            return fig
 
         family = (tuple(sel.group_ids), i, hl) if live else None  # while training: rebuilt every REBUILD_S at most
         fig = cached(f"chart_{i}", (version, hl, tuple(vl.items())), build, live=family)

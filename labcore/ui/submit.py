@@ -9,7 +9,7 @@ from labcore.admission import admit_all
 from labcore.core.params import ParamError
 from labcore.engine import jobs
 from labcore.engine.scheduler import QueueFull
-from labcore.ui import access, full_disk, state
+from labcore.ui import access, full_disk, history, state
 
 CONFIRM_ABOVE = 16  # runs per click that need a confirmation
 MAX_PER_CLICK = 64  # runs one click may start (sweep × seeds)
@@ -36,7 +36,10 @@ def _submit(exp, configs: list) -> bool:
     store = state.store()
     try:
         admit_all(exp, configs)  # what this machine can run: device, dataset, memory
-        return full_disk.attempt(store, jobs.submit_many, exp.name, configs, store)
+        ok = full_disk.attempt(store, jobs.submit_many, exp.name, configs, store)
+        if ok:  # the page's status line counts them while they queue and train
+            history.started(exp.name, [jobs.run_id_for(exp.name, c) for c in configs])
+        return ok
     except (QueueFull, ParamError) as exc:  # the queue is full, or a config over a limit: say so
         st.error(access.plain(f"Not started: {exc}"))
         return False

@@ -1,0 +1,50 @@
+"""What a class sees (issue 44): a page keeps this session's earlier runs faintly on its charts
+behind the latest, labelled by what differs, until cleared; the status line counts the runs
+this session started from a claim's Train button while they queue and train."""
+import re
+
+from labcore.engine import jobs
+from tests.ui.test_pages import app, figures
+
+
+def _run(at, store, **values):
+    at.select_slider(key="lr").set_value(values["lr"])
+    at.run()
+    next(b for b in at.button if b.label == "Run").click()
+    at.run()
+    rid = jobs.run_id_for("quadratic", {"steps": 5, "lr": float(values["lr"])})
+    assert jobs.wait(rid, store, timeout=120)["status"] == "done"
+    at.run()
+    return rid
+
+
+def _loss_traces(at):
+    loss = next(f for f in figures(at) if f["layout"]["title"]["text"].startswith("Loss"))
+    return {t["name"]: t for t in loss["data"] if t.get("mode", "").startswith("lines")}
+
+
+def test_earlier_runs_stay_faint_behind_the_latest_until_cleared(store):
+    at = app("quadratic", query={"steps": "5"})
+    _run(at, store, lr="0.1")
+    assert not any(n.startswith("earlier") for n in _loss_traces(at))
+    _run(at, store, lr="0.2")
+    traces = _loss_traces(at)
+    faint = traces["earlier: lr=0.1"]
+    assert faint["opacity"] == 0.35 and faint["line"]["dash"] == "dot"
+    latest = [t for n, t in traces.items() if not n.startswith("earlier")]
+    assert latest and all(t["line"]["width"] == 3 for t in latest)
+    next(b for b in at.button if b.label.startswith("Clear the 1 earlier setting")).click()
+    at.run()
+    assert not any(n.startswith("earlier") for n in _loss_traces(at))
+
+
+def test_the_status_line_counts_the_runs_a_claims_train_button_started(store):
+    # the sweep claim needs lr 0.1 and 0.5; the page's own run is lr 0.1 only
+    at = app("quadratic", query={"steps": "5", "sleep_ms": "200"})
+    train = next(b for b in at.button if b.label == "Train 2")
+    train.click()
+    at.run()
+    status = next(m.value for m in at.markdown if m.value.startswith("**Status"))
+    assert "(run and 1 more you started)" in status and ("queued" in status or "running" in status)
+    counts = re.findall(r"(\d+) (done|queued|running)", status)
+    assert sum(int(n) for n, _ in counts) == 2                          # both runs counted
