@@ -15,7 +15,7 @@ from typing import Any
 
 import streamlit as st
 
-from labcore.core.claims import SYMBOL
+from labcore.core.claims import MISSING, SYMBOL
 from labcore.core.status import ACTIVE
 from labcore.runs.verdicts import Judged, concerned, judge, judge_selection
 from labcore.ui import access, state
@@ -85,6 +85,10 @@ def line(j: Judged) -> str:
            f"measured: {access.plain(verdict.measured) or '—'}")
     if j.missing and not j.active and claim.needs and claim.needs not in (verdict.measured or ""):
         out += f" · {access.plain(claim.needs)}"  # what to press, unless the verdict said it already
+    have = [r for r in j.ids if j.statuses.get(r) not in (None, MISSING)]
+    if have:  # which runs the verdict is about (the page's own, a claim's seeds, a sweep)
+        shown = ", ".join(have[:4]) + (f" and {len(have) - 4} more" if len(have) > 4 else "")
+        out += f"  \n:gray[judged on run{'s' if len(have) > 1 else ''} {access.plain(shown)}]"
     if not claim.expected:
         out += f"  \n*not expected to hold here:* {access.plain(claim.reason)}"
     return out

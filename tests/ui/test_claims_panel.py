@@ -44,3 +44,17 @@ def test_runs_page_judges_the_selection(store):
     text = markdown(at)
     assert "**Claims of GD on a quadratic \\(test plugin\\)**, judged on the 2 selected runs" in text
     assert "✓ **A larger stable lr converges faster**" in text
+
+
+def test_a_claim_line_says_which_runs_it_judged():
+    """Issue 44: the claims panel says which runs it judged (not those still missing)."""
+    from labcore.core.claims import MISSING, Verdict
+    from labcore.core.registry import REGISTRY
+    from labcore.runs.verdicts import Judged
+    from labcore.ui.claims import line
+
+    claim = REGISTRY["quadratic"].claims[1]
+    j = Judged(claim, Verdict("not yet", "needs 2 runs (1 so far)"), ("aaa111", "bbb222"),
+               {"aaa111": "done", "bbb222": MISSING})
+    text = line(j)
+    assert ":gray[judged on run aaa111]" in text and "bbb222" not in text
