@@ -202,7 +202,7 @@ def _draw(exp: Any, judged: list) -> None:
             text.markdown(f"{verdict.symbol} **{verdict.status}** · {access.plain(claim.statement)}  \n"
                           f"paper: {access.plain(claim.paper)} · measured: {measured}")
             busy = any(s in ("queued", "running") for s in statuses.values())
-            if missing and not busy and button.button(
+            if missing and not busy and verdict.status != "holds" and button.button(
                     f"Train {len(missing)}", key=f"lesson_train_{i}", disabled=not access.can_act(),
                     help=access.plain(f"train the {len(missing)} run(s) this check needs "
                                       f"({claim.needs or 'from the current settings'})")):

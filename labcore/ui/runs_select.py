@@ -3,6 +3,8 @@ in `?hide=`), so a link reproduces the selection in any browser and stays valid 
 run's status changes; the table and the multiselect edit the same selection."""
 from __future__ import annotations
 
+import urllib.parse
+
 import streamlit as st
 
 from labcore.runs import analysis, compare
@@ -92,14 +94,28 @@ def visible(selected: list[str]) -> list[str]:
     return [r for r in selected if r not in hidden]
 
 
+VIEW_KEYS = ("metrics", "group", "smooth", "x", "log_x")  # the chart controls bound to the URL (+ log_y_<metric>)
+
+
 def share_link(selected: list[str]) -> None:
-    """The id-based link of this comparison, ready to copy."""
-    query = f"runs={','.join(selected)}"
-    hidden = [h for h in st.session_state.get("_hidden", []) if h in selected]
-    if hidden:
-        query += f"&hide={','.join(hidden)}"
-    st.caption("Link to this comparison (run ids; valid whatever the runs' status):")
-    st.code(f"/runs?{query}", language=None)
+    """The link of this comparison, ready to copy: the run ids, the hidden ones, and the whole
+    view (metrics, group-by, smoothing, x axis, log axes), so opened elsewhere it draws the
+    same charts (grouped bands, not separate lines)."""
+    st.caption("Link to this comparison (run ids and the view; valid whatever the runs' status):")
+    st.code(f"/runs?{link_query(selected, st.session_state.get('_hidden', []), st.query_params)}", language=None)
+
+
+def link_query(selected: list[str], hidden: list[str], params) -> str:
+    """The query string of a comparison's link: runs, hide, then every view control the URL holds
+    (`params`: st.query_params, or any mapping with get_all)."""
+    pairs = [("runs", ",".join(selected))]
+    hide = [h for h in hidden if h in selected]
+    if hide:
+        pairs.append(("hide", ",".join(hide)))
+    for key in params:
+        if key in VIEW_KEYS or key.startswith("log_y_"):
+            pairs += [(key, v) for v in params.get_all(key)]
+    return urllib.parse.urlencode(pairs, safe=",")
 
 
 def unknown_line(unknown: list[str]) -> None:

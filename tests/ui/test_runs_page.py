@@ -3,6 +3,7 @@
 The fixture writes records and rows through the Store API (synthetic but valid rows): it
 tests the page's selection, grouping, smoothing and tables, not a phenomenon."""
 import time
+import urllib.parse
 
 import numpy as np
 import pytest
@@ -232,3 +233,20 @@ def test_the_runs_page_draws_a_metric_on_its_phenomenon_pages_axes(store):
     at = app("runs", query={"runs": rid, "metrics": ["rf_test_error"], "log_x": "false"})
     layouts = {f["layout"]["title"]["text"]: f["layout"] for f in figures(at)}
     assert layouts[f"rf_test_error vs {RF}"]["xaxis"].get("type") != "log"
+
+
+def test_the_share_link_carries_the_whole_view(store, fifty):
+    """Issue 44: the link carried only run ids, so opened elsewhere it drew separate lines
+    instead of the grouped mean ± std."""
+    ids = fifty["lazy_training"]
+    view = {"group": "width", "smooth": "0.6", "metrics": ["loss", "train_acc"], "log_y_loss": "true"}
+    at = app("runs", query={"runs": ",".join(ids), **view})
+    link = next(c.value for c in at.code if c.value.startswith("/runs?"))
+    shared = urllib.parse.parse_qs(link.split("?", 1)[1])
+    assert shared["runs"] == [",".join(ids)] and shared["group"] == ["width"] and shared["smooth"] == ["0.6"]
+    assert shared["metrics"] == ["loss", "train_acc"] and shared["log_y_loss"] == ["true"]
+    # opened in another session the link draws the same grouped charts
+    again = app("runs", query={k: v if len(v) > 1 else v[0] for k, v in shared.items()})
+    assert [t["name"] for t in traces(again, "loss vs step") if "(mean of" in t["name"]] == \
+        [t["name"] for t in traces(at, "loss vs step") if "(mean of" in t["name"]]
+    assert any("(mean of" in t["name"] for t in traces(again, "loss vs step"))
