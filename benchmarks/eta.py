@@ -82,6 +82,9 @@ def measure(name: str, scale: float, warm: bool = False) -> dict:
         if warm:
             jobs.wait(jobs.submit("lazy_training", {"width": 16, "steps": 5, "seed": 999}, store, force=True), store)
         admit_all(exp, configs)
+        from labcore.runs import pace
+
+        cal = pace.calibration(exp, store.runs())  # what the page would size young runs by (fresh store: none)
         t0 = time.time()
         ids = jobs.submit_many(exp.name, configs, store)
         while True:
@@ -93,7 +96,7 @@ def measure(name: str, scale: float, warm: bool = False) -> dict:
             time.sleep(max(0.0, SAMPLE_S - (time.time() - now)))
     finally:
         pool.shutdown(store)
-    return {"page": name, "scale": scale, "t0": t0, "samples": samples}
+    return {"page": name, "scale": scale, "t0": t0, "samples": samples, "calibration": cal}
 
 
 def evaluate(trace: dict) -> dict:
@@ -112,8 +115,9 @@ def evaluate(trace: dict) -> dict:
         pace.observe(history, recs, now)
         if now >= end:
             continue
-        watched = pace.eta(exp, recs, configs, history)
-        cold = pace.eta(exp, recs, configs, {})
+        cal = trace.get("calibration", [])  # as the page: "estimating" until calibrated
+        watched = pace.eta(exp, recs, configs, history, cal)
+        cold = pace.eta(exp, recs, configs, {}, cal)
         points.append(((now - trace["t0"]) / wall, end - now, watched, cold))
 
     def error(eta, left):

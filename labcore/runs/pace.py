@@ -29,6 +29,11 @@ EARLY_S = 1.0       # a run that has moved this long gives a first pace from its
 # first run also imports torch (5-25 s), which the runs after it in that worker do not repeat
 WARM_STARTUP_S = 0.5
 ALIKE = 2.0         # runs whose cost differs by less than this factor take time in proportion to it
+# A run's own pace is trusted from this progress on: before it, an ETA needs a calibration
+# (this phenomenon's finished runs on this machine, or the group's own finished runs), else the
+# page says "estimating" (issue 44: information bottleneck's first ETA said 24 min for 4 min 38 s:
+# its first epochs are not its average pace)
+CALIBRATED_AT = 0.2
 
 
 def observe(history: dict, recs: list[dict], now: float) -> None:
@@ -50,10 +55,35 @@ def work(exp, configs: list) -> dict:
     return {run_id(exp.name, non_default(c)): float(exp.cost(c)[1]) for c in configs}
 
 
-def eta(exp, recs: list[dict], configs: list, history: dict) -> float | None:
+def eta(exp, recs: list[dict], configs: list, history: dict,
+        calibration: list[tuple[float, float]] | None = None) -> float | None:
     """Seconds until the queued and running runs of `recs` (the runs of `configs` that have
-    records) are done, from the pace in `history` and the cost model; None while unknown."""
-    return eta_seconds(recs, history, work(exp, configs))
+    records) are done, from the pace in `history` and the cost model; None while unknown.
+    `calibration`: (flops, seconds) of this phenomenon's finished runs here (`calibration`)."""
+    return eta_seconds(recs, history, work(exp, configs), calibration)
+
+
+def calibration(exp, records: list[dict], limit: int = 20) -> list[tuple[float, float]]:
+    """(flops, training seconds) of the most recent `limit` finished runs of `exp` among
+    `records` (a store's runs: this machine's), by the Experiment's cost model: what a group
+    with no finished run of its own sizes its runs by before their own pace is trusted."""
+    if exp.cost is None:
+        return []
+    from labcore.core.params import from_dict
+
+    out = []
+    done = sorted((r for r in records if r.get("experiment") == exp.name and r.get("status") == "done"),
+                  key=lambda r: r.get("finished") or 0.0, reverse=True)
+    for rec in done[:limit]:
+        seconds = _training_s(rec, cold=True)
+        if seconds is None:
+            continue
+        try:
+            flops = float(exp.cost(from_dict(exp.config, rec["config"]))[1])
+        except Exception:  # noqa: BLE001 - an old record whose fields changed: no calibration from it
+            continue
+        out.append((flops, seconds))
+    return out
 
 
 def progress_rate(samples: Sequence[tuple[float, float]], started: float | None) -> float | None:
@@ -170,7 +200,8 @@ def _run_seconds(rid: str, progress: float, rate: float | None, pairs: dict, siz
     return progress / rate + (1.0 - progress) * time_model(like)(size[rid])
 
 
-def eta_seconds(recs: list[dict], history: dict | None = None, work: dict | None = None) -> float | None:
+def eta_seconds(recs: list[dict], history: dict | None = None, work: dict | None = None,
+                calibration: list[tuple[float, float]] | None = None) -> float | None:
     """Seconds until every queued and running run of `recs` is finished; None while unknown.
 
     history: {run_id: [(time, progress), ...]} samples a page has seen (`progress_rate`);
@@ -182,6 +213,10 @@ def eta_seconds(recs: list[dict], history: dict | None = None, work: dict | None
     fitted on this group's measured runs. Runs on one worker process (a seed group) train
     one after another; queued runs go, in order, to whichever worker is free first. None
     only until the group's first run has moved for EARLY_S.
+    calibration (a page passes it; None: not asked): (flops, seconds) of this phenomenon's
+    finished runs on this machine. Asked for, an ETA is only given once calibrated: the
+    group has a finished run, or a calibration sizes its young runs, or its runs are past
+    CALIBRATED_AT of their own progress; else None ("estimating").
     """
     history, work = history or {}, work or {}
     active = [r for r in recs if r["status"] in ("queued", "running")]
@@ -200,6 +235,13 @@ def eta_seconds(recs: list[dict], history: dict | None = None, work: dict | None
     pairs.update(done)
     if not pairs:
         return None
+    if calibration is not None and not done:
+        young = any(float(r.get("progress") or 0.0) < CALIBRATED_AT for r in running)
+        if calibration:  # sized by the like runs finished here, until their own pace is trusted
+            done = {f"_cal{i}": pair for i, pair in enumerate(calibration)}
+            pairs.update(done)
+        elif young or not running:
+            return None
     # Runs yet to start are sized on the finished runs once there are any: a running run's
     # pace so far is not its whole time (edge of stability's steps before the edge need a
     # third of the HVPs of those at it; its young runs' paces put the η sweep 30% short)
