@@ -277,7 +277,8 @@ class Store:
         write. Returns (still ours, cancel requested)."""
         now = time.time()
         rec = self.update(rid, attempt, heartbeat=now, lease_until=now + LEASE_S, **fields)
-        if rec is not None and float(rec.get("progress") or 0.0) > 0 and (rec.get("moved") or 0) < (rec.get("started") or 0):
+        if (rec is not None and float(rec.get("progress") or 0.0) > 0
+                and (rec.get("moved") or 0) < (rec.get("started") or 0)):
             # when this attempt first moved: its start-up (worker, data, model) ends there, and
             # any page, even one opened later, measures the pace from it (pace.eta_seconds)
             self.update(rid, attempt, moved=now)

@@ -33,7 +33,7 @@ def attempt(store: Any, write: Callable[..., Any], *args: Any, say: bool = True,
     known = store.disk_full()
     try:
         write(*args, **kwargs)
-    except Exception as exc:  # noqa: BLE001 - only a full disk is expected here
+    except Exception as exc:  # only a full disk is expected here
         if not is_disk_full(exc):
             raise
         if say and not known:

@@ -29,7 +29,8 @@ def layer_heatmap(frame: pd.DataFrame, pattern: str, version: tuple = ()) -> Non
         fig.update_traces(x=sub["step"].tolist(), y=list(range(1, len(cols) + 1)))
         return fig
 
-    st.plotly_chart(cached("layer_heatmap", version, build), width="stretch", config=figure_export.config(), key="layer_heatmap")
+    st.plotly_chart(cached("layer_heatmap", version, build), width="stretch", config=figure_export.config(),
+                    key="layer_heatmap")
 
 
 def arm_ids(exp, cfg, arms: Arms, data) -> dict[str, str]:

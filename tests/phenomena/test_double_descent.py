@@ -1,10 +1,7 @@
 """Double descent: the min-norm fit against the pseudo-inverse, the threshold located exactly,
 the peak at N = n_train on a tiny sweep, the MLP family, the claims on hand-made frames, and
 the page."""
-import dataclasses
-import math
 
-import numpy as np
 import pandas as pd
 import pytest
 import torch
@@ -168,7 +165,8 @@ def test_claims_wait_while_runs_train_and_step_aside_outside_their_regime():
     partial = rf_frame({w: v for w, v in NOISY.items() if w <= 100}, CLEAN, NORM)
     assert evaluate(CLAIM["peak_at_threshold"], ev(partial, "running")).status == NOT_YET
     assert evaluate(CLAIM["peak_at_threshold"], ev(partial.iloc[0:0])).status == NOT_YET
-    assert evaluate(CLAIM["noise_grows_peak"], ev(rf_frame(NOISY, CLEAN, NORM).assign(cfg_label_noise=0.0))).status == NOT_APPLICABLE
+    clean_only = rf_frame(NOISY, CLEAN, NORM).assign(cfg_label_noise=0.0)
+    assert evaluate(CLAIM["noise_grows_peak"], ev(clean_only)).status == NOT_APPLICABLE
     mlp = rf_frame(NOISY, CLEAN, NORM).assign(cfg_model="mlp")
     assert evaluate(CLAIM["second_descent"], ev(mlp)).status == NOT_APPLICABLE
     narrow = rf_frame(NOISY, CLEAN, NORM).assign(cfg_max_ratio=1.5)  # the grid stops before the descent

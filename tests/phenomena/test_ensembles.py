@@ -13,7 +13,6 @@ Tolerances (measured on these configs, 2 CPU cores, torch's CPU kernels):
 """
 import math
 
-import pytest
 import torch
 
 from labcore.core.recorder import Recorder

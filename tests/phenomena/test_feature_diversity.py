@@ -91,7 +91,8 @@ def test_batchnorm_is_the_default_and_keeps_constnet_channels_identical():
     mlp = diversity.MLP(64, 10, 1, 2, 0.0, 0.0, batchnorm=True)
     assert sum(isinstance(m, torch.nn.BatchNorm1d) for m in mlp.modules()) == 2
     rows = _rows(steps=20, eval_every=20)
-    assert rows[-1]["feat_corr"] == pytest.approx(1.0, abs=1e-6) and rows[-1]["bwd_corr"] == pytest.approx(1.0, abs=1e-6)
+    assert rows[-1]["feat_corr"] == pytest.approx(1.0, abs=1e-6)
+    assert rows[-1]["bwd_corr"] == pytest.approx(1.0, abs=1e-6)
 
 
 def test_dropout_001_lets_a_constnet_train_close_to_he_while_deterministic_stays_low():

@@ -110,7 +110,7 @@ def test_cross_entropy_is_float64_and_element_mean_is_the_notebooks():
 def test_fourier_sparsity_of_a_hand_built_embedding():
     p = 11
     t = torch.arange(p, dtype=torch.float64)
-    w = lambda k: 2 * math.pi * k * t / p  # noqa: E731
+    w = lambda k: 2 * math.pi * k * t / p
     emb = torch.stack([torch.cos(w(3)), torch.sin(w(3)), 2 * torch.cos(w(5)), torch.ones(p)], 1)  # (p, 4)
     energy = measures.frequency_energy(emb)
     assert energy.shape == (p // 2,)

@@ -10,13 +10,15 @@ from labcore.core.recorder import Recorder
 from labcore.phenomena.lottery_ticket import ARMS, EXPERIMENT, cost, trainings
 from labcore.phenomena.lottery_ticket import train as lt
 
-TINY = dict(dataset="digits", widths="40-20", rounds=3, steps=30, eval_every=10, n_train=200, n_val=60, n_test=100, batch_size=20)
+TINY = dict(dataset="digits", widths="40-20", rounds=3, steps=30, eval_every=10, n_train=200, n_val=60, n_test=100,
+            batch_size=20)
 
 
 
 def reversed_axis(axis: dict) -> bool:
     """Density falls to the right: Plotly's reversed autorange or an explicit range high -> low."""
-    return axis.get("autorange") == "reversed" or (len(axis.get("range", ())) == 2 and axis["range"][0] > axis["range"][1])
+    explicit = len(axis.get("range", ())) == 2 and axis["range"][0] > axis["range"][1]
+    return axis.get("autorange") == "reversed" or explicit
 
 def _run(**kw):
     cfg = EXPERIMENT.make_config(**{**TINY, **kw})

@@ -133,7 +133,8 @@ def test_schedules():
 def test_config_errors_name_the_parameter_and_range():
     with pytest.raises(ParamError, match=r"^model=resnet18 is not allowed with dataset=mnist1d; allowed"):
         EXPERIMENT.make_config(model="resnet18", dataset="mnist1d")
-    with pytest.raises(ParamError, match=r"^n_train \+ n_test = 2290 is out of range .*so n_train ≤ 1297 with n_test = 500$"):
+    with pytest.raises(ParamError,
+                       match=r"^n_train \+ n_test = 2290 is out of range .*so n_train ≤ 1297 with n_test = 500$"):
         EXPERIMENT.make_config(n_train=1790)
 
 

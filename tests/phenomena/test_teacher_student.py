@@ -126,7 +126,8 @@ def test_teacher_widths_are_a_tuple_parameter_validated_centrally():
     exp = get("teacher_student")
     assert exp.make_config(teacher="10-15").teacher == (10, 15)
     assert exp.make_config(teacher=[4, 5]).teacher == (4, 5)
-    with pytest.raises(ParamError, match="teacher='10-x' is not valid; allowed: 1..8 integers in 1..1000 joined by '-'"):
+    with pytest.raises(ParamError,
+                       match="teacher='10-x' is not valid; allowed: 1..8 integers in 1..1000 joined by '-'"):
         exp.make_config(teacher="10-x")
     with pytest.raises(ParamError, match="teacher='3000-3000' is out of range"):
         exp.make_config(teacher="3000-3000")

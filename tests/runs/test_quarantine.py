@@ -17,7 +17,6 @@ def _poison(store, key: str) -> None:
 
 
 def test_a_bad_queue_entry_is_quarantined_and_later_submits_run(store, capsys):
-    store.transact  # noqa: B018 - the API the engine writes through
     with store.transact():
         store.cache.set("queue", ["someone"])
     _poison(store, "queue")

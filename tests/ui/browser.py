@@ -23,7 +23,7 @@ def require_browser():
     """Skip (or fail under LAB_REQUIRE_BROWSER=1, as in CI) when Chromium/Playwright are missing."""
     missing = not Path(CHROMIUM).exists()
     try:
-        import playwright.sync_api  # noqa: F401
+        import playwright.sync_api  # noqa: F401 - only whether Playwright is installed
     except ImportError:
         missing = True
     if missing:
@@ -68,7 +68,8 @@ def streamlit_app(cache_dir: Path, port: int | None = None, **extra_env: str):
             except OSError:
                 pass
             if time.monotonic() > deadline or proc.poll() is not None:
-                raise RuntimeError("streamlit did not become healthy: " + (cache_dir.parent / "streamlit.log").read_text())
+                log = (cache_dir.parent / "streamlit.log").read_text()
+                raise RuntimeError("streamlit did not become healthy: " + log)
             time.sleep(0.3)
         yield base, proc
     finally:

@@ -11,7 +11,7 @@ from labcore.core.params import format_value
 from labcore.core.registry import REGISTRY
 from labcore.ui.lesson import step_values
 from tests.plugins import quadratic_lesson
-from tests.ui.test_pages import app, goto, train
+from tests.ui.test_pages import app, train
 
 PHENOMENA = sorted(n for n in REGISTRY if n != "quadratic")
 

@@ -81,7 +81,8 @@ def _rf_curve(ev: Evidence, metric: str) -> tuple[pd.Series | None, float, Verdi
     lo, hi = float(_setting(ev, "min_ratio")), float(_setting(ev, "max_ratio"))
     if lo > WINDOW[0] or hi < 2 * WINDOW[1]:
         return None, n, Verdict(NOT_APPLICABLE, f"the grid N/n_train = {lo:g}..{hi:g} does not surround the "
-                                                f"threshold (needs min_ratio <= {WINDOW[0]} and max_ratio >= {2 * WINDOW[1]:g})")
+                                                f"threshold (needs min_ratio <= {WINDOW[0]} and max_ratio >= "
+                                                f"{2 * WINDOW[1]:g})")
     curve = ev.curve(metric)
     curve.index = curve.index.astype(float)
     if not ev.complete:
@@ -123,7 +124,8 @@ def judge_descent(ev: Evidence) -> Verdict:
     return Verdict(HOLDS if ok else FAILS,
                    f"largest error from N = n/{PEAK_FACTOR:g} on: {100 * top:.1f} % at N = {at:g}; "
                    f"{100 * last:.1f} % at N = {last_n:g} "
-                   f"({last_n / n:.3g}·n): {100 * drop:.1f} points lower (needs >= {100 * DESCENT_MARGIN:g}; {_seeds(ev)})")
+                   f"({last_n / n:.3g}·n): {100 * drop:.1f} points lower "
+                   f"(needs >= {100 * DESCENT_MARGIN:g}; {_seeds(ev)})")
 
 
 def judge_noise(ev: Evidence) -> Verdict:

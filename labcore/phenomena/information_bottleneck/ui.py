@@ -58,5 +58,6 @@ def info_plane(data, sel) -> None:
             col.caption(f"{act}: no rows yet.")
             continue
         h_y = (data.record(rid) or {}).get("meta", {}).get("h_y")
-        col.plotly_chart(plane_figure(frame, f"{act} (seed {cfg.seed})", h_y), width="stretch", config=figure_export.config(),
+        col.plotly_chart(plane_figure(frame, f"{act} (seed {cfg.seed})", h_y), width="stretch",
+                         config=figure_export.config(),
                          key=f"info_plane_{act}")

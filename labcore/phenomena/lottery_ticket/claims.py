@@ -54,7 +54,8 @@ def beats_controls(ev: Evidence) -> Verdict:
     skip = _needs_pruning(table)
     if skip:
         return skip
-    if not all(f"test_acc_{a}" in table for a in CONTROLS) or table[[f"test_acc_{a}" for a in CONTROLS]].isna().all().any():
+    if (not all(f"test_acc_{a}" in table for a in CONTROLS)
+            or table[[f"test_acc_{a}" for a in CONTROLS]].isna().all().any()):
         return Verdict(NOT_APPLICABLE, "the controls were not trained (arms = winning)")
     last = table.iloc[-1]
     gaps = {a: float(last["test_acc_winning"] - last[f"test_acc_{a}"]) for a in CONTROLS}

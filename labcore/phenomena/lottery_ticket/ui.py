@@ -116,7 +116,8 @@ def curves(data, rec: dict, key: str) -> None:
         return
     frame = frame.assign(label=frame["arm"])
     c1, c2 = st.columns(2)
-    c1.plotly_chart(plots.curves(frame, ["test_acc"], f"Round {r}: test accuracy"), width="stretch", config=figure_export.config(),
+    c1.plotly_chart(plots.curves(frame, ["test_acc"], f"Round {r}: test accuracy"), width="stretch",
+                    config=figure_export.config(),
                     key=f"{key}_acc")
     c2.plotly_chart(plots.curves(frame, ["val_loss"], f"Round {r}: validation loss", log_y=True),
                     width="stretch", config=figure_export.config(), key=f"{key}_loss")

@@ -33,7 +33,8 @@ def rises(metric: str, axis: str):
             return Verdict(FAILS, f"only {n} seed(s) left at some {axis} (diverged): too few for a seed mean")
         measured = (f"{metric} " + " → ".join(fmt(v, 3) for v in table["mean"])
                     + f" over {axis} {fmt(table['value'].iloc[0])}-{fmt(table['value'].iloc[-1])} "
-                      f"(mean of {n if n == most else f'{n}-{most}'} seed{'s' if most > 1 else ''}; rank corr {fmt(rho, 2)}, × {fmt(ratio, 2)})")
+                      f"(mean of {n if n == most else f'{n}-{most}'} seed{'s' if most > 1 else ''}; "
+                      f"rank corr {fmt(rho, 2)}, × {fmt(ratio, 2)})")
         return Verdict(HOLDS if rho >= MIN_RANK and ratio >= RISE else FAILS, measured)
     return judge
 

@@ -39,4 +39,5 @@ def variance_boxes(data, sel) -> None:
     tail = frame[frame["step"] > 0].groupby("run_id").tail(LAST)
     tail = tail.assign(**{sel.axis: tail[f"cfg_{sel.axis}"]})
     st.plotly_chart(plots.box(tail, sel.axis, "bias_var", f"Bias variance over the last {LAST} measured "
-                              f"epochs of each run, by {sel.axis}", log_y=True), width="stretch", config=figure_export.config(), key="var_box")
+                              f"epochs of each run, by {sel.axis}", log_y=True), width="stretch",
+                    config=figure_export.config(), key="var_box")
