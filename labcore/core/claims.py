@@ -112,8 +112,8 @@ class Claim:
     "README", "result.txt"); metrics: the metric columns the judge reads (the contract test
     checks they are emitted); judge: Evidence -> Verdict (pure).
     scope: "run" (each run alone), "seeds" (the seed mean of one setting) or "sweep" (over
-    `axis` in `values`, or over `variants`: dicts of deltas); settings: deltas from the base Config that the claim is
-    about;
+    `axis` in `values`, or over `variants`: dicts of deltas); settings: deltas from the base Config
+    that the claim is about;
     seeds: how many seeds `labcore check` trains for it (chosen so the verdict is robust);
     expected: False for a claim the defaults are known not to reproduce (`reason` says
     why): it is shown as it is judged, and `labcore check` does not fail on it;

@@ -5,8 +5,7 @@ buffered, and a heartbeat thread writes them as one chunk every `flush_s` second
 the run's claim and polls for cancel requests, so the training thread does no I/O per step
 (it writes only the first row, every row with `flush_s=0`, a diverging row, and rows the
 heartbeat is late with). Every write carries the run's `attempt`: when the sink refuses it (the claim was revoked,
-e.g. the
-run was declared dead or re-armed), the Recorder stops the run at its next step and writes
+e.g. the run was declared dead or re-armed), the Recorder stops the run at its next step and writes
 nothing more. Without a sink (tests, benchmarks) everything stays in memory.
 """
 from __future__ import annotations
