@@ -15,7 +15,7 @@ import threading
 import time
 from typing import Any, Protocol
 
-from labcore.runs.disk import is_disk_full
+from labcore.core.disk_errors import is_disk_full
 
 
 class Cancelled(Exception):
