@@ -11,6 +11,7 @@ import pytest
 from labcore import api
 from labcore.core.params import ParamError
 from labcore.core.status import UnknownRun
+from tests.ui.browser import require_chromium
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -99,8 +100,8 @@ def test_figure_has_seed_bands_and_escapes_names(store):
         api.figure(runs, "nope", store=store)
 
 
-@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="static export drives Debian's chromium")
 def test_svg_export_contains_the_plotted_series(store, tmp_path):
+    require_chromium("static export drives Debian's chromium")
     runs = api.sweep("quadratic", lr=[0.1, 0.5], steps=5, progress=False, store=store)
     path = api.save_figure(api.figure(runs, "loss", log_y=True, store=store), tmp_path / "loss.svg", width=500)
     svg = path.read_text()

@@ -19,6 +19,13 @@ ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 
 
+def _missing(what: str) -> None:
+    """Fail under LAB_REQUIRE_BROWSER=1 (scripts/test.sh's default, and CI's), else skip."""
+    if os.environ.get("LAB_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"{what} (scripts/test.sh installs it; LAB_REQUIRE_BROWSER=0 lets this test skip)")
+    pytest.skip(what)
+
+
 def require_browser():
     """Skip (or fail under LAB_REQUIRE_BROWSER=1, as in CI) when Chromium/Playwright are missing."""
     missing = not Path(CHROMIUM).exists()
@@ -27,9 +34,13 @@ def require_browser():
     except ImportError:
         missing = True
     if missing:
-        if os.environ.get("LAB_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"browser tests need {CHROMIUM} and playwright (scripts/test.sh installs them)")
-        pytest.skip(f"{CHROMIUM} or playwright not installed")
+        _missing(f"browser tests need {CHROMIUM} and playwright")
+
+
+def require_chromium(why: str):
+    """Skip (or fail under LAB_REQUIRE_BROWSER=1) when Debian's Chromium is missing: `why` needs it."""
+    if not Path(CHROMIUM).exists():
+        _missing(f"{why}: needs {CHROMIUM}")
 
 
 def free_port() -> int:
