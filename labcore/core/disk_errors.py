@@ -7,7 +7,7 @@ import sqlite3
 from pathlib import Path
 
 # Below this many free bytes the store's disk counts as full: SQLite needs whole pages (and a
-# transaction several), so a write would fail anyway (issue #24 item 6).
+# transaction several), so a write would fail anyway.
 LOW_SPACE_BYTES = 1024**2
 
 

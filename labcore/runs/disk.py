@@ -104,8 +104,8 @@ IMMUTABLE_S = 2.0  # an immutable read view is renewed this often (the disk may 
 class ReadOnlyCache(QuarantineCache):
     """A read-only view of an existing store, which writes nothing. diskcache's own start-up
     (`Cache.__init__`) writes its settings and schema, so on a full disk or in a read-only
-    directory it fails before any read (issue #24 item 6: `labcore runs` and every page showed
-    a traceback). This view reads the settings instead and opens the database with SQLite's
+    directory it fails before any read (`labcore runs` and every page would show a
+    traceback). This view reads the settings instead and opens the database with SQLite's
     `mode=ro`. Where SQLite cannot set up its shared memory for the write-ahead log (a
     read-only directory, a full disk) and the log holds no unmerged commits, the file itself is
     the whole store and is read as `immutable` (renewed every IMMUTABLE_S seconds). A refused

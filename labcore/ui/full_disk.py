@@ -1,4 +1,4 @@
-"""A full disk on a page: one line instead of a traceback (issue #24 item 6).
+"""A full disk on a page: one line instead of a traceback.
 
 Reading the store never writes (labcore.runs.store), so every page stays readable on a full
 disk; `notice` says the one line at the top of Home, Runs and every phenomenon page while the

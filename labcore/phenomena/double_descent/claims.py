@@ -15,7 +15,7 @@ if TYPE_CHECKING:  # pandas is imported by the frames' owner, not at registry lo
 
 # Belkin et al. 2019 (Fig. 2, random Fourier features on MNIST) and the issue's measurement
 # on digits (peak at N = n_train = 400 exactly): "the test error peaks within a factor 1.5 of
-# the interpolation threshold" (issue #29).
+# the interpolation threshold" (the issue).
 PEAK_FACTOR = 1.5
 # The notebook's MLP with 15 % noise falls 8.55 points from its peak (54.05 % at h 47) to the
 # largest width (45.5 % at h 300); the issue's random features on digits fall 73 points (87 -> 14 %).
