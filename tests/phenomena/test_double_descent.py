@@ -61,6 +61,7 @@ def test_width_grid_holds_the_reported_points_log_spaced():
     assert width_grid(10, 0.05, 10.0, 4)[0] == 1  # never below one feature
 
 
+@pytest.mark.slow
 def test_label_noise_replaces_exactly_that_fraction_and_keeps_the_clean_labels():
     d = data.load("digits", 400, 100, seed=3, label_noise=0.2)
     changed = int((d.y_train != d.y_clean).sum())
@@ -94,6 +95,7 @@ def test_a_ridge_flattens_the_peak():
     assert flat.loc[60] < sharp.loc[60] - 0.3
 
 
+@pytest.mark.slow
 def test_the_mlp_family_logs_errors_per_epoch():
     rec = Recorder()
     cfg = EXP.make_config(model="mlp", dataset="digits", n_train=200, n_test=100, width=16, epochs=6,
@@ -181,6 +183,7 @@ def test_every_claim_concerns_the_same_three_default_runs():
 # ---- the page -------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_the_page_draws_the_curve_over_n_with_the_threshold_line(store):
     from tests.ui.test_pages import app, figures, title, train
 
@@ -204,6 +207,7 @@ def test_the_sweep_marks_the_smallest_width_with_zero_train_error():
     assert claims.threshold_line(frame(rows[:8]), "width") == {}  # no width fits the training set yet
 
 
+@pytest.mark.slow
 def test_the_mlp_sweep_is_drawn_on_a_log_width_axis_with_the_threshold(store):
     from tests.ui.test_pages import app, arr, figures, title, train
 

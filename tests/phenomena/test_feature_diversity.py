@@ -52,6 +52,7 @@ def test_constnet_channels_are_identical_and_stay_so_deterministically():
     assert rows[-1]["loss"] < rows[0]["loss"]  # it does train, as a width-1 net
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("breaker", ["dropout", "noise"])
 def test_a_symmetry_breaker_lowers_the_correlations(breaker):
     rows = _rows(breaker=breaker, dropout=0.05, grad_noise=1e-3, steps=100, eval_every=50)
@@ -95,6 +96,7 @@ def test_batchnorm_is_the_default_and_keeps_constnet_channels_identical():
     assert rows[-1]["bwd_corr"] == pytest.approx(1.0, abs=1e-6)
 
 
+@pytest.mark.slow
 def test_dropout_001_lets_a_constnet_train_close_to_he_while_deterministic_stays_low():
     # the paper's claim on a tiny budget: p = 0.01 after every branch conv (the original's
     # block) breaks the symmetry enough to train; with dropout only between the two convs

@@ -243,6 +243,7 @@ def test_the_train_fraction_sweep_claim():
 
 # ---- the page -----------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_the_page_draws_log_step_charts_of_a_stored_run_and_its_wd0_arm(store):
     from tests.ui.test_pages import app, by_title, train
 

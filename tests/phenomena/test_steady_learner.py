@@ -52,6 +52,7 @@ def _final(**kw):
     return rec.rows[-1], rec
 
 
+@pytest.mark.slow
 def test_higher_frequency_means_longer_trajectory_more_variance_and_further_from_init():
     lows = [_final(freq=0.25, seed=s)[0] for s in range(3)]
     highs, recs = zip(*[_final(freq=1.0, seed=s) for s in range(3)])
