@@ -18,6 +18,7 @@ def _numbers(text: str) -> list[float]:
     return [float(x) for x in re.findall(r"-?\d+\.\d+", text)]
 
 
+@pytest.mark.slow
 def test_notebook_example_prints_its_recorded_output(tmp_path):
     require_chromium("the example saves an SVG with Chromium")
     env = {**os.environ, "LAB_CACHE_DIR": str(tmp_path / "cache"), "PYTHONPATH": str(ROOT)}

@@ -96,6 +96,7 @@ def test_a_step_number_out_of_range_is_one_line_naming_the_parameter(store, quad
     assert "step 1 of 3" in " ".join(p.proto.text for p in at.get("progress"))
 
 
+@pytest.mark.slow
 def test_verdicts_of_the_step_claims_on_the_runs_it_trains(store, quad):
     at = app("quadratic", query={"lesson": "1"})
     text = _text(at)
