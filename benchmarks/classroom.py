@@ -325,7 +325,8 @@ def main(argv: list[str] | None = None) -> int:
                 rows.append((scenario, row))
                 print(f"  {scenario:8s} K={k:2d}: server {row['cpu']:.3f} core, {row['speed']:.1f} steps/s, "
                       f"stale {row['stale_med']:.2f}/{row['stale_max']:.2f} s, first chart {row['first']:.2f} s "
-                      f"worker {row['share']:.2f} core, {row['ticks']:.1f} ticks/s, {1e3 * row['per_tick']:.1f} ms CPU a tick "
+                      f"worker {row['share']:.2f} core, {row['ticks']:.1f} ticks/s, "
+                      f"{1e3 * row['per_tick']:.1f} ms CPU a tick "
                       f"(students' process {row['students']:.2f} core)",
                       flush=True)
             if scenario == "live":

@@ -7,8 +7,8 @@ side by side in one run, in this process with the worker's thread budget
   solo      CPU time of seed 0's solo `run` (the group of one), then of seeds 0-7 one after another
   group N   CPU time of `run_seeds` over seeds 0..N-1, for N = 1, 2, 4, 8
 and the ratios group N / one solo seed and 8 solo / group 8 (the gain of stacking: a phenomenon
-where it stays near 1 trains its seeds one after another instead, with no stacked copy). Part 0 first measures the stacked optimiser
-update three ways (torch.optim foreach over stacked leaves, a vmapped per-seed functional
+where it stays near 1 trains its seeds one after another instead, with no stacked copy). Part 0 first measures
+the stacked optimiser update three ways (torch.optim foreach over stacked leaves, a vmapped per-seed functional
 update, labcore.nn.seed_axis.sgd_step) on lazy_training's default net for 8 seeds.
 Each timing is the median of `repeats` (1 by default: the solo column already runs 8).
 `main()` returns 0, so `python -m labcore bench` can call it.

@@ -14,12 +14,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import torch  # noqa: E402
+import torch
 
-from labcore.engine import jobs  # noqa: E402
-from labcore.core.registry import get  # noqa: E402
-from labcore.runs.store import Store  # noqa: E402
-from labcore.core.recorder import Recorder  # noqa: E402
+from labcore.engine import jobs
+from labcore.core.registry import get
+from labcore.runs.store import Store
+from labcore.core.recorder import Recorder
 
 
 def rows(name: str, **kw) -> list[dict]:

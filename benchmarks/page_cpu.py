@@ -116,7 +116,8 @@ def main(root: Path = HERE, seconds: float = 20.0, tab_counts=(1, 8)) -> int:
                     results["live", tabs] = _measure(browser, f"{base}/quadratic?{query}", tabs, server.pid, seconds)
             finally:
                 _python(root, env, "from labcore.engine import jobs, pool\nfrom labcore.runs.store import Store\n"
-                                   f"s = Store()\njobs.cancel(jobs.run_id_for('quadratic', jobs.make_config('quadratic', {LIVE!r})), s)\n"
+                                   "s = Store()\njobs.cancel(jobs.run_id_for('quadratic', "
+                                   f"jobs.make_config('quadratic', {LIVE!r})), s)\n"
                                    "import time; time.sleep(2); pool.shutdown(s)")
                 trainer.terminate()
             browser.close()

@@ -74,7 +74,7 @@ def main(repeats: int = 5) -> int:
         print(f"\n[{label}] reference sharpness {ref:.4f} (2/lr = {2 / cfg.lr:.3f})")
         starts = {"cold": None} if prev is None else {"cold": None, "warm": prev}
         for start, v0 in starts.items():
-            gen = lambda: torch.Generator().manual_seed(3)  # noqa: E731 - the same start for both
+            gen = lambda: torch.Generator().manual_seed(3)  # the same start for both
             hl, hp = [], []
             lanczos(mv, dim, v0=v0, tol=0.0, max_iter=60, generator=gen(), history=hl)
             power_iteration(mv, dim, v0=v0, tol=0.0, max_iter=POWER_CAP, generator=gen(), history=hp)

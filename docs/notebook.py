@@ -1,7 +1,7 @@
 """The lab from a notebook: a width sweep, a slope fitted by hand, a figure for a paper.
 
-Run it from the repository root as a script (`PYTHONPATH=. .venv/bin/python docs/notebook.py OUT_DIR`) or paste the cells into
-Jupyter; `tests/test_docs_notebook.py` runs it and checks its printed output against the
+Run it from the repository root as a script (`PYTHONPATH=. .venv/bin/python docs/notebook.py OUT_DIR`) or paste the
+cells into Jupyter; `tests/test_docs_notebook.py` runs it and checks its printed output against the
 output recorded at the bottom of this file. It trains through the same engine and store as
 the dashboard (`$LAB_CACHE_DIR` or ./cache): the runs appear on the Runs page, and a second
 run of this file is all cache hits.

@@ -29,7 +29,7 @@ def dataset_problem(cfg: Any, probe: bool = True) -> str | None:
     """One line when the dataset `cfg` names cannot be loaded here (neither on disk nor
     reachable: the line offers this page's offline datasets) or the examples it draws do
     not fit its pool on this machine (MNIST-5k offline); None when it can. A page says it
-    as soon as its settings name such a dataset (issue #27), not only when Run is pressed;
+    as soon as its settings name such a dataset, not only when Run is pressed;
     it passes probe=False: drawing a page never contacts a download site (Run does)."""
     dataset = getattr(cfg, "dataset", None)
     if dataset is None:

@@ -285,8 +285,8 @@ def figure(ids: str | Run | Iterable[str | Run], metric: str, *, store: Store | 
     recs = _records(st, ids)
     frame = analysis.long_frame([(r, st.metrics(r["id"])) for r in recs])
     if metric not in frame:
-        raise ParamError(f"metric {metric!r} is not among these runs' metrics "
-                         f"({', '.join(c for c in frame.columns if c not in _NOT_METRICS and not c.startswith('cfg_'))})")
+        known = ", ".join(c for c in frame.columns if c not in _NOT_METRICS and not c.startswith("cfg_"))
+        raise ParamError(f"metric {metric!r} is not among these runs' metrics ({known})")
     frame = frame.assign(label=[_legend(r) for r in frame["run_id"].map({r["id"]: r for r in recs})])
     several_seeds = bands and frame.groupby("group")["run_id"].nunique().max() > 1
     if several_seeds:

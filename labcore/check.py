@@ -201,7 +201,7 @@ def verdict_text(claim: Any, status: str) -> str:
 def table(rows: list[dict]) -> str:
     """A plain-text table of the rows, one line each, columns cut to fit a terminal."""
     widths = {"phenomenon": 22, "claim": 26, "paper": 40, "measured": 70, "verdict": 22}
-    cut = lambda s, w: s if len(s) <= w else s[: w - 1] + "…"  # noqa: E731
+    cut = lambda s, w: s if len(s) <= w else s[: w - 1] + "…"
     head = "  ".join(c.ljust(widths[c]) for c in COLUMNS)
     lines = [head, "-" * len(head)]
     for r in rows:
@@ -225,7 +225,7 @@ def write_report(out: Path, rows: list[dict], cpu: dict[str, float], preset: str
         writer = csv.DictWriter(fh, fieldnames=fields, extrasaction="ignore")
         writer.writeheader()
         writer.writerows(rows)
-    esc = lambda s: str(s).replace("|", "\\|").replace("\n", " ")  # noqa: E731
+    esc = lambda s: str(s).replace("|", "\\|").replace("\n", " ")
     lines = ["# Reproduction report", "",
              f"Settings: {'preset ' + repr(preset) if preset else 'defaults'}"
              + (f", {threads} torch thread(s) per worker" if threads else "") + "; "

@@ -17,7 +17,7 @@ from pathlib import Path
 from labcore.core.params import ParamError, from_dict, specs
 from labcore.core.registry import REGISTRY, UnknownExperiment, get as get_experiment
 from labcore.core.status import FINISHED, UnknownRun
-from labcore.runs.disk import full_disk_line  # noqa: F401 - the one line, also used by the pages
+from labcore.runs.disk import full_disk_line  # the one line, also said by the pages
 
 
 class UsageError(Exception):
@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         msg = exc.args[0] if exc.args else str(exc)
         print(f"error: {_one_line(msg)}", file=sys.stderr)
         return 2
-    except Exception as exc:  # noqa: BLE001 - a full disk is one line too; anything else is a bug
+    except Exception as exc:  # a full disk is one line too; anything else is a bug
         from labcore.runs.disk import is_disk_full
 
         if not is_disk_full(exc):

@@ -14,10 +14,12 @@ os.environ.setdefault("LAB_WARM_WORKER", "0")
 sys.path.insert(0, str(ROOT))
 
 
-# Modules whose tests train phenomena to their trends, start workers or render pages: `slow`.
-# Everything else that is neither `browser` nor `ray` is `unit` (the inner loop: -m unit).
+# Modules whose tests all start workers or render pages: `slow`. Elsewhere a test is `slow`
+# when it says so (`@pytest.mark.slow`: it trains a phenomenon to its trend or renders its page,
+# over a second on a busy 2-core machine, measured with --durations=0). Everything else that is
+# neither `browser` nor `ray` is `unit` (the inner loop: -m unit).
 SLOW_MODULES = {
-    "tests/core/test_contract.py", "tests/test_cli.py", "tests/ui/test_pages.py", "tests/ui/test_runs_page.py",
+    "tests/test_cli.py", "tests/ui/test_pages.py", "tests/ui/test_runs_page.py",
     "tests/ui/test_serve.py", "tests/ui/test_caps.py", "tests/ui/test_full_disk_pages.py",
     "tests/ui/test_form_fallbacks.py",
     "tests/engine/test_groups.py", "tests/engine/test_jobs.py", "tests/engine/test_pool_reap.py",
@@ -26,7 +28,8 @@ SLOW_MODULES = {
 
 
 def pytest_collection_modifyitems(config, items):
-    """Mark every test `browser`, `ray`, `slow` or `unit` by its module (see pytest.ini)."""
+    """Mark every test `browser`, `ray`, `slow` or `unit`: by its module, or by its own
+    `slow` marker (see pyproject.toml)."""
     for item in items:
         path = Path(str(item.fspath)).resolve().relative_to(ROOT).as_posix()
         name = path.rsplit("/", 1)[-1]
@@ -34,7 +37,7 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.browser)
         elif name == "test_ray.py":
             item.add_marker(pytest.mark.ray)
-        elif path in SLOW_MODULES or path.startswith("tests/phenomena/") or item.get_closest_marker("slow"):
+        elif path in SLOW_MODULES or item.get_closest_marker("slow"):
             item.add_marker(pytest.mark.slow)
         else:
             item.add_marker(pytest.mark.unit)

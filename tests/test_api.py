@@ -11,6 +11,7 @@ import pytest
 from labcore import api
 from labcore.core.params import ParamError
 from labcore.core.status import UnknownRun
+from tests.ui.browser import require_chromium
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -88,6 +89,7 @@ def test_parquet_export_matches_the_long_frame(store, tmp_path):
     assert len(long) == 2 * 5 and set(pd.read_parquet(out / "runs.parquet")["run_id"]) == {r.id for r in runs}
 
 
+@pytest.mark.slow
 def test_figure_has_seed_bands_and_escapes_names(store):
     runs = api.sweep("quadratic", seeds=[0, 1, 2], steps=5, progress=False, store=store)
     fig = api.figure(runs, "x")
@@ -99,8 +101,9 @@ def test_figure_has_seed_bands_and_escapes_names(store):
         api.figure(runs, "nope", store=store)
 
 
-@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="static export drives Debian's chromium")
+@pytest.mark.slow
 def test_svg_export_contains_the_plotted_series(store, tmp_path):
+    require_chromium("static export drives Debian's chromium")
     runs = api.sweep("quadratic", lr=[0.1, 0.5], steps=5, progress=False, store=store)
     path = api.save_figure(api.figure(runs, "loss", log_y=True, store=store), tmp_path / "loss.svg", width=500)
     svg = path.read_text()
@@ -108,6 +111,7 @@ def test_svg_export_contains_the_plotted_series(store, tmp_path):
     assert svg.count('class="trace scatter') >= 2 and "lr=0.5" in svg  # both runs, legend entries
 
 
+@pytest.mark.slow
 def test_api_runs_show_on_the_runs_page_and_dashboard_runs_in_the_api(store):
     from tests.ui.test_pages import app, figures
 
@@ -126,6 +130,7 @@ def test_api_runs_show_on_the_runs_page_and_dashboard_runs_in_the_api(store):
     assert handle.wait(progress=False).status == "done" and len(handle.metrics()) == 8
 
 
+@pytest.mark.slow
 def test_claims_are_judged_on_the_given_runs(store):
     runs = api.sweep("quadratic", lr=[0.1, 0.5], steps=20, progress=False, store=store)
     table = api.claims(runs, store=store).set_index("claim")

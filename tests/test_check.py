@@ -4,6 +4,8 @@ expected to hold holds."""
 import csv
 import dataclasses
 
+import pytest
+
 from labcore import cli
 from labcore.core.claims import Claim, Verdict
 from labcore.core.registry import REGISTRY
@@ -14,6 +16,7 @@ def rows(out):
         return list(csv.DictReader(fh))
 
 
+@pytest.mark.slow
 def test_check_passes_at_defaults_and_writes_both_files(store, tmp_path, capsys):
     out = tmp_path / "report"
     assert cli.main(["check", "quadratic", "--out", str(out)]) == 0
@@ -28,6 +31,7 @@ def test_check_passes_at_defaults_and_writes_both_files(store, tmp_path, capsys)
     assert cli.main(["check", "quadratic", "--out", str(out)]) == 0
 
 
+@pytest.mark.slow
 def test_check_fails_when_a_claim_expected_to_hold_fails(store, tmp_path):
     out = tmp_path / "report"
     assert cli.main(["check", "quadratic", "--preset", "tiny lr", "--out", str(out)]) == 1
@@ -35,6 +39,7 @@ def test_check_fails_when_a_claim_expected_to_hold_fails(store, tmp_path):
     assert got == {"converges": "fails", "faster_with_larger_lr": "holds"}
 
 
+@pytest.mark.slow
 def test_a_claim_not_expected_to_hold_is_reported_but_does_not_fail(store, tmp_path, monkeypatch):
     exp = REGISTRY["quadratic"]
     known = Claim("known_gap", "Not reproduced here yet", "x", "test", ("loss",),

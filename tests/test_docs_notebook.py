@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.ui.browser import require_chromium
+
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "notebook.py"
 
@@ -16,8 +18,9 @@ def _numbers(text: str) -> list[float]:
     return [float(x) for x in re.findall(r"-?\d+\.\d+", text)]
 
 
-@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="the example saves an SVG with Chromium")
+@pytest.mark.slow
 def test_notebook_example_prints_its_recorded_output(tmp_path):
+    require_chromium("the example saves an SVG with Chromium")
     env = {**os.environ, "LAB_CACHE_DIR": str(tmp_path / "cache"), "PYTHONPATH": str(ROOT)}
     res = subprocess.run([sys.executable, str(DOC), str(tmp_path / "out")], cwd=ROOT, env=env,
                          capture_output=True, text=True, timeout=900)

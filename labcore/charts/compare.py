@@ -92,12 +92,14 @@ def groups_figure(raw: pd.DataFrame, smooth: pd.DataFrame | None, metric: str, x
     return _finish(fig, metric, x, log_x, log_y, x_name)
 
 
-def _finish(fig: go.Figure, metric: str, x: str, log_x: bool, log_y: bool, x_name: str | None = None) -> go.Figure:
+def _finish(fig: go.Figure, metric: str, x: str, log_x: bool, log_y: bool,
+            x_name: str | None = None) -> go.Figure:
     # The x axis is named in the title, not under the axis, where a wrapped legend of a
     # narrow screen would cover it.
     # past MAX_LEGEND entries no legend (50 would squash the plot to nothing); else the legend
     # sits at the foot with room for its rows (plots._legend_room)
-    _layout(fig, f"{metric} vs {x_name if x_name and x == 'step' else x_title(x)}", "", metric, log_x=log_x, log_y=log_y, hover=True,
+    x_named = x_name if x_name and x == "step" else x_title(x)
+    _layout(fig, f"{metric} vs {x_named}", "", metric, log_x=log_x, log_y=log_y, hover=True,
             max_legend=MAX_LEGEND)
     # uirevision keeps a zoom or hidden legend entries across reruns of the page; past a
     # dozen curves one hover box per x would be taller than the chart: nearest curve only.

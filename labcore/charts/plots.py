@@ -119,8 +119,8 @@ def _figure(traces: list[dict], title: str, x: str, y: str, shapes: Sequence[dic
             hover: bool = False) -> go.Figure:
     """A figure made in one call from trace, shape and annotation dicts plus the shared look.
     Live charts are rebuilt every second or two while a class watches, and Plotly's object
-    model costs ~10 ms per `add_trace` or `update_layout` (35 ms for a chart of three curves
-    built step by step, 4 ms in one call). Trace names and annotation texts are escaped here."""
+    model is slow per `add_trace` or `update_layout` call (docs/measurements.md, "Live charts").
+    Trace names and annotation texts are escaped here."""
     for trace in traces:
         if trace.get("name") is not None:
             trace["name"] = escape(trace["name"])
@@ -194,7 +194,7 @@ def log_ticks(values: Sequence[float]) -> dict:
     (10⁻³, 10⁻², ...) when the values span two decades or more, else labelled 1-2-5 steps
     such as 0.2, 0.5, 1, 2 (or 1..9 where 1-2-5 would give fewer than four labels); the
     range runs from the tick at or below the smallest value to the tick at or above the
-    largest, so no point sits beyond the last label (issue 32: 12.0 and 17.3 above a 6-10
+    largest, so no point sits beyond the last label (not 12.0 and 17.3 above a 6-10
     axis). Plotly's own choice labels the in-between ticks with a bare digit ("2, 5, 0.1,
     2, 5"), unreadable."""
     v = np.asarray(values, dtype=float)
@@ -335,7 +335,7 @@ def waiting(title: str, x: str = "step", y: str = "", note: str = WAITING) -> go
     """The frame of a chart whose run has no row yet: title, axis titles and `note`. Drawn
     from the moment a run is queued, so the chart is on the page (and the browser has loaded
     its plotting code) when the first rows arrive: a run shorter than its start-up still
-    shows its curves at once (issue 32: lazy training drew nothing while it trained)."""
+    shows its curves at once."""
     fig = _figure([], title, x, y, annotations=[dict(text=note, x=0.5, y=0.5, xref="paper", yref="paper",
                                                       showarrow=False, font=dict(color="grey"))])
     blank = dict(showticklabels=False, showgrid=False, zeroline=False)
@@ -501,7 +501,7 @@ def bars(labels: Sequence, values: Sequence[float], title: str, colors: Sequence
          log_y: bool = False, y: str = "", x: str = "") -> go.Figure:
     """A bar chart; `colors` per bar (e.g. to mark aligned nodes); `x` names the bars' axis.
     A bar of height 0 has no length, so it is marked on the axis: 0 is a value, not a gap
-    (issue 32: the luck chart's rank 0, its most interesting value, showed as nothing)."""
+    (the luck chart's rank 0 is its most interesting value)."""
     labels, values = list(labels), list(values)
     fig = go.Figure(go.Bar(x=labels, y=values, marker_color=colors, showlegend=False))
     zeros = [i for i, v in enumerate(values) if v == 0]

@@ -63,8 +63,8 @@ def pool_problem(cfg, pool: int, where: str = "") -> str | None:
     """One line when the examples `cfg` draws from one shared pool of `pool` examples do not
     fit in it, else None. They are the Config's `pool_fields` (default n_train and n_test; a
     Config without n_test tests on MIN_TEST examples of the pool): the message says that they
-    share the pool and gives the range it enforces (issue #24: `--n-train 1788` was accepted
-    while the test set was silently cut to 9 examples). `where` qualifies the pool (e.g. "on
+    share the pool and gives the range it enforces (a too large n_train is refused, never a test set silently
+    cut to a few examples). `where` qualifies the pool (e.g. "on
     this machine")."""
     fields = [f for f in getattr(cfg, "pool_fields", ("n_train", "n_test")) if hasattr(cfg, f)]
     if "n_train" not in fields:

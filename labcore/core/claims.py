@@ -125,7 +125,8 @@ class Claim:
     "README", "result.txt"); metrics: the metric columns the judge reads (the contract test
     checks they are emitted); judge: Evidence -> Verdict (pure).
     scope: "run" (each run alone), "seeds" (the seed mean of one setting) or "sweep" (over
-    `axis` in `values`, or over `variants`: dicts of deltas); settings: deltas from the base Config that the claim is about;
+    `axis` in `values`, or over `variants`: dicts of deltas); settings: deltas from the base Config
+    that the claim is about;
     seeds: how many seeds `labcore check` trains for it (chosen so the verdict is robust);
     expected: False for a claim the defaults are known not to reproduce (`reason` says
     why): it is shown as it is judged, and `labcore check` does not fail on it;
@@ -199,7 +200,7 @@ def evaluate(claim: Claim, evidence: Evidence) -> Verdict:
         return Verdict(NOT_YET, "no rows yet" + (f" ({claim.needs})" if claim.needs else ""))
     try:
         return claim.judge(evidence)
-    except Exception as exc:  # a judge must never take the page down
+    except Exception as exc:  # noqa: BLE001 - a judge must never take the page down
         status = NOT_YET if evidence.active else FAILS
         return Verdict(status, f"could not judge: {type(exc).__name__}: {exc}"[:200])
 

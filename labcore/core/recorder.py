@@ -4,8 +4,8 @@ With a sink (a RunSink: the run store locally, or anything with the same methods
 buffered, and a heartbeat thread writes them as one chunk every `flush_s` seconds, renews
 the run's claim and polls for cancel requests, so the training thread does no I/O per step
 (it writes only the first row, every row with `flush_s=0`, a diverging row, and rows the
-heartbeat is late with). Every write carries the run's `attempt`: when the sink refuses it (the claim was revoked, e.g. the
-run was declared dead or re-armed), the Recorder stops the run at its next step and writes
+heartbeat is late with). Every write carries the run's `attempt`: when the sink refuses it (the claim was revoked,
+e.g. the run was declared dead or re-armed), the Recorder stops the run at its next step and writes
 nothing more. Without a sink (tests, benchmarks) everything stays in memory.
 """
 from __future__ import annotations
@@ -15,7 +15,7 @@ import threading
 import time
 from typing import Any, Protocol
 
-from labcore.runs.disk import is_disk_full
+from labcore.core.disk_errors import is_disk_full
 
 
 class Cancelled(Exception):
@@ -249,7 +249,7 @@ class Recorder:
                 if time.monotonic() - self._last_flush + every / 2 >= self.flush_s:
                     self.flush()
                 errors = 0
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:  # noqa: BLE001 - any failed beat counts; a full disk or 20 in a row end the run
                 errors += 1
                 if is_disk_full(exc) or errors >= 20:  # a transient lock is retried; a full disk is not
                     self._fail(exc)

@@ -26,7 +26,11 @@ from labcore.runs.store import Store
 
 def live_workers(store: Store) -> dict[str, dict]:
     """The registered workers whose process still exists."""
-    workers = WORKERS.read(store)
+    return _alive(WORKERS.read(store))
+
+
+def _alive(workers: dict[str, dict]) -> dict[str, dict]:
+    """The entries of a `workers` registry whose process still exists (same pid and start ticks)."""
     return {p: w for p, w in workers.items() if local.alive({"pid": int(p), "ticks": w.get("ticks")})}
 
 
@@ -37,7 +41,7 @@ def ensure(store: Store, supervise: bool = True) -> list[int]:
     started: list[int] = []
     with store.transact():
         workers = WORKERS.get(store)
-        live = {p: w for p, w in workers.items() if local.alive({"pid": int(p), "ticks": w.get("ticks")})}
+        live = _alive(workers)
         want = min(max_jobs(), len(QUEUE.get(store)) + len(CLAIMS.get(store)))
         for _ in range(want - len(live)):
             pid = _spawn(store)
@@ -58,7 +62,7 @@ def keep_warm(store: Store, owner: int) -> int | None:
     when a worker was already there (a busy or warm one serves the next click as fast)."""
     with store.transact():
         workers = WORKERS.get(store)
-        live = {p: w for p, w in workers.items() if local.alive({"pid": int(p), "ticks": w.get("ticks")})}
+        live = _alive(workers)
         pid = None
         if not live:
             pid = _spawn(store, "--warm-for", str(owner))

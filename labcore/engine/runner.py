@@ -98,7 +98,7 @@ def settle(sched: Any, sink: Any, rid: str, attempt: int, final: dict, t0: float
     try:
         sched.finish(sink, rid, attempt, finished=time.time(),
                      run_s=time.perf_counter() - t0, **final)
-    except Exception as exc:  # noqa: BLE001 - e.g. the disk is full even for the status
+    except Exception as exc:  # e.g. the disk is full even for the status
         if not is_disk_full(exc):
             raise
         best_effort(lambda: sched.finish(sink, rid, attempt, status="failed", error="disk full"))

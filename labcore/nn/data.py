@@ -58,7 +58,8 @@ def data_dir() -> Path:
 # and the site it downloads from (probed, not contacted, to tell "offline" at validation time).
 ON_DISK = {"mnist": "MNIST/raw/t10k-labels-idx1-ubyte", "fashion_mnist": "FashionMNIST/raw/t10k-labels-idx1-ubyte",
            "cifar10": "cifar-10-batches-py/test_batch"}
-SOURCES = {"mnist": "ossci-datasets.s3.amazonaws.com", "fashion_mnist": "fashion-mnist.s3-website.eu-central-1.amazonaws.com",
+SOURCES = {"mnist": "ossci-datasets.s3.amazonaws.com",
+           "fashion_mnist": "fashion-mnist.s3-website.eu-central-1.amazonaws.com",
            "cifar10": "www.cs.toronto.edu"}
 _REACH: dict[str, tuple[float, bool]] = {}
 
@@ -173,8 +174,8 @@ def load(name: str, n_train: int, n_test: int, seed: int = 0, flatten: bool = Tr
     # uint8 pools (the real image sets) are scaled to [0, 1] after the subset is taken: a 70k
     # pool stays 55 MB instead of 220 MB of float32
     scale = 1.0 / 255.0 if x.dtype == np.uint8 else 1.0
-    as_x = lambda a: torch.as_tensor(np.ascontiguousarray(a, dtype=np.float32) * np.float32(scale))  # noqa: E731
-    as_y = lambda a: torch.as_tensor(a, dtype=torch.int64)  # noqa: E731
+    as_x = lambda a: torch.as_tensor(np.ascontiguousarray(a, dtype=np.float32) * np.float32(scale))
+    as_y = lambda a: torch.as_tensor(a, dtype=torch.int64)
     return Split(as_x(xtr), as_y(ytr), as_x(xte), as_y(yte), n_classes, source(name))
 
 
@@ -205,8 +206,8 @@ def mnist1d_arrays() -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, n
     finally:
         np.random.set_state(np_state)
         random.setstate(py_state)
-    as_x = lambda a: np.asarray(a, dtype=np.float32)  # noqa: E731
-    as_y = lambda a: np.asarray(a, dtype=np.int64)  # noqa: E731
+    as_x = lambda a: np.asarray(a, dtype=np.float32)
+    as_y = lambda a: np.asarray(a, dtype=np.int64)
     return (as_x(d["x"]), as_y(d["y"])), (as_x(d["x_test"]), as_y(d["y_test"])), 10
 
 

@@ -31,9 +31,8 @@ def stack(models: Sequence[nn.Module]) -> dict[str, torch.Tensor]:
 
 def optimizer(kind: str, params: Sequence[torch.Tensor], lr: float, **kw: Any) -> torch.optim.Optimizer:
     """torch.optim `kind` ("sgd" or "adam") over the stacked leaves, foreach. Chosen over a
-    vmapped per-seed functional update after measuring both (benchmarks/ensembles.py part 0,
-    8 seeds of a 256-wide MLP, 1 thread, loaded machine): SGD 110 µs vs 1,785 µs, Adam 910 µs
-    vs 5,307 µs; and it is the very update the solo runs make, elementwise."""
+    vmapped per-seed functional update after measuring both (benchmarks/ensembles.py part 0;
+    docs/measurements.md, "Seed axis"); and it is the very update the solo runs make, elementwise."""
     cls = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam}[kind]
     return cls(list(params), lr=lr, foreach=True, **kw)
 

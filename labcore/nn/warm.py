@@ -1,10 +1,9 @@
 """What a dashboard's warm worker does before the first click, so that the first run's first
-row waits for its own work only (issue 31: the first click's first point within 0.5 s).
+row waits for its own work only (docs/measurements.md, "Warm worker").
 
 Importing torch is not all of a first run's start-up: torch builds some of its machinery on
-first use. Constructing the first optimiser imports `torch._dynamo` (3-8 s on one core,
-measured: edge of stability's first row came 3.1-3.8 s after the click on a quiet machine,
-most of it inside `torch.optim.SGD(...)`), and the first backward and double backward (a
+first use. Constructing the first optimiser imports `torch._dynamo` (seconds on one
+core, most of a first run's start-up: docs/measurements.md), and the first backward and double backward (a
 Hessian-vector product) set up autograd's engine. `warm_up` pays for all of it once, on a
 toy model, together with the imports every run makes (the phenomena's definitions,
 scikit-learn and its digits). It touches no random stream a run uses: every run seeds its
@@ -21,7 +20,7 @@ def warm_up() -> None:
     from labcore.core.registry import REGISTRY  # noqa: F401 - imported for its side effect: the phenomena
     from labcore.nn import data
 
-    data.digits_arrays()  # scikit-learn's import (3-4 s on one core) and the digits, once
+    data.digits_arrays()  # scikit-learn's import (seconds: docs/measurements.md) and the digits, once
     gen = torch.Generator().manual_seed(0)  # a private stream: the global one is the runs'
     x, y = torch.randn(8, 4, generator=gen), torch.randint(0, 2, (8,), generator=gen)  # (8, 4), (8,)
     model = torch.nn.Sequential(torch.nn.Linear(4, 4), torch.nn.Tanh(), torch.nn.Linear(4, 2))

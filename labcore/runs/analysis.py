@@ -135,7 +135,7 @@ def status_line(recs: list[dict], expected: int | None = None, eta: float | None
     if not recs:
         return "not run yet: press Run"
     # a Counter, not a pandas Series: this line is drawn on every live tick of every session,
-    # and value_counts of arrow strings costs milliseconds (issue 31)
+    # and value_counts of arrow strings costs milliseconds (docs/measurements.md)
     counts = dict(Counter(r["status"] for r in recs))
     missing = max(0, (expected or 0) - len(recs))
     parts = []

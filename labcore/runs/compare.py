@@ -23,8 +23,8 @@ TOKEN = re.compile(r"^[\w-]+$")          # what a run id can look like (store id
 HIGHER_IS_BETTER = ("acc", "corr", "score", "auc", "ity_")
 LOWER_IS_BETTER = ("loss", "error", "err_", "mse", "nll", "perplexity")
 # Quantities matching neither (rel_change, sharpness, density, grad_std, traj_len, ...) have no
-# "better" direction: the summary shows their final value only (issue 32: the "best" rel_change
-# was its minimum, the 0 it starts at).
+# "better" direction: the summary shows their final value only (a "best" rel_change
+# would be its minimum, the 0 it starts at).
 
 
 def parse_ids(text: str | Sequence[str] | None) -> list[str]:

@@ -16,19 +16,9 @@ from typing import Callable
 import diskcache
 from diskcache.core import DBNAME, DEFAULT_SETTINGS, MODE_BINARY, MODE_RAW
 
-# Below this many free bytes the store's disk counts as full: SQLite needs whole pages (and a
-# transaction several), so a write would fail anyway (issue #24 item 6).
-LOW_SPACE_BYTES = 1024**2
-
-
-def is_disk_full(exc: BaseException, directory: Path | None = None) -> bool:
-    """True for the errors SQLite or the OS raise when the disk (or quota) is full; with
-    `directory`, also any SQLite or OS error while its disk has no space left (a really full
-    disk often gives "disk I/O error": SQLite could not even grow its log)."""
-    text = str(exc).lower()
-    if "disk is full" in text or "no space" in text or getattr(exc, "errno", None) in (28, 122):
-        return True
-    return directory is not None and isinstance(exc, (sqlite3.Error, OSError)) and low_space(directory)
+# disk-full detection lives in core (the Recorder needs it too); the store and the entry points
+# import it from here as before
+from labcore.core.disk_errors import LOW_SPACE_BYTES, is_disk_full, low_space  # noqa: F401 - re-exported
 
 
 class DiskFull(OSError):
@@ -39,20 +29,6 @@ class DiskFull(OSError):
 def full_disk_line(directory) -> str:
     """The one line every entry point (CLI, pages) shows when the store's disk is full."""
     return f"the run store at {directory} is on a full disk: free space or set LAB_CACHE_DIR"
-
-
-def low_space(directory: Path) -> bool:
-    """True when the file system holding `directory` (or its nearest existing parent) has
-    under LOW_SPACE_BYTES free for this user. A file system that reports no blocks at all
-    (some virtual ones) is never called full."""
-    path = Path(directory)
-    while not path.exists() and path != path.parent:
-        path = path.parent
-    try:
-        st = os.statvfs(path)
-    except OSError:
-        return False
-    return st.f_blocks > 0 and st.f_bavail * st.f_frsize < LOW_SPACE_BYTES
 
 
 class RefusedValue(ValueError):
@@ -128,8 +104,8 @@ IMMUTABLE_S = 2.0  # an immutable read view is renewed this often (the disk may 
 class ReadOnlyCache(QuarantineCache):
     """A read-only view of an existing store, which writes nothing. diskcache's own start-up
     (`Cache.__init__`) writes its settings and schema, so on a full disk or in a read-only
-    directory it fails before any read (issue #24 item 6: `labcore runs` and every page showed
-    a traceback). This view reads the settings instead and opens the database with SQLite's
+    directory it fails before any read (`labcore runs` and every page would show a
+    traceback). This view reads the settings instead and opens the database with SQLite's
     `mode=ro`. Where SQLite cannot set up its shared memory for the write-ahead log (a
     read-only directory, a full disk) and the log holds no unmerged commits, the file itself is
     the whole store and is read as `immutable` (renewed every IMMUTABLE_S seconds). A refused

@@ -25,8 +25,8 @@ WARMUP_S = 5.0      # a watched run's first seconds of progress (dense early mea
 WINDOW_S = 30.0     # the pace is measured over the last half minute of progress the page has seen
 EARLY_S = 1.0       # a run that has moved this long gives a first pace from its record (then refined)
 # start-up of a run in a warm worker until one has been seen: the model and data of a default run
-# take 0.1-0.5 s once torch is imported (lazy width sweep, benchmarks/eta.py); a cold worker's
-# first run also imports torch (5-25 s), which the runs after it in that worker do not repeat
+# take well under a second once torch is imported (docs/measurements.md, "ETA"); a cold worker's
+# first run also imports torch (seconds more), which the runs after it in that worker do not repeat
 WARM_STARTUP_S = 0.5
 ALIKE = 2.0         # runs whose cost differs by less than this factor take time in proportion to it
 # A run's own pace is trusted from this progress on: before it, an ETA needs a calibration
@@ -141,8 +141,8 @@ def time_model(measured: Sequence[tuple[float, float]]):
             a, b = 0.0, float((t * f).sum() / (f * f).sum())
         top, t_top = float(f.max()), float(t[f.argmax()])
         # beyond the largest measured size, at least its time × √ the ratio: small runs' times
-        # are mostly noise around their overhead (lazy sweep: width 64 took 0.4 s, width 16
-        # 0.6 s; the fit's "no compute" then put widths 1024 and 4096 at 0.5 s, not 2.4 and 13)
+        # are mostly noise around their overhead (a lazy sweep's small widths took about the
+        # same time, and the fit said "no compute": docs/measurements.md, "ETA")
         return lambda flops: float(max(a + b * flops, t_top * max(1.0, flops / top) ** 0.5))
     f0, t0 = float(np.exp(np.mean(np.log(f)))), float(np.mean(t))
 
@@ -151,8 +151,7 @@ def time_model(measured: Sequence[tuple[float, float]]):
         # (η sweep: the HVPs of its estimates; benchmarks/eta.py): time ∝ flops. Further apart,
         # neither "all overhead" (same time whatever the size) nor "all compute" (∝ flops) is
         # known, so the square root of the rest of the ratio, between the two. Measured on the
-        # lazy width sweep (16 → 4096, 256x the flops, 26x the time): proportional predicted
-        # 250x and put the ETA at 100 min for 25 s left.
+        # lazy width sweep (docs/measurements.md, "ETA"): proportional was far too long.
         ratio = flops / f0
         near = min(max(ratio, 1.0 / ALIKE), ALIKE)
         return t0 * near * (ratio / near) ** 0.5

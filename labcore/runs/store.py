@@ -193,7 +193,7 @@ class Store:
     def transact(self):
         """One write transaction (re-entrant), entered in turn. SQLite's own busy handler
         retries with growing sleeps, so under 16 writers one append could lose the race
-        for tens of seconds (issue #24: 18-50 s); a short file lock taken first, polled
+        for tens of seconds (docs/measurements.md, "Store writes"); a short file lock taken first, polled
         every <= 2 ms, hands the write lock round quickly instead. Raises diskcache.Timeout
         after LOCK_TIMEOUT_S. A write that fails for a full disk is remembered in
         `write_error` (cleared by the next one that succeeds)."""
@@ -277,7 +277,8 @@ class Store:
         write. Returns (still ours, cancel requested)."""
         now = time.time()
         rec = self.update(rid, attempt, heartbeat=now, lease_until=now + LEASE_S, **fields)
-        if rec is not None and float(rec.get("progress") or 0.0) > 0 and (rec.get("moved") or 0) < (rec.get("started") or 0):
+        if (rec is not None and float(rec.get("progress") or 0.0) > 0
+                and (rec.get("moved") or 0) < (rec.get("started") or 0)):
             # when this attempt first moved: its start-up (worker, data, model) ends there, and
             # any page, even one opened later, measures the pace from it (pace.eta_seconds)
             self.update(rid, attempt, moved=now)

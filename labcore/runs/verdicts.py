@@ -50,7 +50,7 @@ class Judged:
 def concerned(exp: Any, claim: Claim, base: Any) -> list[tuple[Any, str]]:
     """(Config, run id) of every run `claim` needs from `base`, without duplicates, in order.
     Kept per (phenomenon, claim, base): a live Claims panel asks for it every poll of every
-    session, and hashing the configs into run ids costs milliseconds (issue 31)."""
+    session, and hashing the configs into run ids costs milliseconds (docs/measurements.md)."""
     key = (exp.name, claim.key, repr(base))
     if key not in _CONCERNED:
         seen: dict[str, Any] = {}

@@ -7,8 +7,8 @@ live the file is therefore a snapshot refreshed every `SNAPSHOT_S` seconds: unch
 keep the same file, so the link a user clicks stays valid. Once nothing is live the file is
 always current. The label says which one the button holds ("· snapshot" while live), so
 nobody takes a snapshot for the finished run's file. Snapshots are the server's, shared by
-every session showing the same runs (issue 31: a CSV of 4,000 rows costs 60-120 ms; thirty
-sessions each making their own every 10 s cost a third of a core).
+every session showing the same runs (one each would cost thirty times as much: docs/measurements.md,
+"Classroom").
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The server's one view of the store, shared by every session (issue 31: a class of thirty
+"""The server's one view of the store, shared by every session (a class of thirty
 watching one live run must cost the server one read per run per tick, not thirty).
 
 A `Feed` lives once per server process (`state.feed()`). For each run it keeps the record
@@ -71,7 +71,7 @@ class Feed:
                     entry["rows"].extend(rows)
                     entry["new"].extend(rows)
                 entry["open"] = live  # the read after the run ended was the last one
-            if entry["new"]:  # the frames grow by the new chunk (a DataFrame of all rows costs 66 ms at 4k)
+            if entry["new"]:  # the frames grow by the new chunk (not all rows again: docs/measurements.md)
                 for kind, old in list(entry["frames"].items()):
                     entry["frames"][kind] = _grown(old, rows_frame(entry["new"], system=kind))
                 entry["new"] = []
@@ -117,8 +117,8 @@ class Watchers:
         self._last_rerun = float("-inf")     # when a session last reran its page to retune
         # One polling tick draws at a time. Thirty sessions drawing at once share one core
         # through the GIL in 5 ms slices, so each of their ticks took thirty times its CPU
-        # in wall time and a starved server finished almost none (issue 31, measured under
-        # load: 0.1 ticks a second for 30 sessions). In turn, each tick ends as soon as
+        # in wall time and a starved server finished almost none (docs/measurements.md,
+        # "Classroom"). In turn, each tick ends as soon as
         # its own work is done; polls that arrive meanwhile are merged by Streamlit.
         self.turn = threading.Lock()
 
@@ -131,7 +131,7 @@ class Watchers:
     def may_rerun(self, gap: float) -> bool:
         """True at most once per `gap` seconds for the whole server: sessions that all want a
         full rerun at once (a class retuning its refresh period together) take turns instead
-        of re-rendering thirty pages at the same moment (measured: a 17 s stall)."""
+        of re-rendering thirty pages at the same moment (measured: docs/measurements.md, "Classroom")."""
         with self._lock:
             now = self.clock()
             if now - self._last_rerun < gap:

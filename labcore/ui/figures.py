@@ -1,6 +1,6 @@
 """Figures (and other derived values) built once per server for what they draw, shared by
 every session: thirty students watching one live run cost one figure build per new chunk of
-rows, not thirty (issue 31).
+rows, not thirty.
 
 A polling tick must emit its charts again (a fragment rerun drops what it does not redraw),
 but when no row arrived and no status moved, it emits the figure built before instead of
@@ -20,7 +20,7 @@ import streamlit as st
 
 KEEP = 512   # values kept (least recently used dropped): a few pages' charts each
 # While its runs train, a chart is rebuilt at most every REBUILD_S (a run writes a chunk every
-# 0.5 s; a live chart of 4,000 points costs 3-7 ms to build from dicts, plus its frame): the
+# 0.5 s; a live chart's build cost: docs/measurements.md, "Live charts"): the
 # server's building stays bounded however fast rows come, and a session's chart is at most
 # this much older than its tick.
 REBUILD_S = 1.0
@@ -61,7 +61,7 @@ class Memo:
 
 class FrozenFigure(go.Figure):
     """A built figure whose dict is made once: `st.plotly_chart` turns a figure into a dict
-    on every call (4 ms for three 3,000-point curves), thirty sessions a tick each."""
+    on every call (docs/measurements.md, "Live charts"), thirty sessions a tick each."""
 
     def to_dict(self) -> dict:
         """The figure as a dict, made when it was frozen (a frozen figure is not modified)."""

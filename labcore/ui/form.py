@@ -5,7 +5,7 @@ settings and a link reproduces the view. Streamlit silently drops a bound query 
 cannot use; we check the raw query params first so an out-of-range value gets a message
 naming the parameter and its range.
 
-Bad input never costs the page its Run button (issue #24 item 9): a value a widget holds
+Bad input never costs the page its Run button: a value a widget holds
 that its spec refuses (a tuple typed or linked as `teacher=abc`) is one line naming the
 parameter and its allowed form, and the default is used; a cross-field refusal (n_train +
 n_test over a shared pool) is one line too, and the parameters it names fall back to their

@@ -1,4 +1,4 @@
-"""A full disk on a page: one line instead of a traceback (issue #24 item 6).
+"""A full disk on a page: one line instead of a traceback.
 
 Reading the store never writes (labcore.runs.store), so every page stays readable on a full
 disk; `notice` says the one line at the top of Home, Runs and every phenomenon page while the
@@ -33,7 +33,7 @@ def attempt(store: Any, write: Callable[..., Any], *args: Any, say: bool = True,
     known = store.disk_full()
     try:
         write(*args, **kwargs)
-    except Exception as exc:  # noqa: BLE001 - only a full disk is expected here
+    except Exception as exc:  # only a full disk is expected here
         if not is_disk_full(exc):
             raise
         if say and not known:

@@ -9,7 +9,7 @@ only while a run of the page is queued or running; once none is, the page rests 
 polling at all). Ticks share the server's reads and figures (`ui.feed`, `ui.figures`):
 a figure is built once per change of what it draws, for every session watching it.
 
-The refresh rule (issue 31): a live page polls every POLL_S seconds while the live ticks of
+The refresh rule: a live page polls every POLL_S seconds while the live ticks of
 all sessions together cost the server less than REFRESH_BUDGET cores; beyond that every
 session's period stretches equally, to sessions x (CPU of one tick) / REFRESH_BUDGET."""
 from __future__ import annotations
@@ -43,7 +43,7 @@ N_SEEDS = ParamSpec("n_seeds", int, 1, lo=1, hi=10, help="train seeds seed, seed
 POLL_S = 1.0        # a tick's period while a run of the page is active and few watch
 # Cores the server may spend on the live ticks of all its sessions together: half of the
 # core the thread budget leaves to the dashboard (engine.launch.threads_per_worker), so
-# training keeps the other cores however many watch (issue 31).
+# training keeps the other cores however many watch.
 REFRESH_BUDGET = float(os.environ.get("LAB_REFRESH_BUDGET", "0.5"))
 
 
@@ -293,7 +293,7 @@ def _status_and_charts(exp: Experiment, sel: Selection, data: RunData) -> None:
 def _work(exp: Experiment, sel: Selection, data: RunData) -> tuple[dict, str]:
     """The runs the page's one status line covers, {run id: Config}, and what it names them:
     the group, plus the variants that were submitted (the group's run is usually one of them,
-    so two lines would give two percentages for one piece of work; issue 32)."""
+    so two lines would give two percentages for one piece of work)."""
     work = dict(zip(sel.group_ids, sel.group))
     what = ""
     if exp.page.arms is not None:

@@ -6,7 +6,7 @@ docs/adding-a-phenomenon.md): `record(rid)`, `frame(rid)`, `artifact(rid, name)`
 `run_id(cfg)`, so a phenomenon never opens the store, calls the engine or reads the session.
 Reads go through the server's shared `labcore.ui.feed.Feed`: thirty sessions polling one
 live run cost one record read and one read of its new rows per tick, and one DataFrame per
-new chunk (issue 31). Only a polling tick shares (`fresh=False`); any other reader (a click, a form change,
+new chunk. Only a polling tick shares (`fresh=False`); any other reader (a click, a form change,
 the Runs page's helpers) reads records and new rows afresh, so what a session just did
 shows at once.
 """

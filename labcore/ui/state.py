@@ -26,8 +26,8 @@ def _open(directory: str) -> Store:
 @st.cache_resource
 def pace_history() -> dict:
     """{run id: [(time, progress), ...]} seen by any page of this server: ETAs are measured
-    on the samples every session has collected, so a reload keeps its estimate (issue 32: the
-    ETA jumped 1:48 → 2:11 → 0:55 after a reload emptied the session's samples)."""
+    on the samples every session has collected, so a reload keeps its estimate (docs/measurements.md,
+    "ETA")."""
     return {}
 
 
@@ -51,8 +51,8 @@ WARM_CHECK_S = 30.0   # how often the dashboard makes sure its warm worker is st
 
 
 def keep_warm() -> None:
-    """Keep one worker warm while this dashboard lives (issue 31: the first click's first
-    point in well under a second instead of a 4-8 s process start and torch import).
+    """Keep one worker warm while this dashboard lives (the first click's first
+    point waits for no process start and torch import: docs/measurements.md, "Warm worker").
     Checked at most every WARM_CHECK_S for the whole server; `LAB_WARM_WORKER=0` turns it
     off (the test suite does, except where it tests it)."""
     if os.environ.get("LAB_WARM_WORKER", "1") == "0":

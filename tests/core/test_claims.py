@@ -124,6 +124,7 @@ def test_helpers_by_value_slope_rank():
     assert rank_corr([1, 2, 3, 4], [1, 3, 2, 4]) == pytest.approx(0.8)
 
 
+@pytest.mark.slow
 def test_judging_from_a_store_reads_the_runs_a_claim_needs(store):
     from labcore.engine import jobs
     from labcore.runs.verdicts import concerned, judge

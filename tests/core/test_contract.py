@@ -50,7 +50,8 @@ def charted(exp) -> list[str]:
 
 # Overrides for the divergence test where a tiny run has no optimiser to poison and its few
 # steps do not overflow: the quadratic (plain Python floats) needs ~26 steps at lr 1e6.
-DIVERGE: dict[str, dict] = {"quadratic": dict(steps=100), "double_descent": dict(model="mlp")}  # random features: no optimiser
+# double_descent: random features have no optimiser, the MLP diverges
+DIVERGE: dict[str, dict] = {"quadratic": dict(steps=100), "double_descent": dict(model="mlp")}
 
 
 @pytest.fixture(scope="module", params=sorted(REGISTRY))

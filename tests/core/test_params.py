@@ -1,7 +1,12 @@
+import sys
+from pathlib import Path
+
 import pytest
 
 from labcore.core.registry import get
 from labcore.core.params import ParamError, from_dict, non_default, specs, to_dict
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def lazy():
@@ -88,6 +93,15 @@ def test_ranges_are_checked_at_construction_and_the_machine_at_admission(monkeyp
 
 def test_core_imports_nothing_of_nn_and_a_config_never_probes_the_machine(monkeypatch):
     import subprocess
+
+    # every core module imported, and a Config built, in a fresh interpreter: no labcore.nn, no torch
+    code = ("import importlib, pkgutil, sys, labcore.core as core\n"
+            "for m in pkgutil.iter_modules(core.__path__): importlib.import_module(f'labcore.core.{m.name}')\n"
+            "from labcore.core.registry import get\n"
+            "get('lazy_training').make_config(device='cuda', dataset='cifar10')\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[:2] == ['labcore', 'nn'] or m == 'torch'))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout
 
     def probe(*args, **kwargs):
         raise AssertionError("a Config probed the machine")

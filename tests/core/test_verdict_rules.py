@@ -42,7 +42,8 @@ def test_a_diverged_run_in_the_evidence_is_named_and_fails_the_claim(name, claim
     got = evaluate(claim, Evidence(_frame(cfgs, ids), statuses, REGISTRY[name].config(),
                                    about={ids[-1]: "seed 9: loss became nan at step 0"}))
     assert got.status == FAILS
-    assert got.measured == f"1 of {len(ids)} run{'s' if len(ids) > 1 else ''} diverged: seed 9: loss became nan at step 0"
+    runs = f"run{'s' if len(ids) > 1 else ''}"
+    assert got.measured == f"1 of {len(ids)} {runs} diverged: seed 9: loss became nan at step 0"
 
 
 def test_the_page_the_runs_page_the_api_and_check_agree_on_the_same_runs(store, tmp_path):
@@ -74,6 +75,7 @@ def test_the_page_the_runs_page_the_api_and_check_agree_on_the_same_runs(store, 
     runs_page = {j.claim.key: j.verdict for j in judge_selection(exp, [store.get(r) for r in ids], store.metrics)}
     notebook = api.claims(ids, store=store).set_index("claim")
     assert runs_page == page
-    assert {r["claim"]: (r["status"], r["measured"]) for r in rows} == {k: (v.status, v.measured) for k, v in page.items()}
+    checked = {r["claim"]: (r["status"], r["measured"]) for r in rows}
+    assert checked == {k: (v.status, v.measured) for k, v in page.items()}
     assert notebook["verdict"].to_dict() == {k: v.status for k, v in page.items()}
     assert notebook["measured"].to_dict() == {k: v.measured for k, v in page.items()}

@@ -8,6 +8,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from benchmarks.faults import cancel_races
 from labcore.engine import jobs, pool, scheduler
 from labcore.runs.store import Store
@@ -17,6 +19,7 @@ from tests.waiting import eventually
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
+@pytest.mark.slow
 def test_killed_worker_is_settled_and_the_queue_goes_on_with_nobody_watching(store, monkeypatch):
     monkeypatch.setenv("LAB_MAX_JOBS", "1")
     first, dead = running(store, 10)
@@ -53,6 +56,7 @@ def test_waiting_cli_exits_with_one_line_when_its_worker_is_killed(tmp_path):
         pool.shutdown(store)
 
 
+@pytest.mark.slow
 def test_a_stopped_worker_is_never_declared_dead_while_it_exists(store, monkeypatch):
     monkeypatch.setenv("LAB_LEASE_S", "0.5")       # workers read these at start
     monkeypatch.setenv("LAB_LEASE_DEAD_S", "0.5")

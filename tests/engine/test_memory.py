@@ -20,6 +20,7 @@ def plugin(monkeypatch):
     registry._register_module(PLUGIN)
 
 
+@pytest.mark.slow
 def test_a_run_past_the_memory_limit_fails_out_of_memory_and_the_worker_is_replaced(store):
     hog = jobs.submit("memory_hog", {"gb": 2.0}, store)
     small = jobs.submit("memory_hog", {"gb": 0.01}, store)  # queued behind it

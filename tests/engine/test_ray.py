@@ -6,14 +6,13 @@ import os
 import signal
 
 import pytest
+import ray  # required (requirements.txt): a missing ray fails here rather than skipping the module
 
-ray = pytest.importorskip("ray", reason="ray is not installed: `pip install -r requirements.txt` installs it")
-
-from tests.engine.running import LONG, running, wait_rows  # noqa: E402
+from tests.engine.running import LONG, running, wait_rows
 from tests.waiting import eventually
-from labcore.engine import jobs  # noqa: E402
-from labcore.engine.backends import ray as ray_backend  # noqa: E402
-from labcore.runs.store import Store  # noqa: E402
+from labcore.engine import jobs
+from labcore.engine.backends import ray as ray_backend
+from labcore.runs.store import Store
 
 SWEEP = [{"width": 16, "steps": 20, "n_train": 64, "n_test": 64, "probe": 4, "seed": s} for s in range(4)]
 

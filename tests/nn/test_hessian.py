@@ -55,7 +55,7 @@ def test_power_iteration_finds_the_top_eigenvalue_with_more_products():
     loss, params, dense = _problem()
     exact = float(torch.linalg.eigvalsh(dense)[-1])
     mv = hvp_operator(loss, params)
-    gen = lambda: torch.Generator().manual_seed(0)  # noqa: E731 - same start for both
+    gen = lambda: torch.Generator().manual_seed(0)  # same start for both
     power = power_iteration(mv, dense.shape[0], tol=1e-6, max_iter=2000, generator=gen())
     lz = top_eigs(mv, dense.shape[0], method="lanczos", tol=1e-6, max_iter=60, generator=gen())
     assert math.isclose(power.values[0], exact, rel_tol=1e-4)

@@ -6,8 +6,6 @@ import sys
 
 import pytest
 
-pytestmark = pytest.mark.unit
-
 FIRST_RUN = """
 import sys, torch
 from labcore.nn.warm import warm_up
@@ -35,6 +33,7 @@ def _imported_by_a_first_run(warm: bool) -> int:
     return int(out.stdout.split()[-1])
 
 
+@pytest.mark.slow
 def test_after_the_warm_up_a_first_run_imports_nothing():
     assert _imported_by_a_first_run(warm=False) > 50  # torch._dynamo and the phenomena, at least
     assert _imported_by_a_first_run(warm=True) == 0

@@ -40,7 +40,8 @@ def test_loss_keeps_falling_non_monotonically():
     assert verdict("edge_of_stability", "loss_keeps_falling", [run({"lr": LR}, eos_rows())]).status == HOLDS
     flat = [dict(r, loss=0.1) for r in eos_rows()]  # stuck at the edge: no fall, no upticks
     assert verdict("edge_of_stability", "loss_keeps_falling", [run({"lr": LR}, flat)]).status == FAILS
-    assert verdict("edge_of_stability", "loss_keeps_falling", [run({"lr": LR}, eos_rows(), "running")]).status == NOT_YET
+    running = [run({"lr": LR}, eos_rows(), "running")]
+    assert verdict("edge_of_stability", "loss_keeps_falling", running).status == NOT_YET
 
 
 def test_outside_the_regime_is_never_a_false_tick():

@@ -69,7 +69,8 @@ def test_default_catches_up():
              run({"method": "default"}, steps(n, loss_smooth=lambda s: 2.2 if s < 1000 else 0.505))]
     v = verdict("preconditioner", "default_catches_up", melts)  # the 1.5 gap at step 500 ends at 0.005
     assert v.status == HOLDS and "at step 500" in v.measured
-    stays = [run({"method": "static"}, steps(n, loss_smooth=0.5)), run({"method": "default"}, steps(n, loss_smooth=1.5))]
+    stays = [run({"method": "static"}, steps(n, loss_smooth=0.5)),
+             run({"method": "default"}, steps(n, loss_smooth=1.5))]
     assert verdict("preconditioner", "default_catches_up", stays).status == FAILS  # the lead never shrinks
     short = pre(lambda s: 0.5, lambda s: 2.2)  # 648 steps: too short to tell early from late
     assert verdict("preconditioner", "default_catches_up", short).status == NOT_APPLICABLE

@@ -1,10 +1,7 @@
 """Double descent: the min-norm fit against the pseudo-inverse, the threshold located exactly,
 the peak at N = n_train on a tiny sweep, the MLP family, the claims on hand-made frames, and
 the page."""
-import dataclasses
-import math
 
-import numpy as np
 import pandas as pd
 import pytest
 import torch
@@ -64,6 +61,7 @@ def test_width_grid_holds_the_reported_points_log_spaced():
     assert width_grid(10, 0.05, 10.0, 4)[0] == 1  # never below one feature
 
 
+@pytest.mark.slow
 def test_label_noise_replaces_exactly_that_fraction_and_keeps_the_clean_labels():
     d = data.load("digits", 400, 100, seed=3, label_noise=0.2)
     changed = int((d.y_train != d.y_clean).sum())
@@ -97,6 +95,7 @@ def test_a_ridge_flattens_the_peak():
     assert flat.loc[60] < sharp.loc[60] - 0.3
 
 
+@pytest.mark.slow
 def test_the_mlp_family_logs_errors_per_epoch():
     rec = Recorder()
     cfg = EXP.make_config(model="mlp", dataset="digits", n_train=200, n_test=100, width=16, epochs=6,
@@ -168,7 +167,8 @@ def test_claims_wait_while_runs_train_and_step_aside_outside_their_regime():
     partial = rf_frame({w: v for w, v in NOISY.items() if w <= 100}, CLEAN, NORM)
     assert evaluate(CLAIM["peak_at_threshold"], ev(partial, "running")).status == NOT_YET
     assert evaluate(CLAIM["peak_at_threshold"], ev(partial.iloc[0:0])).status == NOT_YET
-    assert evaluate(CLAIM["noise_grows_peak"], ev(rf_frame(NOISY, CLEAN, NORM).assign(cfg_label_noise=0.0))).status == NOT_APPLICABLE
+    clean_only = rf_frame(NOISY, CLEAN, NORM).assign(cfg_label_noise=0.0)
+    assert evaluate(CLAIM["noise_grows_peak"], ev(clean_only)).status == NOT_APPLICABLE
     mlp = rf_frame(NOISY, CLEAN, NORM).assign(cfg_model="mlp")
     assert evaluate(CLAIM["second_descent"], ev(mlp)).status == NOT_APPLICABLE
     narrow = rf_frame(NOISY, CLEAN, NORM).assign(cfg_max_ratio=1.5)  # the grid stops before the descent
@@ -183,6 +183,7 @@ def test_every_claim_concerns_the_same_three_default_runs():
 # ---- the page -------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_the_page_draws_the_curve_over_n_with_the_threshold_line(store):
     from tests.ui.test_pages import app, figures, title, train
 
@@ -206,6 +207,7 @@ def test_the_sweep_marks_the_smallest_width_with_zero_train_error():
     assert claims.threshold_line(frame(rows[:8]), "width") == {}  # no width fits the training set yet
 
 
+@pytest.mark.slow
 def test_the_mlp_sweep_is_drawn_on_a_log_width_axis_with_the_threshold(store):
     from tests.ui.test_pages import app, arr, figures, title, train
 

@@ -52,6 +52,7 @@ def test_mse_is_half_the_squared_error_summed_over_outputs_averaged_over_example
     assert math.isclose(float(loss_fn("mse", 2)(out, y)), 0.125)
 
 
+@pytest.mark.slow
 def test_sharpness_rises_to_two_over_lr_and_hovers_there_while_the_loss_falls():
     rows = _rows()
     thr = 2 / TINY["lr"]

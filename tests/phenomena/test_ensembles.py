@@ -49,6 +49,7 @@ def worst(solo, group, metrics=None, upto: int | None = None) -> dict[str, float
     return out
 
 
+@pytest.mark.slow
 def test_steady_learner_seeds_are_the_same_computation_in_float64():
     old = torch.get_default_dtype()
     torch.set_default_dtype(torch.float64)
@@ -69,6 +70,7 @@ def test_steady_learner_seeds_match_their_solo_runs_in_float32():
         assert a.artifacts["regions"].shape == b.artifacts["regions"].shape == (10, 10)
 
 
+@pytest.mark.slow
 def test_steady_learner_seed_stops_at_its_own_target_loss():
     # a loose target: each seed stops at the first measured epoch below it, as its solo run does
     solo, group = solo_and_group("steady_learner", [0, 1, 2], n_samples=16, epochs=200, target_loss=0.02,

@@ -110,7 +110,7 @@ def test_cross_entropy_is_float64_and_element_mean_is_the_notebooks():
 def test_fourier_sparsity_of_a_hand_built_embedding():
     p = 11
     t = torch.arange(p, dtype=torch.float64)
-    w = lambda k: 2 * math.pi * k * t / p  # noqa: E731
+    w = lambda k: 2 * math.pi * k * t / p
     emb = torch.stack([torch.cos(w(3)), torch.sin(w(3)), 2 * torch.cos(w(5)), torch.ones(p)], 1)  # (p, 4)
     energy = measures.frequency_energy(emb)
     assert energy.shape == (p // 2,)
@@ -249,6 +249,7 @@ def test_the_train_fraction_sweep_claim():
 
 # ---- the page -----------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_the_page_draws_log_step_charts_of_a_stored_run_and_its_wd0_arm(store):
     from tests.ui.test_pages import app, by_title, train
 

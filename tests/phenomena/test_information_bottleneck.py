@@ -94,6 +94,7 @@ def test_tiny_run_logs_every_layer_within_bounds():
     assert (mi["last_ixt"] == mi["ixt_l2"]).all()
 
 
+@pytest.mark.slow
 def test_tanh_compresses_relu_does_not():
     """The claim on a short run: tanh's last hidden layer loses I(X;T) after its peak; relu's not."""
     common = dict(epochs=400, lr=1.5e-3, points=15, seed=0)

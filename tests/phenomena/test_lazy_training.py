@@ -69,6 +69,7 @@ def test_the_seeds_widest_width_fits_a_4_gb_budget_and_the_slider_offers_it(monk
     assert {10, 100, 1000, 10_000, 50_000, 100_000} <= set(log_grid(width))
 
 
+@pytest.mark.slow
 def test_run_ntk_recipe_on_offline_mnist_gives_the_seeds_number_at_width_100(monkeypatch, tmp_path):
     monkeypatch.setenv("LAB_DATA_DIR", str(tmp_path))  # MNIST-5k, whatever is on this machine
     exp = get("lazy_training")

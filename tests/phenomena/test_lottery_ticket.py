@@ -10,13 +10,15 @@ from labcore.core.recorder import Recorder
 from labcore.phenomena.lottery_ticket import ARMS, EXPERIMENT, cost, trainings
 from labcore.phenomena.lottery_ticket import train as lt
 
-TINY = dict(dataset="digits", widths="40-20", rounds=3, steps=30, eval_every=10, n_train=200, n_val=60, n_test=100, batch_size=20)
+TINY = dict(dataset="digits", widths="40-20", rounds=3, steps=30, eval_every=10, n_train=200, n_val=60, n_test=100,
+            batch_size=20)
 
 
 
 def reversed_axis(axis: dict) -> bool:
     """Density falls to the right: Plotly's reversed autorange or an explicit range high -> low."""
-    return axis.get("autorange") == "reversed" or (len(axis.get("range", ())) == 2 and axis["range"][0] > axis["range"][1])
+    explicit = len(axis.get("range", ())) == 2 and axis["range"][0] > axis["range"][1]
+    return axis.get("autorange") == "reversed" or explicit
 
 def _run(**kw):
     cfg = EXPERIMENT.make_config(**{**TINY, **kw})
@@ -160,6 +162,7 @@ def test_paper_scale_preset_is_frankle_and_carbins_lenet(online_datasets):
     assert cfg.prune_frac == 0.2 and cfg.init == "xavier"
 
 
+@pytest.mark.slow
 def test_mnist1d_is_generated_offline(monkeypatch):
     import socket
 
@@ -199,6 +202,7 @@ def test_density_figure_reversed_log_axis_arms_bands_and_dense_line(traced):
     assert list(shown.columns[:3]) == ["round", "density", "winning (%)"]
 
 
+@pytest.mark.slow
 def test_page_draws_accuracy_and_early_stop_vs_density_and_round_curves(store):
     from tests.ui.test_pages import app, by_title, train
 
@@ -219,6 +223,7 @@ def test_page_draws_accuracy_and_early_stop_vs_density_and_round_curves(store):
     assert "Round 2: test accuracy" in figs and "Round 2: validation loss" in figs
 
 
+@pytest.mark.slow
 def test_at_very_low_density_the_winning_ticket_beats_both_controls():
     """The claim's trend on a tiny net: 2.6 % of a 64-40-20-10 MLP's hidden weights after 4
     rounds of 60 %. Over seeds 0-3 the winning ticket kept 68-74 % test accuracy while reinit

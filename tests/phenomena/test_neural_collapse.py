@@ -133,10 +133,12 @@ def test_schedules():
 def test_config_errors_name_the_parameter_and_range():
     with pytest.raises(ParamError, match=r"^model=resnet18 is not allowed with dataset=mnist1d; allowed"):
         EXPERIMENT.make_config(model="resnet18", dataset="mnist1d")
-    with pytest.raises(ParamError, match=r"^n_train \+ n_test = 2290 is out of range .*so n_train ≤ 1297 with n_test = 500$"):
+    with pytest.raises(ParamError,
+                       match=r"^n_train \+ n_test = 2290 is out of range .*so n_train ≤ 1297 with n_test = 500$"):
         EXPERIMENT.make_config(n_train=1790)
 
 
+@pytest.mark.slow
 def test_resnet18_runs_on_digits_images():
     _, frame, _ = _run(model="resnet18", n_train=40, n_test=20, epochs=1, batch_size=20, measure_points=2)
     assert frame["nc1"].notna().sum() == 2 and frame["train_err"].notna().all()
@@ -149,6 +151,7 @@ def test_paper_presets_are_valid_configs_within_the_memory_budget(online_dataset
         assert 0 < nbytes < 8 * 1024**3 and flops > 0, label
 
 
+@pytest.mark.slow
 def test_headline_trend_on_a_tiny_config():
     """The terminal phase on 200 digits, 150 epochs (≈ 5 s): NC1 falls ≥ 10x after zero error
     (measured 18x), and the net ends deciding by the nearest class centre."""
@@ -230,6 +233,7 @@ def test_vertical_lines_sit_at_data_x_on_linear_and_log_axes():
         assert fig.layout.annotations[0].x == (1.0 if log_x else 10.0)   # an annotation takes log10 on a log axis
 
 
+@pytest.mark.slow
 def test_the_page_renders_with_log_epochs_and_the_zero_error_line(store):
     from tests.ui.test_pages import app, by_title, train
 

@@ -82,6 +82,7 @@ def test_logged_loss_is_the_loss_of_the_current_parameters():
     assert [r["epoch"] for r in rows] == pytest.approx([k / 75 for k in range(5)])  # 300 / batch 4
 
 
+@pytest.mark.slow
 def test_static_is_ahead_early_on_the_seed_recipe():
     # defaults: Fashion-MNIST, batch 4, lr 1e-3, momentum 0.9, no extra layers; the default net
     # sits on its 2.30 plateau for ~500 steps (measured on 60k: 2.00 vs 0.97 at step 500, seeds 0-2)

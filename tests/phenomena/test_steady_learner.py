@@ -52,6 +52,7 @@ def _final(**kw):
     return rec.rows[-1], rec
 
 
+@pytest.mark.slow
 def test_higher_frequency_means_longer_trajectory_more_variance_and_further_from_init():
     lows = [_final(freq=0.25, seed=s)[0] for s in range(3)]
     highs, recs = zip(*[_final(freq=1.0, seed=s) for s in range(3)])
@@ -60,7 +61,7 @@ def test_higher_frequency_means_longer_trajectory_more_variance_and_further_from
         assert high["dist_init"] > low["dist_init"]
         assert high["regions"] >= low["regions"]
     # the variance summed over epochs is noisy per seed; over 3 seeds the trend holds
-    mean = lambda rows, k: sum(r[k] for r in rows) / len(rows)  # noqa: E731
+    mean = lambda rows, k: sum(r[k] for r in rows) / len(rows)
     assert mean(highs, "bias_var_total") > mean(lows, "bias_var_total")
     assert recs[0].artifacts["regions"].shape == (20, 20)
 

@@ -126,7 +126,8 @@ def test_teacher_widths_are_a_tuple_parameter_validated_centrally():
     exp = get("teacher_student")
     assert exp.make_config(teacher="10-15").teacher == (10, 15)
     assert exp.make_config(teacher=[4, 5]).teacher == (4, 5)
-    with pytest.raises(ParamError, match="teacher='10-x' is not valid; allowed: 1..8 integers in 1..1000 joined by '-'"):
+    with pytest.raises(ParamError,
+                       match="teacher='10-x' is not valid; allowed: 1..8 integers in 1..1000 joined by '-'"):
         exp.make_config(teacher="10-x")
     with pytest.raises(ParamError, match="teacher='3000-3000' is out of range"):
         exp.make_config(teacher="3000-3000")
@@ -147,6 +148,7 @@ def test_per_sample_gradients_average_to_the_batch_gradient():
     assert teachers.gradient_noise_ratio(grads) > 0
 
 
+@pytest.mark.slow
 def test_per_sample_mode_trains_and_logs_gradient_noise():
     rows = _run(**{**SMALL, "steps": 300, "eval_every": 150, "per_sample": True}).rows
     assert rows[-1]["corr_l1_mean"] > rows[0]["corr_l1_mean"] and rows[-1]["grad_noise"] > 0
@@ -154,6 +156,7 @@ def test_per_sample_mode_trains_and_logs_gradient_noise():
         get("teacher_student").make_config(per_sample=True, normalize=True)
 
 
+@pytest.mark.slow
 def test_readme_command_at_the_default_budget_aligns_the_lowest_layer():
     # README: --data_std 10 --node_multi 10 --lr 0.05 --d_output 100 --seed 124: "0.999 in a few
     # iterations" (an iteration = an epoch of 1,563 steps); the default budget is 4 of them

@@ -14,7 +14,8 @@ def falls(ev) -> Verdict:
     curve = ev.curve("loss")
     if len(curve) < 2:
         return Verdict(NOT_YET, "too few points")
-    return Verdict(HOLDS if curve.iloc[-1] < curve.iloc[0] else FAILS, f"loss {curve.iloc[0]:.3g} → {curve.iloc[-1]:.3g}")
+    return Verdict(HOLDS if curve.iloc[-1] < curve.iloc[0] else FAILS,
+                   f"loss {curve.iloc[0]:.3g} → {curve.iloc[-1]:.3g}")
 
 
 def faster(ev) -> Verdict:

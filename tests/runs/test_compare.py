@@ -135,7 +135,8 @@ def test_figures_draw_raw_faintly_behind_smoothed_and_bands_for_groups():
                                 compare.summary_table(frame, ["loss"]), "loss · final")
     par = parallel_figure(table, ["width", "init", "seed"], "loss · final")
     dims = par.data[0].dimensions
-    assert [d.label for d in dims] == ["width", "init", "seed", "loss · final"] and list(dims[1].ticktext) == ["he", "xavier"]
+    assert [d.label for d in dims] == ["width", "init", "seed", "loss · final"]
+    assert list(dims[1].ticktext) == ["he", "xavier"]
 
 
 def test_stored_rows_carry_wall_time_hidden_from_metric_frames(store):

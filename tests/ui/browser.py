@@ -19,17 +19,28 @@ ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 
 
+def _missing(what: str) -> None:
+    """Fail under LAB_REQUIRE_BROWSER=1 (scripts/test.sh's default, and CI's), else skip."""
+    if os.environ.get("LAB_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"{what} (scripts/test.sh installs it; LAB_REQUIRE_BROWSER=0 lets this test skip)")
+    pytest.skip(what)
+
+
 def require_browser():
     """Skip (or fail under LAB_REQUIRE_BROWSER=1, as in CI) when Chromium/Playwright are missing."""
     missing = not Path(CHROMIUM).exists()
     try:
-        import playwright.sync_api  # noqa: F401
+        import playwright.sync_api  # noqa: F401 - only whether Playwright is installed
     except ImportError:
         missing = True
     if missing:
-        if os.environ.get("LAB_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"browser tests need {CHROMIUM} and playwright (scripts/test.sh installs them)")
-        pytest.skip(f"{CHROMIUM} or playwright not installed")
+        _missing(f"browser tests need {CHROMIUM} and playwright")
+
+
+def require_chromium(why: str):
+    """Skip (or fail under LAB_REQUIRE_BROWSER=1) when Debian's Chromium is missing: `why` needs it."""
+    if not Path(CHROMIUM).exists():
+        _missing(f"{why}: needs {CHROMIUM}")
 
 
 def free_port() -> int:
@@ -68,7 +79,8 @@ def streamlit_app(cache_dir: Path, port: int | None = None, **extra_env: str):
             except OSError:
                 pass
             if time.monotonic() > deadline or proc.poll() is not None:
-                raise RuntimeError("streamlit did not become healthy: " + (cache_dir.parent / "streamlit.log").read_text())
+                log = (cache_dir.parent / "streamlit.log").read_text()
+                raise RuntimeError("streamlit did not become healthy: " + log)
             time.sleep(0.3)
         yield base, proc
     finally:

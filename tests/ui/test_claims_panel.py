@@ -28,7 +28,8 @@ def test_claims_panel_renders_verdicts_and_offers_the_missing_runs(store):
 
 
 def test_a_setting_outside_the_regime_shows_not_applicable(store):
-    train("quadratic", [{"lr": 2.5, "steps": 5}], store)  # lr > 2/λ: grows 2.25x a step (57x in 5: under the 100x divergence rule)
+    # lr > 2/λ: grows 2.25x a step (57x in 5: under the 100x divergence rule)
+    train("quadratic", [{"lr": 2.5, "steps": 5}], store)
     at = app("quadratic", query={"lr": "2.5", "steps": "5"})
     text = markdown(at)
     assert "✓ **GD below 2/λ converges**" not in text

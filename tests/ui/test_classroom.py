@@ -23,6 +23,7 @@ def fragments(monkeypatch):
     return seen
 
 
+@pytest.mark.slow
 def test_pages_on_finished_runs_schedule_no_refresh(store, fragments):
     train("quadratic", [{}], store)
     rid = jobs.run_id_for("quadratic", {})

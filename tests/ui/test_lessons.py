@@ -11,7 +11,7 @@ from labcore.core.params import format_value
 from labcore.core.registry import REGISTRY
 from labcore.ui.lesson import step_values
 from tests.plugins import quadratic_lesson
-from tests.ui.test_pages import app, goto, train
+from tests.ui.test_pages import app, train
 
 PHENOMENA = sorted(n for n in REGISTRY if n != "quadratic")
 
@@ -96,6 +96,7 @@ def test_a_step_number_out_of_range_is_one_line_naming_the_parameter(store, quad
     assert "step 1 of 3" in " ".join(p.proto.text for p in at.get("progress"))
 
 
+@pytest.mark.slow
 def test_verdicts_of_the_step_claims_on_the_runs_it_trains(store, quad):
     at = app("quadratic", query={"lesson": "1"})
     text = _text(at)

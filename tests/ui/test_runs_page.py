@@ -30,8 +30,8 @@ def put_run(store, experiment, values, steps=20, status="done", name=None):
     key = float(next(iter(values.values())))
     s = np.arange(steps)
     loss = (1 + np.log1p(key)) / (1 + 0.3 * s) + 0.1 * rng.standard_normal(steps) + 0.2
-    rows = [{"step": int(i), "loss": float(l), "train_acc": float(i / steps), "_t": i / 4}
-            for i, l in zip(s, loss)]
+    rows = [{"step": int(i), "loss": float(v), "train_acc": float(i / steps), "_t": i / 4}
+            for i, v in zip(s, loss)]
     store.append_rows(rid, rows)
     fields = {"status": status, "progress": 1.0 if status == "done" else 0.5, "started": time.time() - 10,
               "finished": time.time() if status == "done" else None}
@@ -195,7 +195,8 @@ def test_long_csv_label_is_the_legend_name_and_best_skips_undirected_metrics(sto
     other = put_run(store, "lazy_training", {"width": 64})
     frame = export.selection_long(store, [rid, other])
     assert set(frame.loc[frame.run_id == rid, "label"]) == {"narrow net"}
-    assert set(frame.loc[frame.run_id == other, "label"]) == {compare.readable_labels([store.get(rid), store.get(other)])[other]}
+    readable = compare.readable_labels([store.get(rid), store.get(other)])[other]
+    assert set(frame.loc[frame.run_id == other, "label"]) == {readable}
     # a quantity that starts at 0 and has no better direction gets a final value, no "best"
     store.append_rows(rid, [{"step": 20, "rel_change": 0.3}])
     table = compare.summary_table(export.selection_long(store, [rid]), ["loss", "rel_change"])

@@ -210,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         ray = connect(store.dir)
         d = Dispatcher(store, ray)  # its actor is the first thing to need the runtime_env
-    except Exception as exc:  # noqa: BLE001 - no cluster: say so on the runs, not only in a log
+    except Exception as exc:  # no cluster: say so on the runs, not only in a log
         _fail_queue(store, f"ray backend: cannot start on RAY_ADDRESS={cfg.address()!r}: "
                            f"{(str(exc).strip().splitlines() or [''])[0][:300]}")
         _forget(store)

@@ -15,7 +15,7 @@ if TYPE_CHECKING:  # pandas is imported by the frames' owner, not at registry lo
 
 # Belkin et al. 2019 (Fig. 2, random Fourier features on MNIST) and the issue's measurement
 # on digits (peak at N = n_train = 400 exactly): "the test error peaks within a factor 1.5 of
-# the interpolation threshold" (issue #29).
+# the interpolation threshold" (the issue).
 PEAK_FACTOR = 1.5
 # The notebook's MLP with 15 % noise falls 8.55 points from its peak (54.05 % at h 47) to the
 # largest width (45.5 % at h 300); the issue's random features on digits fall 73 points (87 -> 14 %).
@@ -81,7 +81,8 @@ def _rf_curve(ev: Evidence, metric: str) -> tuple[pd.Series | None, float, Verdi
     lo, hi = float(_setting(ev, "min_ratio")), float(_setting(ev, "max_ratio"))
     if lo > WINDOW[0] or hi < 2 * WINDOW[1]:
         return None, n, Verdict(NOT_APPLICABLE, f"the grid N/n_train = {lo:g}..{hi:g} does not surround the "
-                                                f"threshold (needs min_ratio <= {WINDOW[0]} and max_ratio >= {2 * WINDOW[1]:g})")
+                                                f"threshold (needs min_ratio <= {WINDOW[0]} and max_ratio >= "
+                                                f"{2 * WINDOW[1]:g})")
     curve = ev.curve(metric)
     curve.index = curve.index.astype(float)
     if not ev.complete:
@@ -123,7 +124,8 @@ def judge_descent(ev: Evidence) -> Verdict:
     return Verdict(HOLDS if ok else FAILS,
                    f"largest error from N = n/{PEAK_FACTOR:g} on: {100 * top:.1f} % at N = {at:g}; "
                    f"{100 * last:.1f} % at N = {last_n:g} "
-                   f"({last_n / n:.3g}·n): {100 * drop:.1f} points lower (needs >= {100 * DESCENT_MARGIN:g}; {_seeds(ev)})")
+                   f"({last_n / n:.3g}·n): {100 * drop:.1f} points lower "
+                   f"(needs >= {100 * DESCENT_MARGIN:g}; {_seeds(ev)})")
 
 
 def judge_noise(ev: Evidence) -> Verdict:

@@ -9,7 +9,8 @@ LESSON = Lesson(
         Step("Start with identical channels",
              "ConstNet starts every channel with the same weights and trains deterministically. The "
              "correlation charts measure how alike the channels are (1 = identical).",
-             question="Gradient descent sees the same numbers in every channel. Can two channels ever become different?",
+             question="Gradient descent sees the same numbers in every channel. "
+                      "Can two channels ever become different?",
              settings={"init": "constant", "breaker": "none"}, claims=("constnet_stays_symmetric",)),
         Step("Add a tiny symmetry breaker",
              "Same net, but dropout of 1% is switched on: each step drops a few random units, so channels "

@@ -30,7 +30,8 @@ def check_pattern(pattern: str, blocks: int, arch: str) -> str | None:
         return None
     if arch == "resnet":
         group = ("ii11" * blocks)[: 2 * blocks]
-        shape = f"the stem, then 3 groups of {2 * blocks} (conv1, conv2 per block) joined by '_', e.g. 1_{group}_{group}_{group}"
+        shape = (f"the stem, then 3 groups of {2 * blocks} (conv1, conv2 per block) joined by '_', "
+                 f"e.g. 1_{group}_{group}_{group}")
     else:
         shape = f"one per hidden layer, e.g. {'1' * n}"
     return f"{n} letters from h (random), i (identity), 1 (averaging), 0 (zero): {shape}"

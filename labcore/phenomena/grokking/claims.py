@@ -130,7 +130,8 @@ def norm_falls(ev: Evidence) -> Verdict:
         plateau = norm[(norm.index >= mem) & (norm.index <= gen)]
         peak, at_gen = float(plateau.max()), float(norm.loc[:gen].iloc[-1])
         fall = 1 - at_gen / peak
-        return (HOLDS if fall >= NORM_FALL else FAILS), f"norm {peak:.1f} (peak) → {at_gen:.1f} at generalisation ({fall:.0%} down)"
+        return ((HOLDS if fall >= NORM_FALL else FAILS),
+                f"norm {peak:.1f} (peak) → {at_gen:.1f} at generalisation ({fall:.0%} down)")
     return _per_seed(ev, one)
 
 

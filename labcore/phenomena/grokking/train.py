@@ -53,7 +53,8 @@ def train(cfg, recorder) -> None:
     def evaluate(step: int) -> dict:
         with torch.no_grad():
             tr, te = model(x_tr), model(x_te)
-        row = {"train_loss": float(measures.cross_entropy(tr, y_tr)), "test_loss": float(measures.cross_entropy(te, y_te)),
+        row = {"train_loss": float(measures.cross_entropy(tr, y_tr)),
+               "test_loss": float(measures.cross_entropy(te, y_te)),
                "train_acc": measures.accuracy(tr, y_tr), "test_acc": measures.accuracy(te, y_te),
                "weight_norm": measures.weight_norm(model.parameters())}
         if "mem_step" not in found and row["train_acc"] >= MEMORISED:

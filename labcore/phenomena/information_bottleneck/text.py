@@ -1,4 +1,5 @@
-"""Page text of the information-bottleneck phenomenon, and H(Y) for its reference lines (kept apart so __init__ stays short)."""
+"""Page text of the information-bottleneck phenomenon, and H(Y) for its reference lines (kept apart so __init__
+stays short)."""
 from __future__ import annotations
 
 

@@ -11,7 +11,7 @@ from labcore.core.judging import final, fmt
 TICKET_DENSITY = 0.2
 MATCH_MARGIN = 0.01
 # Fig. 4: reinit and random pruning fall behind as the net gets sparser. At the lowest density the
-# winning ticket beats both controls by ≥ 2 points (issue 26; defaults: 12.6 and 12.9 points at 6.9%).
+# winning ticket beats both controls by ≥ 2 points (the issue; defaults: 12.6 and 12.9 points at 6.9%).
 CONTROL_GAP = 0.02
 # Fig. 4 left: the early-stop step of winning tickets is at or before the dense net's from 100%
 # to ~20% of the weights (defaults: dense 425, winning 300-383 from 80% to 17%).
@@ -54,7 +54,8 @@ def beats_controls(ev: Evidence) -> Verdict:
     skip = _needs_pruning(table)
     if skip:
         return skip
-    if not all(f"test_acc_{a}" in table for a in CONTROLS) or table[[f"test_acc_{a}" for a in CONTROLS]].isna().all().any():
+    if (not all(f"test_acc_{a}" in table for a in CONTROLS)
+            or table[[f"test_acc_{a}" for a in CONTROLS]].isna().all().any()):
         return Verdict(NOT_APPLICABLE, "the controls were not trained (arms = winning)")
     last = table.iloc[-1]
     gaps = {a: float(last["test_acc_winning"] - last[f"test_acc_{a}"]) for a in CONTROLS}

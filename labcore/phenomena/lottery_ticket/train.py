@@ -50,7 +50,7 @@ def load_data(cfg, dev) -> Data:
     split = data.load(cfg.dataset, cfg.n_train + cfg.n_val, cfg.n_test, cfg.seed, flatten=True)
     x, y = split.x_train, split.y_train  # a seeded random subset, already in random order
     n = cfg.n_train
-    move = lambda t: t.to(dev)  # noqa: E731
+    move = lambda t: t.to(dev)
     return Data(move(x[:n]), move(y[:n]), move(x[n:]), move(y[n:]), move(split.x_test), move(split.y_test),
                 split.n_classes)
 
@@ -164,7 +164,7 @@ def run_rounds(cfg, recorder) -> None:
     dev = device.resolve(cfg.device)
     d = load_data(cfg, dev)
     widths = scaled_widths(tuple(cfg.widths), cfg.width_scale)
-    build = lambda: LeNet(d.x_tr.shape[1], widths, d.n_classes).to(dev)  # noqa: E731
+    build = lambda: LeNet(d.x_tr.shape[1], widths, d.n_classes).to(dev)
     model = initialise(build(), cfg.init, torch_generator(cfg.seed, "init"))
     rewind_state = clone_state(model)  # θ0; replaced by θk after round 0 when rewinding late
     arms = ARMS if cfg.arms == "all" else ("winning",)

@@ -86,9 +86,11 @@ def density_view(data, sel) -> None:
         return
     seeds = f"{len(frames)} seed{'s' if len(frames) > 1 else ''}"
     c1, c2 = st.columns(2)
-    figure_export.chart(c1, density_figure(acc, f"Test accuracy (%) vs density, {seeds}", "test accuracy (%)", 100.0), key="lt_acc")
+    figure_export.chart(c1, density_figure(acc, f"Test accuracy (%) vs density, {seeds}", "test accuracy (%)", 100.0),
+                        key="lt_acc")
     es = by_density(frames, "early_stop_step")
-    figure_export.chart(c2, density_figure(es, f"Early-stop step vs density, {seeds}", "step of min validation loss"), key="lt_es")
+    figure_export.chart(c2, density_figure(es, f"Early-stop step vs density, {seeds}", "step of min validation loss"),
+                        key="lt_es")
     table = accuracy_table(acc)
     st.dataframe(table, hide_index=True, width="stretch")
     downloads.csv_button("Download CSV (accuracy vs density)", lambda: table.to_csv(index=False),
@@ -115,4 +117,5 @@ def curves(data, rec: dict, key: str) -> None:
     frame = frame.assign(label=frame["arm"])
     c1, c2 = st.columns(2)
     figure_export.chart(c1, plots.curves(frame, ["test_acc"], f"Round {r}: test accuracy"), key=f"{key}_acc")
-    figure_export.chart(c2, plots.curves(frame, ["val_loss"], f"Round {r}: validation loss", log_y=True), key=f"{key}_loss")
+    figure_export.chart(c2, plots.curves(frame, ["val_loss"], f"Round {r}: validation loss", log_y=True),
+                        key=f"{key}_loss")

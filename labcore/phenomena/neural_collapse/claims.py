@@ -12,14 +12,14 @@ from typing import Callable
 from labcore.core.claims import FAILS, HOLDS, NOT_APPLICABLE, NOT_YET, Claim, Evidence, Verdict
 
 # Thresholds, once, with their sources.
-NC1_FALL = 10.0      # issue #30: "after the terminal phase begins, NC1 falls by ≥ 10x" (Papyan Fig. 6:
+NC1_FALL = 10.0      # the issue: "after the terminal phase begins, NC1 falls by ≥ 10x" (Papyan Fig. 6:
                      # Tr(Σ_W Σ_B⁺)/C falls by one to three decades over the terminal phase)
 ANGLE_FALL = 2.0     # Papyan Fig. 5: avg |cos + 1/(C−1)| falls toward 0; we ask it to at least halve
 NC3_FALL = 2.0       # Papyan Fig. 7: ‖W/‖W‖ − M̄/‖M̄‖‖² falls toward 0; we ask it to at least halve
 NC4_END = 0.01       # Papyan Fig. 8: mismatch with the nearest class centre → 0; here at most 1 % of points
 TEST_RISE = 0.01     # Papyan Table 1 / Fig. 2: test error keeps improving in the terminal phase; a rise
                      # above 1 point of error (5 of the defaults' 500 test digits) counts as rising
-WD_GAP = 5.0         # issue #30 / DESIGN.md §5: a small weight decay stops the collapse; the defaults
+WD_GAP = 5.0         # the issue / DESIGN.md §5: a small weight decay stops the collapse; the defaults
                      # measured NC1 ~0.001 with weight decay 5e-3 against ~0.06 without (≈ 60x)
 WD_VALUES = (5e-3, 0.0)
 

@@ -113,7 +113,8 @@ CLAIMS = (
           seeds=1, expected=False,
           reason="on Fashion-MNIST fed as CIFAR-10 the curves meet around 10k steps but stay level within "
                  "the noise between seeds: static − default over the last fifth of the steps is 0.015 / "
-                 "−0.006 / −0.017 (seeds 0-2) after one epoch and 0.024 / 0.000 / 0.000 after two (30k steps); on MNIST-5k "
+                 "−0.006 / −0.017 (seeds 0-2) after one epoch and 0.024 / 0.000 / 0.000 after two (30k steps); "
+                 "on MNIST-5k "
                  "(several epochs) static stays level or ahead. The original's clear crossover is on CIFAR-10, "
                  "which needs a network",
           needs="press Run the 2 variants"),

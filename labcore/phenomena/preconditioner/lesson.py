@@ -3,7 +3,8 @@ from labcore.core.lessons import Lesson, Step
 
 LESSON = Lesson(
     title="A preconditioner fixed at initialisation",
-    summary="Rescale each layer's gradient so every layer learns at the same pace, using factors computed once at the start.",
+    summary="Rescale each layer's gradient so every layer learns at the same pace, "
+            "using factors computed once at the start.",
     steps=(
         Step("The default training",
              "A small convolutional network trained with SGD and momentum, PyTorch's default init. The "

@@ -40,9 +40,9 @@ class TutorialCNN(nn.Module):
 
     def blocks(self) -> list:
         """Each unit as (layer, function from its input to its output)."""
-        pool = lambda m: (lambda h: F.max_pool2d(torch.relu(m(h)), 2))  # noqa: E731
-        flat = lambda m: (lambda h: torch.relu(m(h.flatten(1))))  # noqa: E731
-        relu = lambda m: (lambda h: torch.relu(m(h)))  # noqa: E731
+        pool = lambda m: (lambda h: F.max_pool2d(torch.relu(m(h)), 2))
+        flat = lambda m: (lambda h: torch.relu(m(h.flatten(1))))
+        relu = lambda m: (lambda h: torch.relu(m(h)))
         return ([(self.conv1, pool(self.conv1)), (self.conv2, pool(self.conv2))]
                 + [(fc, flat(fc) if i == 0 else relu(fc)) for i, fc in enumerate(self.fcs)]
                 + [(self.out, self.out)])

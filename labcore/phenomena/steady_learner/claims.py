@@ -10,7 +10,7 @@ CORRUPTIONS = (0.0, 0.2, 0.4)      # the page's label-corruption sweep
 # "Rises with f" over a noisy SGD statistic: the seed-mean per value must rank with the setting
 # (Spearman ≥ 0.8: over 4 values at most one adjacent pair swapped) and the top value must be at
 # least RISE × the bottom one. The paper's Fig. 2/3 show monotone means over 5+ seeds; a one-seed
-# sweep at defaults swaps pairs (issue 26), three seeds do not change the overall rise.
+# sweep at defaults swaps pairs, three seeds do not change the overall rise.
 MIN_RANK = 0.8
 RISE = 1.5
 CNN = dict(mode="cnn", n_samples=100, epochs=60, width=16, lr=0.01, target_loss=0.05)  # the page's cnn preset
@@ -33,7 +33,8 @@ def rises(metric: str, axis: str):
             return Verdict(FAILS, f"only {n} seed(s) left at some {axis} (diverged): too few for a seed mean")
         measured = (f"{metric} " + " → ".join(fmt(v, 3) for v in table["mean"])
                     + f" over {axis} {fmt(table['value'].iloc[0])}-{fmt(table['value'].iloc[-1])} "
-                      f"(mean of {n if n == most else f'{n}-{most}'} seed{'s' if most > 1 else ''}; rank corr {fmt(rho, 2)}, × {fmt(ratio, 2)})")
+                      f"(mean of {n if n == most else f'{n}-{most}'} seed{'s' if most > 1 else ''}; "
+                      f"rank corr {fmt(rho, 2)}, × {fmt(ratio, 2)})")
         return Verdict(HOLDS if rho >= MIN_RANK and ratio >= RISE else FAILS, measured)
     return judge
 
@@ -55,5 +56,5 @@ CLAIMS = (
           axis="corruption", values=CORRUPTIONS, settings=CNN, seeds=3,
           needs="press the cnn preset, set N seeds = 3, then Sweep corruption (9 runs)"),
 )
-# seeds=3 everywhere: one seed swaps neighbouring frequencies (issue 26); the 3-seed means at
+# seeds=3 everywhere: one seed swaps neighbouring frequencies; the 3-seed means at
 # defaults rise 7 → 176 (trajectory), 85 → 183 (variance), 0.44 → 0.97 (distance) over f 0.25-1.

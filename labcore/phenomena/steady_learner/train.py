@@ -3,10 +3,10 @@ settings but `seed`) trained together; a solo run is the group of one (`run`).
 
 mlp mode: batch-1 SGD where every seed draws its own sample at each step (its own data,
 rotation and `order` stream). The hot loop does not go through `vmap(functional_call)`: on
-this 4-layer, batch-1 net the vmapped step costs ~540 µs against ~200 µs for one nn.Module
+this 4-layer, batch-1 net the vmapped step costs more than twice one nn.Module
 step (dispatch overhead dominates), so the parameters stacked by `stack_module_state` are
 laid out for `baddbmm` (weights pre-transposed, biases (S, 1, out)) and one step of 8 seeds
-costs ~130 µs, less than one nn.Module step (benchmarks/ensembles.py).
+costs less than one nn.Module step (benchmarks/ensembles.py; docs/measurements.md, "Seed axis").
 cnn mode (BatchNorm-free but per-seed conv nets whose stacking does not pay): a group of
 one per seed, the seeds one after another.
 """

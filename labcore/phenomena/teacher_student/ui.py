@@ -31,7 +31,8 @@ def artifacts(data, rec: dict, key: str) -> None:
         step = st.select_slider("Correlation matrix at step", steps, value=steps[-1], key=f"{key}_snap")
         name, when = f"corr_l{k}_t{step}", f"step {step}"
     corr = data.artifact(rec["id"], name)
-    figure_export.chart(st, plots.heatmap(corr.to_numpy(), f"Layer {k}: teacher node × student node correlation ({when})",
+    title = f"Layer {k}: teacher node × student node correlation ({when})"
+    figure_export.chart(st, plots.heatmap(corr.to_numpy(), title,
                                   x="student node", y="teacher node", zmin=-1, zmax=1), key=f"{key}_corr")
     c1, c2 = st.columns(2)
     fan = data.artifact(rec["id"], f"fanout_l{k}")
