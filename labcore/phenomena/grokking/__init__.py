@@ -26,10 +26,9 @@ class Config(BaseConfig):
     """Settings of a grokking run (modular arithmetic, full-batch AdamW); each field's `help`
     documents it.
 
-    Defaults (measured on one CPU core, see page.MEASURED): the PAIR recipe costs ~9 ms a step
-    and generalises after ~27k steps (median), ~4 min; width 128 costs ~4-5 ms a step, lr 1e-2
-    shortens memorisation and the plateau alike, and weight decay 0.7 puts generalisation at
-    2.5-3.3k steps (14-27x memorisation, seeds 0-2) inside 4,000 steps: ~21 s a seed."""
+    Defaults: see text.MEASURED (the PAIR MLP at width 128, lr 1e-2, weight decay 0.7, at most
+    15,000 steps, stopped once generalised and held; docs/measurements.md for the timings).
+    """
     model: str = param("mlp", choices=("mlp", "transformer"),
                        help="mlp: the PAIR Explorables MLP; transformer: Nanda et al.'s 1-layer transformer")
     p: int = param(67, lo=3, hi=257, log=True, help="the modulus: residues 0..p−1 (PAIR 67, Nanda 113)")
@@ -50,7 +49,7 @@ class Config(BaseConfig):
     beta2: float = param(0.98, lo=0.5, hi=0.9999, advanced=True, help="AdamW β₂ (both recipes: 0.98; β₁ is 0.9)")
     warmup: int = param(0, lo=0, hi=100_000, advanced=True,
                         help="linear learning-rate warmup steps (Nanda: 10; PAIR: none)")
-    steps: int = param_groups.steps(10_000, help="full-batch AdamW steps (at most: see stop_after)")
+    steps: int = param_groups.steps(15_000, help="full-batch AdamW steps (at most: see stop_after)")
     stop_after: int = param(500, lo=0, hi=100_000,
                             help="stop once test accuracy has stayed ≥ 0.95 for this many steps (0: run every "
                                  "step)")
