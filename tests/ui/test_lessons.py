@@ -154,3 +154,18 @@ def test_lesson_steps_name_declared_claims_and_presets(name):
         assert step.question.endswith("?") and len(step.text) < 400
         if exp.claims:  # once the claims are declared, a step closes on real ones
             assert set(step.claims) <= {c.key for c in exp.claims}
+
+
+def test_a_steps_action_trains_the_seeds_its_claims_are_judged_on():
+    """A claim judged on three seeds is "needs 3 seeds" after one Run (issue 38): a step that
+    closes on it trains three, so pressing the step's button can close it."""
+    from labcore.core.registry import REGISTRY
+
+    short = []
+    for name, exp in REGISTRY.items():
+        for step in (exp.lesson.steps if exp.lesson else ()):
+            for key in step.claims:
+                claim = next(c for c in exp.claims if c.key == key)
+                if claim.scope != "sweep" and step.action in ("run", "seeds") and step.n_seeds < claim.seeds:
+                    short.append(f"{name}: {step.title!r} trains {step.n_seeds}, {key} needs {claim.seeds}")
+    assert not short, short

@@ -27,11 +27,11 @@ LESSON = Lesson(
              "Apply the preset *MLP without BatchNorm, 1,500 digits, the Colab's step schedule*: weight decay "
              "5e-4 and the lr divided by 10 at epochs 100 and 200. Compare the equiangularity with the defaults'.",
              "What happens to the collapse after the first lr decay, and why?",
-             action="run", preset="MLP without BatchNorm, 1,500 digits, the Colab's step schedule",
+             action="seeds", n_seeds=3, preset="MLP without BatchNorm, 1,500 digits, the Colab's step schedule",
              claims=("nc2_angle",)),
         Step("Another loss",
              "Apply the preset *MSE loss*: the same net trained on the squared error to one-hot targets.",
              "Does the collapse depend on cross-entropy?",
-             action="run", preset="MSE loss", claims=("nc1", "nc3")),
+             action="seeds", n_seeds=3, preset="MSE loss", claims=("nc1", "nc3")),
     ),
 )
