@@ -38,7 +38,8 @@ from labcore.core.status import ACTIVE, FINISHED
 from labcore.runs.disk import (DiskFull, QuarantineCache, ReadOnlyCache, SafeJSONDisk, full_disk_line,
                                 is_disk_full, low_space, make_private)
 
-SCHEMA_VERSION = 2  # 2: steady_learner mlp runs train on the seed axis (baddbmm; float32 rows differ ~1e-4 from v1)
+SCHEMA_VERSION = 3  # 2: steady_learner mlp runs train on the seed axis (baddbmm; float32 rows differ ~1e-4 from v1);
+# 3: steady_learner starts from PyTorch's init (a run at defaults trains another net than a v2 one)
 # A claim's lease ($LAB_LEASE_S, default 10 s); the heartbeat renews it every ~0.5 s. It
 # decides liveness only where the worker process cannot be seen (Ray, another host).
 LEASE_S = float(os.environ.get("LAB_LEASE_S", "10"))

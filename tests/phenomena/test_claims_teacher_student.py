@@ -36,3 +36,33 @@ def test_outside_the_regime_is_never_a_false_tick():
     matrix = ts(0.999, 0.5, mode="matrix")  # matrix mode is the fan-out check
     assert verdict("teacher_student", "lowest_layer_leads", [matrix]).status == NOT_APPLICABLE
     assert verdict("teacher_student", "data_std_control", [ts(0.97, 0.76)]).status == NOT_APPLICABLE
+
+
+def matrix(ratio, aligned=20, status="done", n=5, **cfg):
+    """A matrix-mode run whose fan-out ratio falls geometrically from 0.3 to `ratio` (None: no
+    unaligned node, so no ratio is logged)."""
+    cols = dict(aligned_nodes=aligned, corr_l1_mean=0.999)
+    if ratio is not None:
+        cols["unaligned_fanout_ratio"] = lambda s: 0.3 * (ratio / 0.3) ** (s / (n - 1))
+    return run({"mode": "matrix", "init": "perturb", "node_multi": 2, "teacher": [20], **cfg}, steps(n, **cols),
+               status)
+
+
+def test_unaligned_fanout_collapses_below_a_hundredth():
+    key = "unaligned_fanout_collapses"
+    held = verdict("teacher_student", key, [matrix(7e-4)])  # the README's median ratio
+    assert held.status == HOLDS and "0.0007" in held.measured
+    assert verdict("teacher_student", key, [matrix(0.047)]).status == FAILS  # the lab before (issue 38)
+    assert verdict("teacher_student", key, [matrix(0.012)]).status == FAILS
+    assert verdict("teacher_student", key, [matrix(0.2, aligned=0)]).status == FAILS  # nothing aligned
+    assert verdict("teacher_student", key, [matrix(7e-4, status="running")]).status == NOT_YET
+    assert verdict("teacher_student", key, [matrix(7e-4, status="diverged")]).status == FAILS
+
+
+def test_the_fanout_check_is_the_matrix_modes():
+    key = "unaligned_fanout_collapses"
+    assert verdict("teacher_student", key, [ts(0.97, 0.76)]).status == NOT_APPLICABLE  # sgd mode
+    sgd = run({"mode": "sgd"}, steps(3, aligned_nodes=20, unaligned_fanout_ratio=1e-4))  # even with the numbers
+    assert verdict("teacher_student", key, [sgd]).status == NOT_APPLICABLE
+    all_aligned = matrix(None, aligned=20, node_multi=1)  # node_multi 1: no unaligned node to shrink
+    assert verdict("teacher_student", key, [all_aligned]).status == NOT_APPLICABLE

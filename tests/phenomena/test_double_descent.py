@@ -163,6 +163,20 @@ def test_claims_fail_on_a_classical_curve():
         assert evaluate(CLAIM[key], ev(fr)).status == FAILS, key
 
 
+def test_the_noise_claim_asks_for_1_5x_the_clean_excess():
+    """The window n/2..2n's median above the largest model, noisy against clean: NOISY stands 0.3
+    above, a clean curve scaled to 0.3 / r stands 0.3 / r above (1.99x: seed 9 at the defaults)."""
+    def clean_excess(ratio):
+        base = dict(zip(WIDTHS, (0.2, 0.1, 0.1, 0.15, 0.8, 0.12, 0.1, 0.05, 0.04)))
+        return {w: 0.04 + (v - 0.04) * (0.3 / ratio) / 0.08 if 50 <= w <= 200 else v for w, v in base.items()}
+    for ratio, want in ((1.99, HOLDS), (1.6, HOLDS), (1.4, FAILS), (0.8, FAILS)):
+        verdict = evaluate(CLAIM["noise_grows_peak"], ev(rf_frame(NOISY, clean_excess(ratio), NORM)))
+        assert verdict.status == want, (ratio, verdict.measured)
+        assert f"{ratio:.1f}x" in verdict.measured
+    diverged = Evidence(rf_frame(NOISY, CLEAN, NORM), {"r0": "done", "r1": "diverged"}, Config())
+    assert evaluate(CLAIM["noise_grows_peak"], diverged).status == FAILS
+
+
 def test_claims_wait_while_runs_train_and_step_aside_outside_their_regime():
     partial = rf_frame({w: v for w, v in NOISY.items() if w <= 100}, CLEAN, NORM)
     assert evaluate(CLAIM["peak_at_threshold"], ev(partial, "running")).status == NOT_YET

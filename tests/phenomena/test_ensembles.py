@@ -73,7 +73,8 @@ def test_steady_learner_seeds_match_their_solo_runs_in_float32():
 @pytest.mark.slow
 def test_steady_learner_seed_stops_at_its_own_target_loss():
     # a loose target: each seed stops at the first measured epoch below it, as its solo run does
-    solo, group = solo_and_group("steady_learner", [0, 1, 2], n_samples=16, epochs=200, target_loss=0.02,
+    # (from PyTorch's init seeds 0-2 pass 0.04 at epochs ~65, ~85 and ~125; seed 1 is at 0.028 by 200)
+    solo, group = solo_and_group("steady_learner", [0, 1, 2], n_samples=16, epochs=200, target_loss=0.04,
                                  grid=10)
     ends = [a.rows[-1]["step"] for a in solo]
     assert [b.rows[-1]["step"] for b in group] == ends and max(ends) < 200

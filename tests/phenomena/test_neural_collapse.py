@@ -214,6 +214,16 @@ def test_weight_decay_claim():
     assert evaluate(claim, _ev(pd.concat([with_wd, weak]))).status == FAILS
     assert evaluate(claim, _ev(with_wd)).status == NOT_YET
     assert evaluate(claim, _ev(pd.concat([with_wd, without]), "running")).status == NOT_YET
+    # the statement is "the collapse goes further with weight decay": less collapse with it fails
+    reversed_ = _frame({"w0": (5, [(5, 0.1), (50, 0.06)]), "w1": (5, [(5, 0.1), (50, 0.05)])}, wd=5e-3)
+    better_without = _frame({"z0": (5, [(5, 0.1), (50, 0.001)]), "z1": (5, [(5, 0.1), (50, 0.002)])}, wd=0.0)
+    assert evaluate(claim, _ev(pd.concat([reversed_, better_without]))).status == FAILS
+    held = evaluate(claim, _ev(pd.concat([with_wd, without])))
+    assert "36.7x higher without" in held.measured, held.measured
+    # no run is left out: a diverged one fails the claim
+    statuses = {rid: "done" for rid in ("w0", "w1", "z0", "z1")} | {"z1": "diverged"}
+    assert evaluate(claim, Evidence(pd.concat([with_wd, without]), statuses)).status == FAILS
+    assert "collapse further" in claim.statement and "stops" not in claim.paper
 
 
 def test_claim_run_sets_are_shared_at_the_defaults():

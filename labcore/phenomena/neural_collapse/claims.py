@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Callable
 
 from labcore.core.claims import FAILS, HOLDS, NOT_APPLICABLE, NOT_YET, Claim, Evidence, Verdict
+from labcore.core.judging import final
 
 # Thresholds, once, with their sources.
 NC1_FALL = 10.0      # the issue: "after the terminal phase begins, NC1 falls by ≥ 10x" (Papyan Fig. 6:
@@ -19,8 +20,10 @@ NC3_FALL = 2.0       # Papyan Fig. 7: ‖W/‖W‖ − M̄/‖M̄‖‖² falls 
 NC4_END = 0.01       # Papyan Fig. 8: mismatch with the nearest class centre → 0; here at most 1 % of points
 TEST_RISE = 0.01     # Papyan Table 1 / Fig. 2: test error keeps improving in the terminal phase; a rise
                      # above 1 point of error (5 of the defaults' 500 test digits) counts as rising
-WD_GAP = 5.0         # the issue / DESIGN.md §5: a small weight decay stops the collapse; the defaults
-                     # measured NC1 ~0.001 with weight decay 5e-3 against ~0.06 without (≈ 60x)
+WD_GAP = 5.0         # weight decay takes the collapse further: Papyan et al. train every net with weight
+                     # decay 5e-4 (as the authors' Colab) and report no run without it; this lab's defaults
+                     # measured final NC1 ~0.001 with weight decay 5e-3 against ~0.06 without (≈ 60x), so
+                     # "without it NC1 ends ≥ 5x higher" keeps a 12x margin
 WD_VALUES = (5e-3, 0.0)
 
 
@@ -60,16 +63,16 @@ def terminal_phase(metric: str, holds: Callable[[float, float], bool], say: Call
     return judge
 
 
+@final
 def weight_decay_gap(ev: Evidence) -> Verdict:
-    """Final NC1 without weight decay over final NC1 with it (seed means): ≥ WD_GAP."""
+    """Final NC1 without weight decay over final NC1 with it (seed means): ≥ WD_GAP, i.e. the
+    collapse goes further with weight decay (a diverged or failed run fails the claim)."""
     with_wd, without = ev.finals("nc1", weight_decay=WD_VALUES[0]), ev.finals("nc1", weight_decay=WD_VALUES[1])
     if with_wd.empty or without.empty:
         return Verdict(NOT_YET, "needs runs at weight decay 5e-3 and 0")
     ratio = float(without.mean()) / max(float(with_wd.mean()), 1e-300)
     text = (f"final NC1 {with_wd.mean():.3g} with weight decay 5e-3, {without.mean():.3g} without "
-            f"({ratio:.1f}x; {len(with_wd)} + {len(without)} seeds)")
-    if ev.active:
-        return Verdict(NOT_YET, text)
+            f"({ratio:.1f}x higher without; {len(with_wd)} + {len(without)} seeds)")
     return Verdict(HOLDS if ratio >= WD_GAP else FAILS, text)
 
 
@@ -108,10 +111,12 @@ CLAIMS = (
           terminal_phase("test_err", lambda a, b: b <= a + TEST_RISE,
                          lambda a, b: f"test error {100 * a:.1f} % → {100 * b:.1f} %"),
           scope="seeds", seeds=3),
-    Claim("weight_decay", "Weight decay drives the collapse: without it the within-class variability stays "
-                          "far larger (NC1 ends ≥ 5x higher).",
-          "a small weight decay stops the collapse (CPU measurement: NC1 0.001 with 5e-3 vs 0.06 with 0)",
-          "this lab's CPU runs on digits, MLP 256×3 with BatchNorm, 300 epochs", ("nc1",), weight_decay_gap,
+    Claim("weight_decay", "Weight decay takes the collapse further: without it the within-class variability "
+                          "stays far larger (final NC1 at least 5x the NC1 reached with weight decay 5e-3).",
+          "weight decay (5e-4) is part of the recipe every collapse was measured with; here NC1 ends at "
+          "0.001 with weight decay 5e-3 and at 0.06 without",
+          "Papyan et al. 2020 (training recipe: SGD, momentum 0.9, weight decay 5e-4, as the authors' Colab); "
+          "the gap: this lab's CPU runs on digits, MLP 256×3 with BatchNorm, 300 epochs", ("nc1",), weight_decay_gap,
           scope="sweep", axis="weight_decay", values=WD_VALUES, seeds=2,
           needs="N seeds 2 and Sweep weight_decay (or Run the 3 variants: one seed each)"),
 )

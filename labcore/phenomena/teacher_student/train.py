@@ -9,7 +9,7 @@ from labcore.core.rng import seed_everything, torch_generator
 from labcore.nn import device
 from labcore.nn.measures.correlation import pearson_matrix
 from labcore.phenomena.teacher_student import nets as teachers
-from labcore.phenomena.teacher_student.measures import best_match, fan_out_norms, init_rank
+from labcore.phenomena.teacher_student.measures import best_match, fan_out_norms, fanout_split, init_rank
 
 ALIGNED = 0.95  # a student node is "aligned" when it correlates this well with some teacher node
 
@@ -110,6 +110,8 @@ def train(cfg, recorder) -> None:
             row[f"corr_l{k}_dead"] = int((~live).sum())
             if live.any():
                 row[f"corr_l{k}_mean"], row[f"corr_l{k}_min"] = float(best[live].mean()), float(best[live].min())
+        if cfg.mode == "matrix":  # the over-parameterisation check, on the lowest hidden layer (the README's)
+            row.update(fanout_split(corrs[0], student.linears()[1].weight, ALIGNED))
         return row
 
     recorder.meta(device=device.describe(dev))
