@@ -144,7 +144,9 @@ EXPERIMENT = Experiment(
                   note="Exact (dense eigensolve of the n × n kernel) every ntk_every steps."),
             Chart("Peak loss so far / initial loss", ("peak_ratio",), log_y=True),
         ),
-        sweep=SweepView(axes={"lr_factor": SWEEP}, metrics=("eta_lambda", "peak_ratio"), loglog=True),
+        # finished runs only: the diverged rates are named in the sweep's status line
+        sweep=SweepView(axes={"lr_factor": SWEEP}, metrics=("eta_lambda", "peak_ratio"), log_x=True,
+                        vlines=lambda frame, axis: {"η·λ₀ = 2": 2.0}),
         presets={
             "lazy (η·λ₀ = 1.5)": dict(lr_factor=1.5),
             "catapult (η·λ₀ = 3)": dict(lr_factor=3.0),
