@@ -8,6 +8,7 @@ import pytest
 
 from labcore.core.claims import FAILS, HOLDS, NOT_APPLICABLE, NOT_YET
 from labcore.core.recorder import Recorder
+from labcore.core.rng import numpy_rng
 from labcore.core.registry import get
 from labcore.phenomena.diagonal_net.measures import min_l1, min_l2, task, test_error as error_of
 from tests.phenomena.claimkit import run, steps, verdict
@@ -96,3 +97,30 @@ def test_error_rises_with_alpha_claim():
     assert verdict("diagonal_net", "error_rises_with_alpha", [rich(0.001), rich(10.0, 3.0)]).status == NOT_APPLICABLE
     waiting = [rich(a, e) for a, e in zip(alphas[:-1], errors)] + [run({"alpha": 10.0}, steps(2, loss=1.0), "running")]
     assert verdict("diagonal_net", "error_rises_with_alpha", waiting).status == NOT_YET
+
+
+def test_the_written_out_gradient_is_autograds():
+    """run's step sets u.grad and v.grad by hand: the same as autograd on the training MSE."""
+    import torch
+
+    exp = get("diagonal_net")
+    grads = []
+
+    def keep(opt, args, kwargs):
+        grads.append([p.grad.clone() for g in opt.param_groups for p in g["params"]])
+        raise StopIteration  # one step is enough
+
+    from torch.optim.optimizer import register_optimizer_step_pre_hook
+
+    handle = register_optimizer_step_pre_hook(keep)
+    try:
+        with pytest.raises(StopIteration):
+            exp.run(exp.make_config(alpha=0.3, seed=4), Recorder())
+    finally:
+        handle.remove()
+    x, y, _ = task(100, 40, 5, numpy_rng(4, "data"))
+    x, y = torch.as_tensor(x), torch.as_tensor(y)
+    u = torch.full((100,), 0.3, dtype=torch.float64, requires_grad=True)
+    v = torch.full((100,), 0.3, dtype=torch.float64, requires_grad=True)
+    ((x @ (u * u - v * v) - y) ** 2).mean().backward()
+    assert torch.allclose(grads[0][0], u.grad) and torch.allclose(grads[0][1], v.grad)
