@@ -1,7 +1,11 @@
 """The catapult and diagonal-net pages: their charts from trained runs, the sweep summaries
 (catapult's with its diverged rates left out of the summary and named in its status), and the
 lazy-training page's link to the diagonal-net page."""
+import pytest
+
 from tests.ui.test_pages import app, arr, by_title, train
+
+pytestmark = pytest.mark.slow  # trains through workers and renders pages (AppTest)
 
 
 def test_catapult_page_draws_loss_eta_lambda_and_the_sweep_without_the_diverged_rate(store):
