@@ -9,13 +9,7 @@ import torch
 from labcore.core.claims import FAILS, HOLDS, NOT_APPLICABLE, NOT_YET
 from labcore.core.recorder import Diverged, Recorder
 from labcore.core.registry import get
-from labcore.phenomena.catapult.nets import (
-    TwoLayer,
-    loss_fn,
-    ntk,
-    prepare,
-    top_eigenvalue,
-)
+from labcore.phenomena.catapult.nets import TwoLayer, loss_fn, ntk, prepare, top_eigenvalue
 from tests.phenomena.claimkit import run, steps, verdict
 
 SMALL = dict(width=512, n_train=32, steps=60, ntk_every=2)

@@ -62,12 +62,7 @@ def run(cfg: Config, recorder) -> None:
     from labcore.core.loop import every, train_loop
     from labcore.core.rng import seed_everything, torch_generator
     from labcore.nn import data, device
-    from labcore.phenomena.catapult.nets import (
-        TwoLayer,
-        loss_fn,
-        prepare,
-        top_eigenvalue,
-    )
+    from labcore.phenomena.catapult.nets import TwoLayer, loss_fn, prepare, top_eigenvalue
 
     seed_everything(cfg.seed)
     dev = device.resolve(cfg.device)

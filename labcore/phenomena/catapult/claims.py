@@ -1,15 +1,7 @@
 """Claims of the catapult phase (Lewkowycz et al. 2020), pure functions over Evidence."""
 from __future__ import annotations
 
-from labcore.core.claims import (
-    FAILS,
-    HOLDS,
-    NOT_APPLICABLE,
-    NOT_YET,
-    Claim,
-    Evidence,
-    Verdict,
-)
+from labcore.core.claims import FAILS, HOLDS, NOT_APPLICABLE, NOT_YET, Claim, Evidence, Verdict
 from labcore.core.judging import final, fmt, per_run
 
 # The page's sweep over c = η·λ₀ (the issue's values): lazy, catapult and divergent rates.
