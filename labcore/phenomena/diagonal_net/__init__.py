@@ -28,13 +28,13 @@ ALPHA_SCALE = 4.0
 @dataclass(frozen=True)
 class Config(BaseConfig):
     """Settings of a diagonal-network run; each field's `help` documents it."""
-    alpha: float = param(0.001, lo=1e-4, hi=100.0, log=True,
+    alpha: float = param(0.001, lo=1e-6, hi=100.0, log=True,
                          help="init scale α: u = v = α·1 (β = 0). Small: rich (ℓ1, sparse); large: lazy (ℓ2)")
     lr: float = param_groups.lr(0.04, help="base step: GD uses η = lr/(1 + 4α²), stable for every α")
     d: int = param(100, lo=2, hi=5000, log=True, help="input dimension (parameters: 2d)")
     n_train: int = param(40, lo=1, hi=5000, log=True, help="training examples (n < d: many interpolants)")
     k: int = param(5, lo=1, hi=5000, log=True, help="non-zero entries of the target β* (each ±1)")
-    steps: int = param_groups.steps(50_000, help="GD step budget (runs stop once the training MSE is below target_loss)")
+    steps: int = param_groups.steps(100_000, help="GD step budget (runs stop once the training MSE is below target_loss)")
     target_loss: float = param(1e-6, lo=1e-12, hi=1.0, log=True, help="stop once the training MSE is below this")
     eval_every: int = param_groups.eval_every(20)
     seed: int = param_groups.seed()
@@ -143,7 +143,7 @@ EXPERIMENT = Experiment(
         sweep=SweepView(axes={"alpha": ALPHAS}, metrics=("test_error", "ref_l1_error", "ref_l2_error"),
                         log_x=True),
         presets={
-            "rich (α = 0.001)": dict(alpha=0.001),
+            "rich (α = 0.0001)": dict(alpha=0.0001),
             "in between (α = 0.1)": dict(alpha=0.1),
             "lazy (α = 10)": dict(alpha=10.0),
         },
