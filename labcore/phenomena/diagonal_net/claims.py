@@ -87,17 +87,19 @@ def rises_with_alpha(ev: Evidence) -> Verdict:
 CLAIMS = (
     Claim("sparse_at_small_alpha", "Small initialisation (α = 10⁻⁴) is the rich regime: GD finds the sparse "
           "target, its test error near 0 like the minimum-ℓ1 interpolant's",
-          paper="α → 0: the min-ℓ1 interpolant (test error ≈ 0)", source="Woodworth et al. 2020, Thm 1 and Fig. 1",
+          paper="α → 0: the min-ℓ1 interpolant (test error ≈ 0)",
+          source="Woodworth et al. 2020, the depth-2 model's implicit bias and its α → 0 limit",
           metrics=("test_error", "ref_l1_error", "loss"), judge=sparse_at_small_alpha, scope="seeds",
           settings={"alpha": SMALL}, seeds=3, needs="set alpha = 0.0001, then press N seeds (3)"),
     Claim("l2_at_large_alpha", "Large initialisation (α = 10) is the lazy (kernel) regime: GD ends at the "
           "minimum-ℓ2 interpolant, test error ≈ (1 − n/d)‖β*‖² = 3",
-          paper="α → ∞: the min-ℓ2 interpolant, test error ≈ (1 − n/d)‖β*‖²", source="Woodworth et al. 2020, Thm 1 and Fig. 1",
+          paper="α → ∞: the min-ℓ2 interpolant, test error ≈ (1 − n/d)‖β*‖²",
+          source="Woodworth et al. 2020, the depth-2 model's implicit bias and its α → ∞ (kernel) limit",
           metrics=("test_error", "ref_l2_error", "loss"), judge=l2_at_large_alpha, scope="seeds",
           settings={"alpha": LARGE}, seeds=3, needs="set alpha = 10, then press N seeds (3)"),
     Claim("error_rises_with_alpha", "The test error rises with the initialisation scale α, from the "
           "ℓ1 end to the ℓ2 end",
-          paper="test error increases with α (Fig. 1)", source="Woodworth et al. 2020, Fig. 1",
+          paper="the test error grows with α between the two limits", source="Woodworth et al. 2020, sparse regression experiments",
           metrics=("test_error", "ref_l2_error"), judge=rises_with_alpha, scope="sweep", axis="alpha",
           values=ALPHAS, seeds=1, needs="press Sweep alpha (8 runs)"),
 )
