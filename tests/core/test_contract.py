@@ -129,7 +129,9 @@ def test_a_run_whose_parameters_blow_up_ends_diverged_with_its_step(emitted):
     import torch
 
     exp, _ = emitted
-    rates = {s.name: s.hi for s in specs(exp.config) if s.name == "lr" or s.name.endswith("_lr")}
+    # `lr`, `*_lr`, or `lr_*` (catapult's lr_factor: the step in units of 1/λ₀)
+    rates = {s.name: s.hi for s in specs(exp.config)
+             if s.name == "lr" or s.name.endswith("_lr") or s.name.startswith("lr_")}
     assert rates, f"{exp.name}: no learning rate"
     cfg = dataclasses.replace(tiny_config(exp), **rates, **DIVERGE.get(exp.name, {}))
     steps = []

@@ -138,7 +138,8 @@ EXPERIMENT = Experiment(
             'Train the same one-hidden-layer ReLU net at several widths (the sweep). The relative '
             'distance the weights travel (`rel_change`) and the change of the empirical neural '
             'tangent kernel (`kernel_change`) shrink as the width grows: wide nets fit the data '
-            'while staying close to their initialisation (lazy training).'),
+            'while staying close to their initialisation (lazy training). The [rich vs lazy](diagonal_net) page '
+            'shows its opposite too: in a diagonal linear network the init scale alone picks lazy or rich training.'),
         details=(
             "**What the defaults show** (digits in [0, 1], 200 full-batch "
             "steps, widths 16-4096, seed 0): fitted slope of rel_change vs width **-0.52 for `ntk`** and "
