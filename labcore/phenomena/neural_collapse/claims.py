@@ -74,8 +74,8 @@ def terminal_phase(metric: str, holds: Callable[[float, float], bool], say: Call
                                            "(train longer, or with a larger net)")
         if mean_fall is not None:
             mean = float(np.exp(np.mean(np.log(falls))))
-            return Verdict(HOLDS if mean >= mean_fall else FAILS,
-                           f"{mean:.0f}x over {len(falls)} seed{'s' if len(falls) > 1 else ''} (geometric mean); " + text)
+            seeds = f"{len(falls)} seed{'s' if len(falls) > 1 else ''}"
+            return Verdict(HOLDS if mean >= mean_fall else FAILS, f"{mean:.0f}x over {seeds} (geometric mean); " + text)
         return Verdict(HOLDS if all(verdicts) else FAILS, text)
     return judge
 
