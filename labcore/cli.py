@@ -153,7 +153,10 @@ def _train_parser(cmd: str, experiment: str) -> argparse.ArgumentParser:
         flags = sorted({f"--{s.name}", f"--{s.name.replace('_', '-')}"}, key=len)
         p.add_argument(*flags, dest=s.name, default=None,
                        metavar="V[,V...]" if cmd == "sweep" else "V", help=f"{s.help} ({meta})")
-    p.add_argument("--out", default=None, help="directory for metrics.csv, config.json, summary.json")
+    p.add_argument("--out", default=None, help="directory for metrics.csv, config.json, config.toml, summary.json")
+    p.add_argument("--config", default=None, metavar="FILE",
+                   help="a TOML recipe (a run's exported config.toml, a recipes/*.toml file): its settings, "
+                        "then the flags given here")
     p.add_argument("--no-cache", action="store_true", help="train again even if the run is stored")
     p.add_argument("--backend", choices=("local", "ray"), default=None,
                    help="where runs train: local worker processes or a Ray cluster at $RAY_ADDRESS "
@@ -171,13 +174,18 @@ def _train(cmd: str, experiment: str, rest: list[str]) -> int:
     except SystemExit as exc:  # --help
         return int(exc.code or 0)
     given = {s.name: getattr(ns, s.name) for s in specs(exp.config) if getattr(ns, s.name) is not None}
+    base: dict = {}
+    if ns.config:  # the file's settings first (checked, typed), the flags over them
+        from labcore.core import recipes
+
+        _, _, base = recipes.read(ns.config, exp)
     if cmd == "run":
-        grid = [given]
+        grid = [{**base, **given}]
     else:
         if ns.seeds is not None:  # `--seeds ""` is an empty list, refused below, not the default seed
             given["seed"] = ns.seeds
         axes = {k: str(v).split(",") for k, v in given.items()}
-        grid = [dict(zip(axes, combo)) for combo in itertools.product(*axes.values())]
+        grid = [{**base, **dict(zip(axes, combo))} for combo in itertools.product(*axes.values())]
     from labcore.engine.scheduler import QueueFull, max_queued
 
     if len(grid) > max_queued():

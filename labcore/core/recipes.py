@@ -11,8 +11,8 @@ One format for all three (flat, written by hand or by `dumps`):
     width = 1000
     hidden = [300, 100]                        # a tuple parameter is an array
 
-A phenomenon's checked-in recipes live in `<package>/recipes/*.toml`; the registry adds them to
-its page's presets (label: `name`, else the file's stem). A run's export writes every field
+A phenomenon's checked-in recipes live in `<package>/recipes/*.toml`; its `Experiment` adds
+them to its page's presets when it is built (label: `name`, else the file's stem). A run's export writes every field
 as `config.toml`, and `labcore run NAME --config FILE` / `api.run(NAME, config=FILE)` re-run it
 exactly (flags and keyword arguments override the file's values). Floats are written with
 `repr`, which reads back to the same bits.
@@ -119,3 +119,20 @@ def load_dir(folder: Path, exp) -> dict[str, dict[str, Any]]:
         _, name, values = read(path, exp)
         out[name or path.stem] = values
     return out
+
+
+def of_module(module: str, exp) -> dict[str, dict[str, Any]]:
+    """The recipes of a phenomenon's package: `recipes/*.toml` in the folder of `module` (the
+    module defining its `run`) when that module is the package itself or the folder is named
+    after the phenomenon (`lazy_training/train.py`); none for a lone module such as a plugin
+    file among others."""
+    import sys
+
+    mod = sys.modules.get(module)
+    where = getattr(mod, "__file__", None)
+    if not where:
+        return {}
+    folder = Path(where).resolve().parent
+    if not (hasattr(mod, "__path__") or folder.name == exp.name):
+        return {}
+    return load_dir(folder / "recipes", exp)

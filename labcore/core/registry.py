@@ -10,9 +10,8 @@ built-in one. A user phenomenon that fails to import is skipped with one line in
 (`labcore list` prints it on stderr, Home shows it): the rest of the lab still loads.
 Importing the registry imports no torch: phenomena import it inside `run`.
 
-Each registered package's checked-in recipes (`<package>/recipes/*.toml`, see
-`labcore.core.recipes`) are added to its page's presets here, so a phenomenon needs no code
-to offer them.
+A package's checked-in recipes (`<package>/recipes/*.toml`) join its page's presets when its
+`Experiment` is built (`labcore.core.recipes`), so a phenomenon needs no code to offer them.
 """
 from __future__ import annotations
 
@@ -130,14 +129,9 @@ def _register_module(name: str) -> Experiment | None:
     module = importlib.import_module(name)
     exp = getattr(module, "EXPERIMENT", None)
     if exp is not None:
-        from labcore.core import recipes
-
         if not isinstance(exp, Experiment):
             raise TypeError(f"EXPERIMENT is a {type(exp).__name__}, not a labcore Experiment")
         register(exp)
-        folder = Path(getattr(module, "__file__", "") or "").parent
-        if getattr(module, "__path__", None):  # a package: its recipes/ folder
-            exp.page.presets.update(recipes.load_dir(folder / "recipes", exp))
     return exp
 
 

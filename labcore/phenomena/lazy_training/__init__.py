@@ -187,16 +187,5 @@ EXPERIMENT = Experiment(
         ),
         sweep=SweepView(axes={"width": (16, 64, 256, 1024, 4096)}, metrics=("rel_change",), loglog=True,
                         reference_exponent=-0.5),
-        presets={
-            # run_ntk.py exactly: raw 0-255 MNIST pixels, 1,024 images, 500 full-batch steps, lr
-            # 0.01/sqrt(width), PyTorch default init. Offline `mnist` is MNIST-5k (its test examples
-            # are the rest of that pool); sweep the width for the original code's table.
-            "python run_ntk.py (MNIST, raw pixels)": dict(
-                dataset="mnist", n_train=1024, n_test=1000, steps=500, lr=0.01, init="pytorch",
-                parametrization="standard", input_scale=255.0, width=1000, eval_every=25),
-            "run_ntk.py recipe on digits (raw-pixel scale)": dict(
-                dataset="digits", n_train=1024, n_test=500, steps=500, lr=0.01, init="pytorch",
-                parametrization="standard", input_scale=255.0, width=1000, eval_every=25),
-        },
     ),
 )

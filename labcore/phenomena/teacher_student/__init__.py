@@ -265,15 +265,6 @@ EXPERIMENT = Experiment(
             Chart("Gradient noise ratio (per-sample gradients)", ("grad_noise",), log_y=True),
         ),
         sweep=SweepView(axes={"node_multi": (1, 2, 5, 10)}, metrics=("corr_l1_mean",)),
-        presets={
-            "data_std 1": dict(data_std=1.0),
-            PAPER: dict(data_std=10.0, node_multi=10, lr=0.05, d_output=100, seed=124, teacher=(10, 15, 20, 25),
-                        n_train=100_000, steps=62_520, batch_size=64, eval_size=192, eval_redraw=True,
-                        eval_every=1_563),
-            MATRIX: dict(mode="matrix", init="perturb", node_multi=2, lr=0.05, init_std=0.1, batch_size=64,
-                         seed=232, steps=20_000, d_input=10, teacher=(20,), d_output=30, data_std=1.0,
-                         teacher_bias=False, n_train=0, eval_size=1024, eval_redraw=True, eval_every=100),
-        },
         artifact_view="artifacts",
     ),
 )
