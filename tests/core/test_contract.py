@@ -94,7 +94,8 @@ def one_switch_variants(exp):
             yield dataclasses.replace(base, **{s.name: not s.default})
         elif s.choices and s.type is str:
             for v in s.choices:
-                if v != s.default and v not in catalogue.DATASETS and v not in catalogue.DEVICES:
+                if (v != s.default and v not in catalogue.DATASETS and v not in catalogue.DEVICES
+                        and not str(v).endswith("*")):  # a pattern such as "file:*" is no value
                     yield dataclasses.replace(base, **{s.name: v})
 
 

@@ -29,7 +29,11 @@ class Config(BaseConfig):
     lr: float = param_groups.lr(1.0, help="base learning rate; standard divides it by sqrt(width)")
     seed: int = param_groups.seed()
     steps: int = param_groups.steps(200, help="full-batch GD steps")
-    dataset: str = param_groups.dataset()
+    dataset: str = param_groups.dataset(
+        choices=param_groups.DATASETS_AND_FILES,
+        help="offline: digits, synthetic, mnist (the full set from LAB_DATA_DIR, else MNIST-5k), fashion_mnist "
+             "(Debian's dataset-fashion-mnist); cifar10 through torchvision; or your own file: "
+             "file:/path/data.npz (X, y, optional X_test, y_test) or file:/path/data.csv (label last)")
     input_scale: float = param(1.0, lo=0.01, hi=1000.0, log=True,
                                help="inputs in [0, 1] are multiplied by this: 255 = raw 0-255 pixels, "
                                     "as the original code feeds MNIST (no ToTensor scaling)")
