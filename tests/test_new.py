@@ -95,6 +95,7 @@ def test_a_user_folder_phenomenon_is_listed_as_yours_and_a_broken_one_is_one_lin
     assert run.returncode == 2 and "NameError" in run.stderr and len(run.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.slow
 def test_home_shows_a_broken_user_phenomenon_in_one_line(store, monkeypatch):
     from streamlit.testing.v1 import AppTest
 
@@ -131,3 +132,24 @@ def test_the_docs_package_passes_the_contract_its_tests_and_check(tmp_path):
                            capture_output=True, text=True, timeout=600)
     assert check.returncode == 0, check.stdout[-3000:] + check.stderr[-2000:]
     assert "2 of 2 claims pass" in check.stdout
+
+
+def test_a_run_stored_before_a_field_was_added_is_judged_at_that_fields_default():
+    """A newcomer adds `weight_decay` (default 0) and a claim sweeping it: the run at 0 is the
+    same run id as before (a cache hit), stored without the field; its rows still carry
+    cfg_weight_decay, at the default, so the sweep finds both values."""
+    import pandas as pd
+
+    from labcore.runs.analysis import long_frame
+
+    old = {"id": "a", "experiment": "quadratic", "config": {"lr": 0.1, "steps": 3}, "overrides": {}}
+    frame = long_frame([(old, pd.DataFrame({"step": [0, 1], "loss": [1.0, 0.5]}))])
+    assert frame["cfg_curvature"].tolist() == [1.0, 1.0] and frame["cfg_crash_at"].tolist() == [-1, -1]
+
+
+def test_an_unknown_name_says_where_your_phenomena_are_loaded_from(monkeypatch):
+    from labcore.core.registry import UnknownExperiment, get
+
+    monkeypatch.delenv("LAB_EXPERIMENTS", raising=False)
+    with pytest.raises(UnknownExperiment, match="LAB_EXPERIMENTS"):
+        get("my_lab")

@@ -109,6 +109,7 @@ def test_a_file_dataset_is_a_valid_value_only_where_a_config_offers_it():
         REGISTRY["lazy_training"].make_config(dataset="file:")
 
 
+@pytest.mark.slow
 def test_a_worker_trains_a_file_dataset_and_stores_its_digest(tmp_path):
     x, y = blobs(120)
     np.savez(tmp_path / "mine.npz", X=x, y=y)

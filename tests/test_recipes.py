@@ -73,6 +73,7 @@ def test_run_config_refuses_a_bad_file_in_one_line_and_writes_nothing(tmp_path, 
     assert not (tmp_path / "cache").exists()
 
 
+@pytest.mark.slow
 def test_a_run_exported_as_toml_reruns_with_the_same_metrics_exactly(tmp_path):
     """Trained, exported (config.toml), then re-trained from that file with --no-cache (the
     same run, a new attempt) in the same store and thread count: the same rows, bit for bit.

@@ -43,7 +43,12 @@ def get(name: str) -> Experiment:
     try:
         return REGISTRY[name]
     except KeyError:
-        why = f" ({ERRORS[name]})" if name in ERRORS else ""
+        if name in ERRORS:
+            why = f" ({ERRORS[name]})"
+        else:
+            mine = user_dir()
+            why = (f" (your phenomena are loaded from {mine})" if mine is not None else
+                   " (your phenomena load from $LAB_EXPERIMENTS, else ./experiments: neither is here)")
         raise UnknownExperiment(f"unknown experiment {name!r}{why}; known: {', '.join(REGISTRY)}") from None
 
 
