@@ -34,6 +34,8 @@ def summary(text: str, most: int = 320) -> str:
 
 
 for name, line in ERRORS.items():  # a phenomenon of the user folder that did not load: one line each
+    if access.exposed():  # no paths on a dashboard the network can see: the error's own words only
+        line = line.split(": ", 1)[-1]
     st.warning(f"Your phenomenon **{access.plain(name)}** was not loaded: {access.plain(line)}",
                icon=":material/error:")
 
