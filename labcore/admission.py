@@ -34,8 +34,13 @@ def dataset_problem(cfg: Any, probe: bool = True) -> str | None:
     dataset = getattr(cfg, "dataset", None)
     if dataset is None:
         return None
-    from labcore.nn.data import available, pool_size
+    from labcore.core.catalogue import is_file
+    from labcore.nn.data import available, file_problem, pool_size
 
+    if is_file(dataset):  # your own file: checked here, once, in one line (shape, dtype, labels, values)
+        problem = file_problem(dataset, getattr(cfg, "n_train", None), getattr(cfg, "n_test", None))
+        if problem:
+            return problem
     choices = next((s.choices for s in specs(type(cfg)) if s.name == "dataset"), None)
     problem = available(dataset, choices, probe=probe)  # offers this page's own offline datasets
     if problem:

@@ -97,16 +97,25 @@ def _store(store: Store | str | None) -> Store:
 
 
 def run(name: str, *, wait: bool = True, progress: bool = True, force: bool = False,
-        timeout: float | None = None, store: Store | str | None = None, **params: Any) -> Run:
+        timeout: float | None = None, store: Store | str | None = None, config: str | Path | None = None,
+        **params: Any) -> Run:
     """Train (or find in the store) one run of phenomenon `name` with `params`.
 
     Values are checked like the dashboard's form: a bad one raises ParamError naming the
     parameter and its range, before anything is written. `wait=False` returns at once.
+    `config`: a TOML recipe (a run's exported `config.toml`, a `recipes/*.toml`) whose settings
+    come first, `params` over them; `force=True` trains it again instead of finding it stored.
 
     >>> h = api.run("lazy_training", width=64, steps=50)
     >>> h.status
     'done'
+    >>> api.run("lazy_training", config="out/w64/config.toml", force=True)
     """
+    if config is not None:
+        from labcore.core import recipes
+
+        _, _, base = recipes.read(config, get_experiment(name))
+        params = {**base, **params}
     return sweep(name, wait=wait, progress=progress, force=force, timeout=timeout, store=store,
                  **params)[0]
 

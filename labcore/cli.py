@@ -1,4 +1,4 @@
-"""`python -m labcore ...`: list, run, sweep, runs, export, check, bench.
+"""`python -m labcore ...`: list, new, run, sweep, runs, export, check, bench.
 
 Flags of `run`/`sweep` are generated from the experiment's Config specs. Invalid values
 exit 2 with one line naming the parameter and its allowed range, before anything is
@@ -71,6 +71,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--preset", default=None, help="check at this page preset instead of the defaults")
     p.add_argument("--out", default=None, help="directory for reproduction.md and claims.csv "
                                                "(default: <store>/check)")
+    p = sub.add_parser("new", help="write a phenomenon package to change (default: into the user folder)")
+    p.add_argument("name", metavar="NAME", help="its name: lowercase letters, digits and _ (e.g. my_first_lab)")
+    p.add_argument("--dir", default=None, help="the folder to write NAME/ into (default: $LAB_EXPERIMENTS, "
+                                               "else ./experiments)")
     p = sub.add_parser("warm", help="keep one worker warm while process PID (the dashboard) lives")
     p.add_argument("--for", dest="owner", type=int, required=True, metavar="PID")
     p = sub.add_parser("bench", help="lab overhead vs a bare PyTorch loop")
@@ -94,6 +98,8 @@ def main(argv: list[str] | None = None) -> int:
             return _export(args.run_id, args.out, args.format)
         if args.cmd == "check":
             return _check(args)
+        if args.cmd == "new":
+            return _new(args.name, args.dir)
         from labcore.bench import PARTS, main as bench_main
         if args.repeats < 1:
             raise UsageError(f"--repeats={args.repeats} is out of range; allowed: 1 or more")
@@ -147,7 +153,10 @@ def _train_parser(cmd: str, experiment: str) -> argparse.ArgumentParser:
         flags = sorted({f"--{s.name}", f"--{s.name.replace('_', '-')}"}, key=len)
         p.add_argument(*flags, dest=s.name, default=None,
                        metavar="V[,V...]" if cmd == "sweep" else "V", help=f"{s.help} ({meta})")
-    p.add_argument("--out", default=None, help="directory for metrics.csv, config.json, summary.json")
+    p.add_argument("--out", default=None, help="directory for metrics.csv, config.json, config.toml, summary.json")
+    p.add_argument("--config", default=None, metavar="FILE",
+                   help="a TOML recipe (a run's exported config.toml, a recipes/*.toml file): its settings, "
+                        "then the flags given here")
     p.add_argument("--no-cache", action="store_true", help="train again even if the run is stored")
     p.add_argument("--backend", choices=("local", "ray"), default=None,
                    help="where runs train: local worker processes or a Ray cluster at $RAY_ADDRESS "
@@ -165,13 +174,18 @@ def _train(cmd: str, experiment: str, rest: list[str]) -> int:
     except SystemExit as exc:  # --help
         return int(exc.code or 0)
     given = {s.name: getattr(ns, s.name) for s in specs(exp.config) if getattr(ns, s.name) is not None}
+    base: dict = {}
+    if ns.config:  # the file's settings first (checked, typed), the flags over them
+        from labcore.core import recipes
+
+        _, _, base = recipes.read(ns.config, exp)
     if cmd == "run":
-        grid = [given]
+        grid = [{**base, **given}]
     else:
         if ns.seeds is not None:  # `--seeds ""` is an empty list, refused below, not the default seed
             given["seed"] = ns.seeds
         axes = {k: str(v).split(",") for k, v in given.items()}
-        grid = [dict(zip(axes, combo)) for combo in itertools.product(*axes.values())]
+        grid = [{**base, **dict(zip(axes, combo))} for combo in itertools.product(*axes.values())]
     from labcore.engine.scheduler import QueueFull, max_queued
 
     if len(grid) > max_queued():
@@ -276,11 +290,38 @@ def _check(args) -> int:
     return status
 
 
+def _new(name: str, folder: str | None) -> int:
+    from labcore import scaffold
+    from labcore.core.registry import ERRORS, user_dir
+
+    mine = user_dir() or Path("experiments").resolve()
+    target_dir = Path(folder).expanduser().resolve() if folder else mine
+    try:
+        target = scaffold.write(name, target_dir, set(REGISTRY) | set(ERRORS))
+    except scaffold.ScaffoldError as exc:
+        raise UsageError(str(exc)) from None
+    print(f"wrote {target}/ ({', '.join(sorted(p.name for p in target.iterdir()))})")
+    env = "" if target_dir == mine else f"LAB_EXPERIMENTS={target_dir} "
+    if target_dir != mine:
+        print(f"it loads from the user folder: set LAB_EXPERIMENTS={target_dir}")
+    print("next:")
+    print(f"  {env}python -m labcore list                 # listed as {name} (yours)")
+    print(f"  {env}python -m labcore check {name}         # trains what its two claims need: ✓ ✓")
+    print(f"  {env}python -m pytest -q {target}           # its tests")
+    print(f"  {env}bash ./scripts/dashboard.sh            # its page: /{name}")
+    print("then change what the files' CHANGE comments point at (docs/adding-a-phenomenon.md)")
+    return 0
+
+
 def _list() -> int:
+    from labcore.core.registry import ERRORS, is_user
+
     for name, exp in REGISTRY.items():
-        print(f"{name}: {exp.title}")
+        print(f"{name}: {exp.title}" + ("  (yours)" if is_user(name) else ""))
         for s in specs(exp.config):
             print(f"  --{s.name.replace('_', '-'):<18} default {s.default!s:<10} {s.allowed():<28} {s.help}")
+    for name, line in ERRORS.items():  # a broken phenomenon of the user folder: one line, the rest listed
+        print(f"error: {name} not loaded: {_one_line(line)}", file=sys.stderr)
     return 0
 
 

@@ -15,12 +15,12 @@ def cli(*args, env_dir, **extra_env):
                           capture_output=True, text=True, timeout=120)
 
 
-def test_run_writes_three_files_and_second_run_is_a_cache_hit(tmp_path):
+def test_run_writes_its_files_and_second_run_is_a_cache_hit(tmp_path):
     out = tmp_path / "out"
     args = ("run", "lazy_training", "--width", "64", "--steps", "20", "--eval-every", "5", "--out", str(out))
     first = cli(*args, env_dir=tmp_path / "cache")
     assert first.returncode == 0, first.stderr
-    assert sorted(p.name for p in out.iterdir()) == ["config.json", "metrics.csv", "summary.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["config.json", "config.toml", "metrics.csv", "summary.json"]
     frame = pd.read_csv(out / "metrics.csv")
     assert list(frame.columns) == ["step", "loss", "train_acc", "test_acc", "rel_change",
                                    "rel_change_l2", "kernel_change"]

@@ -7,7 +7,7 @@ import streamlit as st
 
 from labcore.nn import device
 from labcore.engine import jobs, launch
-from labcore.core.registry import REGISTRY
+from labcore.core.registry import ERRORS, REGISTRY, is_user
 from labcore.runs import analysis
 from labcore.ui import access, full_disk, state
 from labcore.ui.nav import phenomenon_page
@@ -33,10 +33,16 @@ def summary(text: str, most: int = 320) -> str:
     return out if len(out) <= most + 200 else out[:most].rsplit(" ", 1)[0] + " …"
 
 
+for name, line in ERRORS.items():  # a phenomenon of the user folder that did not load: one line each
+    if access.exposed():  # no paths on a dashboard the network can see: the error's own words only
+        line = line.split(": ", 1)[-1]
+    st.warning(f"Your phenomenon **{access.plain(name)}** was not loaded: {access.plain(line)}",
+               icon=":material/error:")
+
 cols = st.columns(3)
 for i, exp in enumerate(REGISTRY.values()):
     with cols[i % 3].container(border=True):
-        st.subheader(exp.title)
+        st.subheader(exp.title + (" (yours)" if is_user(exp.name) else ""))
         st.write(exp.page.summary or summary(exp.page.what_to_look_for))  # one sentence: what it is
         st.caption(exp.page.reference)
         # a short label: "Open <long title>" was cut off in a third of the screen

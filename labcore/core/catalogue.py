@@ -34,6 +34,19 @@ DATASETS: dict[str, Dataset] = {
     "cifar10": Dataset("torchvision"),
 }
 
+# Your own data: a dataset value `file:/path/to/data.npz` (arrays X, y, optional X_test, y_test) or
+# `file:/path/to/data.csv` (label last, optional header). A Config offers it by listing FILES among
+# its dataset choices (`param_groups.dataset(choices=param_groups.DATASETS_AND_FILES)`); the file is
+# checked at admission (`labcore.nn.data.file_problem`: one line) and read by the loader.
+FILE_PREFIX = "file:"
+FILES = FILE_PREFIX + "*"
+
+
+def is_file(name: str | None) -> bool:
+    """True for a dataset value naming a file (`file:/path`)."""
+    return isinstance(name, str) and name.startswith(FILE_PREFIX)
+
+
 DEVICES: tuple[str, ...] = ("auto", "cpu", "cuda")  # auto: CUDA when present at run time
 
 

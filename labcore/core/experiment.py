@@ -136,6 +136,11 @@ class Experiment:
     nav_title: str = ""
 
     def __post_init__(self) -> None:
+        from labcore.core import recipes
+
+        # the package's checked-in recipes (`recipes/*.toml` beside the module defining `run`)
+        # join the presets declared in code: one place, no code in any phenomenon
+        self.page.presets.update(recipes.of_module(self.run.__module__, self))
         keys = [c.key for c in self.claims]
         if len(keys) != len(set(keys)):
             raise ValueError(f"{self.name}: claim keys must be unique, got {keys}")

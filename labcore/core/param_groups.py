@@ -18,6 +18,7 @@ DEVICE_CHOICES = catalogue.DEVICES
 OFFLINE_DATASETS = catalogue.offline()
 TORCHVISION_DATASETS = catalogue.downloaded()
 DATASETS = tuple(catalogue.DATASETS)
+DATASETS_AND_FILES = DATASETS + (catalogue.FILES,)  # + your own file: `file:/path/x.npz` or `.csv`
 INITS = ("kaiming", "xavier", "pytorch")
 LR_RANGE = (1e-6, 100.0)
 SEED_MAX = 2**31 - 1

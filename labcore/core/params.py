@@ -36,6 +36,15 @@ class ParamSpec:
     advanced: bool = False
     length: tuple[int, int] | None = None  # tuple params: allowed number of items
 
+    def offers(self, value: Any) -> bool:
+        """`value` is one of the choices, or matches a choice ending in `*` (a prefix: "file:*"
+        allows "file:/data/x.npz")."""
+        if value in self.choices:
+            return True
+        return isinstance(value, str) and any(
+            isinstance(c, str) and c.endswith("*") and value.startswith(c[:-1]) and len(value) > len(c) - 1
+            for c in self.choices)
+
     def allowed(self) -> str:
         """Human-readable description of the allowed values."""
         if self.type is tuple:
@@ -62,7 +71,7 @@ class ParamSpec:
             raise ParamError(
                 f"{self.name}={_show(value)} is not a valid {self.type.__name__}; allowed: {self.allowed()}"
             ) from None
-        if self.choices is not None and value not in self.choices:
+        if self.choices is not None and not self.offers(value):
             raise ParamError(f"{self.name}={_show(value)} is not allowed; allowed: {self.allowed()}")
         if self.type in (int, float):
             bad = (isinstance(value, float) and not math.isfinite(value)) or (

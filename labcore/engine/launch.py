@@ -43,10 +43,16 @@ def threads_per_worker() -> int:
 
 def worker_env(store: Store) -> dict[str, str]:
     """The environment of a worker: the repo root on PYTHONPATH (plugins import), the store,
-    and one OpenMP/MKL thread per worker process before torch starts."""
+    the user folder's absolute path (a worker starts in the repo root, so `./experiments` of
+    the caller's directory must be named), and one OpenMP/MKL thread per worker process
+    before torch starts."""
+    from labcore.core.registry import user_dir
+
     path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
     n = str(threads_per_worker())
+    mine = user_dir()
     return {**os.environ, "PYTHONPATH": path, "LAB_CACHE_DIR": str(store.dir),
+            **({"LAB_EXPERIMENTS": str(mine)} if mine is not None else {}),
             "OMP_NUM_THREADS": n, "MKL_NUM_THREADS": n}
 
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from labcore.core.rng import numpy_rng
+from labcore.core.catalogue import FILE_PREFIX, is_file
 from labcore.core.param_groups import DATASETS, OFFLINE_DATASETS
 
 if TYPE_CHECKING:
@@ -106,7 +107,8 @@ def _hint(name: str) -> str:
 
 def _offline(choices: tuple | None) -> list[str]:
     """The datasets among `choices` (default: the shared offline ones) that load with no network."""
-    return [c for c in (choices or OFFLINE_DATASETS + ("mnist",)) if c not in TORCHVISION or _on_machine(c)]
+    return [c for c in (choices or OFFLINE_DATASETS + ("mnist",))
+            if not str(c).endswith("*") and (c not in TORCHVISION or _on_machine(c))]
 
 
 def _on_machine(name: str) -> bool:
@@ -122,13 +124,19 @@ def pool_size(name: str) -> int | None:
     has its own train/test split: digits 1,797, MNIST-5k 5,000 (when the full MNIST is absent)."""
     if name == "digits":
         return 1797
+    if is_file(name):  # one array pair: train and test drawn from it; with X_test, its own split
+        (x, _), test_pool, _, _ = file_arrays(name)
+        return len(x) if test_pool is None else None
     if name == "mnist" and not (data_dir() / ON_DISK["mnist"]).exists():
         return MNIST5K_SIZE
     return None
 
 
 def source(name: str) -> str:
-    """Which data `load(name, ...)` reads on this machine now, in words (a run records it)."""
+    """Which data `load(name, ...)` reads on this machine now, in words (a run records it; a
+    file: its name and sha256)."""
+    if is_file(name):
+        return f"{file_path(name).name} (sha256 {file_arrays(name)[3]})"
     if name == "mnist":
         if (data_dir() / ON_DISK["mnist"]).exists():
             return f"MNIST 60k+10k ({data_dir()})"
@@ -155,6 +163,8 @@ def load(name: str, n_train: int, n_test: int, seed: int = 0, flatten: bool = Tr
         (x, y), test_pool, n_classes = debian_fashion_arrays()
     elif name in TORCHVISION:
         (x, y), test_pool, n_classes = torchvision_arrays(name)
+    elif is_file(name):
+        (x, y), test_pool, n_classes, _ = file_arrays(name)
     else:
         raise ValueError(f"unknown dataset {name!r}; known: {', '.join(DATASETS)}")
     gen = numpy_rng(seed, "data")
@@ -177,6 +187,140 @@ def load(name: str, n_train: int, n_test: int, seed: int = 0, flatten: bool = Tr
     as_x = lambda a: torch.as_tensor(np.ascontiguousarray(a, dtype=np.float32) * np.float32(scale))
     as_y = lambda a: torch.as_tensor(a, dtype=torch.int64)
     return Split(as_x(xtr), as_y(ytr), as_x(xte), as_y(yte), n_classes, source(name))
+
+
+def file_path(name: str) -> Path:
+    """The path a `file:` dataset value names."""
+    return Path(name[len(FILE_PREFIX):]).expanduser()
+
+
+MAX_CLASSES = 10_000
+
+
+def file_arrays(name: str):
+    """((X, y), (X_test, y_test) or None, n_classes, sha256) of a `file:` dataset; ValueError
+    with one line (`file_problem`'s) when the file is not a valid dataset."""
+    path = file_path(name).resolve()
+    try:
+        st = path.stat()
+    except OSError:
+        raise ValueError(f"dataset={name}: no such file") from None
+    return _file_arrays(str(path), st.st_mtime_ns, st.st_size)
+
+
+@lru_cache(maxsize=4)
+def _file_arrays(path: str, mtime: int, size: int):
+    import hashlib
+
+    raw = Path(path).read_bytes()
+    sha = hashlib.sha256(raw).hexdigest()
+    where = f"dataset=file:{path}"
+    if path.endswith(".npz"):
+        import io
+        import zipfile
+
+        if not raw.startswith(b"PK"):  # an .npz is a zip archive
+            raise ValueError(f"{where}: not a readable .npz (write it with numpy.savez)")
+        try:
+            with np.load(io.BytesIO(raw), allow_pickle=False) as z:
+                arrays = {k: z[k] for k in z.files}
+        except (ValueError, OSError, zipfile.BadZipFile, EOFError) as exc:
+            why = "an array of Python objects (allow_pickle is off): store numbers" if "pickle" in str(exc) else \
+                "not a readable .npz (write it with numpy.savez)"
+            raise ValueError(f"{where}: {why}") from None
+        if "X" not in arrays or "y" not in arrays:
+            raise ValueError(f"{where}: needs arrays X and y (has {', '.join(sorted(arrays)) or 'none'})")
+        if ("X_test" in arrays) != ("y_test" in arrays):
+            raise ValueError(f"{where}: X_test and y_test go together (has only one of them)")
+    elif path.endswith(".csv"):
+        arrays = _csv_arrays(raw, where)
+    else:
+        raise ValueError(f"{where}: a dataset file must be .npz (X, y, optional X_test, y_test) or .csv (label last)")
+    x, y = _checked(arrays["X"], arrays["y"], where, "")
+    test = None
+    if "X_test" in arrays:
+        test = _checked(arrays["X_test"], arrays["y_test"], where, "_test")
+        if test[0].shape[1:] != x.shape[1:]:
+            raise ValueError(f"{where}: X_test examples have shape {test[0].shape[1:]}, X's have {x.shape[1:]}")
+    n_classes = int(max(y.max(), test[1].max() if test else 0)) + 1
+    if n_classes < 2 or len(np.unique(y)) < 2:
+        raise ValueError(f"{where}: y has a single class ({int(y[0])}); a classifier needs two or more")
+    if n_classes > MAX_CLASSES:
+        raise ValueError(f"{where}: labels go up to {n_classes - 1}; allowed: class numbers 0..{MAX_CLASSES - 1}")
+    return (x, y), test, n_classes, sha
+
+
+def _checked(x, y, where: str, tag: str):
+    """X (n, d...) numeric and finite, y (n,) integer labels >= 0, as (x, y int64), else ValueError."""
+    if x.dtype.kind not in "biuf":
+        raise ValueError(f"{where}: X{tag} has dtype {x.dtype}; expected numbers (float or int)")
+    if x.ndim < 2 or len(x) < 2:
+        raise ValueError(f"{where}: X{tag} has shape {x.shape}; expected (examples, features...) with 2 or more "
+                         "examples")
+    if y.ndim != 1 or len(y) != len(x):
+        raise ValueError(f"{where}: y{tag} has shape {y.shape}; expected ({len(x)},): one label per row of X{tag}")
+    if x.dtype.kind == "f":
+        bad = ~np.isfinite(x)
+        if bad.any():
+            first = np.argwhere(bad)[0]
+            raise ValueError(f"{where}: X{tag} has {int(bad.sum())} NaN or infinite values "
+                             f"(the first at row {first[0]})")
+    if y.dtype.kind == "f" and (not np.isfinite(y).all() or (y != np.round(y)).any()):
+        raise ValueError(f"{where}: y{tag} has labels that are not whole numbers; expected class numbers 0, 1, ...")
+    if y.dtype.kind not in "biuf":
+        raise ValueError(f"{where}: y{tag} has dtype {y.dtype}; expected class numbers 0, 1, ...")
+    if (y < 0).any():
+        raise ValueError(f"{where}: y{tag} has negative labels; expected class numbers 0, 1, ...")
+    return x, y.astype(np.int64)
+
+
+def _csv_arrays(raw: bytes, where: str) -> dict:
+    """A CSV of numbers, one example a row, the label last; a first row that is not numbers is a header."""
+    import csv
+    import io
+
+    try:
+        rows = [r for r in csv.reader(io.StringIO(raw.decode("utf-8"))) if r]
+    except UnicodeDecodeError:
+        raise ValueError(f"{where}: not a text (UTF-8) CSV file") from None
+
+    def numbers(row):
+        try:
+            return [float(v) for v in row]
+        except ValueError:
+            return None
+
+    if rows and numbers(rows[0]) is None:
+        rows = rows[1:]  # a header
+    if not rows or len(rows[0]) < 2:
+        raise ValueError(f"{where}: expected rows of features then a label (2 or more columns)")
+    table = []
+    for i, row in enumerate(rows):
+        vals = numbers(row)
+        if vals is None or len(vals) != len(rows[0]):
+            what = "has a value that is not a number" if vals is None else f"has {len(row)} columns, not {len(rows[0])}"
+            raise ValueError(f"{where}: data row {i + 1} {what}")
+        table.append(vals)
+    arr = np.asarray(table, dtype=np.float64)
+    return {"X": arr[:, :-1], "y": arr[:, -1]}
+
+
+def file_problem(name: str, n_train: int | None = None, n_test: int | None = None) -> str | None:
+    """One line when the `file:` dataset cannot be trained on (missing, not .npz/.csv, bad
+    shape, dtype, labels or values), or holds fewer examples than a Config draws; else None."""
+    try:
+        (x, _), test, _, _ = file_arrays(name)
+    except ValueError as exc:
+        return str(exc)
+    except OSError as exc:
+        return f"dataset={name}: cannot read it ({exc.strerror or exc})"
+    if test is not None:
+        for field, want, have in (("n_train", n_train, len(x)), ("n_test", n_test, len(test[0]))):
+            if want is not None and want > have:
+                part = "X" if field == "n_train" else "X_test"
+                return (f"{field}={want} is out of range for dataset={name} ({have} examples in {part}); "
+                        f"allowed: ..{have}")
+    return None
 
 
 def _take(x: np.ndarray, y: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -30,7 +30,7 @@ def long_frame(runs: Iterable[tuple[dict, pd.DataFrame]], label_by: Sequence[str
     for rec, frame in runs:
         if frame.empty:
             continue
-        cfg = rec["config"]
+        cfg = {**_defaults(rec.get("experiment")), **rec["config"]}
         label = ", ".join(f"{k}={cfg[k]}" for k in label_by) if label_by else rec["id"]
         head = pd.DataFrame({"run_id": rec["id"], "label": label, "group": settings_label(rec, drop=("seed",)),
                              **{f"cfg_{k}": show(v) for k, v in cfg.items()}}, index=frame.index)
@@ -38,6 +38,22 @@ def long_frame(runs: Iterable[tuple[dict, pd.DataFrame]], label_by: Sequence[str
     if not parts:
         return pd.DataFrame(columns=["run_id", "label", "group", "step"])
     return pd.concat(parts, ignore_index=True)
+
+
+def _defaults(experiment: str | None) -> dict:
+    """The phenomenon's current Config defaults as plain data: a run stored before a field was
+    added (the same run id, since its value is the default) still gets a `cfg_<field>` column,
+    so a claim over that field finds it (none for an unknown phenomenon)."""
+    from labcore.core.params import to_dict
+    from labcore.core.registry import REGISTRY
+
+    exp = REGISTRY.get(experiment or "")
+    if exp is None:
+        return {}
+    try:
+        return to_dict(exp.config())
+    except Exception:  # noqa: BLE001 - a Config whose defaults do not build: no completion
+        return {}
 
 
 def seed_bands(frame: pd.DataFrame, metrics: Sequence[str], by: str = "label") -> pd.DataFrame:

@@ -29,7 +29,8 @@ def runs_csv_table(store: Store, ids: list[str] | None = None) -> pd.DataFrame:
 
 
 def export_run(store: Store, rid: str, out: str | os.PathLike) -> Path:
-    """Write metrics.csv, config.json, summary.json and one CSV per artifact to `out`."""
+    """Write metrics.csv, config.json, config.toml (re-runs it: `labcore run NAME --config`),
+    summary.json and one CSV per artifact to `out`."""
     rec = store.get(rid)
     if rec is None:
         raise UnknownRun(f"no run {rid!r} in {store.dir}")
@@ -39,12 +40,28 @@ def export_run(store: Store, rid: str, out: str | os.PathLike) -> Path:
     frame.to_csv(out / "metrics.csv", index=False)
     (out / "config.json").write_text(json.dumps(
         {"experiment": rec["experiment"], "run_id": rid, "config": rec["config"]}, indent=2))
+    write_config_toml(rec, out)
     (out / "summary.json").write_text(json.dumps(summary(rec, frame), indent=2))
     for name in rec["artifacts"]:
         art = store.artifact(rid, name)
         if art is not None:
             art.to_csv(out / f"{name}.csv", index=False)
     return out
+
+
+def write_config_toml(rec: dict, out: Path) -> Path:
+    """The run's every setting as `config.toml`: `python -m labcore run NAME --config FILE
+    --no-cache` trains the same Config; with the same torch threads, torch version and machine
+    (the comment says which) its rows are bit-identical."""
+    from labcore.core import recipes
+
+    vers = rec.get("versions") or {}
+    how = ", ".join(f"{k} {v}" for k, v in vers.items())
+    comment = (f"run {rec['id']} ({rec['status']}); re-run: python -m labcore run {rec['experiment']} "
+               f"--config config.toml --no-cache" + (f"\n# trained with {how}" if how else ""))
+    path = out / "config.toml"
+    path.write_text(recipes.dumps(rec["experiment"], rec["config"], comment=comment), encoding="utf-8")
+    return path
 
 
 def export_runs(store: Store, ids: list[str], out: str | os.PathLike) -> Path:
@@ -85,6 +102,7 @@ def export(store: Store, ids: list[str], out: str | os.PathLike, format: str = "
         return out
     for rid in ids:
         write_tensorboard(store, rid, out / rid)
+        write_config_toml(store.get(rid), out / rid)
     return out
 
 

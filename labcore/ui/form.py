@@ -119,8 +119,10 @@ def _pinned(spec: ParamSpec, key: str) -> list:
 def _widget(spec: ParamSpec, prefix: str) -> Any:
     label = spec.name + (f" [{spec.unit}]" if spec.unit else "")
     kw = dict(key=prefix + spec.name, help=spec.help or None, bind="query-params")
-    if spec.choices is not None:
-        return st.selectbox(label, spec.choices, index=spec.choices.index(spec.default), **kw)
+    if spec.choices is not None:  # a pattern choice ("file:*") is offered as the value a link or preset gave
+        options = [c for c in spec.choices if not str(c).endswith("*")]
+        options += [v for v in _pinned(spec, prefix + spec.name) if v not in options]
+        return st.selectbox(label, options, index=options.index(spec.default), **kw)
     if spec.type is bool:
         return st.checkbox(label, value=spec.default, **kw)
     if spec.type is str:

@@ -93,12 +93,14 @@ def test_lazy_claim():
     got = verdict("catapult", "lazy_below_two", seeds)
     assert got.status == HOLDS and got.measured.startswith("holds on 3 of 3 seeds")
     # a narrow net: λ moves 20 % below 2 (finite width is not lazy)
-    assert verdict("catapult", "lazy_below_two", [run({"lr_factor": 1.5, "width": 16}, lazy_rows(drift=0.2))]).status == FAILS
+    drifting = [run({"lr_factor": 1.5, "width": 16}, lazy_rows(drift=0.2))]
+    assert verdict("catapult", "lazy_below_two", drifting).status == FAILS
     # out of the regime: a catapult run (c = 3) is not applicable, never a ✓
     assert verdict("catapult", "lazy_below_two", [run({"lr_factor": 3.0}, cat_rows())]).status == NOT_APPLICABLE
     bumpy = [dict(r, loss=r["loss"] * (1.5 if r["step"] == 10 else 1)) for r in lazy_rows()]
     assert verdict("catapult", "lazy_below_two", [run({"lr_factor": 1.5}, bumpy)]).status == FAILS
-    assert verdict("catapult", "lazy_below_two", [run({"lr_factor": 1.5}, lazy_rows()[:5], "running")]).status == NOT_YET
+    young = [run({"lr_factor": 1.5}, lazy_rows()[:5], "running")]
+    assert verdict("catapult", "lazy_below_two", young).status == NOT_YET
 
 
 def test_catapult_claim():

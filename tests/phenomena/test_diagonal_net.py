@@ -92,7 +92,8 @@ def test_l2_at_large_alpha_claim():
 def test_error_rises_with_alpha_claim():
     alphas = (0.001, 0.01, 0.03, 0.1, 0.3, 1.0, 10.0)
     errors = (1e-4, 0.01, 0.08, 0.7, 2.3, 3.0, 3.02)
-    assert verdict("diagonal_net", "error_rises_with_alpha", [rich(a, e) for a, e in zip(alphas, errors)]).status == HOLDS
+    sweep = [rich(a, e) for a, e in zip(alphas, errors)]
+    assert verdict("diagonal_net", "error_rises_with_alpha", sweep).status == HOLDS
     flat = [rich(a, 3.0 - 0.01 * i) for i, a in enumerate(alphas)]
     assert verdict("diagonal_net", "error_rises_with_alpha", flat).status == FAILS
     assert verdict("diagonal_net", "error_rises_with_alpha", [rich(0.001), rich(10.0, 3.0)]).status == NOT_APPLICABLE

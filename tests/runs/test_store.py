@@ -77,7 +77,8 @@ def test_export_writes_metrics_config_summary_and_artifacts(store, tmp_path):
     from labcore.runs.export import export_run
 
     out = export_run(store, "r", tmp_path / "out")
-    assert sorted(p.name for p in out.iterdir()) == ["config.json", "hist.csv", "metrics.csv", "summary.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["config.json", "config.toml", "hist.csv", "metrics.csv",
+                                                     "summary.json"]
     frame = pd.read_csv(out / "metrics.csv")
     assert list(frame.columns) == ["step", "loss", "x"] and len(frame) == 2
     import json

@@ -57,7 +57,8 @@ def string_constants(path: Path) -> list[tuple[int, str]]:
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings]
 
 
-BUILT_IN = sorted(n for n, e in REGISTRY.items() if e.module.startswith("labcore.phenomena."))
+# the built-in phenomena and the user folder's ($LAB_EXPERIMENTS), not the test plugins
+BUILT_IN = sorted(n for n, e in REGISTRY.items() if not e.module.startswith("tests."))
 
 
 def sentences(text: str) -> list[str]:

@@ -96,7 +96,8 @@ def maximal_rate(ev: Evidence) -> Verdict:
             (trained if float(loss.iloc[-1]) < float(loss.iloc[0]) else stalled).append(c)
     above = [c for c in trained + diverged + stalled if c > CRITICAL]
     words = (f"trains up to η·λ₀ = {fmt(max(trained)) if trained else 'n/a'}, diverges from "
-             f"{fmt(min(diverged)) if diverged else 'n/a'}" + (f"; did not train at {', '.join(map(fmt, sorted(stalled)))}"
+             f"{fmt(min(diverged)) if diverged else 'n/a'}"
+             + (f"; did not train at {', '.join(map(fmt, sorted(stalled)))}"
                                                                   if stalled else ""))
     if waiting:
         return Verdict(NOT_YET, f"{len(statuses) - len(waiting)} of {len(statuses)} runs ended; so far {words}")

@@ -18,6 +18,7 @@ DETAILS = (
     "about 3.65/λ₀, close to the "
     "paper's uv model (4/λ₀), not the ≈ 12/λ₀ the paper measured for its ReLU networks (width 8192 "
     "leaves it at 3.6-3.7; MNIST-5k, n 256, seed 0 trains up to 3.2 and diverges at 3.3; the spike grows "
-    "with the width: 666× at 2048, 1548× at 8192 for c = 3.6). Over seeds 100-109: c = 3 peaks 174-431× and ends at η·λ = 0.86-0.95, c = 3.5 "
+    "with the width: 666× at 2048, 1548× at 8192 for c = 3.6). Over seeds 100-109: c = 3 peaks 174-431× and "
+    "ends at η·λ = 0.86-0.95, c = 3.5 "
     "321-840× and 0.81-1.63, and c = 5 diverges on every seed. A default run takes 4-8 s of one core "
     "on a loaded 2-core machine (an upper bound).")

@@ -34,7 +34,8 @@ class Config(BaseConfig):
     d: int = param(100, lo=2, hi=5000, log=True, help="input dimension (parameters: 2d)")
     n_train: int = param(40, lo=1, hi=5000, log=True, help="training examples (n < d: many interpolants)")
     k: int = param(5, lo=1, hi=5000, log=True, help="non-zero entries of the target β* (each ±1)")
-    steps: int = param_groups.steps(100_000, help="GD step budget (runs stop once the training MSE is below target_loss)")
+    steps: int = param_groups.steps(100_000,
+                                    help="GD step budget (runs stop once the training MSE is below target_loss)")
     target_loss: float = param(1e-6, lo=1e-12, hi=1.0, log=True, help="stop once the training MSE is below this")
     eval_every: int = param_groups.eval_every(20)
     seed: int = param_groups.seed()
@@ -117,7 +118,8 @@ EXPERIMENT = Experiment(
             "descent finds. Small α (the rich regime) finds the sparse target (the minimum-ℓ1 fit, test error "
             "near 0); large α (the lazy, kernel regime) finds the minimum-ℓ2 fit, test error near 3."),
         details=(
-            "**Setting** (after Woodworth et al. 2020's sparse regression): x ~ N(0, I₁₀₀), β* with 5 entries ±1, y = ⟨β*, x⟩ "
+            "**Setting** (after Woodworth et al. 2020's sparse regression): x ~ N(0, I₁₀₀), β* with 5 entries ±1, "
+            "y = ⟨β*, x⟩ "
             "without noise, n = 40; loss mean (⟨β, x⟩ − y)², full-batch GD with η = lr/(1 + 4α²) until the "
             "training MSE is below 10⁻⁶. Test error is the population error ‖β − β*‖² (exact for isotropic x; "
             "‖β*‖² = 5). The references are computed in every run: the min-ℓ1 interpolant (linear programme, "

@@ -99,7 +99,8 @@ CLAIMS = (
           settings={"alpha": LARGE}, seeds=3, needs="set alpha = 10, then press N seeds (3)"),
     Claim("error_rises_with_alpha", "The test error rises with the initialisation scale α, from the "
           "ℓ1 end to the ℓ2 end",
-          paper="the test error grows with α between the two limits", source="Woodworth et al. 2020, sparse regression experiments",
+          paper="the test error grows with α between the two limits",
+          source="Woodworth et al. 2020, sparse regression experiments",
           metrics=("test_error", "ref_l2_error"), judge=rises_with_alpha, scope="sweep", axis="alpha",
           values=ALPHAS, seeds=1, needs="press Sweep alpha (8 runs)"),
 )

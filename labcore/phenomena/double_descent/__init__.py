@@ -163,22 +163,6 @@ EXPERIMENT = Experiment(
                         vlines=threshold_line),
         arms=Arms(variants={"clean labels": {"label_noise": 0.0}, "15 % noise": {"label_noise": 0.15}},
                   metrics=("test_error", "train_error")),
-        presets={
-            # Measured (seed 0, 40 s of CPU with the 10 s MNIST-1D generation): test error 72.4 % at N = n/4,
-            # 89.4 % at N = n (the peak), 72.8 % at N = 5n; clean labels 70.1 / 89.4 / 67.5 %. Random ReLU
-            # features are weak on MNIST-1D (the dataset is built to need convolutions), the peak is not.
-            "random features on MNIST-1D (1000 train)": dict(
-                model="random_features", dataset="mnist1d", n_train=1000, n_test=2000, label_noise=0.2,
-                max_ratio=5.0),
-            # 40 % of the notebook's epochs (~12 s of CPU per width up to h 104, ~30 s at h 300): at epoch
-            # 200 of the notebook runs the noisy test error already peaks near h 61 (51.9 % vs 46.5 % at h 300).
-            "MLP quick (MNIST-1D, 15 % noise, 200 epochs)": dict(
-                model="mlp", dataset="mnist1d", n_train=4000, n_test=4000, label_noise=0.15, width=61,
-                depth=2, epochs=200, lr=0.01, momentum=0.9, batch_size=100, eval_every=10),
-            "mnist1d notebook (MLP, 15% noise, 500 epochs)": dict(
-                model="mlp", dataset="mnist1d", n_train=4000, n_test=12_000, label_noise=0.15, width=61,
-                depth=2, epochs=500, lr=0.01, momentum=0.9, batch_size=100, eval_every=10),
-        },
         x_label="epoch",  # the Arms view (MLP curves); every chart names its own axis
     ),
 )

@@ -173,19 +173,5 @@ EXPERIMENT = Experiment(
         ),
         sweep=SweepView(axes={"lr": (0.12, 0.17, 0.24, 0.34)}, metrics=("sharpness",), loglog=True,
                         reference_exponent=-1.0),
-        presets={
-            # the paper's 5k subset, fc-tanh and η = 2/30 on a real image set that loads offline
-            # (Fashion-MNIST stands in for CIFAR-10). Measured (seed 0, eig_every 50, 90 s of one CPU
-            # core): sharpness 23.4 at init, 22.0 at step 50, rising to 30.4 = 1.01 × 2/η by step 350
-            # (progressive sharpening), 32.8 at step 450, then 29.4-32.3 (0.98-1.08 × 2/η) to step 800
-            # while the loss falls 0.131 → 0.118 non-monotonically (0.127, 0.130, 0.133, 0.119, 0.135).
-            # At η = 0.1 the init is already past 2/η (23.4 > 20): the edge without the sharpening.
-            "Fashion-MNIST 5k, fc-tanh 200-200 (offline, CPU)": dict(
-                dataset="fashion_mnist", n_train=5000, width=200, depth=2, activation="tanh", loss="mse",
-                lr=2 / 30, steps=800, eig_every=50, eig_iters=30, device="auto"),
-            "paper scale (CIFAR-10 5k, fc-tanh 200-200, GPU)": dict(
-                dataset="cifar10", n_train=5000, width=200, depth=2, activation="tanh", loss="mse",
-                lr=2 / 30, steps=10_000, eig_every=50, eig_iters=30, device="auto"),
-        },
     ),
 )

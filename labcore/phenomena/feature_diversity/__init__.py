@@ -194,14 +194,5 @@ EXPERIMENT = Experiment(
                   metrics=("test_acc", "feat_corr")),
         sweep=SweepView(axes={"breaker": ("none", "dropout", "noise"), "init": ("constant", "leaky", "random")},
                         metrics=("test_acc", "feat_corr")),
-        presets={
-            "LeakyNet": dict(init="leaky", slope=0.1, pattern="1_ii_ii_ii"),
-            # the original's commands: train.py --layers 16 --widen-factor 10 --batchnorm --lr 0.03
-            # (WRN-16-10: 2 blocks per stage; batch 128, momentum 0.9, 200 epochs of CIFAR-10)
-            "train.py --layers 16 --widen-factor 10 --batchnorm --lr 0.03 (paper scale, CIFAR-10, GPU)": dict(
-                dataset="cifar10", width=10, blocks=2, batchnorm=True, lr=0.03, steps=78_200, batch_size=128,
-                n_train=50_000, n_test=10_000, eval_every=1_000, pattern="1_ii11_ii11_ii11"),
-            "no BatchNorm": dict(batchnorm=False),
-        },
     ),
 )

@@ -18,7 +18,7 @@ from labcore.core.experiment import Arms, Chart, Experiment, PageSpec, SweepView
 from labcore.core.params import BaseConfig, ParamError, param
 from labcore.phenomena.grokking import data
 from labcore.phenomena.grokking.claims import CLAIMS, SWEEP_FRACS, SWEEP_WDS
-from labcore.phenomena.grokking.text import DETAILS, LESSON, PAGE_TEXT, PRESETS, REFERENCE
+from labcore.phenomena.grokking.text import DETAILS, LESSON, PAGE_TEXT, REFERENCE
 
 
 @dataclass(frozen=True)
@@ -167,6 +167,5 @@ EXPERIMENT = Experiment(
                         metrics=("gen_step", "mem_step"), loglog=True),
         arms=Arms(variants={"with weight decay (these settings)": {}, "no weight decay": {"weight_decay": 0.0}},
                   metrics=("test_acc", "train_acc", "weight_norm"), log_x=True),
-        presets=PRESETS,
     ),
 )

@@ -82,18 +82,6 @@ INTRO = (
 PAGE_TEXT = INTRO
 DETAILS = "\n\n".join((CLAIM, PAPER, HOW, MEASURED))
 
-PRESETS = {
-    "PAIR Explorables MLP (p=67, 40%)": dict(
-        model="mlp", p=67, operation="add", symmetric=True, train_frac=0.4, split_seed=165, d_embed=500,
-        d_hidden=24, lr=1e-3, weight_decay=1.0, beta2=0.98, warmup=0, steps=50_000, precision="float64",
-        loss_reduction="element", eval_every=100, log_points=60, fourier_every=1000),
-    "Nanda et al. transformer (p=113, 30%, GPU)": dict(
-        model="transformer", p=113, operation="add", symmetric=False, train_frac=0.3, split_seed=-1,
-        d_embed=128, d_hidden=512, n_heads=4, lr=1e-3, weight_decay=1.0, beta2=0.98, warmup=10, steps=50_000,
-        precision="float32", loss_reduction="example", eval_every=100, log_points=60, fourier_every=1000,
-        device="auto"),
-}
-
 LESSON = Lesson(
     title="Grokking: memorise now, generalise much later",
     summary="Watch a network fit its training pairs at once and generalise thousands of steps later, "

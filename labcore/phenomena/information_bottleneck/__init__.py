@@ -80,10 +80,6 @@ EXPERIMENT = Experiment(
         ),
         arms=Arms(variants={"tanh": dict(activation="tanh"), "relu": dict(activation="relu")},
                   metrics=("last_ixt", "last_ity", "test_acc")),
-        presets={
-            "paper scale (Adam 4e-4, 10^4 epochs)": dict(lr=4e-4, epochs=10_000, batch_size=512, points=60),
-            "full batch": dict(batch_size=4096),
-        },
         panels=("info_plane",),
         x_label="epoch",
     ),

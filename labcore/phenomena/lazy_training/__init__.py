@@ -29,7 +29,11 @@ class Config(BaseConfig):
     lr: float = param_groups.lr(1.0, help="base learning rate; standard divides it by sqrt(width)")
     seed: int = param_groups.seed()
     steps: int = param_groups.steps(200, help="full-batch GD steps")
-    dataset: str = param_groups.dataset()
+    dataset: str = param_groups.dataset(
+        choices=param_groups.DATASETS_AND_FILES,
+        help="offline: digits, synthetic, mnist (the full set from LAB_DATA_DIR, else MNIST-5k), fashion_mnist "
+             "(Debian's dataset-fashion-mnist); cifar10 through torchvision; or your own file: "
+             "file:/path/data.npz (X, y, optional X_test, y_test) or file:/path/data.csv (label last)")
     input_scale: float = param(1.0, lo=0.01, hi=1000.0, log=True,
                                help="inputs in [0, 1] are multiplied by this: 255 = raw 0-255 pixels, "
                                     "as the original code feeds MNIST (no ToTensor scaling)")
@@ -189,16 +193,5 @@ EXPERIMENT = Experiment(
         ),
         sweep=SweepView(axes={"width": (16, 64, 256, 1024, 4096)}, metrics=("rel_change",), loglog=True,
                         reference_exponent=-0.5),
-        presets={
-            # run_ntk.py exactly: raw 0-255 MNIST pixels, 1,024 images, 500 full-batch steps, lr
-            # 0.01/sqrt(width), PyTorch default init. Offline `mnist` is MNIST-5k (its test examples
-            # are the rest of that pool); sweep the width for the original code's table.
-            "python run_ntk.py (MNIST, raw pixels)": dict(
-                dataset="mnist", n_train=1024, n_test=1000, steps=500, lr=0.01, init="pytorch",
-                parametrization="standard", input_scale=255.0, width=1000, eval_every=25),
-            "run_ntk.py recipe on digits (raw-pixel scale)": dict(
-                dataset="digits", n_train=1024, n_test=500, steps=500, lr=0.01, init="pytorch",
-                parametrization="standard", input_scale=255.0, width=1000, eval_every=25),
-        },
     ),
 )

