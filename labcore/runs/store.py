@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import hashlib
 import json
 import os
@@ -35,6 +34,7 @@ from typing import Any
 import diskcache
 
 from labcore.core.status import ACTIVE, FINISHED
+from labcore.runs.lock import FairLock
 from labcore.runs.disk import (DiskFull, QuarantineCache, ReadOnlyCache, SafeJSONDisk, full_disk_line,
                                 is_disk_full, low_space, make_private)
 
@@ -80,8 +80,7 @@ class Store:
         self._reader: ReadOnlyCache | None = None
         self._thread_lock = threading.RLock()
         self._depth = 0
-        self._lock_fd: int | None = None
-        self._lock_pid: int | None = None
+        self._lock = FairLock(self.dir, LOCK_TIMEOUT_S)
 
     @property
     def cache(self) -> QuarantineCache:
@@ -193,8 +192,9 @@ class Store:
     def transact(self):
         """One write transaction (re-entrant), entered in turn. SQLite's own busy handler
         retries with growing sleeps, so under 16 writers one append could lose the race
-        for tens of seconds (issue #24: 18-50 s); a short file lock taken first, polled
-        every <= 2 ms, hands the write lock round quickly instead. Raises diskcache.Timeout
+        for tens of seconds (issue #24: 18-50 s); a fair file lock taken first
+        (labcore.runs.lock.FairLock: writers enter in the order they asked, issue 39 item 6)
+        hands the write lock round in order instead. Raises diskcache.Timeout
         after LOCK_TIMEOUT_S. A write that fails for a full disk is remembered in
         `write_error` (cleared by the next one that succeeds)."""
         with self._thread_lock:  # threads of this process queue here (flock is per process)
@@ -202,7 +202,7 @@ class Store:
             try:
                 cache = self.cache  # the first write opens (and may create) the store
                 if outer:
-                    self._flock()
+                    self._lock.acquire()
                 self._depth += 1
                 try:
                     with cache.transact():
@@ -210,7 +210,7 @@ class Store:
                 finally:
                     self._depth -= 1
                     if outer:
-                        fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+                        self._lock.release()
             except Exception as exc:
                 if not is_disk_full(exc, self.dir):
                     raise
@@ -220,21 +220,6 @@ class Store:
                 raise DiskFull(errno.ENOSPC, f"No space left on device ({type(exc).__name__}: {exc})") from exc
             if outer:
                 self.write_error = None
-
-    def _flock(self) -> None:
-        if self._lock_pid != os.getpid():  # a forked child must not share its parent's lock
-            self._lock_fd = os.open(self.dir / "write.lock", os.O_RDWR | os.O_CREAT, 0o600)
-            self._lock_pid = os.getpid()
-        deadline, wait = time.monotonic() + LOCK_TIMEOUT_S, 0.0001
-        while True:
-            try:
-                fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise diskcache.Timeout(f"the run store at {self.dir} stayed locked {LOCK_TIMEOUT_S:.0f} s")
-                time.sleep(wait)
-                wait = min(wait * 2, 0.002)
 
     def put_record(self, rec: dict) -> None:
         """Write a record and index it (call inside `transact()` with other changes)."""
