@@ -72,7 +72,7 @@ class SafeJSONDisk(diskcache.JSONDisk):
             raise RefusedValue("refusing a cache value outside the store")
         try:
             return super().fetch(mode, filename, value, read)
-        except (zlib.error, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        except (zlib.error, UnicodeDecodeError, json.JSONDecodeError, TypeError) as exc:  # TypeError: text, not bytes
             raise RefusedValue(f"refusing a corrupt cache value ({type(exc).__name__})") from None
 
     def get(self, key, raw):
@@ -100,7 +100,6 @@ class QuarantineCache(diskcache.Cache):
         """Move the row of `key` to quarantine/ (see the class doc); returns the file, or None
         when it could not be written (a read-only or full disk: the entry stays, refused)."""
         db_key, raw = self._disk.put(key)
-        folder = Path(self.directory) / "quarantine"
         try:
             with self.transact():
                 rows = self._sql("SELECT rowid, mode, filename, value FROM Cache WHERE key = ? AND raw = ?",
@@ -108,18 +107,26 @@ class QuarantineCache(diskcache.Cache):
                 if not rows:
                     return None
                 rowid, mode, filename, value = rows[0]
-                folder.mkdir(mode=0o700, exist_ok=True)
-                path = folder / f"{time.strftime('%Y%m%d-%H%M%S')}-{time.monotonic_ns()}.json"
                 blob = value.hex() if isinstance(value, bytes) else value
-                path.write_text(json.dumps({"key": str(key), "mode": mode, "filename": filename,
-                                            "value": blob, "why": str(exc)}, default=str))
-                os.chmod(path, 0o600)
+                path = keep_aside(self.directory, {"key": str(key), "mode": mode, "filename": filename,
+                                                   "value": blob, "why": str(exc)})
                 self._sql("DELETE FROM Cache WHERE rowid = ?", (rowid,))  # never the referenced file
         except (OSError, diskcache.Timeout, sqlite3.Error):
             return None
         print(f"warning: the run store entry {str(key)!r} was unreadable ({exc}); moved to {path}",
               file=sys.stderr, flush=True)
         return path
+
+
+def keep_aside(directory, entry: dict) -> Path:
+    """Write `entry` (what was taken out of the store, and why) to a new file in the store's
+    `quarantine/` (owner only); returns it. Raises OSError when it cannot be written."""
+    folder = Path(directory) / "quarantine"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    path = folder / f"{time.strftime('%Y%m%d-%H%M%S')}-{time.monotonic_ns()}.json"
+    path.write_text(json.dumps(entry, default=str))
+    os.chmod(path, 0o600)
+    return path
 
 
 IMMUTABLE_S = 2.0  # an immutable read view is renewed this often (the disk may have been freed)

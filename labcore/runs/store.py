@@ -25,6 +25,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import sys
 import threading
 import time
 import zlib
@@ -35,8 +36,8 @@ import diskcache
 
 from labcore.core.status import ACTIVE, FINISHED
 from labcore.runs.lock import FairLock
-from labcore.runs.disk import (DiskFull, QuarantineCache, ReadOnlyCache, SafeJSONDisk, full_disk_line,
-                                is_disk_full, low_space, make_private)
+from labcore.runs.disk import (DiskFull, QuarantineCache, ReadOnlyCache, RefusedValue, SafeJSONDisk,
+                                full_disk_line, is_disk_full, keep_aside, low_space, make_private)
 
 SCHEMA_VERSION = 2  # 2: steady_learner mlp runs train on the seed axis (baddbmm; float32 rows differ ~1e-4 from v1)
 # A claim's lease ($LAB_LEASE_S, default 10 s); the heartbeat renews it every ~0.5 s. It
@@ -138,15 +139,38 @@ class Store:
         return value
 
     def get(self, rid: str) -> dict | None:
-        """The run record as stored (no side effects; liveness is the scheduler's job)."""
+        """The run record as stored (no side effects; liveness is the scheduler's job). A
+        value that is JSON but no run record is quarantined (one warning line), not hidden."""
         rec = self.read(f"run:{rid}")
-        return rec if isinstance(rec, dict) else None
+        if rec is None or is_record(rec):
+            return rec
+        self._quarantine(f"run:{rid}", "not a run record")
+        return None
+
+    def _quarantine(self, key: str, why: str) -> None:
+        try:
+            cache = self._readable()
+            if cache is not None:
+                cache.quarantine(key, RefusedValue(why))
+        except READ_ERRORS:
+            pass  # a read-only or full store: the entry stays, refused at every read
 
     def runs(self) -> list[dict]:
         """All run records, newest first."""
-        index = self.read("index", {}) or {}
+        index = clean_index(self.read("index", {}))[0]
         recs = [self.get(rid) for rid in sorted(index, key=index.get, reverse=True)]
         return [r for r in recs if r is not None]
+
+    def set_aside(self, key: str, junk: list, why: str) -> None:
+        """Move the junk part of entry `key` to quarantine/ with one warning line (the caller
+        writes the cleaned value back, in its transaction)."""
+        try:
+            where = f"moved to {keep_aside(self.dir, {'key': key, 'value': junk, 'why': why})}"
+        except OSError as exc:
+            where = f"dropped (quarantine/ not writable: {exc})"
+        shown = _one_line(repr(junk), 120)
+        print(f"warning: the run store entry {key!r} held junk ({why}): {shown}; {where}",
+              file=sys.stderr, flush=True)
 
     def data_info(self, rid: str) -> dict:
         """{"attempt", "first", "n"} of the stored rows (the attempt that wrote them)."""
@@ -350,6 +374,28 @@ class Store:
             self.delete(rec["id"])
             removed.append(rec["id"])
         return removed
+
+
+RECORD_FIELDS = {"id": str, "experiment": str, "status": str, "attempt": int, "created": (int, float),
+                 "progress": (int, float), "config": dict, "overrides": dict}
+
+
+def is_record(value: Any) -> bool:
+    """True for a plausible run record (what readers index into without checking)."""
+    return isinstance(value, dict) and all(isinstance(value.get(k), t) for k, t in RECORD_FIELDS.items())
+
+
+def clean_index(value: Any) -> tuple[dict, list]:
+    """The `index` entry without junk: ({run_id: created}, [junk items])."""
+    if not isinstance(value, dict):
+        return {}, ([] if value is None else [value])
+    good = {k: v for k, v in value.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+    return good, [[k, v] for k, v in value.items() if k not in good]
+
+
+def _one_line(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def new_record(rid: str, experiment: str, config: dict, overrides: dict, attempt: int) -> dict:
