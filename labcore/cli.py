@@ -28,6 +28,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse that reports a bad flag as one line (UsageError), not 8 lines of usage."""
 
     def error(self, message: str):
+        message = message.replace("unrecognized", "unrecognised")  # argparse's word; the lab's text is British
         raise UsageError(f"{message} (see `{self.prog} --help`)")
 
 
@@ -51,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("list", help="experiments and their parameters")
     for name, helptext in (("run", "train one run"), ("sweep", "train a grid of runs")):
         p = sub.add_parser(name, help=helptext, add_help=False)
-        p.add_argument("experiment")
+        p.add_argument("experiment", nargs="?")
     sub.add_parser("runs", help="runs in the store")
     p = sub.add_parser("export", help="write runs' files: csv (several: plus runs_long.csv, runs.csv), "
                                       "parquet, or tensorboard event files")
@@ -74,6 +75,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="run only part N (1-5; repeat the option for several; default all)")
     try:
         args, rest = parser.parse_known_args(argv)
+        if args.cmd in ("run", "sweep") and args.experiment is None:
+            return _train_usage(args.cmd, rest)
         if args.cmd in ("run", "sweep"):
             return _train(args.cmd, args.experiment, rest)
         if rest:
@@ -149,6 +152,18 @@ def _train_parser(cmd: str, experiment: str) -> argparse.ArgumentParser:
     if cmd == "sweep":
         p.add_argument("--seeds", default=None, help="comma-separated seeds, e.g. 0,1,2")
     return p
+
+
+def _train_usage(cmd: str, rest: list[str]) -> int:
+    """`run --help` (or `run` alone) without an experiment: name the experiments and where
+    their flags are, instead of pointing back at `run --help`."""
+    names = ", ".join(REGISTRY)
+    if not {"-h", "--help"} & set(rest):
+        raise UsageError(f"give an experiment: python -m labcore {cmd} EXPERIMENT [flags]; one of {names}")
+    print(f"usage: python -m labcore {cmd} EXPERIMENT [flags]\n\nexperiments: {names}\n\n"
+          f"`python -m labcore {cmd} EXPERIMENT --help` lists that experiment's flags; "
+          "`python -m labcore list` lists them all.")
+    return 0
 
 
 def _train(cmd: str, experiment: str, rest: list[str]) -> int:

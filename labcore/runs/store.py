@@ -34,15 +34,13 @@ from typing import Any
 
 import diskcache
 
+from labcore.core import env
 from labcore.core.status import ACTIVE, FINISHED
 from labcore.runs.lock import FairLock
 from labcore.runs.disk import (DiskFull, QuarantineCache, ReadOnlyCache, RefusedValue, SafeJSONDisk,
                                 full_disk_line, is_disk_full, keep_aside, low_space, make_private)
 
 SCHEMA_VERSION = 2  # 2: steady_learner mlp runs train on the seed axis (baddbmm; float32 rows differ ~1e-4 from v1)
-# A claim's lease ($LAB_LEASE_S, default 10 s); the heartbeat renews it every ~0.5 s. It
-# decides liveness only where the worker process cannot be seen (Ray, another host).
-LEASE_S = float(os.environ.get("LAB_LEASE_S", "10"))
 BUDGET_GRACE_S = 300.0       # runs finished this recently are never removed by the budget
 DEFAULT_BUDGET_BYTES = 2 * 1024**3
 LOCK_TIMEOUT_S = 60.0       # a write waiting longer than this for the store raises diskcache.Timeout
@@ -50,6 +48,12 @@ LOCK_TIMEOUT_S = 60.0       # a write waiting longer than this for the store rai
 # shows the disk full (pages only write when asked, so nothing else would clear it)
 FULL_REMEMBERED_S = 300.0
 READ_ERRORS = (sqlite3.Error, OSError, ValueError, zlib.error, diskcache.Timeout)
+
+
+def lease_s() -> float:
+    """A claim's lease ($LAB_LEASE_S, default 10 s); the heartbeat renews it every ~0.5 s. It
+    decides liveness only where the worker process cannot be seen (Ray, another host)."""
+    return env.number("LAB_LEASE_S", 10.0)
 
 
 def default_dir() -> Path:
@@ -70,8 +74,8 @@ class Store:
     def __init__(self, directory: str | os.PathLike | None = None,
                  budget_bytes: int | None = None) -> None:
         self.dir = Path(directory) if directory is not None else default_dir()
-        env_budget = os.environ.get("LAB_CACHE_BUDGET_MB")
-        self.budget_bytes = budget_bytes or (int(float(env_budget) * 1024**2) if env_budget
+        env_budget = env.number("LAB_CACHE_BUDGET_MB")
+        self.budget_bytes = budget_bytes or (int(env_budget * 1024**2) if env_budget is not None
                                              else DEFAULT_BUDGET_BYTES)
         self.read_error: str | None = None  # the last read that failed, for a one-line notice
         # the last write that failed for a full disk (None once a write succeeds again)
@@ -285,7 +289,7 @@ class Store:
         """Heartbeat: renew the claim's lease (and write `fields`, e.g. progress) in one
         write. Returns (still ours, cancel requested)."""
         now = time.time()
-        rec = self.update(rid, attempt, heartbeat=now, lease_until=now + LEASE_S, **fields)
+        rec = self.update(rid, attempt, heartbeat=now, lease_until=now + lease_s(), **fields)
         if rec is not None and float(rec.get("progress") or 0.0) > 0 and (rec.get("moved") or 0) < (rec.get("started") or 0):
             # when this attempt first moved: its start-up (worker, data, model) ends there, and
             # any page, even one opened later, measures the pace from it (pace.eta_seconds)

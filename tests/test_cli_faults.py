@@ -1,0 +1,45 @@
+"""Issue 39 item 7 in the CLI (in-process, nothing trains): settings that are not numbers,
+`run --help` without an experiment, argparse's spelling, a Unicode pattern."""
+import pytest
+
+from labcore import cli as lab_cli
+
+SETTINGS = ("LAB_MAX_MEMORY_GB", "LAB_MAX_JOBS", "LAB_MAX_QUEUED", "LAB_CACHE_BUDGET_MB", "LAB_LEASE_S",
+            "LAB_LEASE_DEAD_S", "LAB_THREADS")
+
+
+@pytest.mark.parametrize("name", SETTINGS)
+@pytest.mark.parametrize("value", ["abc", "-1"])
+def test_a_setting_that_is_no_number_is_one_line_and_queues_nothing(name, value, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("LAB_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv(name, value)
+    assert lab_cli.main(["run", "quadratic", "--steps", "3"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"error: {name}={value}") and "allowed: " in err[0], err
+    assert "-1.0 GB" not in err[0]
+    assert not (tmp_path / "cache").exists()  # nothing queued, nothing written
+
+
+def test_run_help_without_an_experiment_names_the_experiments(capsys):
+    assert lab_cli.main(["run", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "quadratic" in out and "run EXPERIMENT --help" in out
+    assert lab_cli.main(["sweep"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "give an experiment" in err[0] and "--help`)" not in err[0]
+
+
+def test_the_lab_says_unrecognised(capsys):
+    assert lab_cli.main(["run", "quadratic", "--no-such-flag", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "unrecognised arguments" in err and "unrecognized" not in err
+
+
+def test_a_unicode_pattern_is_refused_in_the_patterns_own_words():
+    from labcore.core.params import ParamError, from_dict
+    from labcore.core.registry import get
+
+    exp = get("feature_diversity")
+    with pytest.raises(ParamError) as info:
+        from_dict(exp.config, {"init": "leaky", "pattern": "1_ïï_ii_ii"})
+    assert "any str" not in str(info.value) and "pattern=" in str(info.value)
