@@ -233,12 +233,19 @@ def _sweep_table(store, ids: list[str]):
 
 
 def _wait_all(store, ids: list[str]) -> list[dict]:
-    """Poll until every run finished, drawing one progress bar on stderr."""
+    """Poll until every run finished, drawing one progress bar on stderr. Every second it
+    also settles runs whose worker died and restarts workers for its queued runs
+    (`jobs.tend`), so it never waits on a dead worker, supervisor or none."""
+    from labcore.engine import jobs
+
     start = time.monotonic()
     tty = sys.stderr.isatty()
-    last_drawn = -1.0
+    last_drawn, last_tend = -1.0, time.monotonic()
     try:
         while True:
+            if time.monotonic() - last_tend >= jobs.REAP_EVERY_S:
+                jobs.tend(store, ids)
+                last_tend = time.monotonic()
             recs = [store.get(rid) for rid in ids]
             frac = sum(1.0 if r["status"] in FINISHED else r["progress"] for r in recs) / len(recs)
             elapsed = time.monotonic() - start
@@ -257,8 +264,6 @@ def _wait_all(store, ids: list[str]) -> list[dict]:
                 return recs
             time.sleep(0.2)
     except KeyboardInterrupt:
-        from labcore.engine import jobs
-
         for rid in ids:
             jobs.cancel(rid, store)
         print("\ncancelled", file=sys.stderr)

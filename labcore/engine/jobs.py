@@ -11,7 +11,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from labcore.engine import backends, scheduler
+from labcore.engine import backends, scheduler, supervisor
+from labcore.runs.scheduling import QUEUE
 from labcore.core.status import ACTIVE, FINISHED
 from labcore.runs.store import Store, run_id
 
@@ -102,11 +103,8 @@ def wait(rid: str, store: Store | None = None, timeout: float | None = None, pol
     last_reap = 0.0
     while True:
         if time.monotonic() - last_reap >= REAP_EVERY_S:
-            _reap(store)
+            tend(store, [rid])
             last_reap = time.monotonic()
-            rec = store.get(rid)
-            if rec is not None and rec["status"] == "queued":
-                _start(store)  # a worker that failed to start (or exited) is replaced
         rec = store.get(rid)
         if on_progress is not None and rec is not None:
             on_progress(rec)
@@ -115,6 +113,18 @@ def wait(rid: str, store: Store | None = None, timeout: float | None = None, pol
         if deadline is not None and time.monotonic() > deadline:
             return rec
         time.sleep(poll)
+
+
+def tend(store: Store, rids: list[str]) -> None:
+    """What a waiter does every REAP_EVERY_S, so its runs settle whoever else is alive (issue
+    39 item 2: with the worker and the supervisor both killed, a waiting CLI waited forever):
+    settle runs whose worker is gone (on a full disk too: the store's reserve makes room), and
+    while any of `rids` is queued make sure workers (and a supervisor) exist to train them."""
+    _reap(store)
+    mine = any((store.get(rid) or {}).get("status") == "queued" for rid in rids)
+    if mine or (QUEUE.read(store) and backends.name() == "local" and not supervisor.alive(store)):
+        _start(store)  # a worker that failed to start (or exited) is replaced; runs queued
+        # behind ours get a supervisor again once the one that died is gone
 
 
 def active(store: Store | None = None) -> list[dict]:
@@ -138,7 +148,7 @@ def _start(store: Store) -> None:
 
 def _reap(store: Store) -> None:
     try:
-        scheduler.reap(store)
+        store.write_on_reserve(lambda: scheduler.reap(store))
     except Exception:  # noqa: BLE001 - a read-only or full store: reading still works
         pass
 

@@ -31,6 +31,41 @@ def is_disk_full(exc: BaseException, directory: Path | None = None) -> bool:
     return directory is not None and isinstance(exc, (sqlite3.Error, OSError)) and low_space(directory)
 
 
+RESERVE_BYTES = 1024**2  # the store's reserve: room for a few final writes on a full disk
+RESERVE = "reserve"
+
+
+def keep_reserve(directory: Path) -> None:
+    """Make sure the store keeps its reserve file (RESERVE_BYTES of allocated space, freed by
+    `release_reserve` so the final writes of a run land on a full disk). Made only while the
+    disk has room to spare; never raises."""
+    path = Path(directory) / RESERVE
+    if path.exists():
+        return
+    try:
+        st = os.statvfs(directory)
+        if st.f_blocks > 0 and st.f_bavail * st.f_frsize < 8 * RESERVE_BYTES + LOW_SPACE_BYTES:
+            return
+        tmp = path.with_name(f"{RESERVE}.{os.getpid()}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            os.write(fd, bytes(RESERVE_BYTES))  # written, not sparse: the blocks are really held
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except OSError:
+        pass
+
+
+def release_reserve(directory: Path) -> bool:
+    """Delete the store's reserve file; True when there was one to free."""
+    try:
+        os.unlink(Path(directory) / RESERVE)
+        return True
+    except OSError:
+        return False
+
+
 class DiskFull(OSError):
     """A store write that failed for a full disk, whatever SQLite called it (errno ENOSPC, so
     every `is_disk_full` check downstream sees it)."""

@@ -30,7 +30,7 @@ import threading
 import time
 import zlib
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import diskcache
 
@@ -38,7 +38,8 @@ from labcore.core import env
 from labcore.core.status import ACTIVE, FINISHED
 from labcore.runs.lock import FairLock
 from labcore.runs.disk import (DiskFull, QuarantineCache, ReadOnlyCache, RefusedValue, SafeJSONDisk,
-                                full_disk_line, is_disk_full, keep_aside, low_space, make_private)
+                                full_disk_line, is_disk_full, keep_aside, keep_reserve, low_space,
+                                make_private, release_reserve)
 
 SCHEMA_VERSION = 2  # 2: steady_learner mlp runs train on the seed axis (baddbmm; float32 rows differ ~1e-4 from v1)
 BUDGET_GRACE_S = 300.0       # runs finished this recently are never removed by the budget
@@ -104,6 +105,7 @@ class Store:
                     finally:
                         os.umask(old)
                     make_private(self.dir)
+                    keep_reserve(self.dir)
                     self._cache = cache
         return self._cache
 
@@ -248,6 +250,19 @@ class Store:
                 raise DiskFull(errno.ENOSPC, f"No space left on device ({type(exc).__name__}: {exc})") from exc
             if outer:
                 self.write_error = None
+
+    def write_on_reserve(self, write: Callable[[], Any]) -> Any:
+        """`write()`; when it fails for a full disk, free the store's reserve (a file of
+        RESERVE_BYTES kept in the store for this) and try once more. For the writes that
+        must land however full the disk is: a run's final status, the reap of a dead
+        worker's run (issue 39 item 2: a disk that filled mid-run left the run `running`
+        and its waiting CLI waiting forever). Raises what the last try raised."""
+        try:
+            return write()
+        except Exception as exc:  # noqa: BLE001 - only a full disk is retried
+            if not is_disk_full(exc, self.dir) or not release_reserve(self.dir):
+                raise
+        return write()
 
     def put_record(self, rec: dict) -> None:
         """Write a record and index it (call inside `transact()` with other changes)."""
