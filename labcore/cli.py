@@ -100,8 +100,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {_one_line(msg)}", file=sys.stderr)
         return 2
     except Exception as exc:  # noqa: BLE001 - a full disk is one line too; anything else is a bug
-        from labcore.runs.disk import is_disk_full
+        from labcore.runs.disk import ReadOnlyStore, is_disk_full
 
+        if isinstance(exc, ReadOnlyStore):  # its message is the one line
+            print(f"error: {exc.strerror}", file=sys.stderr)
+            return 1
         if not is_disk_full(exc):
             raise
         from labcore.runs.store import default_dir

@@ -67,3 +67,41 @@ def tmpfs(path, size: str = "16m"):
 def fill(path) -> None:
     """Fill the file system holding `path` (a file `filler` there, until no space is left)."""
     subprocess.run(["dd", "if=/dev/zero", f"of={path / 'filler'}", "bs=64k"], capture_output=True)
+
+
+def simulate_read_only(monkeypatch) -> None:
+    """A read-only store for tests (root writes anywhere, so permissions cannot make one):
+    the store's directory reads as not writable, and every SQLite write of a connection
+    opened from now on fails as SQLite's does on a read-only file."""
+    from labcore.runs import disk, store
+
+    real = sqlite3.connect
+
+    class Connection(sqlite3.Connection):
+        def execute(self, sql, *args, **kwargs):
+            if sql.lstrip().upper().startswith(WRITES):
+                raise sqlite3.OperationalError("attempt to write a readonly database")
+            return super().execute(sql, *args, **kwargs)
+
+    def connect(*args, **kwargs):
+        kwargs.setdefault("factory", Connection)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(sqlite3, "connect", connect)
+    monkeypatch.setattr(disk, "dir_read_only", lambda directory: True)
+    monkeypatch.setattr(store, "dir_read_only", lambda directory: True)
+
+
+@contextlib.contextmanager
+def read_only_mount(path):
+    """`path` (a directory to fill first, inside the block) on a tmpfs that is remounted
+    read-only when the block's first `yield`ed callable is called; skips where mounting is not
+    permitted."""
+    with tmpfs(path) as disk:
+        def remount():
+            done = subprocess.run(["mount", "-o", "remount,ro", str(disk)], capture_output=True, text=True)
+            if done.returncode != 0:
+                import pytest
+
+                pytest.skip(f"cannot remount read-only: {done.stderr.strip()}")
+        yield remount

@@ -13,7 +13,7 @@ from typing import Any
 
 from labcore.engine import backends, scheduler, supervisor
 from labcore.runs.scheduling import QUEUE
-from labcore.core.status import ACTIVE, FINISHED
+from labcore.core.status import ACTIVE, FINISHED, REUSABLE
 from labcore.runs.store import Store, run_id
 
 REAP_EVERY_S = 1.0
@@ -77,6 +77,9 @@ def submit(experiment: str, config: Any = None, store: Store | None = None, forc
     cfg = make_config(experiment, config)
     overrides = non_default(cfg)
     rid = run_id(experiment, overrides)
+    old = store.get(rid)
+    if not force and old is not None and old["status"] in REUSABLE:
+        return rid  # a cache hit is a read: it answers on a read-only store or a full disk too
     action = scheduler.submit(store, rid, experiment, to_dict(cfg), overrides, force=force)
     if start and action != "hit":
         start_workers(store)  # also repairs a queued run whose worker never started
@@ -181,5 +184,6 @@ def submit_many(experiment: str, cfgs: list, store: Store | None = None, force: 
         got = (submit_group(experiment, part, store, force=force, start=False) if len(part) > 1
                else [submit(experiment, part[0], store, force=force, start=False)])
         ids.update({id(c): rid for c, rid in zip(part, got)})
-    start_workers(store)
+    if any((store.get(rid) or {}).get("status") in ACTIVE for rid in ids.values()):
+        start_workers(store)  # all cache hits: nothing to start, nothing written
     return [ids[id(c)] for c in cfgs]

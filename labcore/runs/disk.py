@@ -31,6 +31,41 @@ def is_disk_full(exc: BaseException, directory: Path | None = None) -> bool:
     return directory is not None and isinstance(exc, (sqlite3.Error, OSError)) and low_space(directory)
 
 
+class ReadOnlyStore(OSError):
+    """A store write refused because the store is read-only (a read-only mount or directory);
+    its message is the one line every entry point shows (`read_only_line`)."""
+
+
+def read_only_line(directory) -> str:
+    """The one line every entry point (CLI, pages) shows when the store cannot be written."""
+    return (f"the run store at {directory} is read-only: its runs can be read, not trained or "
+            "changed; set LAB_CACHE_DIR to a writable directory")
+
+
+def dir_read_only(directory: Path) -> bool:
+    """True when `directory` (or its nearest existing parent) cannot be written: a read-only
+    file system (also for root) or a directory without write permission for this user."""
+    path = Path(directory)
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    try:
+        if os.statvfs(path).f_flag & os.ST_RDONLY:
+            return True
+    except OSError:
+        return False
+    return not os.access(path, os.W_OK)
+
+
+def is_read_only(exc: BaseException, directory: Path | None = None) -> bool:
+    """True for the errors of a write to a read-only store; with `directory`, also any SQLite
+    or OS error while that directory cannot be written ("unable to open database file")."""
+    if isinstance(exc, ReadOnlyStore) or getattr(exc, "errno", None) == 30:  # EROFS
+        return True
+    if "readonly database" in str(exc).lower() or "read-only file system" in str(exc).lower():
+        return True
+    return directory is not None and isinstance(exc, (sqlite3.Error, OSError)) and dir_read_only(directory)
+
+
 RESERVE_BYTES = 1024**2  # the store's reserve: room for a few final writes on a full disk
 RESERVE = "reserve"
 

@@ -107,6 +107,12 @@ class FairLock:
         fcntl.flock(self._fd("write.lock"), fcntl.LOCK_UN)
         self._leave_queue()
 
+    def close(self) -> None:
+        """Close the lock's files (not while held)."""
+        for fd in self._fds.values():
+            os.close(fd)
+        self._fds = {}
+
     def _leave_queue(self) -> None:
         if self._node is not None:
             os.close(self._node)

@@ -38,8 +38,9 @@ from labcore.core import env
 from labcore.core.status import ACTIVE, FINISHED
 from labcore.runs.lock import FairLock
 from labcore.runs.disk import (DiskFull, QuarantineCache, ReadOnlyCache, RefusedValue, SafeJSONDisk,
-                                full_disk_line, is_disk_full, keep_aside, keep_reserve, low_space,
-                                make_private, release_reserve)
+                                ReadOnlyStore, dir_read_only, full_disk_line, is_disk_full,
+                                is_read_only, keep_aside, keep_reserve, low_space, make_private,
+                                read_only_line, release_reserve)
 
 SCHEMA_VERSION = 2  # 2: steady_learner mlp runs train on the seed axis (baddbmm; float32 rows differ ~1e-4 from v1)
 BUDGET_GRACE_S = 300.0       # runs finished this recently are never removed by the budget
@@ -122,9 +123,24 @@ class Store:
             self._reader = ReadOnlyCache(self.dir, disk=SafeJSONDisk, timeout=60, writer=lambda: self.cache)
         return self._reader
 
+    def close(self) -> None:
+        """Close the database connections and lock files this object opened (reopened at the
+        next use)."""
+        with self._thread_lock:
+            for cache in (self._cache, self._reader):
+                if cache is not None:
+                    cache.close()
+            self._cache = self._reader = None
+            self._lock.close()
+
     def exists(self) -> bool:
         """True when the store has been created (by a write) at `dir`."""
         return (self.dir / "cache.db").is_file()
+
+    def read_only(self) -> bool:
+        """True when the store's directory cannot be written (a read-only mount): it is read,
+        and every write is refused with `read_only_line`."""
+        return dir_read_only(self.dir)
 
     def disk_full(self) -> bool:
         """True when the store's disk is full: its file system has almost no space left, or a
@@ -242,6 +258,8 @@ class Store:
                     if outer:
                         self._lock.release()
             except Exception as exc:
+                if is_read_only(exc, self.dir):  # one line, not "unable to open database file"
+                    raise ReadOnlyStore(errno.EROFS, read_only_line(self.dir)) from exc
                 if not is_disk_full(exc, self.dir):
                     raise
                 self.write_error, self._write_failed_at = full_disk_line(self.dir), time.monotonic()
