@@ -66,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--preset", default=None, help="check at this page preset instead of the defaults")
     p.add_argument("--out", default=None, help="directory for reproduction.md and claims.csv "
                                                "(default: <store>/check)")
+    sub.add_parser("doctor", help="check the run store's database; a damaged one is moved aside and "
+                                  "rebuilt from what can still be read")
     p = sub.add_parser("warm", help="keep one worker warm while process PID (the dashboard) lives")
     p.add_argument("--for", dest="owner", type=int, required=True, metavar="PID")
     p = sub.add_parser("bench", help="lab overhead vs a bare PyTorch loop")
@@ -85,6 +87,8 @@ def main(argv: list[str] | None = None) -> int:
             return _list()
         if args.cmd == "runs":
             return _runs()
+        if args.cmd == "doctor":
+            return _doctor()
         if args.cmd == "warm":
             return _warm(args.owner)
         if args.cmd == "export":
@@ -100,10 +104,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {_one_line(msg)}", file=sys.stderr)
         return 2
     except Exception as exc:  # noqa: BLE001 - a full disk is one line too; anything else is a bug
-        from labcore.runs.disk import ReadOnlyStore, is_disk_full
+        from labcore.runs.disk import ReadOnlyStore, StoreDamaged, is_disk_full
 
-        if isinstance(exc, ReadOnlyStore):  # its message is the one line
-            print(f"error: {exc.strerror}", file=sys.stderr)
+        if isinstance(exc, (ReadOnlyStore, StoreDamaged)):  # its message is the one line
+            print(f"error: {exc.strerror if isinstance(exc, ReadOnlyStore) else exc}", file=sys.stderr)
             return 1
         if not is_disk_full(exc):
             raise
@@ -308,11 +312,27 @@ def _existing_store(what: str = ""):
 
 def _runs() -> int:
     store = _existing_store()
+    store.check()  # a damaged database is one line, never an empty list
     print(f"store {store.dir} ({store.size_bytes() / 1e6:.1f} MB)")
     for rec in store.runs():
         created = time.strftime("%Y-%m-%d %H:%M", time.localtime(rec["created"]))
         print(f"{rec['id']}  {rec['experiment']:<16} {rec['status']:<11} {100 * rec['progress']:5.1f}%  "
               f"{created}  {json.dumps(rec['overrides'])}")
+    return 0
+
+
+def _doctor() -> int:
+    """Check the store; repair a damaged one (labcore.runs.doctor). 0: healthy or repaired."""
+    from labcore.runs import doctor
+
+    store = _existing_store()
+    found = doctor.check(store.dir)
+    if found is None:
+        print(f"the run store at {store.dir} is healthy ({len(store.runs())} runs)")
+        return 0
+    print(f"the run store at {store.dir} is damaged ({found}); repairing")
+    got = doctor.repair(store.dir)
+    print(f"kept {got['kept']} entries ({got['runs']} runs); the damaged files are in {got['aside']}")
     return 0
 
 

@@ -66,6 +66,56 @@ def is_read_only(exc: BaseException, directory: Path | None = None) -> bool:
     return directory is not None and isinstance(exc, (sqlite3.Error, OSError)) and dir_read_only(directory)
 
 
+# A store's database is checked for damage when a process first opens it: with SQLite's
+# `PRAGMA quick_check` while the file is at most this big (a few ms per MB), else only by the
+# errors its reads raise (issue 39 item 4: a truncated cache.db listed as an empty store).
+QUICK_CHECK_MAX_BYTES = 16 * 1024**2
+EMPTY_GRACE_S = 5.0  # a 0-byte database younger than this is a store being created, not damage
+
+
+class StoreDamaged(RuntimeError):
+    """The store's database is damaged; the message is the one line saying what to do."""
+
+
+def damaged_line(directory, why: str) -> str:
+    """The one line every entry point shows for a damaged store."""
+    return (f"the run store at {directory} is damaged ({why}): run `python -m labcore doctor` "
+            "to move the damaged database aside and keep what can still be read")
+
+
+def is_damage(exc: BaseException) -> bool:
+    """True for SQLite's errors about a damaged file (malformed, not a database), not for a
+    locked or unopenable one."""
+    return isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError)
+
+
+def damage(directory: Path) -> str | None:
+    """What is wrong with the store's database at `directory`, in words, or None: healthy,
+    absent, or not readable for another reason (locked, permissions: readers degrade)."""
+    path = Path(directory) / DBNAME
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    if st.st_size == 0:
+        return "its database file is empty" if time.time() - st.st_mtime > EMPTY_GRACE_S else None
+    try:
+        con, _ = connect_readonly(path, 5.0)
+        try:
+            if st.st_size <= QUICK_CHECK_MAX_BYTES:
+                ((verdict,), *_) = con.execute("PRAGMA quick_check(1)").fetchall()
+                if verdict != "ok":
+                    return f"database disk image is malformed: {verdict}"
+            con.execute("SELECT key, raw FROM Cache ORDER BY rowid DESC LIMIT 1").fetchall()
+        finally:
+            con.close()
+    except sqlite3.OperationalError as exc:
+        return "it has no run store tables" if "no such table" in str(exc) else None
+    except sqlite3.DatabaseError as exc:
+        return str(exc)
+    return None
+
+
 RESERVE_BYTES = 1024**2  # the store's reserve: room for a few final writes on a full disk
 RESERVE = "reserve"
 

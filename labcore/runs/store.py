@@ -38,8 +38,8 @@ from labcore.core import env
 from labcore.core.status import ACTIVE, FINISHED
 from labcore.runs.lock import FairLock
 from labcore.runs.disk import (DiskFull, QuarantineCache, ReadOnlyCache, RefusedValue, SafeJSONDisk,
-                                ReadOnlyStore, dir_read_only, full_disk_line, is_disk_full,
-                                is_read_only, keep_aside, keep_reserve, low_space, make_private,
+                                ReadOnlyStore, StoreDamaged, damage, damaged_line, dir_read_only,
+                                full_disk_line, is_damage, is_disk_full, is_read_only, keep_aside, keep_reserve, low_space, make_private,
                                 read_only_line, release_reserve)
 
 SCHEMA_VERSION = 2  # 2: steady_learner mlp runs train on the seed axis (baddbmm; float32 rows differ ~1e-4 from v1)
@@ -88,6 +88,8 @@ class Store:
         self._thread_lock = threading.RLock()
         self._depth = 0
         self._lock = FairLock(self.dir, LOCK_TIMEOUT_S)
+        self._damage: str | None = None   # what is wrong with the database (None: nothing seen)
+        self._checked = False
 
     @property
     def cache(self) -> QuarantineCache:
@@ -95,6 +97,7 @@ class Store:
         and writes diskcache's settings, so only writers open it. Reading never does (issue
         #24 item 6): readers go through `_readable`, which writes nothing."""
         if self._cache is None:
+            self.check()  # never write into (or over) a damaged database
             with self._thread_lock:
                 if self._cache is None:
                     old = os.umask(0o077)  # the store and anything diskcache creates now: owner only
@@ -137,6 +140,21 @@ class Store:
         """True when the store has been created (by a write) at `dir`."""
         return (self.dir / "cache.db").is_file()
 
+    def damaged(self, where: str | None = None) -> str | None:
+        """The one line saying the store's database is damaged and what to do (naming the
+        store as `where`, default its directory), or None. The database is checked once per
+        Store (`runs.disk.damage`); a read that fails for damage later is remembered too."""
+        if not self._checked:
+            self._checked = True
+            self._damage = self._damage or damage(self.dir)
+        return damaged_line(where or self.dir, self._damage) if self._damage else None
+
+    def check(self) -> None:
+        """Raise StoreDamaged (its message: the one line) when the database is damaged."""
+        line = self.damaged()
+        if line:
+            raise StoreDamaged(line)
+
     def read_only(self) -> bool:
         """True when the store's directory cannot be written (a read-only mount): it is read,
         and every write is refused with `read_only_line`."""
@@ -157,6 +175,8 @@ class Store:
             value = default if cache is None else cache.get(key, default)
         except READ_ERRORS as exc:
             self.read_error = f"{type(exc).__name__}: {exc}"
+            if is_damage(exc):
+                self._damage = str(exc)
             return default
         return value
 
@@ -178,8 +198,11 @@ class Store:
             pass  # a read-only or full store: the entry stays, refused at every read
 
     def runs(self) -> list[dict]:
-        """All run records, newest first."""
+        """All run records, newest first. Raises StoreDamaged for a damaged database: a
+        damaged store is never shown as an empty one."""
+        self.check()
         index = clean_index(self.read("index", {}))[0]
+        self.check()
         recs = [self.get(rid) for rid in sorted(index, key=index.get, reverse=True)]
         return [r for r in recs if r is not None]
 

@@ -30,7 +30,12 @@ def _known(store: Any) -> bool:
 
 def notice(store: Any) -> None:
     """The line, while the store is read-only or its disk full (a write failed for it, or no
-    space is left)."""
+    space is left). A damaged store's line (what to run) ends the page there: nothing of it
+    can be shown truthfully, and an empty page would say the runs are gone."""
+    damaged = store.damaged(access.where(store.dir))
+    if damaged:
+        st.error(access.plain(damaged), icon=":material/storage:")
+        st.stop()
     if _known(store):
         st.error(line(store), icon=":material/storage:")
 
