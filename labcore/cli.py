@@ -314,6 +314,10 @@ def _runs() -> int:
     store = _existing_store()
     store.check()  # a damaged database is one line, never an empty list
     print(f"store {store.dir} ({store.size_bytes() / 1e6:.1f} MB)")
+    from labcore.engine.jobs import worker_trouble
+
+    if (trouble := worker_trouble(store)) is not None:
+        print(trouble)
     for rec in store.runs():
         created = time.strftime("%Y-%m-%d %H:%M", time.localtime(rec["created"]))
         print(f"{rec['id']}  {rec['experiment']:<16} {rec['status']:<11} {100 * rec['progress']:5.1f}%  "

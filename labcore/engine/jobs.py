@@ -118,6 +118,17 @@ def wait(rid: str, store: Store | None = None, timeout: float | None = None, pol
         time.sleep(poll)
 
 
+def worker_trouble(store: Store) -> str | None:
+    """One line when the local pool stopped starting workers (they kept crashing at start),
+    with the cause; None otherwise (Home and `labcore runs` show it)."""
+    from labcore.engine import pool
+
+    try:
+        return pool.trouble(store)
+    except Exception:  # noqa: BLE001 - an unreadable store says nothing here
+        return None
+
+
 def tend(store: Store, rids: list[str]) -> None:
     """What a waiter does every REAP_EVERY_S, so its runs settle whoever else is alive (issue
     39 item 2: with the worker and the supervisor both killed, a waiting CLI waited forever):

@@ -30,6 +30,13 @@ def max_jobs() -> int:
     return gpus if gpus else max(1, (os.cpu_count() or 2) // 2)
 
 
+def max_crashes() -> int:
+    """Workers dying at start in a row after which none is started (engine.pool):
+    $LAB_WORKER_MAX_CRASHES, default 5."""
+    raw = os.environ.get("LAB_WORKER_MAX_CRASHES", "")
+    return int(raw) if raw.strip().isdigit() and int(raw) > 0 else 5
+
+
 def threads_per_worker() -> int:
     """Intra-op threads per worker: $LAB_THREADS, else max(1, (cores - 1) // max_jobs()).
 

@@ -22,8 +22,9 @@ import socket
 import time
 
 from labcore.engine.backends import local
+from labcore.engine.launch import max_crashes
 from labcore.runs import scheduling as sched
-from labcore.runs.scheduling import CLAIMS, EXITS, INDEX, QUEUE
+from labcore.runs.scheduling import CLAIMS, CRASHES, EXITS, INDEX, QUEUE
 from labcore.core import env
 from labcore.runs.store import Store, lease_s, new_record
 from labcore.core.status import ACTIVE, FINISHED, REUSABLE
@@ -59,6 +60,8 @@ def submit(store: Store, rid: str, experiment: str, config: dict, overrides: dic
         if len(queue) >= max_queued():
             raise QueueFull(f"the queue is full: {len(queue)} run(s) waiting, LAB_MAX_QUEUED={max_queued()}; "
                             "wait for them or cancel some")
+        if CRASHES.get(store).get("count", 0) >= max_crashes():
+            CRASHES.clear(store)  # workers were given up on: a new submit tries them again
         rec = new_record(rid, experiment, config, overrides, (old or {}).get("attempt", 0) + 1)
         rec["artifacts"] = list((old or {}).get("artifacts", []))  # old data stays readable
         if group is not None:

@@ -6,6 +6,7 @@ Keys (all JSON, see labcore.runs.store):
   workers          {pid: {"ticks", "started"}}        the local pool's worker processes
   supervisor       {"pid", "ticks"}                   the store's supervisor process
   exits            {pid: {"rc", "at"}}                how the last 64 workers ended
+  crashes          {"count", "at", "cause", "log"}    workers that died at start, in a row
   ray_dispatcher   {"pid", "ticks", "started"}        the Ray backend's dispatcher
   index, run:{id}, cancel:{id}   a run's record and its cancel flag (also used by Store)
 
@@ -97,6 +98,9 @@ WORKERS = Slot("workers", dict, _dict_of(lambda k, v: k.isdigit() and isinstance
 SUPERVISOR = Slot("supervisor", lambda: None, _process_or_none)
 EXITS = Slot("exits", dict, _dict_of(lambda k, v: k.isdigit() and isinstance(v, dict) and _is_int(v.get("rc"))
                                      and isinstance(v.get("at"), (int, float))))
+# {"count", "at", "cause", "log"}: workers that died at start, in a row (engine.pool backs off)
+CRASHES = Slot("crashes", dict, lambda v: (v, []) if isinstance(v, dict) and _is_int(v.get("count"))
+               and isinstance(v.get("at"), (int, float)) else ({}, [v]))
 RAY_DISPATCHER = Slot("ray_dispatcher", lambda: None, _process_or_none)
 INDEX = Slot("index", dict, clean_index)  # {run_id: created}, written by Store.put_record / delete
 

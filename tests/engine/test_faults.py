@@ -158,3 +158,38 @@ def test_a_waiting_cli_settles_its_run_when_worker_and_supervisor_are_killed(tmp
         if cli.poll() is None:
             cli.kill()
         pool.shutdown(store)
+
+
+# ---- issue 39 item 5: a worker that dies at start ----
+
+def test_a_worker_crashing_at_start_is_restarted_with_backoff_then_given_up(store, monkeypatch, capsys):
+    import time as clock
+
+    from labcore import cli as lab_cli
+    from labcore.engine import launch, supervisor
+
+    spawned: list[float] = []
+    crash = [sys.executable, "-c", "import sys; print('ImportError: no module named boom', file=sys.stderr); sys.exit(1)"]
+
+    def command(store_, *args):
+        spawned.append(clock.monotonic())
+        return crash
+
+    monkeypatch.setattr(pool, "command", command)
+    monkeypatch.setattr(supervisor, "ensure", lambda store_: None)  # its workers would not crash
+    rid = jobs.submit("quadratic", {"steps": 3}, store)
+    rec = jobs.wait(rid, store, timeout=240)  # waiting tends the pool: the crash loop runs here
+    assert rec["status"] == "failed", rec
+    assert "crashing at start (5 in a row)" in rec["error"] and "ImportError: no module named boom" in rec["error"]
+    assert len(spawned) == launch.max_crashes() == 5
+    gaps = [b - a for a, b in zip(spawned, spawned[1:])]
+    assert all(g >= 0.9 * pool.BACKOFF_S * 2 ** i for i, g in enumerate(gaps)), gaps  # lower bounds only
+    for _ in range(3):  # given up: nothing more is started
+        pool.ensure(store, supervise=False)
+    assert len(spawned) == 5
+    line = jobs.worker_trouble(store)
+    assert line.startswith("workers stopped after 5 crashes at start in a row: ImportError: no module named boom")
+    assert lab_cli.main(["runs"]) == 0 and line in capsys.readouterr().out
+    from tests.ui.test_pages import app
+
+    assert any("workers stopped after 5 crashes" in e.value.replace("\\", "") for e in app().error)
