@@ -7,6 +7,7 @@ submitted or written.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import json
 import os
@@ -99,6 +100,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.repeats < 1:
             raise UsageError(f"--repeats={args.repeats} is out of range; allowed: 1 or more")
         return bench_main(args.repeats, tuple(sorted(set(args.part))) if args.part else PARTS)
+    except OutFull as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     except (UsageError, ParamError, UnknownExperiment, UnknownRun) as exc:
         msg = exc.args[0] if exc.args else str(exc)
         print(f"error: {_one_line(msg)}", file=sys.stderr)
@@ -216,12 +220,13 @@ def _train(cmd: str, experiment: str, rest: list[str]) -> int:
               + (f"  ({rec['error'].strip().splitlines()[-1]})" if rec.get("error") else ""))
     if ns.out:
         out = Path(ns.out)
-        if cmd == "run":
-            export_run(store, ids[0], out)
-        else:
-            for rid in ids:
-                export_run(store, rid, out / rid)
-            _sweep_table(store, ids).to_csv(out / "sweep.csv", index=False)
+        with _writing(out):
+            if cmd == "run":
+                export_run(store, ids[0], out)
+            else:
+                for rid in ids:
+                    export_run(store, rid, out / rid)
+                _sweep_table(store, ids).to_csv(out / "sweep.csv", index=False)
         print(f"wrote {out}")
     return 1 if failed else 0
 
@@ -340,8 +345,28 @@ def _doctor() -> int:
     return 0
 
 
+class OutFull(Exception):
+    """`--out` is on a full file system (not the store): one line, exit 1."""
+
+
+@contextlib.contextmanager
+def _writing(out):
+    """Writes to `out`: a full file system there is said as such, not blamed on the store."""
+    try:
+        yield
+    except OSError as exc:
+        from labcore.runs.disk import is_disk_full
+
+        if not is_disk_full(exc):
+            raise
+        raise OutFull(f"no space left on the file system of {out}: free space there or choose another --out") from None
+
+
 def _export(ids: list[str], out: str, format: str = "csv") -> int:
     from labcore.runs.export import export
 
-    print(f"wrote {export(_existing_store(f'no run {ids[0]!r}: '), ids, out, format)}")
+    store = _existing_store(f"no run {ids[0]!r}: ")
+    with _writing(out):
+        written = export(store, ids, out, format)
+    print(f"wrote {written}")
     return 0

@@ -43,3 +43,62 @@ def test_a_unicode_pattern_is_refused_in_the_patterns_own_words():
     with pytest.raises(ParamError) as info:
         from_dict(exp.config, {"init": "leaky", "pattern": "1_ïï_ii_ii"})
     assert "any str" not in str(info.value) and "pattern=" in str(info.value)
+
+
+# ---- a full disk: a cache hit still prints its result; a full --out is not blamed on the store ----
+
+def _hit(directory, capsys):
+    assert lab_cli.main(["run", "quadratic", "--steps", "5"]) == 0
+    out = capsys.readouterr()
+    assert " done " in out.out and "error" not in out.err
+
+
+@pytest.mark.parametrize("how", ["simulated", "mount"])
+def test_a_cache_hit_on_a_full_disk_prints_its_result(how, tmp_path, monkeypatch, capsys):
+    from labcore.runs.store import Store
+    from tests.full_disk import fill, simulate, tmpfs
+    from tests.ui.test_runs_page import put_run
+
+    directory = tmp_path / "disk" / "cache"
+    monkeypatch.setenv("LAB_CACHE_DIR", str(directory))
+    if how == "simulated":
+        put_run(Store(directory), "quadratic", {"steps": 5})
+        simulate(monkeypatch)
+        _hit(directory, capsys)
+        return
+    with tmpfs(tmp_path / "disk"):
+        writer = Store(directory)
+        put_run(writer, "quadratic", {"steps": 5})
+        writer.close()
+        fill(tmp_path / "disk")
+        _hit(directory, capsys)
+
+
+@pytest.mark.parametrize("how", ["simulated", "mount"])
+def test_export_to_a_full_file_system_names_it_not_the_store(how, tmp_path, monkeypatch, capsys):
+    import errno
+
+    from labcore.runs import export
+    from labcore.runs.store import Store
+    from tests.full_disk import fill, tmpfs
+    from tests.ui.test_runs_page import put_run
+
+    monkeypatch.setenv("LAB_CACHE_DIR", str(tmp_path / "cache"))
+    rid = put_run(Store(tmp_path / "cache"), "quadratic", {"steps": 5}, steps=2000)
+    out = tmp_path / "out" / "x"
+
+    def check():
+        assert lab_cli.main(["export", rid, "--out", str(out)]) == 1
+        err = capsys.readouterr().err.strip().splitlines()
+        assert err == [f"error: no space left on the file system of {out}: free space there or choose another --out"]
+
+    if how == "simulated":
+        def full(*args, **kwargs):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        monkeypatch.setattr(export, "export_runs", full)
+        check()
+        return
+    with tmpfs(tmp_path / "out", size="64k"):
+        fill(tmp_path / "out")
+        check()
