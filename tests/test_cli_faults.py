@@ -11,8 +11,14 @@ SETTINGS = ("LAB_MAX_MEMORY_GB", "LAB_MAX_JOBS", "LAB_MAX_QUEUED", "LAB_CACHE_BU
 @pytest.mark.parametrize("name", SETTINGS)
 @pytest.mark.parametrize("value", ["abc", "-1"])
 def test_a_setting_that_is_no_number_is_one_line_and_queues_nothing(name, value, tmp_path, monkeypatch, capsys):
+    from labcore.engine import jobs
+
+    def queued(*args, **kwargs):
+        raise AssertionError("a run was queued with a bad setting")  # a fast failure, not a wait
+
     monkeypatch.setenv("LAB_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv(name, value)
+    monkeypatch.setattr(jobs, "submit_many", queued)
     assert lab_cli.main(["run", "quadratic", "--steps", "3"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith(f"error: {name}={value}") and "allowed: " in err[0], err
