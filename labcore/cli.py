@@ -259,6 +259,7 @@ def _wait_all(store, ids: list[str]) -> list[dict]:
                 jobs.tend(store, ids)
                 last_tend = time.monotonic()
             recs = [store.get(rid) for rid in ids]
+            store.check()  # a database found damaged meanwhile: its one line, not a wait forever
             frac = sum(1.0 if r["status"] in FINISHED else r["progress"] for r in recs) / len(recs)
             elapsed = time.monotonic() - start
             eta = f" ETA {elapsed / frac - elapsed:5.1f}s" if 0 < frac < 1 else ""

@@ -109,6 +109,7 @@ def wait(rid: str, store: Store | None = None, timeout: float | None = None, pol
             tend(store, [rid])
             last_reap = time.monotonic()
         rec = store.get(rid)
+        store.check()  # a database found damaged meanwhile: its one line, not a wait forever
         if on_progress is not None and rec is not None:
             on_progress(rec)
         if (rec is None and store.read_error is None) or (rec is not None and rec["status"] in FINISHED):
