@@ -70,7 +70,7 @@ def is_read_only(exc: BaseException, directory: Path | None = None) -> bool:
 # `PRAGMA quick_check` while the file is at most this big (a few ms per MB), else only by the
 # errors its reads raise (issue 39 item 4: a truncated cache.db listed as an empty store).
 QUICK_CHECK_MAX_BYTES = 16 * 1024**2
-EMPTY_GRACE_S = 5.0  # a 0-byte database younger than this is a store being created, not damage
+EMPTY_GRACE_S = 5.0  # a database without tables younger than this is a store being created, not damage
 
 
 class StoreDamaged(RuntimeError):
@@ -97,8 +97,9 @@ def damage(directory: Path) -> str | None:
         st = path.stat()
     except OSError:
         return None
+    young = time.time() - st.st_mtime < EMPTY_GRACE_S  # a store being created now: no tables yet
     if st.st_size == 0:
-        return "its database file is empty" if time.time() - st.st_mtime > EMPTY_GRACE_S else None
+        return None if young else "its database file is empty"
     try:
         con, _ = connect_readonly(path, 5.0)
         try:
@@ -110,7 +111,7 @@ def damage(directory: Path) -> str | None:
         finally:
             con.close()
     except sqlite3.OperationalError as exc:
-        return "it has no run store tables" if "no such table" in str(exc) else None
+        return "it has no run store tables" if "no such table" in str(exc) and not young else None
     except sqlite3.DatabaseError as exc:
         return str(exc)
     return None
