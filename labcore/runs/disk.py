@@ -117,7 +117,7 @@ def damage(directory: Path) -> str | None:
     return None
 
 
-RESERVE_BYTES = 1024**2  # the store's reserve: room for a few final writes on a full disk
+RESERVE_BYTES = 256 * 1024  # the store's reserve: room for a few final writes (~40 kB each) on a full disk
 RESERVE = "reserve"
 
 
