@@ -29,11 +29,11 @@ def test_a_waiting_append_goes_before_a_stream_of_later_ones(tmp_path):
         mine = _tail(holder)
         waiter = threading.Thread(target=lambda: early.append_rows("r", [{"step": 0, "who": 0.0}]))
         waiter.start()
-        eventually(lambda: _tail(holder) >= mine + 1, guard=20)  # the early append has the next ticket
+        eventually(lambda: _tail(holder) >= mine + 1)  # the early append has the next ticket
         later = [threading.Thread(target=stream, args=(s, float(i + 1))) for i, s in enumerate(streamers)]
         for t in later:
             t.start()
-        eventually(lambda: _tail(holder) >= mine + 1 + STREAMS, guard=20)  # the streams wait too
+        eventually(lambda: _tail(holder) >= mine + 1 + STREAMS)  # the streams wait too
     for t in (waiter, *later):
         t.join(120)
     order = [r["who"] for r in holder.read_rows("r")[0]]
