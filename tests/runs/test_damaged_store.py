@@ -5,6 +5,8 @@ import os
 import sqlite3
 import time
 
+import pytest
+
 from labcore import cli as lab_cli
 from labcore.runs.store import Store
 from tests.ui.test_runs_page import put_run
@@ -64,6 +66,7 @@ def test_an_emptied_database_is_named_not_recreated_and_doctor_starts_afresh(tmp
     assert Store(directory).runs() == [] and Store(directory).damaged() is None
 
 
+@pytest.mark.slow  # renders pages (AppTest)
 def test_the_pages_name_a_damaged_store(store, monkeypatch):
     from tests.ui.test_full_disk_pages import errors
     from tests.ui.test_pages import app
