@@ -50,7 +50,11 @@ def dataset_problem(cfg: Any, probe: bool = True) -> str | None:
 
 
 def admit_all(exp: Any, cfgs: list) -> None:
-    """`admit` every config of one request (the first refusal is raised)."""
+    """`admit` every config of one request (the first refusal is raised), after the lab's
+    numeric settings (a bad LAB_MAX_JOBS is one line here, before anything is queued)."""
+    from labcore.core import env
+
+    env.check()
     for cfg in cfgs:
         admit(exp, cfg)
 

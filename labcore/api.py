@@ -163,7 +163,9 @@ def _is_tuple_param(exp, key: str) -> bool:
 
 
 def _wait(ids: list[str], store: Store, timeout: float | None, progress: bool) -> list[dict]:
-    """Poll until every run finished; a tqdm.auto bar (Jupyter or terminal) shows progress."""
+    """Poll until every run finished; a tqdm.auto bar (Jupyter or terminal) shows progress.
+    Like `jobs.wait`, it settles its runs when their worker died and restarts workers for
+    them while they are queued (`jobs.tend`), whoever else is alive."""
     from labcore.engine import jobs
 
     bar = None
@@ -173,8 +175,12 @@ def _wait(ids: list[str], store: Store, timeout: float | None, progress: bool) -
         bar = tqdm(total=len(ids), unit="run", desc="training", leave=False)
     deadline = None if timeout is None else time.monotonic() + timeout
     try:
+        last_tend = float("-inf")
         while True:
-            recs = [jobs.status(rid, store) for rid in ids]
+            if time.monotonic() - last_tend >= jobs.REAP_EVERY_S:
+                jobs.tend(store, ids)
+                last_tend = time.monotonic()
+            recs = [store.get(rid) for rid in ids]
             frac = sum(1.0 if r is None or r["status"] in FINISHED else r.get("progress", 0.0) for r in recs)
             if bar is not None:
                 bar.n = round(frac, 2)

@@ -7,6 +7,7 @@ submitted or written.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import json
 import os
@@ -28,6 +29,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse that reports a bad flag as one line (UsageError), not 8 lines of usage."""
 
     def error(self, message: str):
+        message = message.replace("unrecognized", "unrecognised")  # argparse's word; the lab's text is British
         raise UsageError(f"{message} (see `{self.prog} --help`)")
 
 
@@ -51,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("list", help="experiments and their parameters")
     for name, helptext in (("run", "train one run"), ("sweep", "train a grid of runs")):
         p = sub.add_parser(name, help=helptext, add_help=False)
-        p.add_argument("experiment")
+        p.add_argument("experiment", nargs="?")
     sub.add_parser("runs", help="runs in the store")
     p = sub.add_parser("export", help="write runs' files: csv (several: plus runs_long.csv, runs.csv), "
                                       "parquet, or tensorboard event files")
@@ -75,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("name", metavar="NAME", help="its name: lowercase letters, digits and _ (e.g. my_first_lab)")
     p.add_argument("--dir", default=None, help="the folder to write NAME/ into (default: $LAB_EXPERIMENTS, "
                                                "else ./experiments)")
+    sub.add_parser("doctor", help="check the run store's database; a damaged one is moved aside and "
+                                  "rebuilt from what can still be read")
     p = sub.add_parser("warm", help="keep one worker warm while process PID (the dashboard) lives")
     p.add_argument("--for", dest="owner", type=int, required=True, metavar="PID")
     p = sub.add_parser("bench", help="lab overhead vs a bare PyTorch loop")
@@ -84,6 +88,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="run only part N (1-5; repeat the option for several; default all)")
     try:
         args, rest = parser.parse_known_args(argv)
+        if args.cmd in ("run", "sweep") and args.experiment is None:
+            return _train_usage(args.cmd, rest)
         if args.cmd in ("run", "sweep"):
             return _train(args.cmd, args.experiment, rest)
         if rest:
@@ -92,6 +98,8 @@ def main(argv: list[str] | None = None) -> int:
             return _list()
         if args.cmd == "runs":
             return _runs()
+        if args.cmd == "doctor":
+            return _doctor()
         if args.cmd == "warm":
             return _warm(args.owner)
         if args.cmd == "export":
@@ -104,13 +112,19 @@ def main(argv: list[str] | None = None) -> int:
         if args.repeats < 1:
             raise UsageError(f"--repeats={args.repeats} is out of range; allowed: 1 or more")
         return bench_main(args.repeats, tuple(sorted(set(args.part))) if args.part else PARTS)
+    except OutFull as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     except (UsageError, ParamError, UnknownExperiment, UnknownRun) as exc:
         msg = exc.args[0] if exc.args else str(exc)
         print(f"error: {_one_line(msg)}", file=sys.stderr)
         return 2
-    except Exception as exc:  # a full disk is one line too; anything else is a bug
-        from labcore.runs.disk import is_disk_full
+    except Exception as exc:  # noqa: BLE001 - a full disk is one line too; anything else is a bug
+        from labcore.runs.disk import ReadOnlyStore, StoreDamaged, is_disk_full
 
+        if isinstance(exc, (ReadOnlyStore, StoreDamaged)):  # its message is the one line
+            print(f"error: {exc.strerror if isinstance(exc, ReadOnlyStore) else exc}", file=sys.stderr)
+            return 1
         if not is_disk_full(exc):
             raise
         from labcore.runs.store import default_dir
@@ -166,6 +180,18 @@ def _train_parser(cmd: str, experiment: str) -> argparse.ArgumentParser:
     return p
 
 
+def _train_usage(cmd: str, rest: list[str]) -> int:
+    """`run --help` (or `run` alone) without an experiment: name the experiments and where
+    their flags are, instead of pointing back at `run --help`."""
+    names = ", ".join(REGISTRY)
+    if not {"-h", "--help"} & set(rest):
+        raise UsageError(f"give an experiment: python -m labcore {cmd} EXPERIMENT [flags]; one of {names}")
+    print(f"usage: python -m labcore {cmd} EXPERIMENT [flags]\n\nexperiments: {names}\n\n"
+          f"`python -m labcore {cmd} EXPERIMENT --help` lists that experiment's flags; "
+          "`python -m labcore list` lists them all.")
+    return 0
+
+
 def _train(cmd: str, experiment: str, rest: list[str]) -> int:
     exp = get_experiment(experiment)
     parser = _train_parser(cmd, experiment)
@@ -214,12 +240,13 @@ def _train(cmd: str, experiment: str, rest: list[str]) -> int:
               + (f"  ({rec['error'].strip().splitlines()[-1]})" if rec.get("error") else ""))
     if ns.out:
         out = Path(ns.out)
-        if cmd == "run":
-            export_run(store, ids[0], out)
-        else:
-            for rid in ids:
-                export_run(store, rid, out / rid)
-            _sweep_table(store, ids).to_csv(out / "sweep.csv", index=False)
+        with _writing(out):
+            if cmd == "run":
+                export_run(store, ids[0], out)
+            else:
+                for rid in ids:
+                    export_run(store, rid, out / rid)
+                _sweep_table(store, ids).to_csv(out / "sweep.csv", index=False)
         print(f"wrote {out}")
     return 1 if failed else 0
 
@@ -238,13 +265,21 @@ def _sweep_table(store, ids: list[str]):
 
 
 def _wait_all(store, ids: list[str]) -> list[dict]:
-    """Poll until every run finished, drawing one progress bar on stderr."""
+    """Poll until every run finished, drawing one progress bar on stderr. Every second it
+    also settles runs whose worker died and restarts workers for its queued runs
+    (`jobs.tend`), so it never waits on a dead worker, supervisor or none."""
+    from labcore.engine import jobs
+
     start = time.monotonic()
     tty = sys.stderr.isatty()
-    last_drawn = -1.0
+    last_drawn, last_tend = -1.0, time.monotonic()
     try:
         while True:
+            if time.monotonic() - last_tend >= jobs.REAP_EVERY_S:
+                jobs.tend(store, ids)
+                last_tend = time.monotonic()
             recs = [store.get(rid) for rid in ids]
+            store.check()  # a database found damaged meanwhile: its one line, not a wait forever
             frac = sum(1.0 if r["status"] in FINISHED else r["progress"] for r in recs) / len(recs)
             elapsed = time.monotonic() - start
             eta = f" ETA {elapsed / frac - elapsed:5.1f}s" if 0 < frac < 1 else ""
@@ -262,8 +297,6 @@ def _wait_all(store, ids: list[str]) -> list[dict]:
                 return recs
             time.sleep(0.2)
     except KeyboardInterrupt:
-        from labcore.engine import jobs
-
         for rid in ids:
             jobs.cancel(rid, store)
         print("\ncancelled", file=sys.stderr)
@@ -337,7 +370,12 @@ def _existing_store(what: str = ""):
 
 def _runs() -> int:
     store = _existing_store()
+    store.check()  # a damaged database is one line, never an empty list
     print(f"store {store.dir} ({store.size_bytes() / 1e6:.1f} MB)")
+    from labcore.engine.jobs import worker_trouble
+
+    if (trouble := worker_trouble(store)) is not None:
+        print(trouble)
     for rec in store.runs():
         created = time.strftime("%Y-%m-%d %H:%M", time.localtime(rec["created"]))
         print(f"{rec['id']}  {rec['experiment']:<16} {rec['status']:<11} {100 * rec['progress']:5.1f}%  "
@@ -345,8 +383,43 @@ def _runs() -> int:
     return 0
 
 
+def _doctor() -> int:
+    """Check the store; repair a damaged one (labcore.runs.doctor). 0: healthy or repaired."""
+    from labcore.runs import doctor
+
+    store = _existing_store()
+    found = doctor.check(store.dir)
+    if found is None:
+        print(f"the run store at {store.dir} is healthy ({len(store.runs())} runs)")
+        return 0
+    print(f"the run store at {store.dir} is damaged ({found}); repairing")
+    got = doctor.repair(store.dir)
+    print(f"kept {got['kept']} entries ({got['runs']} runs); the damaged files are in {got['aside']}")
+    return 0
+
+
+class OutFull(Exception):
+    """`--out` is on a full file system (not the store): one line, exit 1."""
+
+
+@contextlib.contextmanager
+def _writing(out):
+    """Writes to `out`: a full file system there is said as such, not blamed on the store."""
+    try:
+        yield
+    except OSError as exc:
+        from labcore.runs.disk import is_disk_full
+
+        if not is_disk_full(exc):
+            raise
+        raise OutFull(f"no space left on the file system of {out}: free space there or choose another --out") from None
+
+
 def _export(ids: list[str], out: str, format: str = "csv") -> int:
     from labcore.runs.export import export
 
-    print(f"wrote {export(_existing_store(f'no run {ids[0]!r}: '), ids, out, format)}")
+    store = _existing_store(f"no run {ids[0]!r}: ")
+    with _writing(out):
+        written = export(store, ids, out, format)
+    print(f"wrote {written}")
     return 0

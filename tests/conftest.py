@@ -21,6 +21,7 @@ sys.path.insert(0, str(ROOT))
 SLOW_MODULES = {
     "tests/test_cli.py", "tests/ui/test_pages.py", "tests/ui/test_runs_page.py",
     "tests/ui/test_serve.py", "tests/ui/test_caps.py", "tests/ui/test_full_disk_pages.py",
+    "tests/ui/test_read_only_pages.py",
     "tests/ui/test_form_fallbacks.py",
     "tests/engine/test_groups.py", "tests/engine/test_jobs.py", "tests/engine/test_pool_reap.py",
     "tests/engine/test_scheduler.py", "tests/engine/test_warm.py",

@@ -72,7 +72,7 @@ def test_list_shows_parameters_with_ranges(tmp_path):
 def test_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path):
     out = tmp_path / "out"
     for args, message in (
-        (("run", "lazy_training", "--bogus", "3"), "unrecognized arguments: --bogus 3"),
+        (("run", "lazy_training", "--bogus", "3"), "unrecognised arguments: --bogus 3"),
         (("run", "lazy_training", "--n-train", "60000"), "n_train + n_test = 60512 is out of range for dataset=digits"),
         (("run", "lazy_training", "--width", "100000", "--n-train", "1700", "--n-test", "90"),
          "GB of memory (width=100000"),

@@ -17,6 +17,8 @@ st.markdown("Pick a phenomenon, move the sliders, press **Run**: a real PyTorch 
             "the background and the curves grow as it learns. Every run is kept, so the same "
             "settings come back instantly; compare and export them on **Runs**.")
 full_disk.notice(state.store())
+if (trouble := jobs.worker_trouble(state.store())) is not None:
+    st.error(access.plain(trouble), icon=":material/error:")
 
 
 

@@ -10,9 +10,9 @@ from labcore.ui import access, figure_export, full_disk, runs_actions, runs_char
 
 st.title("Runs")
 store = state.store()
+full_disk.notice(store)  # first: a damaged store's line ends the page before anything reads it
 records = store.runs()
 access.token_box()
-full_disk.notice(store)
 st.caption(f"Store `{access.where(store.dir)}`: {store.size_bytes() / 1e6:.1f} MB of {store.budget_bytes / 1e6:.0f} MB "
            f"budget · {len(records)} runs. Past the budget the oldest finished runs are removed.")
 unknown = runs_select.seed_from_url([r["id"] for r in records])

@@ -9,9 +9,11 @@ from labcore.core.params import ParamError, format_value
 
 def memory_budget_bytes() -> float:
     """$LAB_MAX_MEMORY_GB, else half of this machine's RAM."""
-    env = os.environ.get("LAB_MAX_MEMORY_GB")
-    if env:
-        return float(env) * 1024**3
+    from labcore.core import env
+
+    gb = env.number("LAB_MAX_MEMORY_GB")
+    if gb is not None:
+        return gb * 1024**3
     try:
         return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2
     except (ValueError, OSError, AttributeError):

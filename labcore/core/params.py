@@ -123,7 +123,7 @@ def _show(value: Any) -> str:
 
 
 def _convert(tp: type, value: Any) -> Any:
-    if isinstance(value, str) and not value.isascii():
+    if tp is not str and isinstance(value, str) and not value.isascii():
         raise ValueError(value)  # full-width or other unicode digits: not what the user meant
     if tp in (int, float) and isinstance(value, bool):
         raise ValueError(value)  # True is not the number 1

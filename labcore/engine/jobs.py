@@ -11,8 +11,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from labcore.engine import backends, scheduler
-from labcore.core.status import ACTIVE, FINISHED
+from labcore.engine import backends, scheduler, supervisor
+from labcore.runs.scheduling import QUEUE
+from labcore.core.status import ACTIVE, FINISHED, REUSABLE
 from labcore.runs.store import Store, run_id
 
 REAP_EVERY_S = 1.0
@@ -76,6 +77,9 @@ def submit(experiment: str, config: Any = None, store: Store | None = None, forc
     cfg = make_config(experiment, config)
     overrides = non_default(cfg)
     rid = run_id(experiment, overrides)
+    old = store.get(rid)
+    if not force and old is not None and old["status"] in REUSABLE:
+        return rid  # a cache hit is a read: it answers on a read-only store or a full disk too
     action = scheduler.submit(store, rid, experiment, to_dict(cfg), overrides, force=force)
     if start and action != "hit":
         start_workers(store)  # also repairs a queued run whose worker never started
@@ -102,12 +106,10 @@ def wait(rid: str, store: Store | None = None, timeout: float | None = None, pol
     last_reap = 0.0
     while True:
         if time.monotonic() - last_reap >= REAP_EVERY_S:
-            _reap(store)
+            tend(store, [rid])
             last_reap = time.monotonic()
-            rec = store.get(rid)
-            if rec is not None and rec["status"] == "queued":
-                _start(store)  # a worker that failed to start (or exited) is replaced
         rec = store.get(rid)
+        store.check()  # a database found damaged meanwhile: its one line, not a wait forever
         if on_progress is not None and rec is not None:
             on_progress(rec)
         if (rec is None and store.read_error is None) or (rec is not None and rec["status"] in FINISHED):
@@ -115,6 +117,29 @@ def wait(rid: str, store: Store | None = None, timeout: float | None = None, pol
         if deadline is not None and time.monotonic() > deadline:
             return rec
         time.sleep(poll)
+
+
+def worker_trouble(store: Store) -> str | None:
+    """One line when the local pool stopped starting workers (they kept crashing at start),
+    with the cause; None otherwise (Home and `labcore runs` show it)."""
+    from labcore.engine import pool
+
+    try:
+        return pool.trouble(store)
+    except Exception:  # noqa: BLE001 - an unreadable store says nothing here
+        return None
+
+
+def tend(store: Store, rids: list[str]) -> None:
+    """What a waiter does every REAP_EVERY_S, so its runs settle whoever else is alive (issue
+    39 item 2: with the worker and the supervisor both killed, a waiting CLI waited forever):
+    settle runs whose worker is gone (on a full disk too: the store's reserve makes room), and
+    while any of `rids` is queued make sure workers (and a supervisor) exist to train them."""
+    _reap(store)
+    mine = any((store.get(rid) or {}).get("status") == "queued" for rid in rids)
+    if mine or (QUEUE.read(store) and backends.name() == "local" and not supervisor.alive(store)):
+        _start(store)  # a worker that failed to start (or exited) is replaced; runs queued
+        # behind ours get a supervisor again once the one that died is gone
 
 
 def active(store: Store | None = None) -> list[dict]:
@@ -138,7 +163,7 @@ def _start(store: Store) -> None:
 
 def _reap(store: Store) -> None:
     try:
-        scheduler.reap(store)
+        store.write_on_reserve(lambda: scheduler.reap(store))
     except Exception:  # noqa: BLE001 - a read-only or full store: reading still works
         pass
 
@@ -171,5 +196,6 @@ def submit_many(experiment: str, cfgs: list, store: Store | None = None, force: 
         got = (submit_group(experiment, part, store, force=force, start=False) if len(part) > 1
                else [submit(experiment, part[0], store, force=force, start=False)])
         ids.update({id(c): rid for c, rid in zip(part, got)})
-    start_workers(store)
+    if any((store.get(rid) or {}).get("status") in ACTIVE for rid in ids.values()):
+        start_workers(store)  # all cache hits: nothing to start, nothing written
     return [ids[id(c)] for c in cfgs]

@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from labcore.core import env
+
 if TYPE_CHECKING:
     from labcore.runs.store import Store
 
@@ -19,13 +21,20 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def max_jobs() -> int:
     """Concurrent runs: $LAB_MAX_JOBS, else 1 per GPU, else cores // 2 (at least 1)."""
-    env = os.environ.get("LAB_MAX_JOBS")
-    if env:
-        return max(1, int(env))
+    n = env.number("LAB_MAX_JOBS")
+    if n is not None:
+        return n
     from labcore.nn import device
 
     gpus = len(device.machine()["gpus"])
     return gpus if gpus else max(1, (os.cpu_count() or 2) // 2)
+
+
+def max_crashes() -> int:
+    """Workers dying at start in a row after which none is started (engine.pool):
+    $LAB_WORKER_MAX_CRASHES, default 5."""
+    raw = os.environ.get("LAB_WORKER_MAX_CRASHES", "")
+    return int(raw) if raw.strip().isdigit() and int(raw) > 0 else 5
 
 
 def threads_per_worker() -> int:
@@ -35,9 +44,9 @@ def threads_per_worker() -> int:
     threads spin-wait on each other, so a worker that needs every core slows down 4-20x as
     soon as anything else wants one (bench part 3 measured that at 2 threads on 2 cores),
     while the lab's small nets gain little from a second thread when the machine is quiet."""
-    env = os.environ.get("LAB_THREADS")
-    if env:
-        return max(1, int(env))
+    n = env.number("LAB_THREADS")
+    if n is not None:
+        return n
     return max(1, ((os.cpu_count() or 1) - 1) // max_jobs())
 
 

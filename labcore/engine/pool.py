@@ -9,6 +9,13 @@ click's first point does not wait for a process start and a torch import. The re
 `ensure` spawns under the store's write lock, so simultaneous submits never start more
 workers than there is work for, and a worker leaves only in a transaction that sees an
 empty queue, so a run submitted meanwhile always finds a worker.
+
+A worker that dies at start (within CRASH_WINDOW_S, not stopped by a signal we send) is
+counted in `crashes`; the next one is started only after a backoff that doubles with each
+crash in a row (1, 2, 4, 8 s), and after MAX_CRASHES ($LAB_WORKER_MAX_CRASHES, default 5) none
+is: the queued runs end `failed` naming the cause (the last line of the worker's log), and
+Home and `labcore runs` say it until a run is submitted again. A worker
+that claims a run clears the count.
 """
 from __future__ import annotations
 
@@ -17,11 +24,36 @@ import signal
 import subprocess
 import threading
 import time
+from pathlib import Path
 
 from labcore.engine.backends import local
-from labcore.engine.launch import ROOT, command, max_jobs, worker_env
-from labcore.runs.scheduling import CLAIMS, QUEUE, WORKERS
+from labcore.engine.launch import ROOT, command, max_crashes, max_jobs, worker_env
+from labcore.runs import scheduling as sched
+from labcore.runs.scheduling import CLAIMS, CRASHES, QUEUE, WORKERS
 from labcore.runs.store import Store
+
+CRASH_WINDOW_S = 30.0   # a worker that dies sooner than this after its start crashed at start
+BACKOFF_S = 1.0         # the wait after the first crash; doubled with each one in a row
+BACKOFF_MAX_S = 60.0
+STOPPED_BY_US = (-signal.SIGTERM, -signal.SIGINT)  # shutdown, not a crash
+
+
+def backoff_left(crashes: dict, now: float | None = None) -> float:
+    """Seconds until a worker may be started again after `crashes` (0: now)."""
+    n = crashes.get("count", 0)
+    if n <= 0:
+        return 0.0
+    wait = min(BACKOFF_S * 2 ** (n - 1), BACKOFF_MAX_S)
+    return max(0.0, crashes["at"] + wait - (time.time() if now is None else now))
+
+
+def trouble(store: Store) -> str | None:
+    """One line when workers stopped being started (crashed at start MAX_CRASHES times), else None."""
+    crashes = CRASHES.read(store)
+    if crashes.get("count", 0) < max_crashes():
+        return None
+    return (f"workers stopped after {crashes['count']} crashes at start in a row: {crashes.get('cause')} "
+            f"(log: {crashes.get('log')}); fix that and submit a run to try again")
 
 
 def live_workers(store: Store) -> dict[str, dict]:
@@ -43,6 +75,12 @@ def ensure(store: Store, supervise: bool = True) -> list[int]:
         workers = WORKERS.get(store)
         live = _alive(workers)
         want = min(max_jobs(), len(QUEUE.get(store)) + len(CLAIMS.get(store)))
+        crashes = CRASHES.get(store)
+        if crashes.get("count", 0) >= max_crashes():
+            _give_up(store, crashes)
+            want = 0
+        elif backoff_left(crashes) > 0:
+            want = 0  # the supervisor (or a waiter) asks again; the backoff decides when
         for _ in range(want - len(live)):
             pid = _spawn(store)
             live[str(pid)] = {"ticks": local.start_ticks(pid), "started": time.time()}
@@ -54,6 +92,25 @@ def ensure(store: Store, supervise: bool = True) -> list[int]:
 
         supervisor.ensure(store)
     return started
+
+
+def _give_up(store: Store, crashes: dict) -> None:
+    """End the queued runs `failed` with the crash loop's cause (inside a transaction)."""
+    why = (f"workers keep crashing at start ({crashes['count']} in a row): {crashes.get('cause')} "
+           f"(log: {crashes.get('log')})")
+    for rid in QUEUE.get(store):
+        rec = sched.record(store, rid)
+        if rec is not None and rec["status"] == "queued":
+            rec.update(status="failed", error=why, finished=time.time())
+            sched.save_record(store, rec)
+    QUEUE.set(store, [])
+
+
+def healthy(store: Store) -> None:
+    """A worker claimed a run: the crashes in a row are over (a read when there were none)."""
+    if CRASHES.read(store):
+        with store.transact():
+            CRASHES.clear(store)
 
 
 def keep_warm(store: Store, owner: int) -> int | None:
@@ -97,19 +154,36 @@ def _spawn(store: Store, *args: str) -> int:
     # Reap the worker the moment it exits (otherwise it stays <defunct> under the server
     # until the next Popen happens to collect it) and record how it ended, so its run's
     # error can say "killed (SIGKILL)" or "exited with code N". One daemon thread per worker.
-    threading.Thread(target=_watch, args=(store, proc), name=f"reap-worker-{proc.pid}", daemon=True).start()
+    threading.Thread(target=_watch, args=(store, proc, time.monotonic(), name),
+                     name=f"reap-worker-{proc.pid}", daemon=True).start()
     return proc.pid
 
 
-def _watch(store: Store, proc: subprocess.Popen) -> None:
+def _watch(store: Store, proc: subprocess.Popen, started: float, log: Path) -> None:
     rc = proc.wait()
     if rc != 0:
         from labcore.engine import scheduler
 
         try:
             scheduler.record_exit(store, proc.pid, rc)
+            claimed = any(c.get("pid") == proc.pid for c in CLAIMS.read(store).values())
+            if rc not in STOPPED_BY_US and not claimed and time.monotonic() - started < CRASH_WINDOW_S:
+                _crashed(store, rc, log)
         except Exception:  # noqa: BLE001 - the run is then settled as "died"
             pass
+
+
+def _crashed(store: Store, rc: int, log: Path) -> None:
+    """Count a worker that died at start, with its cause: its log's last line."""
+    try:
+        lines = [ln.strip() for ln in log.read_text(errors="replace").splitlines() if ln.strip()]
+    except OSError:
+        lines = []
+    cause = (lines[-1][:200] if lines else f"exit code {rc}")
+    with store.transact():
+        crashes = CRASHES.get(store)
+        CRASHES.set(store, {"count": crashes.get("count", 0) + 1, "at": time.time(), "cause": cause,
+                            "log": str(log)})
 
 
 def shutdown(store: Store, timeout: float = 10.0) -> None:

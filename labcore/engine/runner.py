@@ -101,7 +101,11 @@ def settle(sched: Any, sink: Any, rid: str, attempt: int, final: dict, t0: float
     except Exception as exc:  # e.g. the disk is full even for the status
         if not is_disk_full(exc):
             raise
-        best_effort(lambda: sched.finish(sink, rid, attempt, status="failed", error="disk full"))
+        error = final.get("error") if str(final.get("error", "")).startswith("disk full") else f"disk full: {exc}"
+        last = lambda: sched.finish(sink, rid, attempt, status="failed", error=error,  # noqa: E731
+                                    finished=time.time(), run_s=time.perf_counter() - t0)
+        on_reserve = getattr(sink, "write_on_reserve", None)  # a Store: the reserve makes room
+        best_effort(lambda: on_reserve(last) if on_reserve is not None else last())
         best_effort(lambda: sched.release(sink, rid, attempt))
         return "failed"
     return final["status"]

@@ -22,9 +22,11 @@ import socket
 import time
 
 from labcore.engine.backends import local
+from labcore.engine.launch import max_crashes
 from labcore.runs import scheduling as sched
-from labcore.runs.scheduling import CLAIMS, EXITS, INDEX, QUEUE
-from labcore.runs.store import LEASE_S, Store, new_record
+from labcore.runs.scheduling import CLAIMS, CRASHES, EXITS, INDEX, QUEUE
+from labcore.core import env
+from labcore.runs.store import Store, lease_s, new_record
 from labcore.core.status import ACTIVE, FINISHED, REUSABLE
 
 HOST = socket.gethostname()
@@ -36,12 +38,12 @@ class QueueFull(RuntimeError):
 
 def max_queued() -> int:
     """How many runs may wait in the queue: $LAB_MAX_QUEUED (default 256)."""
-    return int(os.environ.get("LAB_MAX_QUEUED", "256"))
+    return env.number("LAB_MAX_QUEUED", 256)
 
 
 def dead_after_s() -> float:
     """How long past its lease a claim must be before the run is declared dead."""
-    return float(os.environ.get("LAB_LEASE_DEAD_S", "300"))
+    return env.number("LAB_LEASE_DEAD_S", 300.0)
 
 
 def submit(store: Store, rid: str, experiment: str, config: dict, overrides: dict,
@@ -58,6 +60,8 @@ def submit(store: Store, rid: str, experiment: str, config: dict, overrides: dic
         if len(queue) >= max_queued():
             raise QueueFull(f"the queue is full: {len(queue)} run(s) waiting, LAB_MAX_QUEUED={max_queued()}; "
                             "wait for them or cancel some")
+        if CRASHES.get(store).get("count", 0) >= max_crashes():
+            CRASHES.clear(store)  # workers were given up on: a new submit tries them again
         rec = new_record(rid, experiment, config, overrides, (old or {}).get("attempt", 0) + 1)
         rec["artifacts"] = list((old or {}).get("artifacts", []))  # old data stays readable
         if group is not None:
@@ -134,7 +138,7 @@ def _take(store: Store, limit: int, pid: int | None, host: str | None, choose, e
         for r in picks:
             rec = recs[r]
             rec.update(status="running", started=now, pid=pid, host=host, heartbeat=now,
-                       lease_until=now + LEASE_S)
+                       lease_until=now + lease_s())
             sched.save_record(store, rec)
             claims[r] = {"pid": pid, "attempt": rec["attempt"], "host": host, "ticks": ticks,
                          "slot": slot or r, **extra}

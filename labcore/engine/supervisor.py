@@ -27,6 +27,7 @@ from typing import Any, Callable
 
 from labcore.engine import launch
 from labcore.engine.backends import local
+from labcore.runs.disk import StoreDamaged
 from labcore.runs.scheduling import CLAIMS, QUEUE, SUPERVISOR
 from labcore.runs.store import Store
 
@@ -98,6 +99,9 @@ def serve(store: Store, ensure_workers: Callable[[Store], Any], poll: float = PO
                 quiet_since = time.monotonic()
             elif time.monotonic() - quiet_since > quiet_s and _leave(store, me):
                 return
+        except StoreDamaged as exc:  # nothing to supervise until `labcore doctor` repairs it
+            print(f"supervisor: {exc}", file=sys.stderr, flush=True)
+            return
         except Exception as exc:  # noqa: BLE001 - a locked or full store: try again next poll
             print(f"supervisor: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
         time.sleep(poll)

@@ -48,6 +48,7 @@ def serve(store: Store, idle_s: float = IDLE_S, max_runs: int = MAX_RUNS, poll: 
         while done < max_runs:
             recs = scheduler.claim_next(store, max_jobs()) if QUEUE.read(store) else None
             if recs:  # one run, or a whole seed group on one slot
+                best_effort(lambda: pool.healthy(store))
                 rec = recs[0]
                 status = execute(store, rec) if len(recs) == 1 else execute_group(store, recs)[0]
                 done += 1

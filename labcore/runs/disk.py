@@ -21,6 +21,127 @@ from diskcache.core import DBNAME, DEFAULT_SETTINGS, MODE_BINARY, MODE_RAW
 from labcore.core.disk_errors import LOW_SPACE_BYTES, is_disk_full, low_space  # noqa: F401 - re-exported
 
 
+class ReadOnlyStore(OSError):
+    """A store write refused because the store is read-only (a read-only mount or directory);
+    its message is the one line every entry point shows (`read_only_line`)."""
+
+
+def read_only_line(directory) -> str:
+    """The one line every entry point (CLI, pages) shows when the store cannot be written."""
+    return (f"the run store at {directory} is read-only: its runs can be read, not trained or "
+            "changed; set LAB_CACHE_DIR to a writable directory")
+
+
+def dir_read_only(directory: Path) -> bool:
+    """True when `directory` (or its nearest existing parent) cannot be written: a read-only
+    file system (also for root) or a directory without write permission for this user."""
+    path = Path(directory)
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    try:
+        if os.statvfs(path).f_flag & os.ST_RDONLY:
+            return True
+    except OSError:
+        return False
+    return not os.access(path, os.W_OK)
+
+
+def is_read_only(exc: BaseException, directory: Path | None = None) -> bool:
+    """True for the errors of a write to a read-only store; with `directory`, also any SQLite
+    or OS error while that directory cannot be written ("unable to open database file")."""
+    if isinstance(exc, ReadOnlyStore) or getattr(exc, "errno", None) == 30:  # EROFS
+        return True
+    if "readonly database" in str(exc).lower() or "read-only file system" in str(exc).lower():
+        return True
+    return directory is not None and isinstance(exc, (sqlite3.Error, OSError)) and dir_read_only(directory)
+
+
+# A store's database is checked for damage when a process first opens it: with SQLite's
+# `PRAGMA quick_check` while the file is at most this big (a few ms per MB), else only by the
+# errors its reads raise (a truncated cache.db listed as an empty store).
+QUICK_CHECK_MAX_BYTES = 16 * 1024**2
+EMPTY_GRACE_S = 5.0  # a database without tables younger than this is a store being created, not damage
+
+
+class StoreDamaged(RuntimeError):
+    """The store's database is damaged; the message is the one line saying what to do."""
+
+
+def damaged_line(directory, why: str) -> str:
+    """The one line every entry point shows for a damaged store."""
+    return (f"the run store at {directory} is damaged ({why}): run `python -m labcore doctor` "
+            "to move the damaged database aside and keep what can still be read")
+
+
+def is_damage(exc: BaseException) -> bool:
+    """True for SQLite's errors about a damaged file (malformed, not a database), not for a
+    locked or unopenable one."""
+    return isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError)
+
+
+def damage(directory: Path) -> str | None:
+    """What is wrong with the store's database at `directory`, in words, or None: healthy,
+    absent, or not readable for another reason (locked, permissions: readers degrade)."""
+    path = Path(directory) / DBNAME
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    young = time.time() - st.st_mtime < EMPTY_GRACE_S  # a store being created now: no tables yet
+    if st.st_size == 0:
+        return None if young else "its database file is empty"
+    try:
+        con, _ = connect_readonly(path, 5.0)
+        try:
+            if st.st_size <= QUICK_CHECK_MAX_BYTES:
+                ((verdict,), *_) = con.execute("PRAGMA quick_check(1)").fetchall()
+                if verdict != "ok":
+                    return f"database disk image is malformed: {verdict}"
+            con.execute("SELECT key, raw FROM Cache ORDER BY rowid DESC LIMIT 1").fetchall()
+        finally:
+            con.close()
+    except sqlite3.OperationalError as exc:
+        return "it has no run store tables" if "no such table" in str(exc) and not young else None
+    except sqlite3.DatabaseError as exc:
+        return str(exc)
+    return None
+
+
+RESERVE_BYTES = 256 * 1024  # the store's reserve: room for a few final writes (~40 kB each) on a full disk
+RESERVE = "reserve"
+
+
+def keep_reserve(directory: Path) -> None:
+    """Make sure the store keeps its reserve file (RESERVE_BYTES of allocated space, freed by
+    `release_reserve` so the final writes of a run land on a full disk). Made only while the
+    disk has room to spare; never raises."""
+    path = Path(directory) / RESERVE
+    if path.exists():
+        return
+    try:
+        st = os.statvfs(directory)
+        if st.f_blocks > 0 and st.f_bavail * st.f_frsize < 8 * RESERVE_BYTES + LOW_SPACE_BYTES:
+            return
+        tmp = path.with_name(f"{RESERVE}.{os.getpid()}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            os.write(fd, bytes(RESERVE_BYTES))  # written, not sparse: the blocks are really held
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except OSError:
+        pass
+
+
+def release_reserve(directory: Path) -> bool:
+    """Delete the store's reserve file; True when there was one to free."""
+    try:
+        os.unlink(Path(directory) / RESERVE)
+        return True
+    except OSError:
+        return False
+
+
 class DiskFull(OSError):
     """A store write that failed for a full disk, whatever SQLite called it (errno ENOSPC, so
     every `is_disk_full` check downstream sees it)."""
@@ -48,7 +169,7 @@ class SafeJSONDisk(diskcache.JSONDisk):
             raise RefusedValue("refusing a cache value outside the store")
         try:
             return super().fetch(mode, filename, value, read)
-        except (zlib.error, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        except (zlib.error, UnicodeDecodeError, json.JSONDecodeError, TypeError) as exc:  # TypeError: text, not bytes
             raise RefusedValue(f"refusing a corrupt cache value ({type(exc).__name__})") from None
 
     def get(self, key, raw):
@@ -76,7 +197,6 @@ class QuarantineCache(diskcache.Cache):
         """Move the row of `key` to quarantine/ (see the class doc); returns the file, or None
         when it could not be written (a read-only or full disk: the entry stays, refused)."""
         db_key, raw = self._disk.put(key)
-        folder = Path(self.directory) / "quarantine"
         try:
             with self.transact():
                 rows = self._sql("SELECT rowid, mode, filename, value FROM Cache WHERE key = ? AND raw = ?",
@@ -84,18 +204,26 @@ class QuarantineCache(diskcache.Cache):
                 if not rows:
                     return None
                 rowid, mode, filename, value = rows[0]
-                folder.mkdir(mode=0o700, exist_ok=True)
-                path = folder / f"{time.strftime('%Y%m%d-%H%M%S')}-{time.monotonic_ns()}.json"
                 blob = value.hex() if isinstance(value, bytes) else value
-                path.write_text(json.dumps({"key": str(key), "mode": mode, "filename": filename,
-                                            "value": blob, "why": str(exc)}, default=str))
-                os.chmod(path, 0o600)
+                path = keep_aside(self.directory, {"key": str(key), "mode": mode, "filename": filename,
+                                                   "value": blob, "why": str(exc)})
                 self._sql("DELETE FROM Cache WHERE rowid = ?", (rowid,))  # never the referenced file
         except (OSError, diskcache.Timeout, sqlite3.Error):
             return None
         print(f"warning: the run store entry {str(key)!r} was unreadable ({exc}); moved to {path}",
               file=sys.stderr, flush=True)
         return path
+
+
+def keep_aside(directory, entry: dict) -> Path:
+    """Write `entry` (what was taken out of the store, and why) to a new file in the store's
+    `quarantine/` (owner only); returns it. Raises OSError when it cannot be written."""
+    folder = Path(directory) / "quarantine"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    path = folder / f"{time.strftime('%Y%m%d-%H%M%S')}-{time.monotonic_ns()}.json"
+    path.write_text(json.dumps(entry, default=str))
+    os.chmod(path, 0o600)
+    return path
 
 
 IMMUTABLE_S = 2.0  # an immutable read view is renewed this often (the disk may have been freed)

@@ -31,7 +31,7 @@ WARM_STARTUP_S = 0.5
 ALIKE = 2.0         # runs whose cost differs by less than this factor take time in proportion to it
 # A run's own pace is trusted from this progress on: before it, an ETA needs a calibration
 # (this phenomenon's finished runs on this machine, or the group's own finished runs), else the
-# page says "estimating" (issue 44: information bottleneck's first ETA said 24 min for 4 min 38 s:
+# page says "estimating" (information bottleneck's first ETA said 24 min for 4 min 38 s:
 # its first epochs are not its average pace)
 CALIBRATED_AT = 0.2
 

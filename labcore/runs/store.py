@@ -21,28 +21,29 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import hashlib
 import json
 import os
 import sqlite3
+import sys
 import threading
 import time
 import zlib
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import diskcache
 
+from labcore.core import env
 from labcore.core.status import ACTIVE, FINISHED
-from labcore.runs.disk import (DiskFull, QuarantineCache, ReadOnlyCache, SafeJSONDisk, full_disk_line,
-                                is_disk_full, low_space, make_private)
+from labcore.runs.lock import FairLock
+from labcore.runs.disk import (DiskFull, QuarantineCache, ReadOnlyCache, ReadOnlyStore, RefusedValue,
+                                SafeJSONDisk, StoreDamaged, damage, damaged_line, dir_read_only, full_disk_line,
+                                is_damage, is_disk_full, is_read_only, keep_aside, keep_reserve, low_space,
+                                make_private, read_only_line, release_reserve)
 
 SCHEMA_VERSION = 3  # 2: steady_learner mlp runs train on the seed axis (baddbmm; float32 rows differ ~1e-4 from v1);
 # 3: steady_learner starts from PyTorch's init (a run at defaults trains another net than a v2 one)
-# A claim's lease ($LAB_LEASE_S, default 10 s); the heartbeat renews it every ~0.5 s. It
-# decides liveness only where the worker process cannot be seen (Ray, another host).
-LEASE_S = float(os.environ.get("LAB_LEASE_S", "10"))
 BUDGET_GRACE_S = 300.0       # runs finished this recently are never removed by the budget
 DEFAULT_BUDGET_BYTES = 2 * 1024**3
 LOCK_TIMEOUT_S = 60.0       # a write waiting longer than this for the store raises diskcache.Timeout
@@ -50,6 +51,12 @@ LOCK_TIMEOUT_S = 60.0       # a write waiting longer than this for the store rai
 # shows the disk full (pages only write when asked, so nothing else would clear it)
 FULL_REMEMBERED_S = 300.0
 READ_ERRORS = (sqlite3.Error, OSError, ValueError, zlib.error, diskcache.Timeout)
+
+
+def lease_s() -> float:
+    """A claim's lease ($LAB_LEASE_S, default 10 s); the heartbeat renews it every ~0.5 s. It
+    decides liveness only where the worker process cannot be seen (Ray, another host)."""
+    return env.number("LAB_LEASE_S", 10.0)
 
 
 def default_dir() -> Path:
@@ -70,8 +77,8 @@ class Store:
     def __init__(self, directory: str | os.PathLike | None = None,
                  budget_bytes: int | None = None) -> None:
         self.dir = Path(directory) if directory is not None else default_dir()
-        env_budget = os.environ.get("LAB_CACHE_BUDGET_MB")
-        self.budget_bytes = budget_bytes or (int(float(env_budget) * 1024**2) if env_budget
+        env_budget = env.number("LAB_CACHE_BUDGET_MB")
+        self.budget_bytes = budget_bytes or (int(env_budget * 1024**2) if env_budget is not None
                                              else DEFAULT_BUDGET_BYTES)
         self.read_error: str | None = None  # the last read that failed, for a one-line notice
         # the last write that failed for a full disk (None once a write succeeds again)
@@ -81,8 +88,9 @@ class Store:
         self._reader: ReadOnlyCache | None = None
         self._thread_lock = threading.RLock()
         self._depth = 0
-        self._lock_fd: int | None = None
-        self._lock_pid: int | None = None
+        self._lock = FairLock(self.dir, LOCK_TIMEOUT_S)
+        self._damage: str | None = None   # what is wrong with the database (None: nothing seen)
+        self._checked = False
 
     @property
     def cache(self) -> QuarantineCache:
@@ -90,6 +98,7 @@ class Store:
         and writes diskcache's settings, so only writers open it. Reading never does (issue
         #24 item 6): readers go through `_readable`, which writes nothing."""
         if self._cache is None:
+            self.check()  # never write into (or over) a damaged database
             with self._thread_lock:
                 if self._cache is None:
                     old = os.umask(0o077)  # the store and anything diskcache creates now: owner only
@@ -101,6 +110,7 @@ class Store:
                     finally:
                         os.umask(old)
                     make_private(self.dir)
+                    keep_reserve(self.dir)
                     self._cache = cache
         return self._cache
 
@@ -117,9 +127,39 @@ class Store:
             self._reader = ReadOnlyCache(self.dir, disk=SafeJSONDisk, timeout=60, writer=lambda: self.cache)
         return self._reader
 
+    def close(self) -> None:
+        """Close the database connections and lock files this object opened (reopened at the
+        next use)."""
+        with self._thread_lock:
+            for cache in (self._cache, self._reader):
+                if cache is not None:
+                    cache.close()
+            self._cache = self._reader = None
+            self._lock.close()
+
     def exists(self) -> bool:
         """True when the store has been created (by a write) at `dir`."""
         return (self.dir / "cache.db").is_file()
+
+    def damaged(self, where: str | None = None) -> str | None:
+        """The one line saying the store's database is damaged and what to do (naming the
+        store as `where`, default its directory), or None. The database is checked once per
+        Store (`runs.disk.damage`); a read that fails for damage later is remembered too."""
+        if not self._checked:
+            self._checked = True
+            self._damage = self._damage or damage(self.dir)
+        return damaged_line(where or self.dir, self._damage) if self._damage else None
+
+    def check(self) -> None:
+        """Raise StoreDamaged (its message: the one line) when the database is damaged."""
+        line = self.damaged()
+        if line:
+            raise StoreDamaged(line)
+
+    def read_only(self) -> bool:
+        """True when the store's directory cannot be written (a read-only mount): it is read,
+        and every write is refused with `read_only_line`."""
+        return dir_read_only(self.dir)
 
     def disk_full(self) -> bool:
         """True when the store's disk is full: its file system has almost no space left, or a
@@ -136,19 +176,47 @@ class Store:
             value = default if cache is None else cache.get(key, default)
         except READ_ERRORS as exc:
             self.read_error = f"{type(exc).__name__}: {exc}"
+            if is_damage(exc):
+                self._damage = str(exc)
             return default
         return value
 
     def get(self, rid: str) -> dict | None:
-        """The run record as stored (no side effects; liveness is the scheduler's job)."""
+        """The run record as stored (no side effects; liveness is the scheduler's job). A
+        value that is JSON but no run record is quarantined (one warning line), not hidden."""
         rec = self.read(f"run:{rid}")
-        return rec if isinstance(rec, dict) else None
+        if rec is None or is_record(rec):
+            return rec
+        self._quarantine(f"run:{rid}", "not a run record")
+        return None
+
+    def _quarantine(self, key: str, why: str) -> None:
+        try:
+            cache = self._readable()
+            if cache is not None:
+                cache.quarantine(key, RefusedValue(why))
+        except READ_ERRORS:
+            pass  # a read-only or full store: the entry stays, refused at every read
 
     def runs(self) -> list[dict]:
-        """All run records, newest first."""
-        index = self.read("index", {}) or {}
+        """All run records, newest first. Raises StoreDamaged for a damaged database: a
+        damaged store is never shown as an empty one."""
+        self.check()
+        index = clean_index(self.read("index", {}))[0]
+        self.check()
         recs = [self.get(rid) for rid in sorted(index, key=index.get, reverse=True)]
         return [r for r in recs if r is not None]
+
+    def set_aside(self, key: str, junk: list, why: str) -> None:
+        """Move the junk part of entry `key` to quarantine/ with one warning line (the caller
+        writes the cleaned value back, in its transaction)."""
+        try:
+            where = f"moved to {keep_aside(self.dir, {'key': key, 'value': junk, 'why': why})}"
+        except OSError as exc:
+            where = f"dropped (quarantine/ not writable: {exc})"
+        shown = _one_line(repr(junk), 120)
+        print(f"warning: the run store entry {key!r} held junk ({why}): {shown}; {where}",
+              file=sys.stderr, flush=True)
 
     def data_info(self, rid: str) -> dict:
         """{"attempt", "first", "n"} of the stored rows (the attempt that wrote them)."""
@@ -194,8 +262,9 @@ class Store:
     def transact(self):
         """One write transaction (re-entrant), entered in turn. SQLite's own busy handler
         retries with growing sleeps, so under 16 writers one append could lose the race
-        for tens of seconds (docs/measurements.md, "Store writes"); a short file lock taken first, polled
-        every <= 2 ms, hands the write lock round quickly instead. Raises diskcache.Timeout
+        for tens of seconds (docs/measurements.md, "Store writes"); a fair file lock taken first
+        (labcore.runs.lock.FairLock: writers enter in the order they asked) hands the write lock
+        round in order instead. Raises diskcache.Timeout
         after LOCK_TIMEOUT_S. A write that fails for a full disk is remembered in
         `write_error` (cleared by the next one that succeeds)."""
         with self._thread_lock:  # threads of this process queue here (flock is per process)
@@ -203,7 +272,7 @@ class Store:
             try:
                 cache = self.cache  # the first write opens (and may create) the store
                 if outer:
-                    self._flock()
+                    self._lock.acquire()
                 self._depth += 1
                 try:
                     with cache.transact():
@@ -211,8 +280,10 @@ class Store:
                 finally:
                     self._depth -= 1
                     if outer:
-                        fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+                        self._lock.release()
             except Exception as exc:
+                if is_read_only(exc, self.dir):  # one line, not "unable to open database file"
+                    raise ReadOnlyStore(errno.EROFS, read_only_line(self.dir)) from exc
                 if not is_disk_full(exc, self.dir):
                     raise
                 self.write_error, self._write_failed_at = full_disk_line(self.dir), time.monotonic()
@@ -222,20 +293,18 @@ class Store:
             if outer:
                 self.write_error = None
 
-    def _flock(self) -> None:
-        if self._lock_pid != os.getpid():  # a forked child must not share its parent's lock
-            self._lock_fd = os.open(self.dir / "write.lock", os.O_RDWR | os.O_CREAT, 0o600)
-            self._lock_pid = os.getpid()
-        deadline, wait = time.monotonic() + LOCK_TIMEOUT_S, 0.0001
-        while True:
-            try:
-                fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise diskcache.Timeout(f"the run store at {self.dir} stayed locked {LOCK_TIMEOUT_S:.0f} s")
-                time.sleep(wait)
-                wait = min(wait * 2, 0.002)
+    def write_on_reserve(self, write: Callable[[], Any]) -> Any:
+        """`write()`; when it fails for a full disk, free the store's reserve (a file of
+        RESERVE_BYTES kept in the store for this) and try once more. For the writes that
+        must land however full the disk is: a run's final status, the reap of a dead
+        worker's run (a disk that filled mid-run left the run `running`
+        and its waiting CLI waiting forever). Raises what the last try raised."""
+        try:
+            return write()
+        except Exception as exc:  # noqa: BLE001 - only a full disk is retried
+            if not is_disk_full(exc, self.dir) or not release_reserve(self.dir):
+                raise
+        return write()
 
     def put_record(self, rec: dict) -> None:
         """Write a record and index it (call inside `transact()` with other changes)."""
@@ -277,7 +346,7 @@ class Store:
         """Heartbeat: renew the claim's lease (and write `fields`, e.g. progress) in one
         write. Returns (still ours, cancel requested)."""
         now = time.time()
-        rec = self.update(rid, attempt, heartbeat=now, lease_until=now + LEASE_S, **fields)
+        rec = self.update(rid, attempt, heartbeat=now, lease_until=now + lease_s(), **fields)
         if (rec is not None and float(rec.get("progress") or 0.0) > 0
                 and (rec.get("moved") or 0) < (rec.get("started") or 0)):
             # when this attempt first moved: its start-up (worker, data, model) ends there, and
@@ -367,6 +436,28 @@ class Store:
             self.delete(rec["id"])
             removed.append(rec["id"])
         return removed
+
+
+RECORD_FIELDS = {"id": str, "experiment": str, "status": str, "attempt": int, "created": (int, float),
+                 "progress": (int, float), "config": dict, "overrides": dict}
+
+
+def is_record(value: Any) -> bool:
+    """True for a plausible run record (what readers index into without checking)."""
+    return isinstance(value, dict) and all(isinstance(value.get(k), t) for k, t in RECORD_FIELDS.items())
+
+
+def clean_index(value: Any) -> tuple[dict, list]:
+    """The `index` entry without junk: ({run_id: created}, [junk items])."""
+    if not isinstance(value, dict):
+        return {}, ([] if value is None else [value])
+    good = {k: v for k, v in value.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+    return good, [[k, v] for k, v in value.items() if k not in good]
+
+
+def _one_line(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def new_record(rid: str, experiment: str, config: dict, overrides: dict, attempt: int) -> dict:

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import ast
 import hmac
+import re
 import os
 
 import streamlit as st
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1", "")
+# what GFM autolinks: a scheme before "://", "www" before ".", and the "@" of an address
+AUTOLINK = re.compile(r"(?:https?|ftp|mailto|xmpp|www)(?=\\?[:.])|@", re.IGNORECASE)
 MARKUP = "\\`*_[]()<>!#|~$:&"  # what could make user text a link, an image, markup or math
 
 
@@ -80,8 +83,10 @@ def where(path) -> str:
 
 def plain(text: str) -> str:
     """User or run text made safe for st.markdown/st.error: Markdown and HTML characters escaped,
-    so a crafted value can never render as a link, an image or markup."""
+    so a crafted value can never render as a link, an image or markup. Escaping does not stop
+    Streamlit's autolinking (GitHub-flavoured Markdown finds `http://`, `www.` and `a@b.c` in
+    the text after parsing), so a word joiner (U+2060, invisible) is put inside each of those."""
     out = []
     for ch in str(text):
         out.append("\\" + ch if ch in MARKUP else ch)
-    return "".join(out)
+    return AUTOLINK.sub(lambda m: m.group(0) + "\u2060", "".join(out))

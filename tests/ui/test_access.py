@@ -74,3 +74,15 @@ def test_home_queue_cancel_needs_the_token_when_exposed(store, monkeypatch):
     finally:
         jobs.cancel(rid, store)
         jobs.wait(rid, store, timeout=30)
+
+
+def test_bare_urls_and_addresses_in_escaped_text_are_not_autolinked():
+    # issue 39 item 7: Streamlit's GFM autolinking turned bare URLs in one-line alerts into links
+    import re
+
+    text = plain("see http://evil.example/x, HTTPS://evil.example, www.evil.example and me@evil.example")
+    seen = text.replace("\\", "")  # what the reader sees once Markdown drops the escapes
+    assert not re.search(r"(https?://|www\.)", seen, re.IGNORECASE)  # GFM's literal autolinks
+    assert not re.search(r"[-.\w+]+@[-\w]+(\.[-\w]+)+", seen, re.ASCII)  # GFM's e-mail autolink
+    want = "see http://evil.example/x, HTTPS://evil.example, www.evil.example and me@evil.example"
+    assert seen.replace("\u2060", "") == want

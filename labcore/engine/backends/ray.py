@@ -59,9 +59,11 @@ def wants_gpu(config: dict, cluster_gpus: float) -> bool:
 
 def slots(cluster: dict) -> int:
     """Runs in flight at once: $LAB_MAX_JOBS, else what the cluster's CPUs hold."""
-    env = os.environ.get("LAB_MAX_JOBS")
-    if env:
-        return max(1, int(env))
+    from labcore.core import env
+
+    n = env.number("LAB_MAX_JOBS")
+    if n is not None:
+        return n
     return max(1, int(cluster.get("CPU", 1) // cpus_per_run()))
 
 

@@ -30,7 +30,7 @@ DESCENT_MARGIN = 0.05
 # the same runs. The source's figure for that ratio: the mnist1d notebook's MLP stands 8.55 points
 # above its largest width at the noisy peak (54.05 % at h 47 vs 45.5 % at h 300) with 15 % noise,
 # 3.7 points with clean labels (41.0 vs 37.3 %): 2.3x. We ask for 1.5x, two-thirds of it, so one
-# fit's spread does not decide the verdict (issue 38: 2x was met at 2.0x by seed 9). Measured per
+# fit's spread does not decide the verdict (2x was met at 2.0x by seed 9). Measured per
 # seed at the defaults (one run each, 20 % noise): seeds 0-9 2.0-4.3x (1.99x at seed 9), unseen
 # seeds 100-109 2.0-4.2x (10 of 10 clear 1.5x); the 3-seed mean of seeds 0-2 ~3.6x.
 WINDOW = (0.5, 2.0)
