@@ -10,12 +10,12 @@ LESSON = Lesson(
              "Gradient descent on a wide network with step η = 1.5/λ₀, where λ₀ is the largest eigenvalue "
              "of its tangent kernel at the start. On a quadratic this is stable: η·λ₀ < 2.",
              question="Will the loss ever go up? Will the kernel's eigenvalue λ move?",
-             settings={"lr_factor": 1.5}, claims=("lazy_below_two",)),
+             action="seeds", n_seeds=3, settings={"lr_factor": 1.5}, claims=("lazy_below_two",)),
         Step("Past the limit",
              "Now η·λ₀ = 3: on a quadratic, gradient descent would diverge. Watch the loss for the first "
              "20 steps and η·λ on the second chart.",
              question="The loss rises at first. Does it ever come back down, and where does η·λ end up?",
-             settings={"lr_factor": 3.0}, claims=("catapult",)),
+             action="seeds", n_seeds=3, settings={"lr_factor": 3.0}, claims=("catapult",)),
         Step("Much too far",
              "η·λ₀ = 8: the same network, a step more than twice as large again.",
              question="Can the kernel flatten fast enough this time?",

@@ -9,11 +9,11 @@ LESSON = Lesson(
              "A linear model written as β = u⊙u − v⊙v learns from 40 examples in 100 dimensions; only 5 "
              "coordinates of the true β* are non-zero. Every parameter starts at α = 0.0001.",
              question="Many β fit 40 equations in 100 unknowns. Will gradient descent find the true one?",
-             settings={"alpha": 0.0001}, claims=("sparse_at_small_alpha",)),
+             action="seeds", n_seeds=3, settings={"alpha": 0.0001}, claims=("sparse_at_small_alpha",)),
         Step("Start large",
              "Same data, α = 10. The dashed line is (1 − n/d)‖β*‖², the error of the minimum-ℓ2 fit on average.",
              question="Will the training loss still reach zero? Will the test error?",
-             settings={"alpha": 10.0}, claims=("l2_at_large_alpha",)),
+             action="seeds", n_seeds=3, settings={"alpha": 10.0}, claims=("l2_at_large_alpha",)),
         Step("Sweep the scale",
              "Train α from 0.0001 to 10. The summary chart shows each run's final test error against the two "
              "reference fits.",
