@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from labcore.core import param_groups
+from labcore.core import catalogue, param_groups
 from labcore.core.experiment import Chart, Experiment, PageSpec, SweepView
 from labcore.core.params import BaseConfig, ParamError, param
 
@@ -55,9 +55,11 @@ class Config(BaseConfig):
     batch_size: int = param_groups.batch_size(60, help="minibatch size (the paper: 60)")
     init: str = param("xavier", choices=param_groups.INITS,
                       help="xavier: Gaussian Glorot as the paper; reinit draws from the same distribution")
-    dataset: str = param_groups.dataset("mnist1d", choices=DATASETS,
+    dataset: str = param_groups.dataset("mnist1d", choices=DATASETS + (catalogue.FILES,),
                                   help="offline: mnist1d (4000 train / 1000 test), digits, mnist (MNIST-5k "
-                                       "unless the full set is in LAB_DATA_DIR), fashion_mnist (Debian's package)")
+                                       "unless the full set is in LAB_DATA_DIR), fashion_mnist (Debian's package); "
+                                       "or your own file: file:/path/data.npz (X, y, optional X_test, y_test) or "
+                                       "file:/path/data.csv (label last)")
     n_train: int = param_groups.n_train(3000)
     n_val: int = param(1000, lo=10, hi=10_000, log=True,
                        help="validation examples, held out of the training pool (early-stop step)")
@@ -88,7 +90,7 @@ def cost(cfg: Config) -> tuple[float, float]:
     """(peak bytes, flops): data; weights ×7 (params, grads, Adam's two moments, masks, the
     rewind copy, a control net); activations of the largest evaluation batch. Flops: 6 per
     weight and example of each training step, 2 per weight and example of each evaluation."""
-    d_in = INPUT_DIM[cfg.dataset]
+    d_in = INPUT_DIM.get(cfg.dataset, 784)  # a file's width is known when it is read: sized as MNIST
     sizes = (d_in, *(max(1, int(round(w * cfg.width_scale))) for w in cfg.widths), 10)
     params = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
     n_eval = cfg.n_val + cfg.n_test

@@ -41,6 +41,7 @@ class Data:
     x_te: torch.Tensor
     y_te: torch.Tensor
     n_classes: int
+    source: str = ""  # what the data is: a named set, or a file's name and sha256
 
 
 def load_data(cfg, dev) -> Data:
@@ -52,7 +53,7 @@ def load_data(cfg, dev) -> Data:
     n = cfg.n_train
     move = lambda t: t.to(dev)
     return Data(move(x[:n]), move(y[:n]), move(x[n:]), move(y[n:]), move(split.x_test), move(split.y_test),
-                split.n_classes)
+                split.n_classes, str(getattr(split, "source", "") or cfg.dataset))
 
 
 def derived_generator(seed: int, name: str, *key: int) -> torch.Generator:
@@ -173,7 +174,7 @@ def run_rounds(cfg, recorder) -> None:
     done = 0.0
     masks = pruning.dense_masks(model)
     trainer = Trainer(cfg, d, recorder)
-    recorder.meta(device=device.describe(dev), widths="-".join(map(str, widths)),
+    recorder.meta(device=device.describe(dev), widths="-".join(map(str, widths)), data=d.source,
              prunable=int(sum(m.numel() for m in masks.values())),
              params=int(sum(p.numel() for p in model.parameters())))
     for r, arm, n_steps in trainings:
