@@ -1,0 +1,72 @@
+"""Page text, presets and the lesson of the superposition phenomenon."""
+from __future__ import annotations
+
+from labcore.core.lessons import Lesson, Step
+
+REFERENCE = ("Elhage, Hume, Olsson, Schiefer, Henighan, Kravec, Hatfield-Dodds, Lasenby, Drain, Chen, Grosse, "
+             "McCandlish, Kaplan, Amodei, Wattenberg & Olah 2022, *Toy Models of Superposition*, Transformer "
+             "Circuits Thread (its notebook: toy_models.ipynb).")
+
+SUMMARY = "Superposition: a small network stores more sparse features than it has dimensions, in regular polytopes."
+
+PAGE_TEXT = (
+    "n features pass through m < n hidden dimensions and back: x′ = ReLU(WᵀWx + b), each feature weighted by "
+    "its importance. Dense features get a dimension each, only the m most important; as features get sparser "
+    "the model packs more of them in, at angles that interfere little: five features in two dimensions form a "
+    "regular pentagon. One run trains every sparsity at once.")
+
+CLAIM = (
+    "**The claim.** With dense inputs the model behaves like PCA: the m most important features get "
+    "orthogonal directions, the rest are dropped (‖Wᵢ‖ ≈ 0). With sparse inputs, interference between features "
+    "is rare, so the ReLU and bias can filter it: the model represents more features than dimensions "
+    "(**superposition**), in regular geometric arrangements. Each feature's *dimensionality* "
+    "Dᵢ = ‖Wᵢ‖² / Σⱼ (Ŵᵢ·Wⱼ)² (the share of a dimension it gets) sticks at fractions: 1 (its own "
+    "dimension), ¾ (tetrahedron), ⅔ (triangle), ½ (antipodal pair), ⅖ (pentagon), ⅜ (square antiprism).")
+
+HOW = (
+    "**Reading the page.** Instance sK is the K-th sparsity, s0 dense. The geometry panel draws each column Wᵢ "
+    "as an arrow (m = 2; darker = more important), WᵀW as a heat map (off-diagonal: interference), ‖Wᵢ‖ and "
+    "each feature's superposition Σⱼ≠ᵢ (Ŵᵢ·Wⱼ)² as bars, and every feature's Dᵢ against 1/(1 − S).")
+
+MEASURED = (
+    "**What the defaults show** (n 5, m 2, 10 instances, S from 0 to 0.95, importance 0.9ⁱ, batch 1024, "
+    "Adam 1e-3, 5,000 steps; ~17 s of CPU time on one core, ~3.4 ms a step, measured on a loaded 2-core "
+    "machine: an upper bound). Seed 0: S = 0 and 0.28: two features (norms 1.00, 0.99; the others ≤ 0.32, "
+    "the dense instance's ≤ 0.13); S = 0.49-0.63: four features at 90° (two antipodal pairs); "
+    "S ≥ 0.81: all five, a pentagon with neighbouring angles 67.6°-76.2° at S = 0.81 and 70.5°-73.7° at "
+    "S ≥ 0.9. The paper's notebook trains 10,000 steps with AdamW; 5,000 with Adam show the same shapes.")
+
+DETAILS = "\n\n".join((CLAIM, HOW, MEASURED))
+
+PRESETS = {
+    "dimensionality (n 20, m 5)": dict(n_features=20, n_hidden=5),
+    "the notebook (10,000 steps)": dict(steps=10_000),
+    "equal importance": dict(importance=1.0),
+}
+
+LESSON = Lesson(
+    title="Superposition: more features than dimensions",
+    summary="Watch a toy model drop features when they are dense and pack them into a pentagon when they are sparse.",
+    steps=(
+        Step("Dense features: one per dimension",
+             "Run the defaults and open the geometry panel. Look at the dense instance (S = 0): how many "
+             "arrows have any length?",
+             "With two dimensions and five dense features, which features would you keep?",
+             action="run", claims=("dense_top_m",)),
+        Step("Sparse features: a pentagon",
+             "Move along the arrows to the sparse instances (S ≥ 0.9). All five features are there now, "
+             "evenly spread around the circle. Press N seeds (3): is it the same shape every time?",
+             "Why can five directions in a plane work when features are rarely active together?",
+             action="seeds", n_seeds=3, claims=("pentagon",)),
+        Step("Where the features go in between",
+             "Watch the chart of features represented per instance and the WᵀW heat map: in between, "
+             "features pair up as antipodal pairs (4 features at 90°) before the pentagon appears.",
+             "What does a negative entry of WᵀW mean for two features?",
+             action="run"),
+        Step("Fractions of a dimension",
+             "Pick the n 20, m 5 preset and press N seeds (3). The dimensionality chart plots each feature's "
+             "share of a dimension against 1/(1 − S): the points stick at ½, ⅖ and other fractions.",
+             "Why would a feature's share of a dimension be ⅖ rather than anything in between?",
+             preset="dimensionality (n 20, m 5)", action="seeds", n_seeds=3, claims=("dimensionality_clusters",)),
+    ),
+)
