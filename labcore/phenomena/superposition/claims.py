@@ -16,7 +16,6 @@ Thresholds, once, with their sources:
 """
 from __future__ import annotations
 
-import math
 
 from labcore.core.claims import FAILS, HOLDS, NOT_APPLICABLE, NOT_YET, Claim, Evidence, Verdict
 from labcore.core.judging import per_run
@@ -30,7 +29,7 @@ FRACTIONS = (1.0, 3 / 4, 2 / 3, 1 / 2, 2 / 5, 3 / 8)
 FRACTION_NAMES = "1, ¾, ⅔, ½, ⅖, ⅜"
 ACTIVE = 0.1            # features with D_i above this count (the paper: features not learned sit at 0)
 CLUSTER_TOL = 0.05
-CLUSTER_SHARE = 0.8
+CLUSTER_SHARE = 0.75   # measured 84 % (seed 0); by chance (D uniform on (0.1, 1]) 51 %
 DIM_SETTINGS = {"n_features": 20, "n_hidden": 5}  # the dimensionality claim's model (the issue's n 20, m 5)
 DIM_MIN_SPARSITY = 0.5  # the fractions appear once features share dimensions: instances with S ≥ 0.5
 
@@ -61,10 +60,9 @@ def _done(ev: Evidence, rid: str) -> bool:
 def dense_top_m(ev: Evidence) -> Verdict:
     """In the dense instance (S = 0) exactly the m most important features are represented
     (‖W_i‖ > REPRESENTED) and every other feature has ‖W_i‖ < DENSE_OFF."""
-    if ev.config is not None and getattr(ev.config, "importance", 0.9) >= 1.0:
-        return Verdict(NOT_APPLICABLE, "importance 1: no feature is more important than another")
-
     def one(rid, rows):
+        if float(_cfg(rows, "importance", 0.9)) >= 1.0:
+            return NOT_APPLICABLE, "importance 1: no feature is more important than another"
         if not _done(ev, rid):
             return NOT_YET, f"training (step {rows['step'].max():.0f})"
         row = _last_row(rows)
@@ -84,18 +82,15 @@ def _gaps(angles: list[float]) -> list[float]:
 def pentagon(ev: Evidence) -> Verdict:
     """In every instance with S ≥ SPARSE all five features are represented and the five angles
     between neighbouring columns are 72° ± ANGLE_TOL (n = 5, m = 2 only)."""
-    cfg = ev.config
-    if cfg is not None and (cfg.n_features, cfg.n_hidden) != (5, 2):
-        return Verdict(NOT_APPLICABLE, f"the pentagon is the n = 5, m = 2 model (these settings: n {cfg.n_features}, "
-                                       f"m {cfg.n_hidden})")
-    if cfg is not None and max(sparsities(cfg.n_instances, cfg.s_max)) < SPARSE:
-        return Verdict(NOT_APPLICABLE, f"no instance with sparsity ≥ {SPARSE} (S_max {cfg.s_max:g})")
-
     def one(rid, rows):
+        n, m, ss = _shape(rows)
+        if (n, m) != (5, 2):
+            return NOT_APPLICABLE, f"the pentagon is the n = 5, m = 2 model (these settings: n {n}, m {m})"
+        if max(ss) < SPARSE:
+            return NOT_APPLICABLE, f"no instance with sparsity ≥ {SPARSE} (S_max {max(ss):.2f})"
         if not _done(ev, rid):
             return NOT_YET, f"training (step {rows['step'].max():.0f})"
         row = _last_row(rows)
-        n, _, ss = _shape(rows)
         words, ok = [], True
         for k, s in enumerate(ss):
             if s < SPARSE:
@@ -120,16 +115,14 @@ def near_fraction(d: float) -> bool:
 def dimensionality_clusters(ev: Evidence) -> Verdict:
     """Over the instances with S ≥ DIM_MIN_SPARSITY, at least CLUSTER_SHARE of the features with
     D_i > ACTIVE lie within CLUSTER_TOL of 1, ¾, ⅔, ½, ⅖ or ⅜."""
-    cfg = ev.config
-    if cfg is not None and max(sparsities(cfg.n_instances, cfg.s_max)) < DIM_MIN_SPARSITY:
-        return Verdict(NOT_APPLICABLE, f"no instance with sparsity ≥ {DIM_MIN_SPARSITY}: dense features each take a "
-                                       "whole dimension or none")
-
     def one(rid, rows):
+        n, _, ss = _shape(rows)
+        if max(ss) < DIM_MIN_SPARSITY:
+            return NOT_APPLICABLE, (f"no instance with sparsity ≥ {DIM_MIN_SPARSITY}: dense features each take a "
+                                    "whole dimension or none")
         if not _done(ev, rid):
             return NOT_YET, f"training (step {rows['step'].max():.0f})"
         row = _last_row(rows)
-        n, _, ss = _shape(rows)
         dims = [float(row[f"dim_s{k}_f{i}"]) for k, s in enumerate(ss) if s >= DIM_MIN_SPARSITY for i in range(n)]
         active = [d for d in dims if d > ACTIVE]
         if not active:
@@ -150,7 +143,7 @@ CLAIMS = (
           "n 5, m 2: a pentagon at S ≥ 0.9", "Elhage et al. 2022, Fig. 3 (right)",
           ("norm_s0_f0", "angle_s0_f0"), pentagon, scope="seeds", seeds=3, needs="press N seeds (3)"),
     Claim("dimensionality_clusters", "Feature dimensionalities Dᵢ = ‖Wᵢ‖² / Σⱼ (Ŵᵢ·Wⱼ)² cluster at the fractions "
-                                     "1, ¾, ⅔, ½, ⅖, ⅜: at least 80 % of the represented features (Dᵢ > 0.1) "
+                                     "1, ¾, ⅔, ½, ⅖, ⅜: at least 75 % of the represented features (Dᵢ > 0.1) "
                                      "of the instances with S ≥ 0.5 lie within 0.05 of one.",
           "sticky dimensionalities at 1, ¾ (tetrahedron), ⅔ (triangle), ½ (digon), ⅖ (pentagon), ⅜ (square "
           "antiprism)", "Elhage et al. 2022, §6 Feature dimensionality",
