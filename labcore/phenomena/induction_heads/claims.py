@@ -1,0 +1,165 @@
+"""The induction-heads claims (Olsson et al. 2022), judged on each seed's curves.
+
+ln V (V the vocabulary) is the loss of a uniform guess: the repeated-half loss starts there.
+Thresholds, once, with their sources:
+- the drop: the first measured step where the repeated-half loss is below HALF · ln V;
+- abrupt: the fall from HIGH · ln V to LOW · ln V takes at most ABRUPT of the steps it took to
+  reach LOW · ln V (the plateau before the fall is at least twice as long as the fall). Measured
+  at the defaults, seeds 0-2: see text.MEASURED; the paper's Fig. 2: the phase change is a
+  narrow band of training (~2.5-5 of 10+ billion tokens) after a flat start.
+- the 1-layer control: its repeated-half loss never falls below FLAT · ln V.
+- prefix matching: some layer-2 head attends from a repeated token to the token after its first
+  occurrence with weight ≥ PREFIX at the end (the paper: induction heads' prefix matching ≈ 1;
+  measured 0.90-0.93 here).
+- ICL score: ends ≤ −ICL_END · ln V and first crosses −HALF · ln V within WINDOW of the run's
+  steps of the drop.
+"""
+from __future__ import annotations
+
+import math
+
+from labcore.core.claims import FAILS, HOLDS, NOT_APPLICABLE, NOT_YET, Claim, Evidence, Verdict
+from labcore.core.judging import per_run
+
+HALF = 0.5
+HIGH, LOW = 0.8, 0.2
+ABRUPT = 0.35
+FLAT = 0.5
+PREFIX = 0.5
+ICL_END = 0.5
+WINDOW = 0.1
+TWO = {"n_layers": 2}
+
+
+def _cfg(rows, name, default=None):
+    col = f"cfg_{name}"
+    return rows[col].iloc[0] if col in rows else default
+
+
+def _ln_v(rows) -> float:
+    return math.log(float(_cfg(rows, "vocab", 64)))
+
+
+def _curve(rows, metric: str):
+    return rows.dropna(subset=[metric]).set_index("step")[metric] if metric in rows else rows.iloc[0:0]
+
+
+def first_below(curve, level: float) -> int | None:
+    """The first step where `curve` (a Series indexed by step) is below `level` (None: never)."""
+    hit = curve[curve < level]
+    return int(hit.index[0]) if len(hit) else None
+
+
+def _done(ev: Evidence, rid: str) -> bool:
+    return ev.statuses.get(rid) == "done"
+
+
+def _layers(rows) -> int:
+    return int(_cfg(rows, "n_layers", 2))
+
+
+def abrupt_drop(ev: Evidence) -> Verdict:
+    """Every 2-layer seed's repeated-half loss falls from HIGH·ln V to LOW·ln V in at most ABRUPT
+    of the steps it took to get there."""
+    def one(rid, rows):
+        if _layers(rows) < 2:
+            return NOT_APPLICABLE, "one layer: no induction head can form"
+        lnv, rep = _ln_v(rows), _curve(rows, "rep_loss")
+        hi, lo = first_below(rep, HIGH * lnv), first_below(rep, LOW * lnv)
+        if lo is None:
+            if not _done(ev, rid):
+                return NOT_YET, f"repeated-half loss {rep.iloc[-1]:.2f} at step {rep.index[-1]} (ln V {lnv:.2f})"
+            return FAILS, f"no drop: repeated-half loss {rep.min():.2f} at best (ln V {lnv:.2f})"
+        fall = lo - (hi if hi is not None else lo)
+        ok = fall <= ABRUPT * lo
+        return (HOLDS if ok else FAILS), f"{HIGH:g}→{LOW:g} ln V between steps {hi} and {lo} ({fall / max(lo, 1):.0%} of {lo})"
+    return per_run(ev, one)
+
+
+def one_layer_flat(ev: Evidence) -> Verdict:
+    """The 1-layer control's repeated-half loss stays above FLAT·ln V while the 2-layer one drops
+    below HALF·ln V (every seed of each)."""
+    words, status = [], HOLDS
+    frame = ev.frame
+    if frame is None or "run_id" not in frame:
+        return Verdict(NOT_YET, "no rows yet")
+    for rid, rows in frame.groupby("run_id", sort=True):
+        rows = rows.sort_values("step")
+        lnv, rep, layers = _ln_v(rows), _curve(rows, "rep_loss"), _layers(rows)
+        best = float(rep.min()) if len(rep) else float("nan")
+        seed = int(_cfg(rows, "seed", 0))
+        if layers == 1:
+            ok = best >= FLAT * lnv
+            words.append(f"1 layer seed {seed}: lowest {best:.2f} ({best / lnv:.0%} of ln V)")
+        else:
+            ok = best < HALF * lnv
+            words.append(f"{layers} layers seed {seed}: lowest {best:.2f} ({best / lnv:.0%} of ln V)")
+        if not ok:
+            status = FAILS if (_done(ev, rid) or layers == 1) else (NOT_YET if status == HOLDS else status)
+    if not any(w.startswith("1 layer") for w in words):
+        return Verdict(NOT_YET, "no 1-layer run yet; " + "; ".join(words))
+    return Verdict(status, "; ".join(words))
+
+
+def prefix_head(ev: Evidence) -> Verdict:
+    """After the drop, some layer-2 head of every seed has a prefix-matching score ≥ PREFIX."""
+    def one(rid, rows):
+        if _layers(rows) < 2:
+            return NOT_APPLICABLE, "one layer: there is no layer 2"
+        heads = [c for c in rows.columns if c.startswith("prefix_l2h")]
+        if not _done(ev, rid):
+            return NOT_YET, f"training (step {rows['step'].max():.0f})"
+        last = rows.dropna(subset=heads[:1]).iloc[-1]
+        best = max(heads, key=lambda c: float(last[c]))
+        score = float(last[best])
+        drop = first_below(_curve(rows, "rep_loss"), HALF * _ln_v(rows))
+        if drop is None:
+            return FAILS, f"no drop; best layer-2 head {best[7:]} scores {score:.2f}"
+        return (HOLDS if score >= PREFIX else FAILS), f"head {best[7:]} of layer 2: {score:.2f} (drop at step {drop})"
+    return per_run(ev, one)
+
+
+def icl_negative(ev: Evidence) -> Verdict:
+    """The ICL score turns negative at the phase change: it first crosses −HALF·ln V within
+    WINDOW of the steps of the drop and ends ≤ −ICL_END·ln V."""
+    def one(rid, rows):
+        if _layers(rows) < 2:
+            return NOT_APPLICABLE, "one layer: no phase change to compare with"
+        lnv = _ln_v(rows)
+        icl, rep = _curve(rows, "icl_score"), _curve(rows, "rep_loss")
+        drop, turn = first_below(rep, HALF * lnv), first_below(icl, -HALF * lnv)
+        steps = int(_cfg(rows, "steps", rows["step"].max()))
+        if drop is None or turn is None:
+            if not _done(ev, rid):
+                return NOT_YET, f"ICL score {icl.iloc[-1]:+.2f} at step {icl.index[-1]}"
+            return FAILS, f"ICL score {icl.min():+.2f} at best; drop {'at ' + str(drop) if drop is not None else 'none'}"
+        end = float(icl.iloc[-1])
+        ok = abs(turn - drop) <= WINDOW * steps and end <= -ICL_END * lnv
+        return (HOLDS if ok else FAILS), f"ICL score below −½ ln V at step {turn} (drop at {drop}), ends {end:+.2f}"
+    return per_run(ev, one)
+
+
+CLAIMS = (
+    Claim("abrupt_drop", "The 2-layer model's loss on the repeated half stays near ln V, then drops abruptly: the "
+                         "fall from 80 % to 20 % of ln V takes at most 35 % of the steps before it.",
+          "a phase change: a bump in the loss and a sudden fall of the repeated-token loss within a narrow band of "
+          "training", "Olsson et al. 2022, Fig. 2 and §Argument 1",
+          ("rep_loss",), abrupt_drop, scope="seeds", settings=TWO, seeds=3, needs="press N seeds (3)"),
+    Claim("one_layer_flat", "The 1-layer control has no induction head: its repeated-half loss stays above ½ ln V "
+                            "while the 2-layer model's drops below it.",
+          "one-layer attention-only models form no induction heads and show no phase change",
+          "Olsson et al. 2022, §Argument 1 (Fig. 2, one-layer models)",
+          ("rep_loss",), one_layer_flat, scope="sweep", axis="n_layers", values=(2, 1), seeds=1,
+          needs="press the variants (1 layer and 2 layers)"),
+    Claim("prefix_head", "After the drop some layer-2 head is an induction head: from a repeated token it attends "
+                         "to the token after that token's first occurrence (prefix-matching score ≥ 0.5).",
+          "induction heads' prefix-matching scores near 1, appearing at the phase change",
+          "Olsson et al. 2022, §Definitions and Fig. 5", ("prefix_l2h0", "rep_loss"), prefix_head, scope="seeds",
+          settings=TWO, seeds=3, needs="press N seeds (3)"),
+    Claim("icl_negative", "The in-context-learning score (late-token loss minus early-token loss) turns negative "
+                          "at the phase change: it crosses −½ ln V within 10 % of the run of the drop and stays "
+                          "below it.",
+          "ICL score (loss at token 500 − loss at token 50) falls from ≈ 0 to ≈ −0.4 nats at the phase change",
+          "Olsson et al. 2022, Fig. 1 and §Argument 1", ("icl_score", "rep_loss"), icl_negative, scope="seeds",
+          settings=TWO, seeds=3, needs="press N seeds (3)"),
+)

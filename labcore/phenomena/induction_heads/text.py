@@ -1,0 +1,68 @@
+"""Page text, presets and the lesson of the induction-heads phenomenon."""
+from __future__ import annotations
+
+from labcore.core.lessons import Lesson, Step
+
+REFERENCE = ("Olsson, Elhage, Nanda, Joseph, DasSarma, Henighan, Mann, Askell, Bai, Chen, Conerly, Drain, Ganguli, "
+             "Hatfield-Dodds, Hernandez, Johnston, Jones, Kernion, Lovitt, Ndousse, Amodei, Brown, Clark, Kaplan, "
+             "McCandlish & Olah 2022, *In-context Learning and Induction Heads*, Transformer Circuits Thread; "
+             "Elhage et al. 2021, *A Mathematical Framework for Transformer Circuits*.")
+
+SUMMARY = "Induction heads: a two-layer transformer suddenly learns to copy from its context, a phase change."
+
+PAGE_TEXT = (
+    "An attention-only transformer reads random tokens followed by a copy of them. At first it can only guess "
+    "(loss ln V); then, abruptly, two heads compose into an induction head that finds the earlier occurrence of "
+    "the current token and predicts what followed it: the loss on the copy falls towards 0 and late tokens "
+    "become cheaper than early ones. One layer cannot build the circuit.")
+
+CLAIM = (
+    "**The claim.** Olsson et al. argue that induction heads are the mechanism of most in-context learning "
+    "in transformers. They form in a *phase change*: a short window of training in which the in-context-learning "
+    "score (loss late in the context minus loss early in it) turns negative and heads with a high "
+    "*prefix-matching score* (attention from a token to the token after its previous occurrence) appear. An "
+    "induction head needs two layers: a previous-token head in layer 1 writes each token's predecessor into the "
+    "stream, and a layer-2 head matches on it (K-composition); one-layer attention-only models show no phase change.")
+
+HOW = (
+    "**Reading the page.** *rep_loss* is the loss on the repeated segment (but its first token), "
+    "*icl_score* the mean loss over the last eighth of the context minus that over the first eighth, "
+    "*prefix_l2h0* the prefix-matching score of layer 2's head 0 on sequences whose second half repeats the "
+    "first. The run's artifacts hold every head's attention on one such sequence: an induction head draws a "
+    "stripe half a sequence below the diagonal, a previous-token head the diagonal just below the main one.")
+
+MEASURED = "**What the defaults show.** (measurements pending)"
+
+DETAILS = "\n\n".join((CLAIM, HOW, MEASURED))
+
+PRESETS = {
+    "the recipe (vocab 64, 32 tokens repeated, d 64, 2,000 steps)": dict(
+        vocab=64, seq_len=64, d_model=64, n_heads=4, batch_size=32, lr=1e-3, steps=2000),
+    "fixed offset (first half, then its copy)": dict(vary_offset=False),
+}
+
+LESSON = Lesson(
+    title="Induction heads: a phase change in in-context learning",
+    summary="Watch a two-layer transformer suddenly learn to copy from its context, and a one-layer one fail to.",
+    steps=(
+        Step("A plateau, then a drop",
+             "Run the defaults and watch the loss on the repeated half: it sits near ln V (a uniform guess) "
+             "and then falls, within a short stretch of training, towards 0.",
+             "Why would the model be stuck at guessing when the answer is right there in the context?",
+             action="run", claims=("abrupt_drop",)),
+        Step("The head that does it",
+             "Look at the prefix-matching scores: at the drop one head of layer 2 jumps towards 1. Open the run's "
+             "attention patterns: that head draws a stripe half a sequence below the diagonal.",
+             "What does the head attend to, and how does that give the next token?",
+             action="seeds", n_seeds=3, claims=("prefix_head",)),
+        Step("In-context learning appears",
+             "The ICL score (late-token loss minus early-token loss) is about 0 before the drop and negative "
+             "after it: the context has become useful at the same moment.",
+             "Is the ICL score a different phenomenon from the drop, or the same one seen another way?",
+             action="seeds", n_seeds=3, claims=("icl_negative",)),
+        Step("One layer is not enough",
+             "Train the variants side by side: the same model with one layer stays near ln V.",
+             "Why does an induction head need a second layer?",
+             action="arms", claims=("one_layer_flat",)),
+    ),
+)
