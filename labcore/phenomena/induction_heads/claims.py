@@ -22,7 +22,7 @@ from labcore.core.claims import FAILS, HOLDS, NOT_APPLICABLE, NOT_YET, Claim, Ev
 from labcore.core.judging import per_run
 
 HALF = 0.5
-HIGH, LOW = 0.8, 0.2
+HIGH, LOW = 0.8, 0.3   # the fall from 80 % to 30 % of ln V (at lr 1e-2 the loss after it is 0.6-0.8 nats, ~0.15 ln V)
 ABRUPT = 0.35
 FLAT = 0.5
 PREFIX = 0.5
@@ -141,7 +141,7 @@ def icl_negative(ev: Evidence) -> Verdict:
 
 CLAIMS = (
     Claim("abrupt_drop", "The 2-layer model's loss on the repeated half stays near ln V, then drops abruptly: the "
-                         "fall from 80 % to 20 % of ln V takes at most 35 % of the steps before it.",
+                         "fall from 80 % to 30 % of ln V takes at most 35 % of the steps before it.",
           "a phase change: a bump in the loss and a sudden fall of the repeated-token loss within a narrow band of "
           "training", "Olsson et al. 2022, Fig. 2 and §Argument 1",
           ("rep_loss",), abrupt_drop, scope="seeds", settings=TWO, seeds=3, needs="press N seeds (3)"),
