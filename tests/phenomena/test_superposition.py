@@ -111,7 +111,10 @@ def test_dense_top_m_holds_fails_waits_and_is_out_of_regime():
 def test_pentagon_holds_fails_waits_and_is_out_of_regime():
     assert judge("pentagon", CFG, GOOD).status == HOLDS
     square = snapshot([[1, 1, 0, 0, 0], [1.1, 1.1, 1.1, 1.1, 0.0]], [[0] * 5, [0, 90, 180, 270, 0]])
-    assert judge("pentagon", CFG, square).status == FAILS
+    assert judge("pentagon", CFG, square).status == FAILS                  # the only sparse instance: 4 features
+    three = dict(n_instances=3, s_max=0.95)                                 # S 0, 0.78, 0.95
+    assert judge("pentagon", {**three, "s_max": 0.99}, snapshot(          # S 0, 0.9, 0.99: one dead, one pentagon
+        [[1, 1, 0, 0, 0], [1.1, 1.1, 1.1, 1.1, 0.0], [1.1] * 5], [[0] * 5, [0, 90, 180, 270, 0], PENT])).status == HOLDS
     skew = snapshot([[1, 1, 0, 0, 0], [1.1] * 5], [[0] * 5, [0, 60, 144, 216, 288]])  # one angle 12° off
     assert judge("pentagon", CFG, skew).status == FAILS
     assert judge("pentagon", CFG, GOOD, status="running").status == NOT_YET

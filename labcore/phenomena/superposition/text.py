@@ -31,10 +31,15 @@ HOW = (
 MEASURED = (
     "**What the defaults show** (n 5, m 2, 10 instances, S from 0 to 0.95, importance 0.9ⁱ, batch 1024, "
     "Adam 1e-3, 5,000 steps; ~17 s of CPU time on one core, ~3.4 ms a step, measured on a loaded 2-core "
-    "machine: an upper bound). Seed 0: S = 0 and 0.28: two features (norms 1.00, 0.99; the others ≤ 0.32, "
-    "the dense instance's ≤ 0.13); S = 0.49-0.63: four features at 90° (two antipodal pairs); "
-    "S ≥ 0.81: all five, a pentagon with neighbouring angles 67.6°-76.2° at S = 0.81 and 70.5°-73.7° at "
-    "S ≥ 0.9. The paper's notebook trains 10,000 steps with AdamW; 5,000 with Adam show the same shapes.")
+    "machine, so an upper bound). Seeds 0 / 1 / 2, the dense instance: the two most important features at "
+    "‖Wᵢ‖ 0.99-1.01 / 0.96-1.0 / 1.0, the other three ≤ 0.13 / 0.32 / 0.10 and still shrinking. In between "
+    "(S 0.5-0.8) features pair up antipodally: four at 90°. At S ≥ 0.9 (three instances a seed) seed 0 "
+    "draws three pentagons (neighbouring angles 70.5°-73.7°), seed 1 one (71.1°-73.0°) and seed 2 two "
+    "(70.0°-74.0°); the other three instances stayed in the four-feature square, a local minimum the "
+    "paper's notebook also meets. With n 20, m 5 (the preset), 83-84 % of the represented features of the "
+    "instances with S ≥ 0.5 lie within 0.05 of 1, ¾, ⅔, ½, ⅖ or ⅜ (seeds 0-2; by chance 51 %); the median "
+    "Dᵢ is 0.41-0.42, near ⅖. The notebook trains 10,000 steps with AdamW; 5,000 with Adam show the same "
+    "shapes.")
 
 DETAILS = "\n\n".join((CLAIM, HOW, MEASURED))
 
