@@ -2,11 +2,14 @@
 tokens (next-token cross-entropy at every position)."""
 from __future__ import annotations
 
+import math
+
 import torch
 
 from labcore.core.loop import Schedule, train_loop
 from labcore.core.rng import seed_everything, torch_generator
 from labcore.phenomena.induction_heads import data, measures
+from labcore.phenomena.induction_heads.claims import LOW
 from labcore.phenomena.induction_heads.nets import AttnOnly
 
 EVAL_BATCH = 64     # sequences of the training distribution for the losses (fixed for the run)
@@ -25,6 +28,8 @@ def train(cfg, recorder) -> None:
     rep_eval = data.repeat_mask(ell_eval, cfg.seq_len)
     x_probe, ell_probe = data.repeated(PROBE_BATCH, cfg.seq_len, cfg.vocab, False, torch_generator(cfg.seed, "noise"))
 
+    held: dict[str, int] = {}  # "since": the step the repeated-half loss last got below LOW · ln V
+
     def evaluate(step: int) -> dict:
         with torch.no_grad():
             losses = measures.token_losses(model(x_eval), x_eval)            # (B, T − 1)
@@ -34,7 +39,22 @@ def train(cfg, recorder) -> None:
             for layer, pattern in enumerate(model.patterns, start=1):
                 for h, score in enumerate(measures.prefix_matching(pattern, ell_probe).tolist()):
                     row[f"prefix_l{layer}h{h}"] = score
+        if row["rep_loss"] < LOW * math.log(cfg.vocab):
+            held.setdefault("since", step)
+        else:
+            held.pop("since", None)
+        held["now"] = step
         return row
+
+    def dropped_and_held(row: dict) -> str | None:
+        """The stop rule: once the repeated-half loss has stayed below LOW · ln V for `stop_after`
+        steps (0: off), the phase change is over; the budget only matters for slow seeds."""
+        since = held.get("since")
+        if cfg.stop_after and since is not None and "rep_loss" in row and held["now"] - since >= cfg.stop_after:
+            snapshot(held["now"])  # the patterns at the last step
+            return (f"the repeated-half loss stayed below {LOW:g} ln V from step {since} for {cfg.stop_after} steps "
+                    "(stop_after; 0 runs every step)")
+        return None
 
     def snapshot(step: int) -> dict:
         with torch.no_grad():
@@ -54,4 +74,4 @@ def train(cfg, recorder) -> None:
 
     recorder.meta(device="cpu", n_params=sum(p.numel() for p in model.parameters()))
     plan = [(Schedule(every=cfg.eval_every), evaluate), (Schedule(every=cfg.snapshot_every), snapshot)]
-    train_loop(recorder, cfg.steps, step_fn, schedules=plan)
+    train_loop(recorder, cfg.steps, step_fn, schedules=plan, until=dropped_and_held)
