@@ -31,14 +31,30 @@ HOW = (
     "first. The run's artifacts hold every head's attention on one such sequence: an induction head draws a "
     "stripe half a sequence below the diagonal, a previous-token head the diagonal just below the main one.")
 
-MEASURED = "**What the defaults show.** (measurements pending)"
+MEASURED = (
+    "**What the defaults show** (vocab 64, context 32 ending in a random segment of 8-16 tokens and its copy, "
+    "d 64, 4 heads, batch 32, Adam 1e-2, at most 4,000 steps, stopping 300 steps after the drop; ~15 ms of "
+    "CPU time a step on one core of a loaded 2-core machine, an upper bound). The repeated-half loss falls "
+    "from 6 to ln 64 = 4.16 within 50 steps, then slides slowly to ~0.65-0.7 ln V (what one layer can do: "
+    "copy some earlier token) and then drops within 50-150 steps to 0.4-0.8 nats: seed 0 between steps 350 "
+    "and 500, seed 3 between 250 and 400, seed 2 between 1,550 and 1,600; seed 1 had not dropped by step "
+    "2,800 (loss 2.6-2.7). At the drop all four layer-2 heads' prefix-matching scores jump from ~0.12 to "
+    "0.8-0.9, and the ICL score goes from −0.1…−0.7 to −3.5…−4.0 nats. The 1-layer control (seed 0) slides "
+    "to 2.84 nats (0.68 ln V) by step 1,600 and no head scores above 0.13. **Why not the recipe's numbers.** "
+    "With the recipe's layout (a random first half, its copy as the second half, context 64, lr 1e-3) a "
+    "1-layer net learns to copy by position alone (attend from i to i − 31: its head 0 scored 0.93 and its "
+    "repeated-half loss fell to 0.09 by step 750, as fast as the 2-layer net's), so the control means nothing "
+    "there (the preset *fixed offset* shows it); with the repeat's length varying, lr 1e-3 (context 32, "
+    "d 32) and 3e-3 (d 64) had not formed the circuit within 1,500 and 750 steps, so the default lr is 1e-2 "
+    "and the context 32 (half the recipe's cost a step).")
 
 DETAILS = "\n\n".join((CLAIM, HOW, MEASURED))
 
 PRESETS = {
     "the recipe (vocab 64, 32 tokens repeated, d 64, 2,000 steps)": dict(
         vocab=64, seq_len=64, d_model=64, n_heads=4, batch_size=32, lr=1e-3, steps=2000),
-    "fixed offset (first half, then its copy)": dict(vary_offset=False),
+    "fixed offset (first half, then its copy: one layer copies by position)": dict(vary_offset=False, seq_len=64,
+                                                                                  lr=1e-3, steps=1000),
 }
 
 LESSON = Lesson(
