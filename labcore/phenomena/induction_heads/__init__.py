@@ -104,7 +104,7 @@ EXPERIMENT = Experiment(
                   hlines=lambda cfg: {"0": 0.0, "−½ ln V": -0.5 * math.log(cfg.vocab)},
                   note="≈ 0 while the model cannot use its context; negative once late tokens are predicted from "
                        "earlier ones."),
-            Chart("Prefix-matching score per head (l = layer, h = head)", ("prefix_l{l}h{h}",),
+            Chart("Prefix-matching score per head (l = layer, h = head)", ("prefix_l*h*",),
                   note="Attention from a repeated token to the token after its first occurrence; an induction "
                        "head scores near 1."),
             Chart("Loss, all tokens (nats)", ("loss",), hlines=lambda cfg: {"ln V": math.log(cfg.vocab)},
