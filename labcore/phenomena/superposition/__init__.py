@@ -80,7 +80,7 @@ EXPERIMENT = Experiment(
             Chart("Features represented (‖Wᵢ‖ > 0.5), per sparsity instance", ("n_rep_s*",),
                   hlines=lambda cfg: {"m (one per dimension)": cfg.n_hidden},
                   note="s0 is dense (S = 0); the last instance the sparsest. Above m: superposition."),
-            Chart("Dimensions per feature m / ‖W‖²_F, per instance", ("dpf_s*",),
+            Chart("Dimensions per feature m / ‖W‖² (Frobenius norm), per instance", ("dpf_s*",),
                   hlines=lambda cfg: {"½": 0.5, "⅖": 0.4},
                   note="1 with one feature per dimension; the paper's plateaus at ½ and ⅖ as sparsity grows."),
             Chart("Importance-weighted loss, per instance", ("loss_s*",), log_y=True,
