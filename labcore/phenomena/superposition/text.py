@@ -45,7 +45,7 @@ DETAILS = "\n\n".join((CLAIM, HOW, MEASURED))
 
 PRESETS = {
     "dimensionality (n 20, m 5)": dict(n_features=20, n_hidden=5),
-    "the notebook (10,000 steps)": dict(steps=10_000),
+    "quick (5,000 steps)": dict(steps=5000),
     "equal importance": dict(importance=1.0),
 }
 
