@@ -7,7 +7,7 @@ Thresholds, once, with their sources:
   (ln V − its lowest value) happens inside one window of ABRUPT · t steps: the plateau before the
   drop is at least three times as long as the drop. (Before the drop the loss slides slowly from
   ln V to ~0.7 ln V, the 1-layer net's level: copying some earlier token; the induction drop is
-  the rest.) The paper's Fig. 2: the phase change is a narrow band of training after a flat start.
+  the rest.) The paper: the phase change is a narrow band of training after a flat start.
 - the 1-layer control: its repeated-half loss never falls below FLAT · ln V.
 - prefix matching: some layer-2 head attends from a repeated token to the token after its first
   occurrence with weight ≥ PREFIX at the end (the paper: induction heads' prefix matching ≈ 1;
@@ -159,23 +159,23 @@ CLAIMS = (
                          "below 0.3 ln V, and at least half of its fall happens within a quarter of the steps it "
                          "took to get there.",
           "a phase change: a bump in the loss and a sudden fall of the repeated-token loss within a narrow band of "
-          "training", "Olsson et al. 2022, Fig. 2 and §Argument 1",
+          "training", "Olsson et al. 2022, Argument 1 (the phase change)",
           ("rep_loss",), abrupt_drop, scope="seeds", settings=TWO, seeds=3, needs="press N seeds (3)"),
     Claim("one_layer_flat", "The 1-layer control has no induction head: its repeated-half loss stays above ½ ln V "
                             "while the 2-layer model's drops below it.",
           "one-layer attention-only models form no induction heads and show no phase change",
-          "Olsson et al. 2022, §Argument 1 (Fig. 2, one-layer models)",
+          "Olsson et al. 2022, Argument 1 (one-layer models)",
           ("rep_loss",), one_layer_flat, scope="sweep", axis="n_layers", values=(2, 1), seeds=1,
           needs="press the variants (1 layer and 2 layers)"),
     Claim("prefix_head", "After the drop some layer-2 head is an induction head: from a repeated token it attends "
                          "to the token after that token's first occurrence (prefix-matching score ≥ 0.5).",
           "induction heads' prefix-matching scores near 1, appearing at the phase change",
-          "Olsson et al. 2022, §Definitions and Fig. 5", ("prefix_l2h0", "rep_loss"), prefix_head, scope="seeds",
+          "Olsson et al. 2022, the definition of induction heads (prefix matching, copying)", ("prefix_l2h0", "rep_loss"), prefix_head, scope="seeds",
           settings=TWO, seeds=3, needs="press N seeds (3)"),
     Claim("icl_negative", "The in-context-learning score (late-token loss minus early-token loss) turns negative "
                           "at the phase change: it crosses −½ ln V at the step the repeated-half loss crosses ½ ln V "
                           "(within a quarter of that step) and ends below it.",
-          "ICL score (loss at token 500 − loss at token 50) falls from ≈ 0 to ≈ −0.4 nats at the phase change",
-          "Olsson et al. 2022, Fig. 1 and §Argument 1", ("icl_score", "rep_loss"), icl_negative, scope="seeds",
+          "the ICL score (loss at token 500 − loss at token 50) falls at the phase change and barely moves after",
+          "Olsson et al. 2022, Argument 1 (the in-context-learning score)", ("icl_score", "rep_loss"), icl_negative, scope="seeds",
           settings=TWO, seeds=3, needs="press N seeds (3)"),
 )

@@ -8,8 +8,8 @@ Thresholds, once, with their sources:
   shrinking after 5,000 steps: 0.13 / 0.32 / 0.10 at seeds 0 / 1 / 2, so "≈ 0" is DENSE_OFF 0.4
   (the paper's figure draws them as 0; the notebook trains 10,000 steps).
 - pentagon: every adjacent angle between the five columns within 72° ± ANGLE_TOL. Measured at
-  S ≥ 0.9 (seeds 0-2): 70.5°-73.7° (± 1.5°); at S = 0.81, 67.6°-76.2°. The paper's Fig. 3 draws
-  a regular pentagon; 5° is three times the measured spread.
+  S ≥ 0.9 (seeds 0-2): 70.5°-73.7° (± 1.5°); at S = 0.81, 67.6°-76.2°. The paper draws a regular
+  pentagon; 5° is three times the measured spread.
 - dimensionality clusters: of the features with D_i > ACTIVE, at least CLUSTER_SHARE lie within
   CLUSTER_TOL of one of the paper's fractions FRACTIONS (1, 3/4, 2/3, 1/2, 2/5, 3/8). Those
   windows cover ~53 % of (0.1, 1], so a share by chance is ~0.5; see CLUSTER_SHARE for the
@@ -142,18 +142,18 @@ def dimensionality_clusters(ev: Evidence) -> Verdict:
 CLAIMS = (
     Claim("dense_top_m", "With dense features (S = 0) the model represents only the m most important features, "
                          "one per dimension; the others get ‖Wᵢ‖ ≈ 0 (below 0.4, still shrinking at 5,000 steps).",
-          "n 5, m 2, S = 0: features 1 and 2 as orthogonal arrows, 3-5 at zero", "Elhage et al. 2022, Fig. 3 (left)",
+          "n 5, m 2, S = 0: features 1 and 2 as orthogonal arrows, 3-5 at zero", "Elhage et al. 2022, Demonstrating Superposition (n 5, m 2 across sparsity, the notebook's first experiment)",
           ("norm_s0_f0",), dense_top_m, scope="seeds", seeds=3, needs="press N seeds (3)"),
     Claim("pentagon", "At sparsity ≥ 0.9 all five features are represented in two dimensions as a regular "
                       "pentagon: neighbouring columns 72° ± 5° apart (in every sparse instance with five features, "
                       "at least one per seed; an instance stuck with four features is named).",
-          "n 5, m 2: a pentagon at S ≥ 0.9", "Elhage et al. 2022, Fig. 3 (right)",
+          "n 5, m 2: a pentagon at S ≥ 0.9", "Elhage et al. 2022, Demonstrating Superposition and The Geometry of Superposition",
           ("norm_s0_f0", "angle_s0_f0"), pentagon, scope="seeds", seeds=3, needs="press N seeds (3)"),
     Claim("dimensionality_clusters", "Feature dimensionalities Dᵢ = ‖Wᵢ‖² / Σⱼ (Ŵᵢ·Wⱼ)² cluster at the fractions "
                                      "1, ¾, ⅔, ½, ⅖, ⅜: at least 75 % of the represented features (Dᵢ > 0.1) "
                                      "of the instances with S ≥ 0.5 lie within 0.05 of one.",
           "sticky dimensionalities at 1, ¾ (tetrahedron), ⅔ (triangle), ½ (digon), ⅖ (pentagon), ⅜ (square "
-          "antiprism)", "Elhage et al. 2022, §6 Feature dimensionality",
+          "antiprism)", "Elhage et al. 2022, The Geometry of Superposition: Feature Dimensionality",
           ("dim_s0_f0",), dimensionality_clusters, scope="seeds", seeds=3, settings=DIM_SETTINGS,
           needs="press the n = 20, m = 5 preset, then N seeds (3)"),
 )
