@@ -85,7 +85,7 @@ def pentagon(ev: Evidence) -> Verdict:
     pentagon (neighbouring angles 72° ± ANGLE_TOL), and every seed has at least one such
     instance (n = 5, m = 2 only). An instance stuck with four features (two antipodal pairs at
     90°, the fifth feature's ReLU off so it gets no gradient: a local minimum) is named, not
-    failed (measured: 3 of 9 sparse instances over seeds 0-2, 2 of 12 over seeds 3-6)."""
+    failed (measured: 3 of 9 sparse instances over seeds 0-2, 3 of 12 over seeds 3-6)."""
     def one(rid, rows):
         n, m, ss = _shape(rows)
         if (n, m) != (5, 2):

@@ -36,7 +36,7 @@ MEASURED = (
     "(S 0.5-0.8) features pair up antipodally: four at 90°. At S ≥ 0.9 (three instances a seed) seed 0 "
     "draws three pentagons with neighbouring angles 70.4°-73.7°, seed 1 one (70.8°-73.3°), seed 2 two "
     "(69.8°-74.2°); the other three instances stayed in the four-feature square, a local minimum (seeds "
-    "3-6: 2 of 12 sparse instances). With n 20, m 5 (the preset), 82-84 % of the represented features of "
+    "3-6: 3 of 12 sparse instances). With n 20, m 5 (the preset), 82-84 % of the represented features of "
     "the instances with S ≥ 0.5 lie within 0.05 of 1, ¾, ⅔, ½, ⅖ or ⅜ (seeds 0-2; by chance 51 %); the "
     "median Dᵢ is 0.41-0.43, near ⅖. At 5,000 steps (the quick preset) the pictures are the same, but the "
     "dense instance of seed 3 had not settled (a dropped feature at 0.82).")
