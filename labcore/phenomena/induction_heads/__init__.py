@@ -38,7 +38,7 @@ class Config(BaseConfig):
     batch_size: int = param_groups.batch_size(32, help="sequences per step (the recipe: 32)")
     lr: float = param_groups.lr(1e-2, help="Adam learning rate (the recipe: 1e-3; at 1e-3 and 3e-3 the circuit had not "
                                             "formed within 750-1,500 steps here)")
-    steps: int = param_groups.steps(4000, help="Adam steps at most (the recipe: ~2,000; see stop_after)")
+    steps: int = param_groups.steps(7000, help="Adam steps at most (the recipe: ~2,000; see stop_after)")
     stop_after: int = param(300, lo=0, hi=100_000,
                             help="stop once the repeated-half loss has stayed below 0.3 ln V for this many steps "
                                  "(0: run every step)")

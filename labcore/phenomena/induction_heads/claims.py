@@ -147,7 +147,8 @@ def icl_negative(ev: Evidence) -> Verdict:
         if drop is None or turn is None:
             if not _done(ev, rid):
                 return NOT_YET, f"ICL score {icl.iloc[-1]:+.2f} at step {icl.index[-1]}"
-            return FAILS, f"ICL score {icl.min():+.2f} at best; drop {'at ' + str(drop) if drop is not None else 'none'}"
+            where = f"at {drop}" if drop is not None else "none"
+            return FAILS, f"ICL score {icl.min():+.2f} at best; drop {where}"
         end = float(icl.iloc[-1])
         ok = abs(turn - drop) <= WINDOW * drop + 2 * int(_cfg(rows, "eval_every", 25)) and end <= -ICL_END * lnv
         return (HOLDS if ok else FAILS), f"ICL score below −½ ln V at step {turn} (drop at {drop}), ends {end:+.2f}"
@@ -170,12 +171,14 @@ CLAIMS = (
     Claim("prefix_head", "After the drop some layer-2 head is an induction head: from a repeated token it attends "
                          "to the token after that token's first occurrence (prefix-matching score ≥ 0.5).",
           "induction heads' prefix-matching scores near 1, appearing at the phase change",
-          "Olsson et al. 2022, the definition of induction heads (prefix matching, copying)", ("prefix_l2h0", "rep_loss"), prefix_head, scope="seeds",
+          "Olsson et al. 2022, the definition of induction heads (prefix matching, copying)",
+          ("prefix_l2h0", "rep_loss"), prefix_head, scope="seeds",
           settings=TWO, seeds=3, needs="press N seeds (3)"),
     Claim("icl_negative", "The in-context-learning score (late-token loss minus early-token loss) turns negative "
                           "at the phase change: it crosses −½ ln V at the step the repeated-half loss crosses ½ ln V "
                           "(within a quarter of that step) and ends below it.",
           "the ICL score (loss at token 500 − loss at token 50) falls at the phase change and barely moves after",
-          "Olsson et al. 2022, Argument 1 (the in-context-learning score)", ("icl_score", "rep_loss"), icl_negative, scope="seeds",
+          "Olsson et al. 2022, Argument 1 (the in-context-learning score)", ("icl_score", "rep_loss"), icl_negative,
+          scope="seeds",
           settings=TWO, seeds=3, needs="press N seeds (3)"),
 )

@@ -24,7 +24,8 @@ def train(cfg, recorder) -> None:
     model = AttnOnly(cfg.vocab, cfg.seq_len, cfg.d_model, cfg.n_heads, cfg.n_layers, torch_generator(cfg.seed, "init"))
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     gen = torch_generator(cfg.seed, "data")
-    x_eval, ell_eval = data.repeated(EVAL_BATCH, cfg.seq_len, cfg.vocab, cfg.vary_offset, torch_generator(cfg.seed, "eval"))
+    x_eval, ell_eval = data.repeated(EVAL_BATCH, cfg.seq_len, cfg.vocab, cfg.vary_offset,
+                                     torch_generator(cfg.seed, "eval"))
     rep_eval = data.repeat_mask(ell_eval, cfg.seq_len)
     x_probe, ell_probe = data.repeated(PROBE_BATCH, cfg.seq_len, cfg.vocab, False, torch_generator(cfg.seed, "noise"))
 

@@ -19,7 +19,8 @@ def artifacts(data, rec: dict, key: str) -> None:
     if not heads:
         st.caption("No attention patterns yet: they are stored every snapshot_every steps.")
         return
-    default = heads[-1] if not any(h.startswith("attn_l2") for h in heads) else next(h for h in heads if h.startswith("attn_l2"))
+    layer2 = [h for h in heads if h.startswith("attn_l2")]
+    default = layer2[0] if layer2 else heads[-1]
     name = st.radio("Head (layer l, head h)", heads, index=heads.index(default), horizontal=True, key=f"{key}_head",
                     format_func=lambda n: n[5:])
     attn = data.artifact(rec["id"], name)

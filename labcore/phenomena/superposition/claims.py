@@ -71,7 +71,8 @@ def dense_top_m(ev: Evidence) -> Verdict:
         norms = [float(row[f"norm_s0_f{i}"]) for i in range(n)]
         top, rest = norms[:m], norms[m:]
         ok = min(top) > REPRESENTED and max(rest, default=0.0) < DENSE_OFF
-        return (HOLDS if ok else FAILS), (f"top {m}: ‖W‖ ≥ {min(top):.2f}; the other {n - m}: ≤ {max(rest, default=0):.2f}")
+        return (HOLDS if ok else FAILS), (f"top {m}: ‖W‖ ≥ {min(top):.2f}; "
+                                          f"the other {n - m}: ≤ {max(rest, default=0):.2f}")
     return per_run(ev, one)
 
 
@@ -142,12 +143,14 @@ def dimensionality_clusters(ev: Evidence) -> Verdict:
 CLAIMS = (
     Claim("dense_top_m", "With dense features (S = 0) the model represents only the m most important features, "
                          "one per dimension; the others get ‖Wᵢ‖ ≈ 0 (below 0.25).",
-          "n 5, m 2, S = 0: features 1 and 2 as orthogonal arrows, 3-5 at zero", "Elhage et al. 2022, Demonstrating Superposition (n 5, m 2 across sparsity, the notebook's first experiment)",
+          "n 5, m 2, S = 0: features 1 and 2 as orthogonal arrows, 3-5 at zero",
+          "Elhage et al. 2022, Demonstrating Superposition (n 5, m 2 across sparsity, the notebook's first experiment)",
           ("norm_s0_f0",), dense_top_m, scope="seeds", seeds=3, needs="press N seeds (3)"),
     Claim("pentagon", "At sparsity ≥ 0.9 all five features are represented in two dimensions as a regular "
                       "pentagon: neighbouring columns 72° ± 5° apart (in every sparse instance with five features, "
                       "at least one per seed; an instance stuck with four features is named).",
-          "n 5, m 2: a pentagon at S ≥ 0.9", "Elhage et al. 2022, Demonstrating Superposition and The Geometry of Superposition",
+          "n 5, m 2: a pentagon at S ≥ 0.9",
+          "Elhage et al. 2022, Demonstrating Superposition and The Geometry of Superposition",
           ("norm_s0_f0", "angle_s0_f0"), pentagon, scope="seeds", seeds=3, needs="press N seeds (3)"),
     Claim("dimensionality_clusters", "Feature dimensionalities Dᵢ = ‖Wᵢ‖² / Σⱼ (Ŵᵢ·Wⱼ)² cluster at the fractions "
                                      "1, ¾, ⅔, ½, ⅖, ⅜: at least 75 % of the represented features (Dᵢ > 0.1) "
