@@ -70,10 +70,11 @@ LESSON = Lesson(
     summary="Watch a two-layer transformer suddenly learn to copy from its context, and a one-layer one fail to.",
     steps=(
         Step("A plateau, then a drop",
-             "Run the defaults and watch the loss on the repeated half: it sits near ln V (a uniform guess) "
+             "Run the defaults on three seeds and watch the loss on the repeated half: it sits near ln V (a "
+             "uniform guess) "
              "and then falls, within a short stretch of training, towards 0.",
              "Why would the model be stuck at guessing when the answer is right there in the context?",
-             action="run", claims=("abrupt_drop",)),
+             action="seeds", n_seeds=3, claims=("abrupt_drop",)),
         Step("The head that does it",
              "Look at the prefix-matching scores: at the drop one head of layer 2 jumps towards 1. Open the run's "
              "attention patterns: that head draws a stripe half a sequence below the diagonal.",

@@ -54,10 +54,11 @@ LESSON = Lesson(
     summary="Watch a toy model drop features when they are dense and pack them into a pentagon when they are sparse.",
     steps=(
         Step("Dense features: one per dimension",
-             "Run the defaults and open the geometry panel. Look at the dense instance (S = 0): how many "
+             "Run the defaults on three seeds and open the geometry panel. Look at the dense instance (S = 0): "
+             "how many "
              "arrows have any length?",
              "With two dimensions and five dense features, which features would you keep?",
-             action="run", claims=("dense_top_m",)),
+             action="seeds", n_seeds=3, claims=("dense_top_m",)),
         Step("Sparse features: a pentagon",
              "Move along the arrows to the sparse instances (S ≥ 0.9). All five features are there now, "
              "evenly spread around the circle. Press N seeds (3): is it the same shape every time?",
