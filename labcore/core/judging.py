@@ -19,26 +19,19 @@ __all__ = ["BAD", "MISSING", "RETRY", "by_value", "final", "fmt", "per_run", "pr
 
 
 def progress(ev: Evidence) -> str:
-    """'3 of 5 runs done (2 not trained)' for the concerned runs."""
+    """'3 of 5 runs done' for the concerned runs (missing, cancelled and bad runs never reach a
+    judge: `evaluate` answers for them first)."""
     n = len(ev.statuses)
     done = sum(s == "done" for s in ev.statuses.values())
-    missing = sum(s == MISSING for s in ev.statuses.values())
-    retry = sum(s in RETRY for s in ev.statuses.values())
-    extra = [f"{missing} not trained"] if missing else []
-    extra += [f"{retry} cancelled or interrupted: train again"] if retry else []
-    return f"{done} of {n} run{'s' if n != 1 else ''} done" + (f" ({', '.join(extra)})" if extra else "")
+    return f"{done} of {n} run{'s' if n != 1 else ''} done"
 
 
 def final(judge: Callable[[Evidence], Verdict]) -> Callable[[Evidence], Verdict]:
-    """Wrap a judge that reads finished runs: `fails` when a concerned run diverged or failed
-    (evaluate says so first, by name), `not yet` (with progress and the figures so far) until
-    every concerned run is done."""
+    """Wrap a judge that reads finished runs: `not yet` (with progress and the figures so far)
+    until every concerned run is done. (A diverged, failed, missing or cancelled run is
+    answered by `evaluate` before any judge.)"""
     @functools.wraps(judge)
     def wrapped(ev: Evidence) -> Verdict:
-        bad = sorted({s for s in ev.statuses.values() if s in BAD})
-        if bad:
-            n = sum(s in BAD for s in ev.statuses.values())
-            return Verdict(FAILS, f"{n} concerned run{'s' if n > 1 else ''} {' / '.join(bad)}")
         if not ev.complete:
             try:
                 sofar = judge(ev).measured

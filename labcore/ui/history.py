@@ -25,19 +25,23 @@ def started(exp_name: str, ids: list[str]) -> None:
     lesson step, a sweep)."""
     mine = st.session_state.setdefault(f"_started:{exp_name}", [])
     mine.extend(r for r in ids if r not in mine)
-    del mine[:-256]  # bounded: only the recent ones can still be active
+    del mine[:-256]  # bounded (ended runs leave the list at the next tick: active_started)
 
 
 def active_started(exp_name: str, data: RunData, besides: set[str]) -> dict[str, dict]:
     """{run id: record} of the runs this session started on the page that are still queued or
-    running, beyond `besides` (the runs the status line counts already)."""
-    out = {}
-    for rid in st.session_state.get(f"_started:{exp_name}", []):
-        if rid in besides:
-            continue
+    running, beyond `besides` (the runs the status line counts already). A run that has
+    ended is forgotten here, so a live page's tick reads only the runs still coming."""
+    mine = st.session_state.get(f"_started:{exp_name}", [])
+    out, ended = {}, set()
+    for rid in mine:
         rec = data.record(rid)
-        if rec is not None and rec.get("status") in ACTIVE:
+        if rec is not None and rec.get("status") not in ACTIVE:
+            ended.add(rid)
+        elif rec is not None and rid not in besides:
             out[rid] = rec
+    if ended:
+        mine[:] = [r for r in mine if r not in ended]
     return out
 
 

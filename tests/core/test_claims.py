@@ -1,5 +1,5 @@
 """The claims framework: runs_for (settings, sweeps, variants, seeds), declaration checks, the
-shared `final` wrapper (fails on divergence, waits for runs), evaluate's rules shared by every
+shared `final` wrapper (waits for runs), evaluate's rules shared by every
 view (a diverged run is named and fails the claim, missing evidence is "needs N seeds", never
 ✗), `per_run` ("holds on k of n seeds"), and judging claims from a store and from a selection
 (runs/verdicts)."""
@@ -46,15 +46,14 @@ def frame(*runs):
                          for rid, lr, values in runs for s, v in enumerate(values)])
 
 
-def test_final_waits_and_fails_on_divergence():
-    judge = final(ok)
+def test_final_waits_for_every_run_then_judges():
+    claim = Claim("k", "s", "p", "src", ("loss",), final(ok), scope="seeds", seeds=2)
     f = frame(("a", 0.1, [1, 0.5]), ("b", 0.1, [1, 0.4]))
-    assert judge(Evidence(f, {"a": "done", "b": "done"})).status == HOLDS
-    waiting = judge(Evidence(f, {"a": "done", "b": "running"}))
-    assert waiting.status == NOT_YET and "1 of 2 runs done; so far 2 runs" == waiting.measured
-    missing = judge(Evidence(f, {"a": "done", "b": "done", "c": MISSING}))
-    assert missing.status == NOT_YET and "1 not trained" in missing.measured
-    assert judge(Evidence(f, {"a": "done", "b": "diverged"})).status == FAILS
+    assert evaluate(claim, Evidence(f, {"a": "done", "b": "done"})) == Verdict(HOLDS, "2 runs")
+    waiting = evaluate(claim, Evidence(f, {"a": "done", "b": "running"}))
+    assert waiting == Verdict(NOT_YET, "1 of 2 runs done; so far 2 runs")
+    # a diverged run never reaches the judge: evaluate fails the claim by name first
+    assert evaluate(claim, Evidence(f, {"a": "done", "b": "diverged"})).measured == "1 of 2 runs diverged: b"
 
 
 def test_evaluate_names_a_diverged_run_and_fails_the_claim_on_the_rest():

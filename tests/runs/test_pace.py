@@ -198,8 +198,5 @@ def test_calibration_reads_this_phenomenons_finished_runs():
             {"id": "y", "experiment": "quadratic", "status": "failed", "config": {}, "started": 0.0, "finished": 1.0},
             {"id": "z", "experiment": "lazy_training", "status": "done", "config": {}, "started": 0.0,
              "moved": 1.0, "finished": 9.0}]
-    if exp.cost is None:
-        assert pace.calibration(exp, recs) == []
-    else:
-        got = pace.calibration(exp, recs)
-        assert len(got) == 1 and got[0][1] == pytest.approx(4.0)
+    got = pace.calibration(exp, recs)        # only the finished quadratic run: its cost and 4 s of training
+    assert got == [(pytest.approx(exp.cost(exp.make_config(steps=40))[1]), pytest.approx(4.0))]

@@ -58,11 +58,6 @@ def _no_decay(ev: Evidence) -> bool:
     return ev.config is not None and getattr(ev.config, "weight_decay", 1.0) == 0
 
 
-def _per_seed(ev: Evidence, judge_one) -> Verdict:
-    """judge_one(rid, rows) -> (status, words) on every run: 'holds on k of n seeds: ...'."""
-    return per_run(ev, judge_one)
-
-
 def memorises_early(ev: Evidence) -> Verdict:
     """Every seed reaches train accuracy >= 0.99 within the first EARLY of its steps."""
     def one(rid, rows):
@@ -72,7 +67,7 @@ def memorises_early(ev: Evidence) -> Verdict:
         if rows["step"].max() <= limit and not _done(ev, rid):
             return NOT_YET, f"not memorised yet at step {rows['step'].max():.0f}"
         return FAILS, f"train acc {_last(rows, 'train_acc') or 0:.3f} < 0.99 by step {limit:.0f}"
-    return _per_seed(ev, one)
+    return per_run(ev, one)
 
 
 def generalises(ev: Evidence) -> Verdict:
@@ -85,7 +80,7 @@ def generalises(ev: Evidence) -> Verdict:
         if not _done(ev, rid):
             return NOT_YET, f"test acc {acc:.3f} at step {rows['step'].max():.0f} (running)"
         return (HOLDS if acc >= 0.95 else FAILS), f"final test acc {acc:.3f}"
-    return _per_seed(ev, one)
+    return per_run(ev, one)
 
 
 def delayed(ev: Evidence) -> Verdict:
@@ -132,7 +127,7 @@ def norm_falls(ev: Evidence) -> Verdict:
         fall = 1 - at_gen / peak
         return ((HOLDS if fall >= NORM_FALL else FAILS),
                 f"norm {peak:.1f} (peak) → {at_gen:.1f} at generalisation ({fall:.0%} down)")
-    return _per_seed(ev, one)
+    return per_run(ev, one)
 
 
 def no_weight_decay(ev: Evidence) -> Verdict:
@@ -147,7 +142,7 @@ def no_weight_decay(ev: Evidence) -> Verdict:
         if train < 0.99:
             return FAILS, f"did not memorise (train acc {train:.3f})"
         return HOLDS, f"train acc {train:.3f}, best test acc {best:.3f} in {_steps(rows)} steps"
-    return _per_seed(ev, one)
+    return per_run(ev, one)
 
 
 def faster_with_more_data(ev: Evidence) -> Verdict:
