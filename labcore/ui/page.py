@@ -317,12 +317,15 @@ def _waiting_charts(page: PageSpec) -> None:
     fills in place when rows arrive instead of appearing seconds later."""
     cols: list = []
     for i, chart in enumerate(page.charts):
-        x_label = chart.x_label or (page.x_label if chart.x == "step" else chart.x)
-        fig = cached(f"chart_{i}", ("waiting", chart.title, x_label),
-                     lambda chart=chart, x_label=x_label: plots.waiting(chart.title, x_label))
         if not cols:
             cols = st.columns(2)
-        figure_export.chart(cols.pop(0), fig, key=f"chart_{i}")
+        _waiting_chart(cols.pop(0), i, chart.title, chart.x_label or (page.x_label if chart.x == "step" else chart.x))
+
+
+def _waiting_chart(col, i: int, title: str, x_label: str) -> None:
+    """Chart `i`'s empty frame in `col`, under the key its real figure takes."""
+    fig = cached(f"chart_{i}", ("waiting", title, x_label), lambda: plots.waiting(title, x_label))
+    figure_export.chart(col, fig, key=f"chart_{i}")
 
 
 def _draw_charts(frame: pd.DataFrame, page: PageSpec, sel: Selection, multi_seed: bool,
@@ -336,13 +339,18 @@ def _draw_charts(frame: pd.DataFrame, page: PageSpec, sel: Selection, multi_seed
     for i, chart in enumerate(page.charts):
         chart = dataclasses.replace(chart, metrics=tuple(m for m in analysis.expand(chart.metrics, frame.columns)
                                                          if m in frame))
-        if not chart.metrics:  # e.g. a metric only some modes measure
-            continue
+        x_label = chart.x_label or (page.x_label if chart.x == "step" else chart.x)
+        if not chart.metrics:
+            if live:  # not measured yet (information bottleneck's I(X;T) lags its loss rows): keep
+                # the chart's waiting frame in its place, not a blank band that fills seconds later
+                if not cols:
+                    cols = st.columns(2)
+                _waiting_chart(cols.pop(0), i, chart.title, x_label)
+            continue  # finished: a metric only some modes measure
         hl = chart.hlines(sel.group[0]) if chart.hlines else None
         vl = {f"{m} = {v:.3g}": v for m in chart.vlines if m in frame
               for v in [analysis.final_values(frame, m).mean()] if v == v}  # mean over runs; NaN: none yet
         vl.update(chart.marks(sel.group[0]) if chart.marks else {})
-        x_label = chart.x_label or (page.x_label if chart.x == "step" else chart.x)
 
         def build(chart=chart, hl=hl, vl=vl, x_label=x_label):
             if multi_seed:

@@ -48,3 +48,28 @@ def test_the_status_line_counts_the_runs_a_claims_train_button_started(store):
     assert "(run and 1 more you started)" in status and ("queued" in status or "running" in status)
     counts = re.findall(r"(\d+) (done|queued|running)", status)
     assert sum(int(n) for n, _ in counts) == 2                          # both runs counted
+
+
+def test_a_chart_whose_metric_is_not_measured_yet_keeps_its_frame_while_the_run_is_live(store):
+    """Information bottleneck logs its loss before its first I(X;T): the two information charts
+    were a blank band while the run was live. They keep their waiting frames in place; once the
+    run has finished, a chart with nothing measured is left out."""
+    from tests.ui.test_runs_page import put_run
+
+    put_run(store, "information_bottleneck", {"seed": 0}, status="running")
+    at = app("information_bottleneck")
+    titles = [f["layout"]["title"]["text"].replace("<br>", " ") for f in figures(at)]
+    waiting = [f["layout"]["title"]["text"].replace("<br>", " ") for f in figures(at)
+               if any("waiting" in a.get("text", "") for a in f["layout"].get("annotations", []))]
+    assert titles[:4] == [c.title for c in at_charts("information_bottleneck")]
+    assert waiting == titles[:2]                          # I(X;T) and I(T;Y): frames, not a gap
+    put_run(store, "information_bottleneck", {"seed": 0}, status="done")
+    at = app("information_bottleneck")
+    titles = [f["layout"]["title"]["text"] for f in figures(at)]
+    assert "Loss (cross-entropy)" in titles and not any(t.startswith("I(X;T)") for t in titles)
+
+
+def at_charts(name):
+    from labcore.core.registry import REGISTRY
+
+    return REGISTRY[name].page.charts
