@@ -58,6 +58,15 @@ def registered() -> dict[str, Path]:
     return found
 
 
+def absolute_env() -> str | None:
+    """`$LAB_DATASETS` with every entry as `name=/absolute/path` (None when unset): what a worker,
+    which starts in another directory (or on another node), is given."""
+    value = os.environ.get("LAB_DATASETS", "").strip()
+    if not value:
+        return None
+    return ",".join(f"{name}={path.resolve()}" for name, path in _entries(value))
+
+
 def choices() -> list[str]:
     """The dataset values of the registered files: `file:NAME` each."""
     return [FILE_PREFIX + name for name in registered()]
