@@ -53,8 +53,8 @@ def threads_per_worker() -> int:
 def worker_env(store: Store) -> dict[str, str]:
     """The environment of a worker: the repo root on PYTHONPATH (plugins import), the store,
     the user folder's absolute path (a worker starts in the repo root, so `./experiments` of
-    the caller's directory must be named), $LAB_DATASETS's paths made absolute likewise, and one OpenMP/MKL thread per worker process
-    before torch starts."""
+    the caller's directory must be named), $LAB_DATASETS's paths made absolute likewise, and
+    one OpenMP/MKL thread per worker process before torch starts."""
     from labcore.core import dataset_files
     from labcore.core.registry import user_dir
 
