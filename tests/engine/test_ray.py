@@ -178,17 +178,14 @@ def test_the_runtime_env_carries_the_user_folder_and_lab_datasets(monkeypatch, t
     env = ray_backend.runtime_env()
     assert str(folder) in env["py_modules"] and env["env_vars"]["LAB_EXPERIMENTS_MODULE"] == "my_folder"
     assert "LAB_EXPERIMENTS" not in env["env_vars"]
-    monkeypatch.delenv("LAB_EXPERIMENTS")  # ./experiments inside the repo: .gitignore keeps it out of
-    monkeypatch.chdir(ray_backend.ROOT)    # the working_dir, so it is shipped as a module too
-    inside = ray_backend.ROOT / "experiments"
-    made = not inside.exists()
-    inside.mkdir(exist_ok=True)
-    try:
-        env = ray_backend.runtime_env()
-        assert str(inside) in env["py_modules"] and "/experiments" in env["excludes"]
-    finally:
-        if made:
-            inside.rmdir()
+    repo = tmp_path / "repo"  # ./experiments inside the repo: .gitignore keeps it out of the working_dir,
+    (repo / "experiments").mkdir(parents=True)  # so it is shipped as a module too
+    monkeypatch.setattr(ray_backend, "ROOT", repo)
+    monkeypatch.delenv("LAB_EXPERIMENTS")
+    monkeypatch.chdir(repo)
+    env = ray_backend.runtime_env()
+    assert str(repo / "experiments") in env["py_modules"] and "/experiments" in env["excludes"]
+    assert env["working_dir"] == str(repo)
     # on the node: the shipped folder is found by its name on sys.path, with its datasets
     monkeypatch.setenv("LAB_EXPERIMENTS_MODULE", "my_folder")
     monkeypatch.setattr("sys.path", ["", str(tmp_path)])
