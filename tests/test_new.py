@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from labcore import cli, scaffold
+from labcore.engine import jobs
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "adding-a-phenomenon.md"
@@ -154,3 +155,89 @@ def test_an_unknown_name_says_where_your_phenomena_are_loaded_from(monkeypatch):
     monkeypatch.delenv("LAB_EXPERIMENTS", raising=False)
     with pytest.raises(UnknownExperiment, match="LAB_EXPERIMENTS"):
         get("my_lab")
+
+
+def doc_blocks(tag: str) -> dict[str, str]:
+    """The doc's blocks fenced as ```python TAG: my_lab/FILE (additions to the package)."""
+    text = DOC.read_text()
+    return {m.group(1): m.group(2) for m in re.finditer(rf"```python {tag}: my_lab/(\S+)\n(.*?)```", text, re.S)}
+
+
+@pytest.fixture
+def doc_lab(tmp_path, monkeypatch):
+    """The doc's package with its panel (`view:` blocks) and its seed claim (`seeds:` block),
+    registered in this process from a user folder (and in the workers, through
+    LAB_EXPERIMENTS); the registry is left as it was."""
+    from labcore.core import registry
+
+    folder = tmp_path / "experiments"
+    (folder / "my_lab").mkdir(parents=True)
+    files = doc_package()
+    view, seeds = doc_blocks("view"), doc_blocks("seeds")
+    assert sorted(view) == ["__init__.py", "ui.py"] and sorted(seeds) == ["claims.py"]
+    presets = '        presets={"slow (lr 0.01)": dict(lr=0.01)},  # or a file per preset in recipes/*.toml\n'
+    assert presets in files["__init__.py"]
+    files["__init__.py"] = files["__init__.py"].replace(presets, presets + view["__init__.py"])
+    files["ui.py"] = view["ui.py"]
+    files["claims.py"] += "\n" + seeds["claims.py"] + "\nCLAIMS = (*CLAIMS, GENERALISES)\n"
+    for name, text in files.items():
+        (folder / "my_lab" / name).write_text(text)
+    monkeypatch.setenv("LAB_EXPERIMENTS", str(folder))
+    saved = dict(registry.REGISTRY), dict(registry.USER), dict(registry.ERRORS)
+    before = {k for k in sys.modules if k.split(".")[0] == registry.USER_PACKAGE}
+    for k in before:
+        monkeypatch.delitem(sys.modules, k)
+    try:
+        registry._discover_user(folder)
+        assert "my_lab" in registry.REGISTRY, registry.ERRORS
+        yield registry.REGISTRY["my_lab"]
+    finally:
+        for k in [k for k in sys.modules if k.split(".")[0] == registry.USER_PACKAGE]:
+            del sys.modules[k]
+        for table, old in zip((registry.REGISTRY, registry.USER, registry.ERRORS), saved):
+            table.clear()
+            table.update(old)
+
+
+@pytest.mark.slow
+def test_the_docs_panel_draws_each_seeds_final_losses_on_the_page(doc_lab, store):
+    """The doc's `ui.py` panel, named in the PageSpec as the doc says, is drawn under the charts:
+    a line saying what to press before the runs, then the trained seeds' final losses."""
+    from tests.ui.test_pages import app, train
+
+    assert doc_lab.page.panels == ("final_losses",)
+    at = app("my_lab", query={"steps": "30"})
+    assert "Final losses, seed by seed" in [s.value for s in at.subheader]
+    assert any("Press Run (or N seeds)" in c.value for c in at.caption)
+    train("my_lab", [{"steps": 30}], store)
+    at = app("my_lab", query={"steps": "30"})
+    table = at.dataframe[-1].value
+    rows = store.metrics(jobs.run_id_for("my_lab", {"steps": 30}))
+    last = rows.dropna(subset=["test_loss"]).iloc[-1]
+    assert table["seed"].tolist() == [0] and table["step"].tolist() == [30]
+    assert table["train loss"].iloc[0] == pytest.approx(last["loss"])
+    assert table["test / train"].iloc[0] == pytest.approx(last["test_loss"] / last["loss"])
+
+
+def test_the_docs_seed_claim_needs_three_seeds_and_holds_on_each(doc_lab):
+    """The doc's per-seed claim: three runs (seeds 0-2), `not yet` with what is missing until
+    they are there, held at the defaults on each of three trained seeds, failed by one bad seed."""
+    from labcore.core.claims import FAILS, HOLDS, MISSING, evaluate, needs, runs_for
+    from labcore.core.recorder import Recorder
+    from tests.phenomena import claimkit as ck
+
+    claim = next(c for c in doc_lab.claims if c.key == "generalises")
+    assert claim.seeds == 3 and [c.seed for c in runs_for(claim, doc_lab.config())] == [0, 1, 2]
+    assert needs(claim, {"a": "done", "b": MISSING, "c": MISSING}) == "needs 3 seeds (1 so far); press N seeds (3)"
+    runs = []
+    for seed in range(3):  # the defaults, trained here (a few seconds each)
+        rec = Recorder()
+        doc_lab.run(doc_lab.make_config(seed=seed), rec)
+        runs.append(ck.run({"seed": seed}, rec.rows))
+    verdict = evaluate(claim, ck.evidence("my_lab", runs))
+    assert verdict.status == HOLDS and verdict.measured.startswith("holds on 3 of 3 seeds"), verdict
+    rec, frame = runs[1]
+    worse = frame.assign(test_loss=frame["test_loss"] * 3 * frame["loss"].iloc[-1] / frame["test_loss"].iloc[-1])
+    verdict = evaluate(claim, ck.evidence("my_lab", [runs[0], (rec, worse), runs[2]]))
+    assert verdict.status == FAILS and "holds on 2 of 3 seeds" in verdict.measured and "seed 1: test / train 3" in \
+        verdict.measured, verdict

@@ -4,6 +4,7 @@ refused at admission in one line naming what is wrong, before anything is writte
 records the file's name and sha256 in its meta."""
 import hashlib
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -104,7 +105,7 @@ def test_malformed_files_are_one_line_each_and_nothing_is_written(tmp_path, caps
 
 def test_a_file_dataset_is_a_valid_value_only_where_a_config_offers_it():
     with pytest.raises(ParamError, match="not allowed"):
-        REGISTRY["edge_of_stability"].make_config(dataset="file:/x.npz")
+        REGISTRY["catapult"].make_config(dataset="file:/x.npz")
     REGISTRY["lazy_training"].make_config(dataset="file:/x.npz")  # existence is admission's question
     with pytest.raises(ParamError):
         REGISTRY["lazy_training"].make_config(dataset="file:")
@@ -145,3 +146,78 @@ def test_an_npz_trains_lottery_tickets_and_the_run_records_it(tmp_path):
     assert dense["train_acc_winning"] > 0.85 and dense["test_acc_winning"] > 0.65  # the file's rule (chance 0.5)
     sha = hashlib.sha256((tmp_path / "mine.npz").read_bytes()).hexdigest()
     assert rec.info["data"] == f"mine.npz (sha256 {sha})"
+
+
+def sha_line(path: Path) -> str:
+    return f"{path.name} (sha256 {hashlib.sha256(path.read_bytes()).hexdigest()})"
+
+
+# tiny settings that train each phenomenon on a 12-feature, 2-class file in a few seconds
+FILE_RUNS = {
+    "neural_collapse": dict(n_train=120, n_test=60, widths=(32, 32), epochs=40, measure_points=3, batch_size=20),
+    "double_descent": dict(model="mlp", n_train=120, n_test=60, width=32, epochs=30, batch_size=20, eval_every=10,
+                           lr=0.05, label_noise=0.0),
+    "edge_of_stability": dict(n_train=120, width=32, steps=60, eig_every=20, lr=0.1),
+}
+
+
+def trained(name: str, rec: Recorder) -> bool:
+    """The run learned the file's rule (chance: 0.5): what each phenomenon logs of its fit."""
+    rows = rec.rows
+    if name == "neural_collapse":
+        return min(r["train_err"] for r in rows if "train_err" in r) < 0.05 and rows[-1]["test_err"] < 0.3
+    if name == "double_descent":
+        last = [r for r in rows if "train_error" in r][-1]
+        return last["train_error"] < 0.1 and last["test_error"] < 0.3
+    losses = [r["loss"] for r in rows if "loss" in r]
+    return losses[-1] < 0.8 * losses[0] and rows[-1]["train_acc"] > 0.8 and "sharpness" in rows[-1]
+
+
+@pytest.mark.parametrize("name", sorted(FILE_RUNS))
+def test_an_npz_trains_each_phenomenon_that_offers_files_and_the_run_records_it(tmp_path, name):
+    """Neural collapse, double descent (its MLP) and edge of stability train on the file's
+    arrays (their input width is the file's, their classes its labels) and say which file."""
+    from labcore.admission import admit
+
+    exp = REGISTRY[name]
+    x, y = blobs(n=200, d=12)
+    np.savez(tmp_path / "mine.npz", X=x, y=y)
+    cfg = exp.make_config(dataset=f"file:{tmp_path / 'mine.npz'}", **FILE_RUNS[name])
+    admit(exp, cfg)
+    rec = Recorder()
+    exp.run(cfg, rec)
+    assert trained(name, rec), rec.rows[-1]
+    assert rec.info["data"] == sha_line(tmp_path / "mine.npz")
+
+
+def test_double_descents_random_features_fit_a_file_too(tmp_path):
+    exp = REGISTRY["double_descent"]
+    x, y = blobs(n=200, d=12)
+    np.savez(tmp_path / "mine.npz", X=x[:120], y=y[:120], X_test=x[120:], y_test=y[120:])
+    rec = Recorder()
+    exp.run(exp.make_config(dataset=f"file:{tmp_path / 'mine.npz'}", n_train=60, n_test=80, n_widths=4,
+                            label_noise=0.0), rec)
+    widest = max((r for r in rec.rows if "rf_test_error" in r), key=lambda r: r["step"])
+    assert widest["rf_train_error"] == 0.0 and widest["rf_test_error"] < 0.3  # chance 0.5
+    assert rec.info["data"] == sha_line(tmp_path / "mine.npz")
+
+
+@pytest.mark.parametrize("name", sorted(FILE_RUNS))
+def test_a_malformed_file_is_one_line_for_each_phenomenon_and_nothing_is_written(tmp_path, capsys, monkeypatch,
+                                                                                   name):
+    monkeypatch.setenv("LAB_CACHE_DIR", str(tmp_path / "cache"))
+    cases = malformed(tmp_path)
+    for case in ("NaN", "one class", "csv cell", "missing"):
+        path, says = cases[case]
+        status = cli.main(["run", name, "--dataset", f"file:{path}", "--n-train", "20"])
+        err = capsys.readouterr().err.strip()
+        assert status == 2, (name, case)
+        assert err.startswith("error: ") and "\n" not in err and says in err, (name, case, err)
+    x, y = blobs(30)
+    np.savez(tmp_path / "small.npz", X=x, y=y)
+    test = [] if name == "edge_of_stability" else ["--n-test", "10"]  # it keeps 10 of the pool itself
+    status = cli.main(["run", name, "--dataset", f"file:{tmp_path / 'small.npz'}", "--n-train", "25", *test])
+    err = capsys.readouterr().err.strip()
+    assert status == 2 and "\n" not in err, err
+    assert re.search(r"out of range for dataset=file:\S*small.npz .*(≤ 30|10\.\.20)", err), err
+    assert not (tmp_path / "cache").exists()

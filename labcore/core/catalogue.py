@@ -38,8 +38,11 @@ DATASETS: dict[str, Dataset] = {
 # `file:/path/to/data.csv` (label last, optional header). A Config offers it by listing FILES among
 # its dataset choices (`param_groups.dataset(choices=param_groups.DATASETS_AND_FILES)`); the file is
 # checked at admission (`labcore.nn.data.file_problem`: one line) and read by the loader.
+# A value `file:NAME` (no slash, no suffix) names a registered file: see `labcore.core.dataset_files`.
 FILE_PREFIX = "file:"
 FILES = FILE_PREFIX + "*"
+FILES_HELP = ("or your own file: file:/path/data.npz (X, y, optional X_test, y_test), file:/path/data.csv "
+              "(label last), or file:NAME of a registered one ($LAB_DATASETS, the user folder's datasets/)")
 
 
 def is_file(name: str | None) -> bool:

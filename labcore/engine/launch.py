@@ -53,15 +53,17 @@ def threads_per_worker() -> int:
 def worker_env(store: Store) -> dict[str, str]:
     """The environment of a worker: the repo root on PYTHONPATH (plugins import), the store,
     the user folder's absolute path (a worker starts in the repo root, so `./experiments` of
-    the caller's directory must be named), and one OpenMP/MKL thread per worker process
-    before torch starts."""
+    the caller's directory must be named), $LAB_DATASETS's paths made absolute likewise, and
+    one OpenMP/MKL thread per worker process before torch starts."""
+    from labcore.core import dataset_files
     from labcore.core.registry import user_dir
 
     path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
     n = str(threads_per_worker())
-    mine = user_dir()
+    mine, files = user_dir(), dataset_files.absolute_env()
     return {**os.environ, "PYTHONPATH": path, "LAB_CACHE_DIR": str(store.dir),
             **({"LAB_EXPERIMENTS": str(mine)} if mine is not None else {}),
+            **({"LAB_DATASETS": files} if files is not None else {}),
             "OMP_NUM_THREADS": n, "MKL_NUM_THREADS": n}
 
 

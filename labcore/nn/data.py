@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from labcore.core.rng import numpy_rng
-from labcore.core.catalogue import FILE_PREFIX, is_file
+from labcore.core.catalogue import is_file
 from labcore.core.param_groups import DATASETS, OFFLINE_DATASETS
 
 if TYPE_CHECKING:
@@ -190,8 +190,11 @@ def load(name: str, n_train: int, n_test: int, seed: int = 0, flatten: bool = Tr
 
 
 def file_path(name: str) -> Path:
-    """The path a `file:` dataset value names."""
-    return Path(name[len(FILE_PREFIX):]).expanduser()
+    """The path a `file:` dataset value names (`file:NAME`: a registered file, see
+    `labcore.core.dataset_files`); ValueError (one line) for a name not registered."""
+    from labcore.core.dataset_files import resolve
+
+    return resolve(name)
 
 
 MAX_CLASSES = 10_000
@@ -200,7 +203,7 @@ MAX_CLASSES = 10_000
 def file_arrays(name: str):
     """((X, y), (X_test, y_test) or None, n_classes, sha256) of a `file:` dataset; ValueError
     with one line (`file_problem`'s) when the file is not a valid dataset."""
-    path = file_path(name).resolve()
+    path = file_path(name).resolve()  # a name that is not registered: its ValueError line
     try:
         st = path.stat()
     except OSError:

@@ -21,6 +21,7 @@ import streamlit as st
 
 from labcore.ui.access import plain
 
+from labcore.core import catalogue, dataset_files
 from labcore.core.params import ParamError, ParamSpec, format_value, from_dict, specs
 
 CORE = ("width", "init", "lr", "seed")  # always shown first
@@ -116,13 +117,22 @@ def _pinned(spec: ParamSpec, key: str) -> list:
     return out
 
 
+def _choice_label(value: Any) -> str:
+    """A choice as the selectbox shows it: a registered file by its name, marked as yours."""
+    if catalogue.is_file(value) and dataset_files.is_name(str(value)[len(catalogue.FILE_PREFIX):]):
+        return f"{str(value)[len(catalogue.FILE_PREFIX):]} (your file)"
+    return str(value)
+
+
 def _widget(spec: ParamSpec, prefix: str) -> Any:
     label = spec.name + (f" [{spec.unit}]" if spec.unit else "")
     kw = dict(key=prefix + spec.name, help=spec.help or None, bind="query-params")
     if spec.choices is not None:  # a pattern choice ("file:*") is offered as the value a link or preset gave
         options = [c for c in spec.choices if not str(c).endswith("*")]
+        if catalogue.FILES in spec.choices:  # and as each registered file, by name
+            options += [v for v in dataset_files.choices() if v not in options]
         options += [v for v in _pinned(spec, prefix + spec.name) if v not in options]
-        return st.selectbox(label, options, index=options.index(spec.default), **kw)
+        return st.selectbox(label, options, index=options.index(spec.default), format_func=_choice_label, **kw)
     if spec.type is bool:
         return st.checkbox(label, value=spec.default, **kw)
     if spec.type is str:

@@ -2,9 +2,13 @@
 module): the same runs and rows as the local backend, cancel, a killed Ray worker, and the
 dashboard reading Ray runs live. One dispatcher serves the module's store, so Ray's worker
 processes (torch imported) are started once too."""
+import hashlib
 import os
 import signal
+import subprocess
+import sys
 
+import numpy as np
 import pytest
 import ray  # required (requirements.txt): a missing ray fails here rather than skipping the module
 
@@ -155,3 +159,64 @@ def test_cli_runs_on_ray(ray_store, monkeypatch, tmp_path, capsys):
     assert rec["status"] == "done" and rec["pid"] != os.getpid()
     assert not ray_store.read("workers")  # trained by a Ray task: no local pool was started
     assert (tmp_path / "out" / "metrics.csv").exists()
+
+
+def test_the_runtime_env_carries_the_user_folder_and_lab_datasets(monkeypatch, tmp_path):
+    """Ray's workers are started by the raylet, not by the dispatcher: what they need of the user
+    folder and of LAB_DATASETS is in the job's runtime_env, as absolute paths or shipped."""
+    from labcore.core import dataset_files
+
+    folder = tmp_path / "my_folder"
+    (folder / "datasets").mkdir(parents=True)
+    monkeypatch.setenv("LAB_EXPERIMENTS", str(folder))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("LAB_DATASETS", "b=blobs.npz")  # relative to where the lab starts
+    monkeypatch.setenv("RAY_ADDRESS", "")
+    env = ray_backend.runtime_env()["env_vars"]  # a private instance: the same paths
+    assert env["LAB_EXPERIMENTS"] == str(folder) and env["LAB_DATASETS"] == f"b={tmp_path / 'blobs.npz'}"
+    monkeypatch.setenv("RAY_ADDRESS", "head:6379")  # a cluster: the folder travels as a module
+    env = ray_backend.runtime_env()
+    assert str(folder) in env["py_modules"] and env["env_vars"]["LAB_EXPERIMENTS_MODULE"] == "my_folder"
+    assert "LAB_EXPERIMENTS" not in env["env_vars"]
+    repo = tmp_path / "repo"  # ./experiments inside the repo: .gitignore keeps it out of the working_dir,
+    (repo / "experiments").mkdir(parents=True)  # so it is shipped as a module too
+    monkeypatch.setattr(ray_backend, "ROOT", repo)
+    monkeypatch.delenv("LAB_EXPERIMENTS")
+    monkeypatch.chdir(repo)
+    env = ray_backend.runtime_env()
+    assert str(repo / "experiments") in env["py_modules"] and "/experiments" in env["excludes"]
+    assert env["working_dir"] == str(repo)
+    # on the node: the shipped folder is found by its name on sys.path, with its datasets
+    monkeypatch.setenv("LAB_EXPERIMENTS_MODULE", "my_folder")
+    monkeypatch.setattr("sys.path", ["", str(tmp_path)])
+    np.savez(folder / "datasets" / "mine.npz", X=np.zeros((4, 2)), y=np.arange(4) % 2)
+    assert dataset_files.registered()["mine"] == folder / "datasets" / "mine.npz"
+
+
+@pytest.mark.parametrize("code", ["installed", "working_dir"])
+def test_a_user_folder_phenomenon_and_a_registered_file_train_on_ray(ray_store, tmp_path, code):
+    """`labcore new` in a user folder outside the repo, a file in its datasets/: both train as Ray
+    tasks, with the code shipped (working_dir) or read in place (installed)."""
+    from labcore import cli
+
+    folder = tmp_path / "my_folder"
+    assert cli.main(["new", "ray_mine", "--dir", str(folder)]) == 0
+    (folder / "datasets").mkdir()
+    x = np.random.default_rng(0).normal(size=(120, 6)).astype(np.float32)
+    np.savez(folder / "datasets" / "blobs.npz", X=x, y=(x[:, 0] > 0).astype(np.int64))
+    store = Store(tmp_path / "cache")  # a dispatcher of its own, started with this environment
+    env = {**os.environ, "LAB_EXPERIMENTS": str(folder), "LAB_CACHE_DIR": str(store.dir), "LAB_RAY_CODE": code}
+    try:
+        for args in (["ray_mine", "--steps", "10"],
+                     ["lazy_training", "--dataset", "file:blobs", "--steps", "5", "--width", "8", "--n-train", "40",
+                      "--n-test", "20", "--probe", "2"]):
+            out = subprocess.run([sys.executable, "-m", "labcore", "run", *args, "--backend", "ray"],
+                                 cwd=ray_backend.ROOT, env=env, capture_output=True, text=True, timeout=600)
+            assert out.returncode == 0, (out.stdout + out.stderr)[-2000:]
+            rec = store.get(out.stdout.split()[0])
+            assert rec["status"] == "done" and rec["pid"] != os.getpid()
+        digest = hashlib.sha256((folder / "datasets" / "blobs.npz").read_bytes()).hexdigest()
+        assert rec["meta"]["data"] == f"blobs.npz (sha256 {digest})"
+        assert not store.read("workers")  # trained by Ray tasks: no local pool was started
+    finally:
+        ray_backend.shutdown(store)

@@ -80,6 +80,15 @@ def runtime_env(store_dir: Path | None = None) -> dict:
     """The job's runtime_env: the environment variables a worker needs and, for a remote
     cluster, the repo as working_dir (plus plugin packages outside it as py_modules).
 
+    The user folder (your phenomena and its datasets/) reaches the workers too: `installed`
+    names its absolute path in LAB_EXPERIMENTS (Ray's workers are started by the raylet, not by
+    the dispatcher, so they do not inherit its environment); `working_dir` ships it as one more
+    py_modules entry, found on the node by its name (LAB_EXPERIMENTS_MODULE, see
+    `registry.user_dir`), also when it is the repo's ./experiments: .gitignore lists that, and
+    Ray leaves what .gitignore lists out of a working_dir.
+    LAB_DATASETS travels with absolute paths: files outside the user folder must be at the same
+    path on every node (a shared file system), those in its datasets/ travel with it.
+
     Heavy dependencies (torch) are expected on the nodes already (same requirements.txt or
     image): a per-job pip install of torch would take minutes. The lab's own code and the
     plugins change often, so they travel with the job and always match the head's version.
@@ -93,17 +102,30 @@ def runtime_env(store_dir: Path | None = None) -> dict:
     for k in ("LAB_PLUGINS", "LAB_RAY_CPUS", "LAB_MAX_JOBS"):
         if os.environ.get(k):
             env_vars[k] = os.environ[k]
+    from labcore.core import dataset_files
+    from labcore.core.registry import user_dir
+
+    files, mine = dataset_files.absolute_env(), user_dir()
+    if files is not None:
+        env_vars["LAB_DATASETS"] = files
+    if mine is not None and not mine.is_dir():
+        mine = None  # nothing to ship; workers find no user folder, as here
     if code_mode() != "working_dir":
         path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+        if mine is not None:
+            env_vars["LAB_EXPERIMENTS"] = str(mine)
         return {"env_vars": {**env_vars, "PYTHONPATH": path}}
+    modules = _outside_modules(os.environ.get("LAB_PLUGINS", ""))
+    if mine is not None:
+        modules = sorted(set(modules) | {str(mine)})
+        env_vars["LAB_EXPERIMENTS_MODULE"] = mine.name
     excludes = list(EXCLUDES)
-    for d in (store_dir, Path(data_dir)):  # a store or data directory kept inside the repo
+    for d in (store_dir, Path(data_dir), mine):  # a store, data or user folder kept inside the repo
         if d is not None and ROOT in Path(d).resolve().parents:
             excludes.append("/" + Path(d).resolve().relative_to(ROOT).as_posix())
     out = {"env_vars": env_vars, "working_dir": str(ROOT), "excludes": excludes}
-    extra = _outside_modules(os.environ.get("LAB_PLUGINS", ""))
-    if extra:
-        out["py_modules"] = extra
+    if modules:
+        out["py_modules"] = modules
     return out
 
 

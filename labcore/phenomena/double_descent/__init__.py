@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from labcore.core import param_groups
+from labcore.core import catalogue, param_groups
 from labcore.core.experiment import Arms, Chart, Experiment, PageSpec, SweepView
 from labcore.core.params import BaseConfig, ParamError, param
 from labcore.phenomena.double_descent.claims import CLAIMS, threshold_line
@@ -36,9 +36,10 @@ class Config(BaseConfig):
     model: str = param("random_features", choices=MODELS,
                        help="random_features: min-norm fit of N random features, every N in one run (seconds); "
                             "mlp: a trained MLP of hidden width `width` (sweep width for the curve)")
-    dataset: str = param_groups.dataset("digits", choices=DATASETS,
+    dataset: str = param_groups.dataset("digits", choices=DATASETS + (catalogue.FILES,),
                                   help="digits and mnist1d (the notebook's 4000 train / 12000 test, generated "
-                                       "offline) need no network; mnist and fashion_mnist through torchvision")
+                                       "offline) need no network; mnist and fashion_mnist through torchvision; "
+                                       + catalogue.FILES_HELP)
     n_train: int = param_groups.n_train(400)
     n_test: int = param(1000, lo=10, hi=12_000, log=True, help="test examples (MNIST-1D as the notebook: 12,000)")
     label_noise: float = param(0.2, lo=0.0, hi=0.9,
@@ -86,7 +87,8 @@ def cost(cfg: Config) -> tuple[float, float]:
     flops 6 per weight and training example each epoch, 2 per weight and example per evaluation."""
     from labcore.phenomena.double_descent.grid import width_grid
 
-    d, n, n_all = INPUT_DIM[cfg.dataset], cfg.n_train, cfg.n_train + cfg.n_test
+    d = INPUT_DIM.get(cfg.dataset, 784)  # a file's width is known when it is read: sized as MNIST
+    n, n_all = cfg.n_train, cfg.n_train + cfg.n_test
     if cfg.model == "random_features":
         widths = width_grid(n, cfg.min_ratio, cfg.max_ratio, cfg.n_widths)
         top = widths[-1]

@@ -32,6 +32,7 @@ class Data:
     x_test: torch.Tensor
     y_test: torch.Tensor
     n_classes: int
+    source: str = ""  # which data the run used: a named set, or a file's name and sha256
 
 
 @functools.lru_cache(maxsize=1)
@@ -62,13 +63,14 @@ def load(dataset: str, n_train: int, n_test: int, seed: int, label_noise: float)
         gen = numpy_rng(seed, "data")
         i, j = gen.permutation(len(xtr))[:n_train], gen.permutation(len(xte))[:n_test]
         xtr, ytr, xte, yte = (torch.from_numpy(a) for a in (xtr[i], ytr[i], xte[j], yte[j]))
-        n_classes = 10
+        n_classes, source = 10, labcore.nn.data.source(dataset)
     else:
         split = labcore.nn.data.load(dataset, n_train, n_test, seed, flatten=True)
         xtr, ytr, xte, yte, n_classes = split.x_train, split.y_train, split.x_test, split.y_test, split.n_classes
+        source = split.source
     mean, std = xtr.mean(0), xtr.std(0).clamp_min(STD_FLOOR)  # (d,)
     noisy = ytr.clone()
     gen = numpy_rng(seed, "noise")
     hit = gen.choice(len(ytr), size=int(round(label_noise * len(ytr))), replace=False)  # exactly that many
     noisy[torch.from_numpy(hit)] = torch.from_numpy(gen.integers(0, n_classes, size=len(hit)))
-    return Data((xtr - mean) / std, noisy, ytr, (xte - mean) / std, yte, n_classes)
+    return Data((xtr - mean) / std, noisy, ytr, (xte - mean) / std, yte, n_classes, source)

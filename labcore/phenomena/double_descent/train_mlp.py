@@ -38,7 +38,8 @@ def plan_epochs(cfg, recorder):
     opt = torch.optim.SGD(model.parameters(), lr=cfg.lr, momentum=cfg.momentum)
     order = torch_generator(cfg.seed, "order")
     n, bs = len(y_tr), min(cfg.batch_size, len(y_tr))
-    recorder.meta(device=device.describe(dev), params=int(sum(p.numel() for p in model.parameters())))
+    recorder.meta(device=device.describe(dev), params=int(sum(p.numel() for p in model.parameters())),
+                  data=d.source)
 
     def epoch(step: int) -> torch.Tensor:
         model.train()

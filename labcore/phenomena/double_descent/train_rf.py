@@ -44,7 +44,7 @@ def plan_widths(cfg, recorder):
         targets["_clean"] = d.y_clean
     y = torch.cat([one_hot(t, d.n_classes).double() for t in targets.values()], 1)  # (n, k·variants)
     y_test = one_hot(d.y_test, d.n_classes).double()  # (n_test, k)
-    recorder.meta(widths=len(widths), n_max=widths[-1])
+    recorder.meta(widths=len(widths), n_max=widths[-1], data=d.source)
     fits: dict[int, dict] = {}
 
     def measure(step: int) -> dict:

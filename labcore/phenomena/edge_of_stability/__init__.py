@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from labcore.core import param_groups
+from labcore.core import catalogue, param_groups
 from labcore.core.experiment import Chart, Experiment, PageSpec, SweepView
 from labcore.core.params import BaseConfig, param
 from labcore.phenomena.edge_of_stability.claims import CLAIMS
@@ -31,7 +31,8 @@ class Config(BaseConfig):
     depth: int = param(2, lo=1, hi=8, help="hidden layers (fc-tanh 200-200: depth 2)")
     activation: str = param("tanh", choices=("tanh", "relu", "elu"), help="hidden activation")
     init: str = param("pytorch", choices=param_groups.INITS, help="weight init (the paper: PyTorch's default)")
-    dataset: str = param_groups.dataset()
+    dataset: str = param_groups.dataset(choices=param_groups.DATASETS_AND_FILES,
+                                        help=param_groups.DATASET_HELP + "; " + catalogue.FILES_HELP)
     n_train: int = param_groups.n_train(1000)
     eig_every: int = param(10, lo=1, hi=100_000, log=True, help="estimate the sharpness every N steps")
     eig_method: str = param("lanczos", choices=("lanczos", "power"), advanced=True,
@@ -125,7 +126,7 @@ def run(cfg: Config, recorder) -> None:
         opt.step()
         return loss.detach()
 
-    recorder.meta(device=device.describe(dev), n_params=sharp.dim)
+    recorder.meta(device=device.describe(dev), n_params=sharp.dim, data=split.source)
     train_loop(recorder, cfg.steps, step_fn, measure, 1, schedules=[(every(cfg.eig_every), sharpness)])
 
 

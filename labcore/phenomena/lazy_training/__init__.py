@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from labcore.core import param_groups
+from labcore.core import catalogue, param_groups
 from labcore.core.experiment import Chart, Experiment, PageSpec, SweepView
 from labcore.core.params import BaseConfig, ParamError, param
 from labcore.phenomena.lazy_training.claims import CLAIMS
@@ -32,8 +32,7 @@ class Config(BaseConfig):
     dataset: str = param_groups.dataset(
         choices=param_groups.DATASETS_AND_FILES,
         help="offline: digits, synthetic, mnist (the full set from LAB_DATA_DIR, else MNIST-5k), fashion_mnist "
-             "(Debian's dataset-fashion-mnist); cifar10 through torchvision; or your own file: "
-             "file:/path/data.npz (X, y, optional X_test, y_test) or file:/path/data.csv (label last)")
+             "(Debian's dataset-fashion-mnist); cifar10 through torchvision; " + catalogue.FILES_HELP)
     input_scale: float = param(1.0, lo=0.01, hi=1000.0, log=True,
                                help="inputs in [0, 1] are multiplied by this: 255 = raw 0-255 pixels, "
                                     "as the original code feeds MNIST (no ToTensor scaling)")

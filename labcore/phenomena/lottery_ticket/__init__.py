@@ -58,8 +58,7 @@ class Config(BaseConfig):
     dataset: str = param_groups.dataset("mnist1d", choices=DATASETS + (catalogue.FILES,),
                                   help="offline: mnist1d (4000 train / 1000 test), digits, mnist (MNIST-5k "
                                        "unless the full set is in LAB_DATA_DIR), fashion_mnist (Debian's package); "
-                                       "or your own file: file:/path/data.npz (X, y, optional X_test, y_test) or "
-                                       "file:/path/data.csv (label last)")
+                                       + catalogue.FILES_HELP)
     n_train: int = param_groups.n_train(3000)
     n_val: int = param(1000, lo=10, hi=10_000, log=True,
                        help="validation examples, held out of the training pool (early-stop step)")

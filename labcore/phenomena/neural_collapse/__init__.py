@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from labcore.core import param_groups
+from labcore.core import catalogue, param_groups
 from labcore.core.experiment import Arms, Chart, Experiment, PageSpec, SweepView
 from labcore.core.params import BaseConfig, ParamError, param
 from labcore.phenomena.neural_collapse.claims import CLAIMS
@@ -24,9 +24,9 @@ IMAGE_SIDE = {"digits": 8, "mnist": 32}  # the ResNet's input side (MNIST padded
 @dataclass(frozen=True)
 class Config(BaseConfig):
     """Settings of a neural-collapse run; each field's `help` documents it."""
-    dataset: str = param_groups.dataset("digits", choices=DATASETS,
+    dataset: str = param_groups.dataset("digits", choices=DATASETS + (catalogue.FILES,),
                                   help="digits, mnist1d and synthetic are offline; mnist: the 5,000-image "
-                                       "subset (or full MNIST where it is on disk)")
+                                       "subset (or full MNIST where it is on disk); " + catalogue.FILES_HELP)
     n_train: int = param_groups.n_train(500)
     n_test: int = param_groups.n_test(500)
     model: str = param("mlp", choices=("mlp", "resnet18"),
@@ -77,7 +77,7 @@ def cost(cfg: Config) -> tuple[float, float]:
         params, forward = 11.2e6, 0.56e9 * area  # ResNet18 with a stride-1 stem: 0.56 GFLOPs at 32x32
         d_in, acts_train, acts_eval = 1024 * area, 2.5e6 * area, 2 * 64 * 1024 * area  # floats per example
     else:
-        d_in = INPUT_DIM[cfg.dataset]
+        d_in = INPUT_DIM.get(cfg.dataset, 784)  # a file's width is known when it is read: sized as MNIST
         sizes = (d_in, *cfg.widths, 10)
         params = forward = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
         acts_train, acts_eval = 3 * sum(sizes), 2 * max(sizes)

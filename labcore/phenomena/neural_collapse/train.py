@@ -124,5 +124,5 @@ def train(cfg, recorder) -> None:
         return row
 
     recorder.meta(device=device.describe(dev), n_params=sum(p.numel() for p in net.parameters()),
-             dataset=f"{cfg.dataset} ({len(xtr)} train / {len(xte)} test)")
+             dataset=f"{cfg.dataset} ({len(xtr)} train / {len(xte)} test)", data=split.source)
     train_loop(recorder, cfg.epochs, epoch_fn, each_epoch, 1, schedules=[(log_spaced(cfg.measure_points), collapse)])
