@@ -25,6 +25,9 @@ def spectrum_runs(n_out, edge=0.5, top=9.0, slq=9.0, seeds=(0, 1, 2), classes=10
 def test_unstable_at_init_holds_above_two_percent_only():
     assert ck.verdict(NAME, "unstable_at_init", barrier_runs({0: 0.05, 10: 0.01})).status == HOLDS
     assert ck.verdict(NAME, "unstable_at_init", barrier_runs({0: 0.015, 10: 0.01})).status == FAILS
+    # judged on the training-error barrier: a test barrier alone does not make it hold
+    runs = [ck.run({"seed": s}, [{"step": 0, "barrier_test": 0.05, "barrier_train": 0.01}]) for s in (0, 1, 2)]
+    assert ck.verdict(NAME, "unstable_at_init", runs).status == FAILS
     assert ck.verdict(NAME, "unstable_at_init", barrier_runs({0: 0.05}, status="running")).status == NOT_YET
     # no k = 0 among the spawn steps: nothing to judge
     runs = barrier_runs({10: 0.05, 30: 0.01}, cfg={"spawn_steps": (10, 30)})

@@ -9,14 +9,14 @@ LESSON = Lesson(
             "straight line between them stays flat.",
     steps=(
         Step("Branch at init",
-             "Press Run: two copies of the batch-normalised MLP start from the same init (k = 0) and from later "
-             "points of one shared run, and finish with different data orders. The first chart gives the error "
-             "barrier on the line between each pair.",
+             "Train three seeds: two copies of the batch-normalised MLP start from the same init (k = 0) and "
+             "from later points of one shared run, and finish with different data orders. The first chart "
+             "gives the error barrier on the line between each pair.",
              question="Will two nets with the same init but different minibatch orders end in one basin?",
-             claims=("unstable_at_init",)),
+             action="seeds", n_seeds=3, claims=("unstable_at_init",)),
         Step("When does it become stable?",
-             "Run three seeds and read the barrier against k: it falls below 2 % after a few steps of shared "
-             "training.",
+             "Read the barrier of the same three seeds against k (they are stored: nothing re-trains): it falls "
+             "below 2 % after a few steps of shared training.",
              question="What fraction of training has to be shared before the children are linearly connected?",
              action="seeds", n_seeds=3, claims=("unstable_at_init", "stable_early")),
         Step("A small net on an easy task",
@@ -28,6 +28,6 @@ LESSON = Lesson(
              "handful of outliers; count them against the 10 classes, and compare the top one with the "
              "Lanczos sharpness.",
              question="How many eigenvalues stand out of the bulk for a 10-class classifier?",
-             settings=dict(LENET), claims=("c_outliers", "top_is_sharpness")),
+             action="seeds", n_seeds=3, settings=dict(LENET), claims=("c_outliers", "top_is_sharpness")),
     ),
 )

@@ -200,5 +200,6 @@ def _spectrum(cfg, recorder, model, x, y, n_classes: int, step: int) -> None:
     recorder.artifact("ritz", pd.DataFrame({"rank": np.arange(1, len(ritz) + 1), "eigenvalue": ritz}))
     recorder.log(cfg.steps, sharpness=top.values[0], slq_top=float(ritz[0]), n_outliers=float(n_out),
                  classes=float(n_classes), trace_hutchinson=trace, trace_se=trace_se,
-                 trace_slq=spectrum.slq_trace(quads, dim), bulk_edge=float(ritz[n_out]) if len(ritz) > n_out else 0.0,
+                 trace_slq=spectrum.slq_trace(quads, dim),
+                 bulk_edge=float(ritz[n_classes]) if len(ritz) > n_classes else 0.0,  # the (C + 1)-th eigenvalue
                  **{f"layer_top_{k}": v for k, v in layers.items()})
