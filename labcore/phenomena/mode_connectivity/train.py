@@ -51,6 +51,7 @@ class Trainer:
         self.cfg, self.x, self.y, self.recorder = cfg, x, y, recorder
 
     def optimizer(self, model):
+        """SGD with the run's step size and momentum (no warm-up)."""
         return torch.optim.SGD(model.parameters(), lr=self.cfg.lr, momentum=self.cfg.momentum)
 
     def fit(self, model, opt, n_steps: int, order: torch.Generator, keep: dict[int, tuple] | None = None,
@@ -63,7 +64,7 @@ class Trainer:
 
         def snapshot(step: int) -> None:
             if keep is not None and step in keep:
-                keep[step] = (clone(model), {k: v for k, v in _copy(opt.state_dict()).items()})
+                keep[step] = (clone(model), _copy(opt.state_dict()))
 
         def step_fn(step: int) -> torch.Tensor:
             snapshot(start + step)
@@ -82,6 +83,7 @@ class Trainer:
 
 
 def _copy(obj):
+    """A deep copy of an optimiser state (tensors cloned), so a snapshot outlives the trunk's updates."""
     if isinstance(obj, torch.Tensor):
         return obj.detach().clone()
     if isinstance(obj, dict):
