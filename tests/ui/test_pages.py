@@ -420,3 +420,19 @@ def test_the_variants_status_has_an_eta_from_the_running_arm_and_the_queued_ones
 
     lines = [m.value for m in at.markdown if m.value.startswith("**Status")]
     assert lines == [f"**Status (run and variants):** 1 running, 3 queued · 12% · ETA {duration(left)}"], lines
+
+
+def test_mode_connectivity_page_draws_paths_landscape_and_spectrum(store):
+    cfg = {"width": 8, "depth": 2, "dataset": "digits", "n_train": 200, "n_test": 100,
+           "steps": 20, "spawn_steps": (0, 5), "points": 5, "plane_points": 3, "hessian_examples": 50,
+           "slq_steps": 10, "slq_vectors": 1, "hutchinson": 4}
+    train("mode_connectivity", [cfg], store)
+    query = {k: "-".join(map(str, v)) if isinstance(v, tuple) else str(v) for k, v in cfg.items()}
+    figs = by_title(app("mode_connectivity", query=query))
+    barrier = figs["Error barrier on the linear path vs spawn step k"]
+    assert [arr(t["x"]) for t in barrier["data"][:1]] == [[0, 5]]
+    path = figs["Test error along the path θa → θb"]
+    assert sorted(t["name"] for t in path["data"]) == ["k = 0", "k = 5"]
+    assert len(arr(path["data"][0]["x"])) == 5
+    assert "Hessian spectral density (SLQ)" in figs
+    assert any(t.startswith("log₁₀ training loss on a plane") for t in figs)

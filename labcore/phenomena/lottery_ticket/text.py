@@ -14,7 +14,9 @@ CLAIM = (
     "down to a small fraction of the weights. The same masks with a fresh init (**reinit**) or "
     "random masks with the same per-layer density (**random_prune**) learn slower and lose accuracy "
     "as the net gets sparser: the init matters, not only the architecture. Rewinding to step k "
-    "(`rewind_step`) instead of 0 is *late rewinding* (Frankle et al. 2020), needed for larger nets.")
+    "(`rewind_step`) instead of 0 is *late rewinding* (Frankle et al. 2020), needed for larger nets: it "
+    "starts working at the step k from which the dense net is stable to SGD noise, measured on the "
+    "[mode connectivity](/mode_connectivity) page.")
 
 PAPER = (
     "**The paper's numbers** (LeNet-300-100 on MNIST, Gaussian Glorot init, Adam 1.2e-3, batch 60, "
