@@ -10,7 +10,7 @@ import pytest
 
 from labcore import api
 from labcore.core.params import ParamError
-from labcore.core.status import UnknownRun
+from labcore.core.run_states import UnknownRun
 from tests.ui.browser import require_chromium
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -65,7 +65,7 @@ def test_a_stopped_worker_is_never_declared_dead_while_it_exists(store, monkeypa
         stalled = store.get(rid)["lease_until"] + scheduler.dead_after_s()
         assert eventually(lambda: time.time() > stalled + 1.0)  # well past the lease
         assert scheduler.reap(store) == [] and scheduler.reap_claims(store) == []
-        assert jobs.status(rid, store)["status"] == "running"
+        assert jobs.current_record(rid, store)["status"] == "running"
     rec = jobs.wait(rid, store, timeout=120)
     assert rec["status"] == "done" and rec["error"] is None
 

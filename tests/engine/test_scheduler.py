@@ -115,7 +115,7 @@ def test_sigstop_longer_than_the_heartbeat_does_not_kill_a_live_run(store):
     rid, pid = running(store, 5)
     with stopped(pid):
         time.sleep(2.0)  # several missed heartbeats (beat every 0.5 s)
-        assert jobs.status(rid, store)["status"] == "running"
+        assert jobs.current_record(rid, store)["status"] == "running"
         assert [r["id"] for r in jobs.active(store)] == [rid]
     jobs.cancel(rid, store)
     assert jobs.wait(rid, store, timeout=60)["status"] == "cancelled"

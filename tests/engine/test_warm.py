@@ -56,8 +56,8 @@ def test_the_dashboards_warm_worker_waits_while_it_lives_and_leaves_with_it(stor
     monkeypatch.setenv("LAB_WORKER_IDLE_S", "0.2")  # an ordinary worker would leave at once
     dashboard = subprocess.Popen(["sleep", "600"])  # stands in for the dashboard's process
     try:
-        pid = jobs.keep_warm(store, dashboard.pid)
-        assert pid and jobs.keep_warm(store, dashboard.pid) is None  # one warm worker, not two
+        pid = jobs.start_warm_worker(store, dashboard.pid)
+        assert pid and jobs.start_warm_worker(store, dashboard.pid) is None  # one warm worker, not two
         assert list(WORKERS.read(store)) == [str(pid)]
         rid = jobs.submit("quadratic", {"steps": 3}, store)
         assert jobs.wait(rid, store, timeout=120)["pid"] == pid  # it trains the first click

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from labcore.engine import jobs
-from labcore.charts.compare import PALETTE, RAW_OPACITY, groups_figure, parallel_figure, runs_figure
+from labcore.charts.comparison_plots import PALETTE, RAW_OPACITY, groups_figure, parallel_figure, runs_figure
 from labcore.runs import analysis, compare
 from labcore.runs.tables import rows_frame
 

@@ -193,7 +193,7 @@ def test_get_never_writes_liveness(store):
     assert store.get("r")["status"] == "running"  # a reader decides nothing
     from labcore.engine import jobs
 
-    assert jobs.status("r", store)["status"] == "interrupted"  # the scheduler does
+    assert jobs.current_record("r", store)["status"] == "interrupted"  # the scheduler does
     assert len(store.metrics("r")) == 1
 
 
