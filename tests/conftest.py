@@ -6,7 +6,6 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-os.environ["LAB_PLUGINS"] = "tests.plugins.quadratic"
 os.environ.setdefault("LAB_MAX_JOBS", "2")
 # No warm worker per dashboard (AppTest or a served one) unless a test asks for it: each
 # would import torch beside the tests (tests/ui/test_classroom.py checks the warm worker).
@@ -50,6 +49,27 @@ def pytest_configure(config):
     import torch
 
     torch.set_num_threads(1)
+
+
+@pytest.fixture(autouse=True)
+def _plugins(request, monkeypatch):
+    """Load the test plugins a test asks for with `@pytest.mark.plugins(MODULE, ...)` (e.g.
+    tests.plugins.QUADRATIC) for that test only: registered in this process's registry, and
+    named in $LAB_PLUGINS for the workers and servers it starts. Every other test sees the
+    lab's own registry, as `labcore list` does."""
+    names = list(dict.fromkeys(m for mark in request.node.iter_markers("plugins") for m in mark.args))
+    if not names:
+        return
+    from labcore.core import registry
+
+    monkeypatch.setenv("LAB_PLUGINS", ",".join(filter(None, [os.environ.get("LAB_PLUGINS", ""), *names])))
+    before = set(registry.REGISTRY)
+    for name in names:
+        registry._register_module(name)
+    # handed to monkeypatch, so the next test sees the registry as it was, even when the test
+    # itself replaced an entry with monkeypatch (undone first, in reverse order)
+    for name in set(registry.REGISTRY) - before:
+        monkeypatch.setitem(registry.REGISTRY, name, registry.REGISTRY.pop(name))
 
 
 @pytest.fixture

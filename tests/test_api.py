@@ -12,6 +12,9 @@ from labcore import api
 from labcore.core.params import ParamError
 from labcore.core.run_states import UnknownRun
 from tests.ui.browser import require_chromium
+from tests.plugins import QUADRATIC
+
+pytestmark = pytest.mark.plugins(QUADRATIC)  # every test here uses the test plugin
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -12,6 +12,9 @@ import pytest
 from labcore import cli
 from labcore.runs.store import Store
 from tests.full_disk import simulate
+from tests.plugins import QUADRATIC
+
+pytestmark = pytest.mark.plugins(QUADRATIC)  # every test here uses the test plugin
 
 ROOT = Path(__file__).resolve().parents[2]
 
