@@ -24,6 +24,9 @@ SLOW_MODULES = {
     "tests/ui/test_form_fallbacks.py",
     "tests/engine/test_groups.py", "tests/engine/test_jobs.py", "tests/engine/test_pool_reap.py",
     "tests/engine/test_scheduler.py", "tests/engine/test_warm.py",
+    "tests/engine/test_faults.py", "tests/test_api.py", "tests/test_check.py", "tests/runs/test_quarantine.py",
+    "tests/ui/test_claims_panel.py", "tests/ui/test_classroom.py", "tests/ui/test_pages_interp.py",
+    "tests/ui/test_session_history.py", "tests/ui/test_figure_export.py",
 }
 
 

@@ -140,6 +140,7 @@ def test_judging_from_a_store_reads_the_runs_a_claim_needs(store):
     assert "at lr 0.1" in after.verdict.measured
 
 
+@pytest.mark.slow
 @pytest.mark.plugins(QUADRATIC)
 def test_a_selection_is_judged_on_the_runs_each_claim_needs_as_the_page_judges_them(store):
     from labcore.engine import jobs

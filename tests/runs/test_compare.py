@@ -140,6 +140,7 @@ def test_figures_draw_raw_faintly_behind_smoothed_and_bands_for_groups():
     assert list(dims[1].ticktext) == ["he", "xavier"]
 
 
+@pytest.mark.slow
 @pytest.mark.plugins(QUADRATIC)
 def test_stored_rows_carry_wall_time_hidden_from_metric_frames(store):
     rid = jobs.submit("quadratic", {"steps": 5}, store)

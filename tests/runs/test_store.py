@@ -46,6 +46,7 @@ def test_incremental_reads_return_only_new_rows(store):
     assert np.isnan(frame.loc[2, "loss"]) and np.isnan(frame.loc[0, "acc"])
 
 
+@pytest.mark.slow
 @pytest.mark.plugins(QUADRATIC)
 def test_several_processes_appending_lose_no_row(tmp_path):
     directory = tmp_path / "cache"
@@ -210,6 +211,7 @@ def test_get_never_writes_liveness(store):
     assert len(store.metrics("r")) == 1
 
 
+@pytest.mark.slow
 @pytest.mark.plugins(QUADRATIC)
 def test_the_heartbeat_records_when_a_run_first_moved(store):
     """`moved` (first progress of this attempt) lets a page opened mid-run separate the start-up

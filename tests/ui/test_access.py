@@ -62,6 +62,7 @@ def test_exposed_dashboard_accepts_actions_after_the_token(store, monkeypatch):
     assert not [t for t in at.text_input if t.label == "Access token"]
 
 
+@pytest.mark.slow
 @pytest.mark.plugins(QUADRATIC)
 def test_home_queue_cancel_needs_the_token_when_exposed(store, monkeypatch):
     from labcore.engine import jobs

@@ -130,6 +130,7 @@ def test_home_lists_the_lessons_with_a_link_to_step_one(store, quad):
     assert any(link.query_string == "lesson=1" and link.page.endswith("quadratic") for link in links), links
 
 
+@pytest.mark.slow  # renders every phenomenon's page once per lesson step (AppTest)
 @pytest.mark.parametrize("name", PHENOMENA)
 def test_every_phenomenon_lesson_walks_its_steps_with_their_settings(store, monkeypatch, name):
     exp = REGISTRY[name]
