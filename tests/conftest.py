@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.waiting import TEARDOWN_S
+
 ROOT = Path(__file__).resolve().parent.parent
 os.environ.setdefault("LAB_MAX_JOBS", "2")
 # No warm worker per dashboard (AppTest or a served one) unless a test asks for it: each
@@ -84,7 +86,7 @@ def store(tmp_path, monkeypatch):
     monkeypatch.setenv("LAB_CACHE_DIR", str(tmp_path / "cache"))
     store = Store(tmp_path / "cache")
     yield store
-    pool.shutdown(store)  # no warm workers outlive the test that started them
+    pool.shutdown(store, timeout=TEARDOWN_S)  # no warm workers outlive the test that started them
 
 
 @pytest.fixture
