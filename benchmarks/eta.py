@@ -5,7 +5,7 @@ Each page's runs are submitted through the engine (admission, then `jobs.submit_
 page's own call) on a fresh temporary store (LAB_CACHE_DIR), with the machine's default
 number of workers. While they train, the records are read every SAMPLE_S and fed to the
 functions a page's status line calls (`labcore.runs.pace.observe` and `pace.eta`, as
-`labcore.ui.progress.status` does): the ETA a page open from the start shows ("watched"),
+`labcore.ui.progress.live_status_line` does): the ETA a page open from the start shows ("watched"),
 and the one a page opened at that moment on a fresh server shows ("cold": the records only).
 After the last run has finished, the true time left at each sample is known, and the
 relative error |eta − true| / true is printed at 20, 40, 60 and 80% of the wall time, with

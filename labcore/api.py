@@ -24,7 +24,7 @@ import pandas as pd
 from labcore.core.params import ParamError, from_dict
 from labcore.core.registry import UnknownExperiment  # noqa: F401 - one of the errors the docstring names
 from labcore.core.registry import get as get_experiment
-from labcore.core.status import FINISHED, UnknownRun
+from labcore.core.run_states import FINISHED, UnknownRun
 from labcore.runs import analysis
 from labcore.runs.store import Store
 

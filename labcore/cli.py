@@ -17,7 +17,7 @@ from pathlib import Path
 
 from labcore.core.params import ParamError, from_dict, specs
 from labcore.core.registry import REGISTRY, UnknownExperiment, get as get_experiment
-from labcore.core.status import FINISHED, UnknownRun
+from labcore.core.run_states import FINISHED, UnknownRun
 from labcore.runs.disk import full_disk_line  # the one line, also said by the pages
 
 
@@ -41,7 +41,7 @@ def _warm(owner: int) -> int:
     if os.environ.get("LAB_WARM_WORKER", "1") != "0":
         from labcore.runs.store import Store
 
-        jobs.keep_warm(Store(), owner)
+        jobs.start_warm_worker(Store(), owner)
     return 0
 
 

@@ -5,8 +5,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.waiting import TEARDOWN_S
+
 ROOT = Path(__file__).resolve().parent.parent
-os.environ["LAB_PLUGINS"] = "tests.plugins.quadratic"
 os.environ.setdefault("LAB_MAX_JOBS", "2")
 # No warm worker per dashboard (AppTest or a served one) unless a test asks for it: each
 # would import torch beside the tests (tests/ui/test_classroom.py checks the warm worker).
@@ -25,6 +26,9 @@ SLOW_MODULES = {
     "tests/ui/test_form_fallbacks.py",
     "tests/engine/test_groups.py", "tests/engine/test_jobs.py", "tests/engine/test_pool_reap.py",
     "tests/engine/test_scheduler.py", "tests/engine/test_warm.py",
+    "tests/engine/test_faults.py", "tests/test_api.py", "tests/test_check.py", "tests/runs/test_quarantine.py",
+    "tests/ui/test_claims_panel.py", "tests/ui/test_classroom.py", "tests/ui/test_pages_interp.py",
+    "tests/ui/test_session_history.py", "tests/ui/test_figure_export.py",
 }
 
 
@@ -52,6 +56,27 @@ def pytest_configure(config):
     torch.set_num_threads(1)
 
 
+@pytest.fixture(autouse=True)
+def _plugins(request, monkeypatch):
+    """Load the test plugins a test asks for with `@pytest.mark.plugins(MODULE, ...)` (e.g.
+    tests.plugins.QUADRATIC) for that test only: registered in this process's registry, and
+    named in $LAB_PLUGINS for the workers and servers it starts. Every other test sees the
+    lab's own registry, as `labcore list` does."""
+    names = list(dict.fromkeys(m for mark in request.node.iter_markers("plugins") for m in mark.args))
+    if not names:
+        return
+    from labcore.core import registry
+
+    monkeypatch.setenv("LAB_PLUGINS", ",".join(filter(None, [os.environ.get("LAB_PLUGINS", ""), *names])))
+    before = set(registry.REGISTRY)
+    for name in names:
+        registry._register_module(name)
+    # handed to monkeypatch, so the next test sees the registry as it was, even when the test
+    # itself replaced an entry with monkeypatch (undone first, in reverse order)
+    for name in set(registry.REGISTRY) - before:
+        monkeypatch.setitem(registry.REGISTRY, name, registry.REGISTRY.pop(name))
+
+
 @pytest.fixture
 def store(tmp_path, monkeypatch):
     from labcore.runs.store import Store
@@ -61,7 +86,7 @@ def store(tmp_path, monkeypatch):
     monkeypatch.setenv("LAB_CACHE_DIR", str(tmp_path / "cache"))
     store = Store(tmp_path / "cache")
     yield store
-    pool.shutdown(store)  # no warm workers outlive the test that started them
+    pool.shutdown(store, timeout=TEARDOWN_S)  # no warm workers outlive the test that started them
 
 
 @pytest.fixture

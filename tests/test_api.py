@@ -10,8 +10,11 @@ import pytest
 
 from labcore import api
 from labcore.core.params import ParamError
-from labcore.core.status import UnknownRun
+from labcore.core.run_states import UnknownRun
 from tests.ui.browser import require_chromium
+from tests.plugins import QUADRATIC
+
+pytestmark = pytest.mark.plugins(QUADRATIC)  # every test here uses the test plugin
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -7,6 +7,7 @@ from labcore.core.recorder import Recorder
 from labcore.core.registry import REGISTRY, get
 
 
+@pytest.mark.slow
 def test_the_bare_loop_computes_exactly_what_lazy_training_logs():
     cfg = get("lazy_training").make_config(width=32, steps=12, eval_every=5, n_train=64, n_test=64)
     recorder = Recorder()

@@ -9,6 +9,9 @@ import pytest
 from labcore import cli
 from labcore.core.claims import Claim, Verdict
 from labcore.core.registry import REGISTRY
+from tests.plugins import QUADRATIC
+
+pytestmark = pytest.mark.plugins(QUADRATIC)  # every test here uses the test plugin
 
 
 def rows(out):

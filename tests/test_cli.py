@@ -4,6 +4,8 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
+from tests.plugins import QUADRATIC
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -48,6 +50,7 @@ def test_invalid_value_exits_2_with_one_line_and_writes_nothing(tmp_path):
     assert not out.exists() and not (tmp_path / "cache" / "logs").exists()  # nothing was submitted
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_sweep_runs_the_grid_and_writes_a_summary(tmp_path):
     out = tmp_path / "sweep"
     res = cli("sweep", "quadratic", "--lr", "0.1,0.5", "--seeds", "0,1", "--steps", "5", "--out", str(out),
@@ -94,6 +97,7 @@ def test_a_closed_pipe_is_not_an_error(tmp_path):
     assert res.returncode == 0 and "Traceback" not in res.stderr and res.stdout.count("\n") == 1
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_input_holes_are_one_line_and_write_nothing(tmp_path):
     """Issue #24 item 9: each is one readable line, exit 2, and no store is created."""
     cache = tmp_path / "cache"

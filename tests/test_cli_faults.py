@@ -3,11 +3,13 @@
 import pytest
 
 from labcore import cli as lab_cli
+from tests.plugins import QUADRATIC
 
 SETTINGS = ("LAB_MAX_MEMORY_GB", "LAB_MAX_JOBS", "LAB_MAX_QUEUED", "LAB_CACHE_BUDGET_MB", "LAB_LEASE_S",
             "LAB_LEASE_DEAD_S", "LAB_THREADS")
 
 
+@pytest.mark.plugins(QUADRATIC)
 @pytest.mark.parametrize("name", SETTINGS)
 @pytest.mark.parametrize("value", ["abc", "-1"])
 def test_a_setting_that_is_no_number_is_one_line_and_queues_nothing(name, value, tmp_path, monkeypatch, capsys):
@@ -26,6 +28,7 @@ def test_a_setting_that_is_no_number_is_one_line_and_queues_nothing(name, value,
     assert not (tmp_path / "cache").exists()  # nothing queued, nothing written
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_run_help_without_an_experiment_names_the_experiments(capsys):
     assert lab_cli.main(["run", "--help"]) == 0
     out = capsys.readouterr().out
@@ -35,6 +38,7 @@ def test_run_help_without_an_experiment_names_the_experiments(capsys):
     assert len(err) == 1 and "give an experiment" in err[0] and "--help`)" not in err[0]
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_the_lab_says_unrecognised(capsys):
     assert lab_cli.main(["run", "quadratic", "--no-such-flag", "1"]) == 2
     err = capsys.readouterr().err
@@ -59,6 +63,7 @@ def _hit(directory, capsys):
     assert " done " in out.out and "error" not in out.err
 
 
+@pytest.mark.plugins(QUADRATIC)
 @pytest.mark.parametrize("how", ["simulated", "mount"])
 def test_a_cache_hit_on_a_full_disk_prints_its_result(how, tmp_path, monkeypatch, capsys):
     from labcore.runs.store import Store
@@ -80,6 +85,7 @@ def test_a_cache_hit_on_a_full_disk_prints_its_result(how, tmp_path, monkeypatch
         _hit(directory, capsys)
 
 
+@pytest.mark.plugins(QUADRATIC)
 @pytest.mark.parametrize("how", ["simulated", "mount"])
 def test_export_to_a_full_file_system_names_it_not_the_store(how, tmp_path, monkeypatch, capsys):
     import errno

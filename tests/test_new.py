@@ -13,6 +13,7 @@ import pytest
 
 from labcore import cli, scaffold
 from labcore.engine import jobs
+from tests.plugins import QUADRATIC
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "adding-a-phenomenon.md"
@@ -97,6 +98,7 @@ def test_a_user_folder_phenomenon_is_listed_as_yours_and_a_broken_one_is_one_lin
     assert run.returncode == 2 and "NameError" in run.stderr and len(run.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.plugins(QUADRATIC)
 @pytest.mark.slow
 def test_home_shows_a_broken_user_phenomenon_in_one_line(store, monkeypatch):
     from streamlit.testing.v1 import AppTest
@@ -136,6 +138,7 @@ def test_the_docs_package_passes_the_contract_its_tests_and_check(tmp_path):
     assert "2 of 2 claims pass" in check.stdout
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_a_run_stored_before_a_field_was_added_is_judged_at_that_fields_default():
     """A newcomer adds `weight_decay` (default 0) and a claim sweeping it: the run at 0 is the
     same run id as before (a cache hit), stored without the field; its rows still carry

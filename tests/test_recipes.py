@@ -14,6 +14,7 @@ from labcore import cli
 from labcore.core import recipes
 from labcore.core.params import ParamError, to_dict
 from labcore.core.registry import REGISTRY
+from tests.plugins import QUADRATIC
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -29,6 +30,7 @@ def test_a_recipe_reads_back_to_the_same_values_bit_for_bit():
     assert math.copysign(1, back["l"]) == -1
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_every_phenomenon_offers_its_checked_in_recipes_as_presets():
     """The presets moved from code to recipes/*.toml: each file loads, in file-name order, and each
     preset is a valid Config of its phenomenon (checked when the lab loads)."""

@@ -10,6 +10,11 @@ from __future__ import annotations
 import time
 
 GUARD_S = 300.0
+# How long a test's workers get to leave on SIGTERM at teardown before SIGKILL (pool.shutdown's
+# own default, 10 s, is for a real store): on a loaded machine a worker still importing torch
+# or settling its run held worker tests' teardowns for seconds, up to the full 10 s, though the
+# test's store is thrown away. tests/engine/test_faults.py shuts pools down with the default.
+TEARDOWN_S = 2.0
 
 
 def eventually(cond, guard: float = GUARD_S, poll: float = 0.02):

@@ -3,8 +3,8 @@ id-based links, EMA smoothing over the raw curve, grouping by any setting, a sum
 table, a sweep view, names and notes, cancel / re-run / delete, CSV exports."""
 import streamlit as st
 
-from labcore.core.status import any_active
-from labcore.charts.compare import PALETTE
+from labcore.core.run_states import any_active
+from labcore.charts.comparison_plots import PALETTE
 from labcore.runs import compare, export
 from labcore.ui import access, figure_export, full_disk, runs_actions, runs_charts, runs_claims, runs_select, state
 

@@ -1,4 +1,4 @@
-"""Background jobs: submit / cancel / status / wait / active.
+"""Background jobs: submit / cancel / current_record / wait / active.
 
 `submit` is one store transaction (cache hit -> return; active -> re-attach; else arm the
 run as `queued` with attempt += 1 and enqueue it), then asks the backend for workers: by
@@ -13,7 +13,7 @@ from typing import Any
 
 from labcore.engine import backends, scheduler, supervisor
 from labcore.runs.scheduling import QUEUE
-from labcore.core.status import ACTIVE, FINISHED, REUSABLE
+from labcore.core.run_states import ACTIVE, FINISHED, REUSABLE
 from labcore.runs.store import Store, run_id
 
 REAP_EVERY_S = 1.0
@@ -34,14 +34,14 @@ def start_workers(store: Store) -> list[int]:
     return pool.ensure(store)
 
 
-def keep_warm(store: Store, owner: int) -> int | None:
+def start_warm_worker(store: Store, owner: int) -> int | None:
     """Keep one worker warm for process `owner` (the dashboard) on the local backend; returns
     the pid started, or None (a worker was there, or the backend is not local)."""
     if backends.name() != "local":
         return None
     from labcore.engine import pool
 
-    return pool.keep_warm(store, owner)
+    return pool.ensure_warm(store, owner)
 
 
 def make_config(experiment: str, config: Any) -> Any:
@@ -91,7 +91,7 @@ def cancel(rid: str, store: Store | None = None) -> dict | None:
     return scheduler.cancel(store or Store(), rid)
 
 
-def status(rid: str, store: Store | None = None) -> dict | None:
+def current_record(rid: str, store: Store | None = None) -> dict | None:
     """The run record, after marking runs whose worker died `interrupted`."""
     store = store or Store()
     _reap(store)

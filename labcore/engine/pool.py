@@ -3,7 +3,7 @@
 Workers (`python -m labcore.worker --serve --store DIR`) import torch once, then claim
 queued runs one after another; they exit after `LAB_WORKER_IDLE_S` idle seconds or
 `LAB_WORKER_MAX_RUNS` runs (recycling), and a dead one is simply not counted. The
-dashboard keeps one worker warm while it lives (`keep_warm`: `--warm-for PID`), so the first
+dashboard keeps one worker warm while it lives (`ensure_warm`: `--warm-for PID`), so the first
 click's first point does not wait for a process start and a torch import. The registry
 `workers` ({pid: {"ticks", "started"}}) lives in the store and is changed in transactions:
 `ensure` spawns under the store's write lock, so simultaneous submits never start more
@@ -57,7 +57,7 @@ def trouble(store: Store) -> str | None:
 
 
 def live_workers(store: Store) -> dict[str, dict]:
-    """The registered workers whose process still exists."""
+    """The registered workers whose process still exists (a read: the registry is left as it is)."""
     return _alive(WORKERS.read(store))
 
 
@@ -66,14 +66,29 @@ def _alive(workers: dict[str, dict]) -> dict[str, dict]:
     return {p: w for p, w in workers.items() if local.alive({"pid": int(p), "ticks": w.get("ticks")})}
 
 
+def _prune(store: Store) -> dict[str, dict]:
+    """Inside a transaction: drop the dead workers from the registry (written only when one
+    was dead) and return the live ones."""
+    workers = WORKERS.get(store)
+    live = _alive(workers)
+    if live != workers:
+        WORKERS.set(store, live)
+    return live
+
+
+def _entry(pid: int, **extra) -> dict:
+    """The registry entry of the worker just spawned, `pid` (its start ticks tell it from a
+    later process that reuses the pid)."""
+    return {"ticks": local.start_ticks(pid), "started": time.time(), **extra}
+
+
 def ensure(store: Store, supervise: bool = True) -> list[int]:
     """Start workers so that min(max_jobs, queued + running) exist; returns the new pids.
     With `supervise`, also make sure the store's supervisor runs (it settles dead workers'
     runs and replaces them while work exists, whoever is watching)."""
     started: list[int] = []
     with store.transact():
-        workers = WORKERS.get(store)
-        live = _alive(workers)
+        live = _prune(store)
         want = min(max_jobs(), len(QUEUE.get(store)) + len(CLAIMS.get(store)))
         crashes = CRASHES.get(store)
         if crashes.get("count", 0) >= max_crashes():
@@ -83,9 +98,9 @@ def ensure(store: Store, supervise: bool = True) -> list[int]:
             want = 0  # the supervisor (or a waiter) asks again; the backoff decides when
         for _ in range(want - len(live)):
             pid = _spawn(store)
-            live[str(pid)] = {"ticks": local.start_ticks(pid), "started": time.time()}
+            live[str(pid)] = _entry(pid)
             started.append(pid)
-        if live != workers:
+        if started:
             WORKERS.set(store, live)
     if supervise:
         from labcore.engine import supervisor
@@ -113,19 +128,15 @@ def healthy(store: Store) -> None:
             CRASHES.clear(store)
 
 
-def keep_warm(store: Store, owner: int) -> int | None:
+def ensure_warm(store: Store, owner: int) -> int | None:
     """Make sure a worker of `store` is alive while process `owner` (the dashboard) lives:
     if none is, start one that stays (idle) until `owner` exits. Returns its pid, or None
     when a worker was already there (a busy or warm one serves the next click as fast)."""
     with store.transact():
-        workers = WORKERS.get(store)
-        live = _alive(workers)
-        pid = None
-        if not live:
-            pid = _spawn(store, "--warm-for", str(owner))
-            live[str(pid)] = {"ticks": local.start_ticks(pid), "started": time.time(), "warm_for": owner}
-        if live != workers:
-            WORKERS.set(store, live)
+        if _prune(store):
+            return None
+        pid = _spawn(store, "--warm-for", str(owner))
+        WORKERS.set(store, {str(pid): _entry(pid, warm_for=owner)})
     return pid
 
 

@@ -10,7 +10,7 @@ finished at once through `MemberRecorder.end`; a cancel of any member stops the 
 else each member's solo run one after another. `sink` is a Store or any RunSink (a Ray
 task's proxy, whose own `scheduler` finishes the runs where the store is); this module is
 the seam for other backends: anything that can call it next to a RunSink can train a run.
-The worker process loop is labcore.engine.worker.
+The worker process loop is labcore.engine.worker_loop.
 """
 from __future__ import annotations
 

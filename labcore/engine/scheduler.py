@@ -27,7 +27,7 @@ from labcore.runs import scheduling as sched
 from labcore.runs.scheduling import CLAIMS, CRASHES, EXITS, INDEX, QUEUE
 from labcore.core import env
 from labcore.runs.store import Store, lease_s, new_record
-from labcore.core.status import ACTIVE, FINISHED, REUSABLE
+from labcore.core.run_states import ACTIVE, FINISHED, REUSABLE
 
 HOST = socket.gethostname()
 

@@ -339,10 +339,13 @@ def digits_arrays() -> tuple[np.ndarray, np.ndarray, int]:
     return x, d.target.astype(np.int64), 10
 
 
+@lru_cache(maxsize=1)
 def mnist1d_arrays() -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray], int]:
     """MNIST-1D (Greydanus 2020): ((x_train, y_train), (x_test, y_test), 10) with 4000 / 1000
     signals of length 40, generated offline by the `mnist1d` package from its default
-    arguments (seed 42, the standard set; its `get_dataset` would download instead)."""
+    arguments (seed 42, the standard set; its `get_dataset` would download instead).
+    Generated once per process (seconds of scipy interpolation, the same 1 MB every time) and
+    read-only: `load` takes copies of its subsets."""
     import random
 
     from mnist1d.data import get_dataset_args, make_dataset
@@ -353,9 +356,13 @@ def mnist1d_arrays() -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, n
     finally:
         np.random.set_state(np_state)
         random.setstate(py_state)
-    as_x = lambda a: np.asarray(a, dtype=np.float32)
-    as_y = lambda a: np.asarray(a, dtype=np.int64)
-    return (as_x(d["x"]), as_y(d["y"])), (as_x(d["x_test"]), as_y(d["y_test"])), 10
+    def frozen(a, dtype):
+        a = np.array(a, dtype=dtype)  # a copy of its own, so the cached one cannot be written through
+        a.setflags(write=False)
+        return a
+
+    return ((frozen(d["x"], np.float32), frozen(d["y"], np.int64)),
+            (frozen(d["x_test"], np.float32), frozen(d["y_test"], np.int64)), 10)
 
 
 def _clusters(n: int, seed: int, dim: int = 32, n_classes: int = 10) -> tuple[np.ndarray, np.ndarray, int]:

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from labcore.core.params import format_value
-from labcore.core.status import ACTIVE, FINISHED
+from labcore.core.run_states import ACTIVE, FINISHED
 
 ORDER = ("running", "queued", "done", "diverged", "failed", "cancelled", "interrupted")
 

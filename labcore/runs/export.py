@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from labcore.runs import analysis, compare
-from labcore.core.status import UnknownRun
+from labcore.core.run_states import UnknownRun
 from labcore.runs.store import Store
 from labcore.runs.tables import summary
 

@@ -35,7 +35,7 @@ from typing import Any, Callable
 import diskcache
 
 from labcore.core import env
-from labcore.core.status import ACTIVE, FINISHED
+from labcore.core.run_states import ACTIVE, FINISHED
 from labcore.runs.lock import FairLock
 from labcore.runs.disk import (DiskFull, QuarantineCache, ReadOnlyCache, ReadOnlyStore, RefusedValue,
                                 SafeJSONDisk, StoreDamaged, damage, damaged_line, dir_read_only, full_disk_line,

@@ -16,12 +16,12 @@ from typing import Any
 import streamlit as st
 
 from labcore.core.claims import MISSING, SYMBOL
-from labcore.core.status import ACTIVE
+from labcore.core.run_states import ACTIVE
 from labcore.runs.verdicts import Judged, concerned, judge, judge_selection
 from labcore.ui import access, state
 from labcore.ui.figures import cached
 from labcore.ui.reader import RunData
-from labcore.ui.submit import submit_many
+from labcore.ui.submit import request_runs
 
 POLL_S = 5.0   # verdicts move slowly: a poll redraws a dozen elements for every session
 
@@ -72,7 +72,7 @@ def _draw(exp: Any, base: Any, judged: list[Judged]) -> None:
                                  help=access.plain(f"train the {len(configs)} run(s) this claim needs from the "
                                                    f"current settings ({j.claim.needs or 'as listed'})"),
                                  disabled=bool(access.why_not())):
-                    submit_many(exp, configs, "claim")
+                    request_runs(exp, configs, "claim")
                     st.rerun()
 
 

@@ -17,7 +17,7 @@ from typing import Callable, Iterable
 
 import streamlit as st
 
-from labcore.core.status import any_active
+from labcore.core.run_states import any_active
 
 SNAPSHOT_S = 10.0
 KEEP = 64   # snapshots kept by the server

@@ -22,7 +22,7 @@ from typing import Any, Callable
 
 import pandas as pd
 
-from labcore.core.status import ACTIVE
+from labcore.core.run_states import ACTIVE
 from labcore.runs.tables import rows_frame
 
 TICK_S = 1.0   # how old a shared record may be (the page's polling period)

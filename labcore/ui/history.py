@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from labcore.core.params import format_value, to_dict
-from labcore.core.status import ACTIVE
+from labcore.core.run_states import ACTIVE
 from labcore.runs import analysis
 from labcore.ui.reader import RunData
 

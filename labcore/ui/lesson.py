@@ -25,7 +25,7 @@ from labcore.runs.verdicts import judge as verdicts_judge
 from labcore.ui import access, state
 from labcore.ui.figures import cached
 from labcore.ui.reader import RunData
-from labcore.ui.submit import submit_many
+from labcore.ui.submit import request_runs
 
 PARAM = "lesson"    # the query parameter holding the 1-based step number
 POLL_S = 2.0        # verdicts are re-judged this often while a concerned run trains
@@ -206,7 +206,7 @@ def _draw(exp: Any, judged: list) -> None:
                     f"Train {len(missing)}", key=f"lesson_train_{i}", disabled=not access.can_act(),
                     help=access.plain(f"train the {len(missing)} run(s) this check needs "
                                       f"({claim.needs or 'from the current settings'})")):
-                submit_many(exp, missing, "lesson step")
+                request_runs(exp, missing, "lesson step")
                 st.rerun()
 
 

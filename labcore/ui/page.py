@@ -27,7 +27,7 @@ from labcore import admission
 from labcore.core.experiment import Experiment, PageSpec, SweepView
 from labcore.core.param_groups import SEED_MAX
 from labcore.core.params import ParamSpec, format_value, specs
-from labcore.core.status import any_active
+from labcore.core.run_states import any_active
 from labcore.engine import jobs
 from labcore.charts import plots
 from labcore.runs import analysis
@@ -35,9 +35,9 @@ from labcore.ui import (access, artifacts, claims, downloads, feed, figure_expor
                         variants)
 from labcore.ui.figures import cached
 from labcore.ui.form import config_form, url_errors
-from labcore.ui.progress import status
+from labcore.ui.progress import live_status_line
 from labcore.ui.reader import RunData
-from labcore.ui.submit import confirm, submit_many
+from labcore.ui.submit import confirm, request_runs
 
 N_SEEDS = ParamSpec("n_seeds", int, 1, lo=1, hi=10, help="train seeds seed, seed+1, ... and show mean ± std")
 POLL_S = 1.0        # a tick's period while a run of the page is active and few watch
@@ -173,7 +173,7 @@ def _draw(exp: Experiment, sel: Selection, data: RunData) -> None:
 
 def _submit_from_tick(exp: Experiment, configs: list, what: str) -> None:
     """A button inside the tick submitted runs: rerun the page, so that it polls them."""
-    if submit_many(exp, configs, what):
+    if request_runs(exp, configs, what):
         st.rerun()
 
 
@@ -224,7 +224,7 @@ def _controls(exp, sel: Selection) -> None:
             st.info("Already computed: showing the stored run" + ("s" if len(sel.group) > 1 else "")
                     + " (same settings; change a setting or the seed to train again).")
         else:
-            submit_many(exp, sel.group, "run")
+            request_runs(exp, sel.group, "run")
     if cancel_col.button("Cancel", width="stretch", disabled=bool(locked)) and access.can_act():
         for rid in set(sel.group_ids + sel.sweep_ids):
             if not full_disk.attempt(store, jobs.cancel, rid, store):
@@ -233,7 +233,7 @@ def _controls(exp, sel: Selection) -> None:
         values = ", ".join(str(v) for v in exp.sweep_axes()[sel.axis])
         if sweep_col.button(f"Sweep {sel.axis}", width="stretch", disabled=bool(locked),
                             help=f"{sel.axis} = {values}, each with the N seeds"):
-            submit_many(exp, sel.sweep, "sweep")
+            request_runs(exp, sel.sweep, "sweep")
     _phone_hint()
     confirm(exp)
 
@@ -256,7 +256,7 @@ def _status_and_charts(exp: Experiment, sel: Selection, data: RunData) -> None:
     name, page = exp.name, exp.page
     recs = data.records(sel.group_ids)
     work, what = _work(exp, sel, data)
-    st.markdown(f"**Status{what}:** {access.plain(status(exp, data.records(work), list(work.values())))}")
+    st.markdown(f"**Status{what}:** {access.plain(live_status_line(exp, data.records(work), list(work.values())))}")
     stopped = analysis.early_stops(recs, unit=page.x_label)
     if stopped:  # a run that reached its goal early says so, instead of jumping from 52% to done
         st.caption(access.plain(stopped[0].upper() + stopped[1:] + "."))
@@ -384,11 +384,11 @@ def _draw_sweep(exp: Experiment, sel: Selection, view: SweepView, data: RunData)
     if len({str(r["config"].get(sel.axis)) for r in done}) < 2:
         started = len({str(r["config"].get(sel.axis)) for r in recs}) >= 2
         if started and any(r["status"] in ("queued", "running") for r in recs):
-            st.caption(f"Sweep over {sel.axis}: " + access.plain(status(exp, recs, sel.sweep))
+            st.caption(f"Sweep over {sel.axis}: " + access.plain(live_status_line(exp, recs, sel.sweep))
                        + " (the summary appears with two finished points)")
         return
     st.subheader(f"Sweep over {sel.axis}")
-    st.caption(access.plain(status(exp, recs, sel.sweep)))
+    st.caption(access.plain(live_status_line(exp, recs, sel.sweep)))
     version = (sel.axis, data.signature(r["id"] for r in done))
     frame = cached("sweep_frame", version, lambda: analysis.long_frame([(r, data.frame(r["id"])) for r in done]))
     metrics = [m for m in view.metrics if m in frame]

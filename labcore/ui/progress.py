@@ -11,7 +11,7 @@ from labcore.runs import analysis, pace
 from labcore.ui import state
 
 
-def status(exp, recs: list[dict], configs: list) -> str:
+def live_status_line(exp, recs: list[dict], configs: list) -> str:
     """'1 done, 2 queued · 33% · ETA 40 s' for the runs of `configs` (`recs`: those with a
     record); the ETA counts queued runs by the Experiment's cost and the pace seen so far."""
     seen = state.pace_history()  # shared by the sessions of this server: a reload keeps the pace

@@ -16,7 +16,7 @@ from typing import Any, Iterable
 
 import pandas as pd
 
-from labcore.core.status import any_active
+from labcore.core.run_states import any_active
 from labcore.engine import jobs
 from labcore.ui.feed import Feed
 

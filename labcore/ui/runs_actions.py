@@ -11,7 +11,7 @@ import streamlit as st
 from labcore.core.params import ParamError
 from labcore.engine import jobs
 from labcore.engine.scheduler import QueueFull
-from labcore.core.status import ACTIVE, FINISHED
+from labcore.core.run_states import ACTIVE, FINISHED
 from labcore.runs.store import Store
 from labcore.ui import access, full_disk
 from labcore.ui.submit import CONFIRM_ABOVE, MAX_PER_CLICK

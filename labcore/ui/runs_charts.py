@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from labcore.charts.compare import MAX_LEGEND, PALETTE, groups_figure, parallel_figure, runs_figure
+from labcore.charts.comparison_plots import MAX_LEGEND, PALETTE, groups_figure, parallel_figure, runs_figure
 from labcore.core.registry import REGISTRY
 from labcore.runs import analysis, compare
 from labcore.runs.store import Store

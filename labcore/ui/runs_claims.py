@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from labcore.core.registry import REGISTRY
-from labcore.core.status import any_active
+from labcore.core.run_states import any_active
 from labcore.runs.store import Store
 from labcore.ui import claims
 

@@ -50,7 +50,7 @@ def watchers() -> Watchers:
 WARM_CHECK_S = 30.0   # how often the dashboard makes sure its warm worker is still there
 
 
-def keep_warm() -> None:
+def check_warm_worker() -> None:
     """Keep one worker warm while this dashboard lives (the first click's first
     point waits for no process start and torch import: docs/measurements.md, "Warm worker").
     Checked at most every WARM_CHECK_S for the whole server; `LAB_WARM_WORKER=0` turns it
@@ -63,7 +63,7 @@ def keep_warm() -> None:
         return
     last[0] = now
     try:
-        jobs.keep_warm(store(), os.getpid())
+        jobs.start_warm_worker(store(), os.getpid())
     except Exception:  # noqa: BLE001 - a full disk or a locked store: the first Run starts one
         pass
 

@@ -15,7 +15,7 @@ CONFIRM_ABOVE = 16  # runs per click that need a confirmation
 MAX_PER_CLICK = 64  # runs one click may start (sweep × seeds)
 
 
-def submit_many(exp, configs: list, what: str) -> bool:
+def request_runs(exp, configs: list, what: str) -> bool:
     """Submit the runs of one click: refused above MAX_PER_CLICK, confirmed above CONFIRM_ABOVE.
     Returns True when they were submitted or wait for the confirmation."""
     if not access.can_act():

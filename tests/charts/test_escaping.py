@@ -2,7 +2,7 @@
 values are escaped in legends, hovers, ticks and annotations."""
 import pandas as pd
 
-from labcore.charts import compare, plots
+from labcore.charts import comparison_plots, plots
 
 EVIL = '<a href="http://x/phish">Click me</a> <b>B</b>'
 SAFE = '&lt;a href="http://x/phish"&gt;Click me&lt;/a&gt; &lt;b&gt;B&lt;/b&gt;'
@@ -13,9 +13,9 @@ def _frame():
 
 
 def test_run_names_are_escaped_in_the_runs_chart_legend_and_hover():
-    fig = compare.runs_figure(_frame(), None, "loss", "step", {"r1": EVIL}, {})
+    fig = comparison_plots.runs_figure(_frame(), None, "loss", "step", {"r1": EVIL}, {})
     assert [t.name for t in fig.data] == [SAFE]
-    smooth = compare.runs_figure(_frame(), _frame(), "loss", "step", {"r1": EVIL}, {})
+    smooth = comparison_plots.runs_figure(_frame(), _frame(), "loss", "step", {"r1": EVIL}, {})
     assert {t.name for t in smooth.data} == {SAFE, SAFE + " (raw)"}
     assert "<a" not in fig.to_json() and "<b>" not in fig.to_json()
 
@@ -27,7 +27,7 @@ def test_group_names_setting_values_and_labels_are_escaped_everywhere():
                        "t", categorical=True)
     assert list(bars.data[0].x) == [SAFE, "b"]
     table = pd.DataFrame({"teacher": [EVIL, "x"], "loss · final": [1.0, 2.0]})
-    par = compare.parallel_figure(table, ["teacher"], "loss · final")
+    par = comparison_plots.parallel_figure(table, ["teacher"], "loss · final")
     assert SAFE in par.data[0].dimensions[0].ticktext
     assert "<a" not in par.to_json()
     line = plots.curves(frame, ["loss"], "Loss", hlines={EVIL: 0.5})

@@ -9,9 +9,8 @@ import pytest
 from labcore.core.claims import (FAILS, HOLDS, NOT_APPLICABLE, NOT_YET, Claim, Evidence, Verdict, evaluate,
                                  runs_for)
 from labcore.core.judging import MISSING, by_value, final, per_run, rank_corr, slope
-from labcore.core.registry import REGISTRY
-
-QUAD = REGISTRY["quadratic"]
+from tests.plugins import QUADRATIC
+from tests.plugins.quadratic import EXPERIMENT as QUAD
 
 
 def ok(ev):
@@ -123,6 +122,7 @@ def test_helpers_by_value_slope_rank():
     assert rank_corr([1, 2, 3, 4], [1, 3, 2, 4]) == pytest.approx(0.8)
 
 
+@pytest.mark.plugins(QUADRATIC)
 @pytest.mark.slow
 def test_judging_from_a_store_reads_the_runs_a_claim_needs(store):
     from labcore.engine import jobs
@@ -140,6 +140,8 @@ def test_judging_from_a_store_reads_the_runs_a_claim_needs(store):
     assert "at lr 0.1" in after.verdict.measured
 
 
+@pytest.mark.slow
+@pytest.mark.plugins(QUADRATIC)
 def test_a_selection_is_judged_on_the_runs_each_claim_needs_as_the_page_judges_them(store):
     from labcore.engine import jobs
     from labcore.runs.verdicts import concerned, judge, judge_selection

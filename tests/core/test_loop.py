@@ -5,6 +5,7 @@ import pytest
 from tests.waiting import eventually
 from labcore.core.loop import train_loop
 from labcore.core.recorder import Cancelled, Diverged, Recorder
+from tests.plugins import QUADRATIC
 
 
 def test_loop_measures_at_start_every_n_and_last_step():
@@ -37,6 +38,7 @@ def test_should_stop_raises_cancelled_before_the_next_step():
     assert done == [0, 1, 2, 3]
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_recorder_flushes_rows_to_the_store_in_order(store):
     store.create("r", "quadratic", {}, {})
     rec = Recorder(store, "r", flush_s=0.0)
@@ -48,6 +50,7 @@ def test_recorder_flushes_rows_to_the_store_in_order(store):
     assert store.get("r")["progress"] == 0.4
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_recorder_sees_a_cancel_request_and_beats(store):
     store.create("r", "quadratic", {}, {})
     rec = Recorder(store, "r", beat_s=0.05)

@@ -6,6 +6,7 @@ import pytest
 
 from tests.waiting import eventually
 from labcore.core.recorder import Diverged, Recorder
+from tests.plugins import QUADRATIC
 
 
 def test_in_memory_recorder_keeps_rows_artifacts_and_progress():
@@ -23,6 +24,7 @@ def test_in_memory_recorder_keeps_rows_artifacts_and_progress():
     assert err.value.step == 1 and err.value.metric == "acc"
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_writes_carry_the_attempt_and_a_refused_write_stops_the_run(store):
     store.create("r", "quadratic", {}, {})
     rec = Recorder(store, "r", flush_s=0.0, beat_s=60)
@@ -55,6 +57,7 @@ def test_disk_full_in_the_heartbeat_stops_the_run_with_a_clear_failure():
     assert rec.failure.startswith("disk full") and not rec.revoked
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_the_first_row_is_written_at_once_even_after_empty_heartbeats(store):
     """A run whose first measurement comes after a heartbeat (edge of stability's step-0
     sharpness estimate takes half a second) still shows its first row at once: an empty beat

@@ -9,6 +9,7 @@ import pytest
 
 from labcore.core.claims import FAILS, MISSING, NOT_YET, Evidence, evaluate, runs_for
 from labcore.core.registry import REGISTRY
+from tests.plugins import QUADRATIC
 
 CLAIMS = [(name, claim) for name, exp in sorted(REGISTRY.items()) for claim in exp.claims]
 # the claims that need several runs (one trained, the rest can be missing) and those a diverged
@@ -46,6 +47,8 @@ def test_a_diverged_run_in_the_evidence_is_named_and_fails_the_claim(name, claim
     assert got.measured == f"1 of {len(ids)} {runs} diverged: seed 9: loss became nan at step 0"
 
 
+@pytest.mark.slow
+@pytest.mark.plugins(QUADRATIC)
 def test_the_page_the_runs_page_the_api_and_check_agree_on_the_same_runs(store, tmp_path):
     from labcore import api
     from labcore.check import run_check

@@ -2,6 +2,8 @@
 workers outlive a test."""
 import pytest
 
+from tests.waiting import TEARDOWN_S
+
 
 @pytest.fixture
 def store(tmp_path, monkeypatch):
@@ -12,4 +14,4 @@ def store(tmp_path, monkeypatch):
     monkeypatch.setenv("LAB_WORKER_IDLE_S", "20")
     s = Store(tmp_path / "cache")
     yield s
-    pool.shutdown(s)
+    pool.shutdown(s, timeout=TEARDOWN_S)

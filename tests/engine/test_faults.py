@@ -15,10 +15,12 @@ from labcore.engine import jobs, pool, scheduler
 from labcore.runs.store import Store
 from tests.engine.running import running, stopped
 from tests.waiting import eventually
+from tests.plugins import QUADRATIC
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
+@pytest.mark.plugins(QUADRATIC)
 @pytest.mark.slow
 def test_killed_worker_is_settled_and_the_queue_goes_on_with_nobody_watching(store, monkeypatch):
     monkeypatch.setenv("LAB_MAX_JOBS", "1")
@@ -34,6 +36,7 @@ def test_killed_worker_is_settled_and_the_queue_goes_on_with_nobody_watching(sto
     assert rec2["pid"] != dead
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_waiting_cli_exits_with_one_line_when_its_worker_is_killed(tmp_path):
     env = {**os.environ, "LAB_CACHE_DIR": str(tmp_path / "cache"), "LAB_MAX_JOBS": "1",
            "PYTHONPATH": ROOT}
@@ -56,6 +59,7 @@ def test_waiting_cli_exits_with_one_line_when_its_worker_is_killed(tmp_path):
         pool.shutdown(store)
 
 
+@pytest.mark.plugins(QUADRATIC)
 @pytest.mark.slow
 def test_a_stopped_worker_is_never_declared_dead_while_it_exists(store, monkeypatch):
     monkeypatch.setenv("LAB_LEASE_S", "0.5")       # workers read these at start
@@ -65,11 +69,12 @@ def test_a_stopped_worker_is_never_declared_dead_while_it_exists(store, monkeypa
         stalled = store.get(rid)["lease_until"] + scheduler.dead_after_s()
         assert eventually(lambda: time.time() > stalled + 1.0)  # well past the lease
         assert scheduler.reap(store) == [] and scheduler.reap_claims(store) == []
-        assert jobs.status(rid, store)["status"] == "running"
+        assert jobs.current_record(rid, store)["status"] == "running"
     rec = jobs.wait(rid, store, timeout=120)
     assert rec["status"] == "done" and rec["error"] is None
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_an_acknowledged_cancel_never_ends_done(store):
     # the decided order first: cancel answers "running", then the worker finishes "done"
     scheduler.submit(store, "ordered", "quadratic", {}, {"i": -1})
@@ -92,6 +97,7 @@ def _cli(tmp_path, store_dir, *args):
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_a_disk_that_fills_mid_run_fails_the_run_and_the_waiting_cli_returns(tmp_path):
     from tests.full_disk import fill, tmpfs
 
@@ -115,6 +121,7 @@ def test_a_disk_that_fills_mid_run_fails_the_run_and_the_waiting_cli_returns(tmp
             pool.shutdown(store)
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_a_simulated_full_disk_mid_run_ends_failed_disk_full(store, monkeypatch):
     import threading
 
@@ -139,6 +146,7 @@ def test_a_simulated_full_disk_mid_run_ends_failed_disk_full(store, monkeypatch)
     assert not (store.dir / "reserve").exists()  # what made room for the final status
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_a_waiting_cli_settles_its_run_when_worker_and_supervisor_are_killed(tmp_path):
     from labcore.runs.scheduling import SUPERVISOR
 
@@ -166,6 +174,7 @@ def test_a_waiting_cli_settles_its_run_when_worker_and_supervisor_are_killed(tmp
 
 # ---- issue 39 item 5: a worker that dies at start ----
 
+@pytest.mark.plugins(QUADRATIC)
 def test_a_worker_crashing_at_start_is_restarted_with_backoff_then_given_up(store, monkeypatch, capsys):
     import time as clock
 

@@ -8,16 +8,14 @@ import pytest
 from labcore.core import registry
 from labcore.core.recorder import Diverged, Recorder
 from labcore.engine import groups, jobs, runner, scheduler
+from tests.plugins import QUADRATIC
 
 PLUGIN = "tests.engine.seeded_plugin"
 # lr·λ_s = 0.9·(1 + seed): seeds 0 and 1 converge, seeds 2 and 3 blow up (at different steps)
 DIVERGING = {"lr": 0.9, "steps": 200}
 
 
-@pytest.fixture(autouse=True)
-def plugin(monkeypatch):
-    monkeypatch.setenv("LAB_PLUGINS", os.environ.get("LAB_PLUGINS", "") + "," + PLUGIN)
-    registry._register_module(PLUGIN)  # workers import it through LAB_PLUGINS
+pytestmark = pytest.mark.plugins(PLUGIN)  # here and in the workers (tests/conftest.py)
 
 
 def cfgs(seeds, **values):
@@ -101,6 +99,7 @@ def test_submit_many_makes_one_group_per_swept_value(store):
     assert [jobs.wait(r, store, timeout=120)["status"] for r in ids] == ["done"] * 4
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_experiments_without_run_seeds_group_their_seeds_and_train_them_one_by_one(store):
     exp = registry.get("quadratic")
     assert groups.partition(exp, [exp.make_config(seed=s) for s in (0, 1)] + [exp.make_config(lr=0.2)]) == [

@@ -7,8 +7,10 @@ import pytest
 from labcore.engine import jobs, pool
 from labcore.core.registry import get
 from tests.engine.running import running
+from tests.plugins import QUADRATIC
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_submit_trains_in_a_worker_and_a_second_submit_is_a_cache_hit(store):
     rid = jobs.submit("quadratic", {"steps": 10}, store)
     rec = jobs.wait(rid, store, timeout=60)
@@ -24,6 +26,7 @@ def test_submit_trains_in_a_worker_and_a_second_submit_is_a_cache_hit(store):
     jobs.wait(rid, store, timeout=60)
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_running_run_is_reattached(store):
     rid = jobs.submit("quadratic", {"steps": 2000, "sleep_ms": 5}, store)
     assert jobs.submit("quadratic", {"steps": 2000, "sleep_ms": 5}, store) == rid
@@ -33,6 +36,7 @@ def test_running_run_is_reattached(store):
     assert jobs.wait(rid, store, timeout=30)["status"] == "cancelled"
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_cancel_stops_a_run_within_about_a_second(store):
     rid, _ = running(store, 1)
     jobs.cancel(rid, store)
@@ -41,6 +45,7 @@ def test_cancel_stops_a_run_within_about_a_second(store):
     assert 0 < len(store.metrics(rid)) < 100_001  # rows up to the cancel are kept
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_sigkill_leaves_run_interrupted_with_rows_kept_and_the_pool_replaces_the_worker(store):
     rid, dead = running(store, 20)
     os.kill(dead, signal.SIGKILL)
@@ -54,6 +59,7 @@ def test_sigkill_leaves_run_interrupted_with_rows_kept_and_the_pool_replaces_the
     assert str(dead) not in pool.live_workers(store)
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_non_finite_loss_marks_run_diverged_with_its_step(store):
     # GD on ½x² with lr 3 multiplies x by -2 per step: ½x² = 2^(2·step−1) passes 100x its
     # first value (0.5) at step 4 (128), the divergence rule (it overflows only at step 513).
@@ -66,6 +72,7 @@ def test_non_finite_loss_marks_run_diverged_with_its_step(store):
     assert frame["step"].max() == rec["diverged_step"]
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_crash_keeps_the_error_in_the_record(store):
     rid = jobs.submit("quadratic", {"crash_at": 3}, store)
     rec = jobs.wait(rid, store, timeout=60)
@@ -73,6 +80,7 @@ def test_crash_keeps_the_error_in_the_record(store):
     assert "crash requested at step 3" in rec["error"] and "Traceback" in rec["error"]
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_concurrency_is_bounded_and_the_rest_queue(store, monkeypatch):
     monkeypatch.setenv("LAB_MAX_JOBS", "1")
     ids = [jobs.submit("quadratic", {"steps": 300, "sleep_ms": 5, "seed": s}, store) for s in range(3)]
@@ -90,6 +98,7 @@ def test_concurrency_is_bounded_and_the_rest_queue(store, monkeypatch):
     assert starts == sorted(starts)  # FIFO
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_queued_run_can_be_cancelled_before_it_starts(store, monkeypatch):
     monkeypatch.setenv("LAB_MAX_JOBS", "1")
     first = jobs.submit("quadratic", {"steps": 100_000, "sleep_ms": 2}, store)
@@ -105,5 +114,6 @@ def test_queued_run_can_be_cancelled_before_it_starts(store, monkeypatch):
     assert jobs.wait(first, store, timeout=30)["status"] == "cancelled"
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_plugin_experiment_is_registered():
     assert get("quadratic").config().lr == 0.1

@@ -1,23 +1,22 @@
 """A run that crosses the OS-enforced memory limit ends `failed: out of memory (...)` and its
 worker is replaced (issue #24). The limit is tiny (LAB_MAX_MEMORY_GB=0.25) and the run asks
 for 2 GB, so the test never comes near the machine's memory."""
-import os
 
 import pytest
 
-from labcore.core import registry
 from labcore.engine import jobs
 from tests.waiting import eventually
 
 PLUGIN = "tests.engine.memory_plugin"
 
 
+pytestmark = pytest.mark.plugins(PLUGIN)  # here and in the workers (tests/conftest.py)
+
+
 @pytest.fixture(autouse=True)
-def plugin(monkeypatch):
-    monkeypatch.setenv("LAB_PLUGINS", os.environ.get("LAB_PLUGINS", "") + "," + PLUGIN)
+def memory_limit(monkeypatch):
     monkeypatch.setenv("LAB_MAX_MEMORY_GB", "0.25")  # workers read it at start
     monkeypatch.setenv("LAB_MAX_JOBS", "1")
-    registry._register_module(PLUGIN)
 
 
 @pytest.mark.slow

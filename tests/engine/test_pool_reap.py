@@ -5,6 +5,10 @@ from pathlib import Path
 
 from tests.waiting import eventually
 from labcore.engine import jobs
+import pytest
+from tests.plugins import QUADRATIC
+
+pytestmark = pytest.mark.plugins(QUADRATIC)  # every test here uses the test plugin
 
 
 def _children() -> dict[int, str]:

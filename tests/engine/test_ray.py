@@ -17,6 +17,7 @@ from tests.waiting import eventually
 from labcore.engine import jobs
 from labcore.engine.backends import ray as ray_backend
 from labcore.runs.store import Store
+from tests.plugins import QUADRATIC
 
 SWEEP = [{"width": 16, "steps": 20, "n_train": 64, "n_test": 64, "probe": 4, "seed": s} for s in range(4)]
 
@@ -65,6 +66,7 @@ def test_a_sweep_of_four_lands_with_the_same_rows_as_the_local_backend(ray_store
     assert ray_store.get(ids[0])["attempt"] == 1
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_cancel_a_running_and_a_queued_ray_run(ray_store):
     running = [jobs.submit("quadratic", {**LONG, "seed": s}, ray_store) for s in (10, 11)]
     waiting = jobs.submit("quadratic", {**LONG, "seed": 12}, ray_store)  # 2 slots: stays queued
@@ -81,6 +83,7 @@ def test_cancel_a_running_and_a_queued_ray_run(ray_store):
     assert len(ray_store.metrics(waiting)) == 0 and ray_store.read("claims") == {}
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_killing_the_ray_worker_leaves_the_run_interrupted_with_rows_kept(ray_store):
     rid, _ = running(ray_store, 20, seed=20)
     rec = ray_store.get(rid)
@@ -98,6 +101,7 @@ def test_killing_the_ray_worker_leaves_the_run_interrupted_with_rows_kept(ray_st
     assert jobs.wait(nxt, ray_store, timeout=300)["status"] == "done"
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_the_dashboard_shows_ray_runs_live(ray_store, monkeypatch):
     from tests.ui.test_pages import app
 
@@ -140,6 +144,7 @@ def test_resources_and_runtime_env(monkeypatch):
     assert "working_dir" not in ray_backend.runtime_env()  # a private instance: same paths
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_cli_backend_flag_is_checked(capsys):
     from labcore.cli import main
 
@@ -147,6 +152,7 @@ def test_cli_backend_flag_is_checked(capsys):
     assert "--backend" in capsys.readouterr().err
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_cli_runs_on_ray(ray_store, monkeypatch, tmp_path, capsys):
     from labcore.cli import main
 

@@ -12,6 +12,7 @@ from labcore.core.recorder import Recorder
 from labcore.engine import jobs, launch, pool, scheduler
 from labcore.engine.runner import execute, reset_torch
 from labcore.runs.store import Store
+from tests.plugins import QUADRATIC
 
 
 def _submit(directory, barrier):
@@ -24,6 +25,7 @@ def _arm(store, rid="r", config=None):
     return store.get(rid)
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_sixteen_simultaneous_submits_give_one_record_one_attempt_one_worker(store):
     ctx = mp.get_context("spawn")
     barrier = ctx.Barrier(16)
@@ -41,6 +43,7 @@ def test_sixteen_simultaneous_submits_give_one_record_one_attempt_one_worker(sto
     assert list(store.metrics(rid)["step"]) == list(range(61))  # contiguous, no interleaving
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_cancel_racing_submit_and_claim_is_never_lost(store):
     for k in range(10):
         rid = f"r{k}"
@@ -57,6 +60,7 @@ def test_cancel_racing_submit_and_claim_is_never_lost(store):
             scheduler.finish(store, rid, rec["attempt"], status="cancelled")
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_cancel_right_after_submit_with_real_workers(store):
     ids = [jobs.submit("quadratic", {"steps": 100_000, "sleep_ms": 1, "seed": s}, store) for s in range(4)]
     for rid in ids:
@@ -64,6 +68,7 @@ def test_cancel_right_after_submit_with_real_workers(store):
     assert [jobs.wait(rid, store, timeout=60)["status"] for rid in ids] == ["cancelled"] * 4
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_stale_attempt_writes_are_refused_and_old_rows_survive_until_new_data(store):
     rec = _arm(store)
     claimed = scheduler.claim(store, 2)
@@ -84,6 +89,7 @@ def test_stale_attempt_writes_are_refused_and_old_rows_survive_until_new_data(st
     assert store.get("r")["status"] == "running"
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_get_has_no_side_effects_and_queued_runs_are_never_dead(store):
     _arm(store, "q")
     _arm(store, "r")
@@ -95,6 +101,7 @@ def test_get_has_no_side_effects_and_queued_runs_are_never_dead(store):
     assert rec["attempt"] == 1 and store.read("claims") == {}
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_long_expired_lease_interrupts_and_the_worker_stops_at_its_next_beat(store, monkeypatch):
     monkeypatch.setenv("LAB_LEASE_DEAD_S", "0")
     _arm(store)
@@ -111,16 +118,18 @@ def test_long_expired_lease_interrupts_and_the_worker_stops_at_its_next_beat(sto
         rec.close()
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_sigstop_longer_than_the_heartbeat_does_not_kill_a_live_run(store):
     rid, pid = running(store, 5)
     with stopped(pid):
         time.sleep(2.0)  # several missed heartbeats (beat every 0.5 s)
-        assert jobs.status(rid, store)["status"] == "running"
+        assert jobs.current_record(rid, store)["status"] == "running"
         assert [r["id"] for r in jobs.active(store)] == [rid]
     jobs.cancel(rid, store)
     assert jobs.wait(rid, store, timeout=60)["status"] == "cancelled"
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_orphans_never_block_the_queue(store):
     store.cache.set("queue", ["gone"])
     _arm(store, "a")
@@ -131,6 +140,7 @@ def test_orphans_never_block_the_queue(store):
     assert store.read("queue") == []
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_a_crash_before_training_is_failed_with_its_traceback(store):
     _arm(store, "r", {"steps": "many"})
     status = execute(store, scheduler.claim(store, 2))
@@ -151,6 +161,7 @@ def test_thread_budget_and_torch_reset():
     assert torch.get_num_threads() == 1
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_execute_trains_a_claimed_run_in_process(store):
     _arm(store, "r", {"steps": 7})
     assert execute(store, scheduler.claim(store, 2)) == "done"
@@ -159,6 +170,7 @@ def test_execute_trains_a_claimed_run_in_process(store):
     assert list(store.metrics("r")["step"]) == list(range(8))
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_queue_cap(store, monkeypatch):
     monkeypatch.setenv("LAB_MAX_QUEUED", "2")
     _arm(store, "a")
@@ -167,6 +179,7 @@ def test_queue_cap(store, monkeypatch):
         _arm(store, "c")
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_cold_worker_trains_one_run(store):
     import subprocess
 

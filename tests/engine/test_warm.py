@@ -5,10 +5,13 @@ import subprocess
 import pandas as pd
 
 from labcore.engine import jobs, launch
+import pytest
+from tests.plugins import QUADRATIC
 
 TINY = {"width": 16, "steps": 10, "n_train": 64}
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_warm_worker_results_equal_a_cold_workers(store):
     first = jobs.submit("quadratic", {"steps": 3}, store)  # the worker has trained before
     assert jobs.wait(first, store, timeout=120)["status"] == "done"
@@ -26,6 +29,7 @@ def test_warm_worker_results_equal_a_cold_workers(store):
     pd.testing.assert_frame_equal(store.metrics(rid), warm_rows)
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_worker_recycles_after_max_runs_and_the_pool_replaces_it(store, monkeypatch):
     monkeypatch.setenv("LAB_WORKER_MAX_RUNS", "1")
     monkeypatch.setenv("LAB_MAX_JOBS", "1")
@@ -47,6 +51,7 @@ def test_thread_budget_leaves_a_core_free_and_honours_lab_threads(monkeypatch):
     assert launch.threads_per_worker() == 4
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_the_dashboards_warm_worker_waits_while_it_lives_and_leaves_with_it(store, monkeypatch):
     from labcore.engine import pool
     from labcore.engine.backends import local
@@ -56,8 +61,8 @@ def test_the_dashboards_warm_worker_waits_while_it_lives_and_leaves_with_it(stor
     monkeypatch.setenv("LAB_WORKER_IDLE_S", "0.2")  # an ordinary worker would leave at once
     dashboard = subprocess.Popen(["sleep", "600"])  # stands in for the dashboard's process
     try:
-        pid = jobs.keep_warm(store, dashboard.pid)
-        assert pid and jobs.keep_warm(store, dashboard.pid) is None  # one warm worker, not two
+        pid = jobs.start_warm_worker(store, dashboard.pid)
+        assert pid and jobs.start_warm_worker(store, dashboard.pid) is None  # one warm worker, not two
         assert list(WORKERS.read(store)) == [str(pid)]
         rid = jobs.submit("quadratic", {"steps": 3}, store)
         assert jobs.wait(rid, store, timeout=120)["pid"] == pid  # it trains the first click

@@ -53,6 +53,7 @@ def _final(**overrides):
     return rec
 
 
+@pytest.mark.slow
 def test_small_init_is_sparse_large_init_is_min_l2():
     small, large = _final(alpha=0.001), _final(alpha=10.0)
     s, big = small.rows[-1], large.rows[-1]

@@ -61,6 +61,7 @@ def test_steady_learner_seeds_are_the_same_computation_in_float64():
     assert max(diffs.values()) <= 1e-9, diffs
 
 
+@pytest.mark.slow
 def test_steady_learner_seeds_match_their_solo_runs_in_float32():
     solo, group = solo_and_group("steady_learner", [0, 1], n_samples=16, epochs=50, grid=10)
     assert max(worst(solo, group, ("loss", "dist_init"), upto=50).values()) <= 1e-5

@@ -163,6 +163,7 @@ TREND = dict(p=11, symmetric=False, d_embed=32, d_hidden=16, lr=1e-2, steps=400,
              n_key=1)
 
 
+@pytest.mark.slow
 def test_a_high_train_fraction_generalises_within_a_few_hundred_steps_a_low_one_not():
     _, high = _run(**TREND, train_frac=0.9)
     _, low = _run(**TREND, train_frac=0.3)

@@ -69,6 +69,7 @@ def test_smoke_emits_losses_scores_and_patterns():
     assert rec.artifacts["attn_l2h1"].shape == (8, 8)
 
 
+@pytest.mark.slow
 def test_trend_with_a_fixed_offset_even_one_layer_learns_to_copy_by_position():
     torch.set_num_threads(1)
     _, rows, _ = _run(n_layers=1, vary_offset=False, vocab=16, seq_len=16, d_model=16, n_heads=2, batch_size=32,

@@ -68,6 +68,7 @@ def test_higher_frequency_means_longer_trajectory_more_variance_and_further_from
     assert recs[0].artifacts["regions"].shape == (20, 20)
 
 
+@pytest.mark.slow
 def test_label_corruption_lengthens_the_cnn_trajectory():
     kw = dict(mode="cnn", width=16, lr=0.01, target_loss=0.05, n_samples=60, epochs=60, seed=0)
     clean, _ = _final(**{**kw, "corruption": 0.0})

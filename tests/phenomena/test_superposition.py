@@ -65,6 +65,7 @@ def test_smoke_emits_per_instance_columns_and_the_weights():
     assert len(w) == 3 * 5 and {"w0", "w1", "norm", "superposition", "dimensionality", "sparsity"} <= set(w.columns)
 
 
+@pytest.mark.slow
 def test_trend_the_sparse_instance_represents_more_features_than_the_dense_one():
     torch.set_num_threads(1)
     _, rows, _ = _run(n_instances=2, s_max=0.95, batch_size=256, steps=1500, eval_every=500, snapshot_every=1500)

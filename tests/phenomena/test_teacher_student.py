@@ -40,6 +40,7 @@ def test_student_recovers_the_teacher_lowest_layer_first():
     assert last["loss"] < first["loss"] / 10
 
 
+@pytest.mark.slow
 def test_unit_data_std_leaves_correlations_low():
     wide, narrow = _run(**SMALL).rows[-1], _run(**{**SMALL, "data_std": 1.0}).rows[-1]
     assert narrow["corr_l1_mean"] < 0.8 < wide["corr_l1_mean"]

@@ -5,6 +5,7 @@ import pytest
 
 from labcore.runs import analysis
 from labcore.runs import export
+from tests.plugins import QUADRATIC
 
 
 def _store_with_runs(store):
@@ -18,6 +19,7 @@ def _store_with_runs(store):
     return ["r0", "r1", "r2", "r3"]
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_long_format_export_round_trips_with_right_row_count(store, tmp_path):
     ids = _store_with_runs(store)
     out = export.export_runs(store, ids, tmp_path / "out")
@@ -30,6 +32,7 @@ def test_long_format_export_round_trips_with_right_row_count(store, tmp_path):
     assert (out / "r2" / "metrics.csv").exists()
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_grouping_by_seed_computes_mean_and_std(store):
     long = export.selection_long(store, _store_with_runs(store))
     bands = analysis.seed_bands(long, ["loss"], by="group")
@@ -42,6 +45,7 @@ def test_grouping_by_seed_computes_mean_and_std(store):
     assert single["loss_std"].tolist() == [0.0] * 4 and single["n"].tolist() == [1] * 4
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_sweep_summary_and_final_values(store):
     long = export.selection_long(store, _store_with_runs(store))
     table = analysis.sweep_summary(long, "lr", "loss")
@@ -51,6 +55,7 @@ def test_sweep_summary_and_final_values(store):
     assert table["loss_std"].iloc[0] == pytest.approx(1.0)
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_runs_table_columns_and_settings(store):
     _store_with_runs(store)
     table = analysis.runs_table(store.runs())
@@ -82,6 +87,7 @@ def test_status_line_counts_missing_and_stopped_runs_never_as_100_percent():
     assert analysis.status_line([]) == "not run yet: press Run"
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_sweep_summary_keeps_a_declared_categorical_order(store):
     long = export.selection_long(store, _store_with_runs(store))
     long["cfg_method"] = long["run_id"].map({"r0": "static", "r1": "static", "r2": "default", "r3": "adam"})

@@ -4,9 +4,10 @@ import pandas as pd
 import pytest
 
 from labcore.engine import jobs
-from labcore.charts.compare import PALETTE, RAW_OPACITY, groups_figure, parallel_figure, runs_figure
+from labcore.charts.comparison_plots import PALETTE, RAW_OPACITY, groups_figure, parallel_figure, runs_figure
 from labcore.runs import analysis, compare
 from labcore.runs.tables import rows_frame
+from tests.plugins import QUADRATIC
 
 
 def rec(rid, experiment="exp", name=None, **cfg):
@@ -139,6 +140,8 @@ def test_figures_draw_raw_faintly_behind_smoothed_and_bands_for_groups():
     assert list(dims[1].ticktext) == ["he", "xavier"]
 
 
+@pytest.mark.slow
+@pytest.mark.plugins(QUADRATIC)
 def test_stored_rows_carry_wall_time_hidden_from_metric_frames(store):
     rid = jobs.submit("quadratic", {"steps": 5}, store)
     assert jobs.wait(rid, store, timeout=60)["status"] == "done"

@@ -10,6 +10,9 @@ import pytest
 from labcore import cli as lab_cli
 from labcore.runs.store import Store
 from tests.ui.test_runs_page import put_run
+from tests.plugins import QUADRATIC
+
+pytestmark = pytest.mark.plugins(QUADRATIC)  # every test here uses the test plugin
 
 
 def _damage(directory, how: str) -> None:

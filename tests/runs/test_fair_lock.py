@@ -4,6 +4,10 @@ import threading
 
 from labcore.runs.store import Store
 from tests.waiting import eventually
+import pytest
+from tests.plugins import QUADRATIC
+
+pytestmark = pytest.mark.plugins(QUADRATIC)  # every test here uses the test plugin
 
 STREAMS, APPENDS = 3, 30
 

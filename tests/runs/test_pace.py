@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from labcore.runs import analysis, pace
+from tests.plugins import QUADRATIC
 
 BEAT = 0.5  # the Recorder's heartbeat: progress reaches the record at most this often
 
@@ -189,6 +190,7 @@ def test_a_first_eta_is_shown_only_once_calibrated():
     assert pace.eta_seconds(older, {}, {"a": 1.0}, calibration=[]) == pytest.approx(0.7 * 30 / 0.3)
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_calibration_reads_this_phenomenons_finished_runs():
     from labcore.core.registry import REGISTRY
 

@@ -5,6 +5,10 @@ import sqlite3
 from labcore.engine import jobs
 from labcore.engine import scheduler
 from tests.waiting import eventually
+import pytest
+from tests.plugins import QUADRATIC
+
+pytestmark = pytest.mark.plugins(QUADRATIC)  # every test here uses the test plugin
 
 
 def _poison(store, key: str) -> None:

@@ -12,6 +12,9 @@ import pytest
 from labcore import cli
 from labcore.runs.store import Store
 from tests.full_disk import simulate
+from tests.plugins import QUADRATIC
+
+pytestmark = pytest.mark.plugins(QUADRATIC)  # every test here uses the test plugin
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -83,6 +86,7 @@ def _unshare_works() -> bool:
     return subprocess.run(["unshare", "-m", "true"], capture_output=True).returncode == 0
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not _unshare_works(), reason="needs root and mount namespaces (a real full tmpfs)")
 def test_a_really_full_disk_is_listed_and_exported(tmp_path):
     """The same on a real full file system: a 1 MB tmpfs in a private mount namespace, filled."""
@@ -108,6 +112,7 @@ def test_a_really_full_disk_is_listed_and_exported(tmp_path):
                                                    "free space or set LAB_CACHE_DIR"), res.stderr[-2000:]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not _unshare_works(), reason="needs root and mount namespaces (a read-only bind mount)")
 def test_a_read_only_directory_is_listed_and_exported(tmp_path):
     """A store on a read-only mount (root ignores chmod -w, not a read-only file system)."""

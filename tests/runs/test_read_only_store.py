@@ -8,6 +8,9 @@ from labcore.runs.disk import ReadOnlyStore
 from labcore.runs.store import Store
 from tests.full_disk import read_only_mount, simulate_read_only
 from tests.ui.test_runs_page import put_run
+from tests.plugins import QUADRATIC
+
+pytestmark = pytest.mark.plugins(QUADRATIC)  # every test here uses the test plugin
 
 
 def read_only_line(directory) -> str:

@@ -11,6 +11,8 @@ import numpy as np
 import pandas as pd
 
 from labcore.runs.store import SCHEMA_VERSION, Store, run_id
+import pytest
+from tests.plugins import QUADRATIC
 
 
 def _writer(directory, rid, worker, n_chunks, rows_per_chunk):
@@ -28,6 +30,7 @@ def test_run_id_is_stable_and_depends_on_settings():
     assert len(a) == 12
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_incremental_reads_return_only_new_rows(store):
     store.create("r1", "quadratic", {}, {})
     store.append_rows("r1", [{"step": 0, "loss": 1.0}, {"step": 1, "loss": 0.5}])
@@ -43,6 +46,8 @@ def test_incremental_reads_return_only_new_rows(store):
     assert np.isnan(frame.loc[2, "loss"]) and np.isnan(frame.loc[0, "acc"])
 
 
+@pytest.mark.slow
+@pytest.mark.plugins(QUADRATIC)
 def test_several_processes_appending_lose_no_row(tmp_path):
     directory = tmp_path / "cache"
     Store(directory).create("r", "quadratic", {}, {})
@@ -58,6 +63,7 @@ def test_several_processes_appending_lose_no_row(tmp_path):
     assert len({r["step"] for r in rows}) == len(rows)
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_artifacts_round_trip_as_plain_tables(store):
     store.create("r", "quadratic", {}, {})
     store.put_artifact("r", "matrix", np.arange(6.0).reshape(2, 3))
@@ -69,6 +75,7 @@ def test_artifacts_round_trip_as_plain_tables(store):
     assert isinstance(raw, dict) and isinstance(raw["data"], list)  # plain data, no pickled classes
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_export_writes_metrics_config_summary_and_artifacts(store, tmp_path):
     store.create("r", "quadratic", {"lr": 0.1}, {})
     store.append_rows("r", [{"step": 0, "loss": 2.0}, {"step": 5, "loss": 1.0, "x": 3.0}])
@@ -86,6 +93,7 @@ def test_export_writes_metrics_config_summary_and_artifacts(store, tmp_path):
     assert summary["status"] == "done" and summary["final"] == {"loss": 1.0, "x": 3.0}
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_budget_removes_oldest_finished_and_never_an_active_recent_or_own_run(tmp_path):
     store = Store(tmp_path / "cache", budget_bytes=1)  # everything is over budget
     hour_ago = time.time() - 3600
@@ -101,6 +109,7 @@ def test_budget_removes_oldest_finished_and_never_an_active_recent_or_own_run(tm
     assert store.get("r3") is not None and store.get("r4") is not None
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_the_finishing_run_survives_its_own_budget_check(tmp_path):
     from labcore.engine import scheduler
     from labcore.engine.runner import execute
@@ -111,6 +120,7 @@ def test_the_finishing_run_survives_its_own_budget_check(tmp_path):
     assert store.get("r")["status"] == "done" and len(store.metrics("r")) == 4
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_values_are_json_and_the_store_is_private(store):
     store.create("r", "quadratic", {"lr": 0.1}, {})
     row = store.cache._sql("SELECT mode FROM Cache").fetchall()
@@ -124,6 +134,7 @@ class _Boom:
         return (os.system, (f"touch {_Boom.marker}",))
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_a_planted_pickle_is_never_loaded(store, tmp_path):
     import diskcache
     from diskcache.core import Disk
@@ -146,6 +157,7 @@ def test_a_planted_pickle_is_never_loaded(store, tmp_path):
     assert not _Boom.marker.exists()
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_readers_degrade_when_the_database_fails(store, monkeypatch):
     store.create("r", "quadratic", {}, {})
 
@@ -168,6 +180,7 @@ class DiskFullStore(Store):
         return super().append_rows(rid, rows, attempt)
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_disk_full_fails_the_run_with_a_clear_status_and_readers_keep_working(tmp_path):
     from labcore.engine import jobs, scheduler
     from labcore.engine.runner import execute
@@ -183,6 +196,7 @@ def test_disk_full_fails_the_run_with_a_clear_status_and_readers_keep_working(tm
     assert "step" in reader.metrics("r").columns  # reading what is there still works
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_get_never_writes_liveness(store):
     proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     store.create("r", "quadratic", {}, {})
@@ -193,10 +207,12 @@ def test_get_never_writes_liveness(store):
     assert store.get("r")["status"] == "running"  # a reader decides nothing
     from labcore.engine import jobs
 
-    assert jobs.status("r", store)["status"] == "interrupted"  # the scheduler does
+    assert jobs.current_record("r", store)["status"] == "interrupted"  # the scheduler does
     assert len(store.metrics("r")) == 1
 
 
+@pytest.mark.slow
+@pytest.mark.plugins(QUADRATIC)
 def test_the_heartbeat_records_when_a_run_first_moved(store):
     """`moved` (first progress of this attempt) lets a page opened mid-run separate the start-up
     from the pace (issue 32: ETAs after a reload)."""

@@ -2,6 +2,8 @@
 an exposed dashboard read-only without the token."""
 from labcore.ui.access import plain
 from tests.ui.test_pages import app
+import pytest
+from tests.plugins import QUADRATIC
 
 
 def errors(at):
@@ -60,6 +62,8 @@ def test_exposed_dashboard_accepts_actions_after_the_token(store, monkeypatch):
     assert not [t for t in at.text_input if t.label == "Access token"]
 
 
+@pytest.mark.slow
+@pytest.mark.plugins(QUADRATIC)
 def test_home_queue_cancel_needs_the_token_when_exposed(store, monkeypatch):
     from labcore.engine import jobs
 

@@ -9,6 +9,7 @@ from labcore.runs.store import Store
 from tests.waiting import GUARD_S, eventually
 from tests.ui.browser import (browser_page, pick_runs, plot_points, press, require_browser, run_page,
                               streamlit_app, streamlit_server, wait_for_traces)
+from tests.plugins import QUADRATIC
 
 
 @pytest.fixture(scope="module")
@@ -16,7 +17,7 @@ def server(tmp_path_factory):
     require_browser()
     cache = tmp_path_factory.mktemp("browser") / "cache"
     cache.mkdir()
-    with streamlit_server(cache) as base:
+    with streamlit_server(cache, LAB_PLUGINS=QUADRATIC) as base:  # the quadratic's page too, for the module
         yield base, Store(cache)
 
 
@@ -124,6 +125,7 @@ def test_preconditioner_page_runs_both_methods(server, page):
     page.get_by_text("Gradient std at each layer's output, at init").first.wait_for()
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_exposed_dashboard_refuses_actions_until_the_token_is_given(tmp_path):
     require_browser()
     cache = tmp_path / "cache"
@@ -179,6 +181,7 @@ def test_a_preset_reaches_the_run(server, page):
         jobs.cancel(recs[0]["id"], store)
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_a_click_of_more_than_16_runs_asks_first(server, page):
     """Sweep lr × 10 seeds = 20 runs: the page asks; "Don't start" writes nothing, confirming
     queues all 20 (issue 13: one click used to start every run at once, unasked)."""
@@ -219,7 +222,7 @@ def test_sidebar_names_fit_at_1280_px_and_a_phone_says_where_the_settings_are(se
         .filter(s => getComputedStyle(s).textOverflow === 'ellipsis')
         .map(s => [s.textContent, s.scrollWidth <= s.clientWidth])""")
     # the lab's phenomena, in order; the server and this test process may also hold test
-    # plugins (the quadratic, the bench's bare loop), which other tests register
+    # plugins (the quadratic this module's server loads, the bench's bare loop)
     lab = [e.nav_label for e in REGISTRY.values() if e.run.__module__.startswith("labcore.phenomena.")]
     assert [name for name, _ in labels if "(test plugin)" not in name] == ["Home", "Runs", *lab]
     assert [name for name, fits in labels if not fits] == []

@@ -10,6 +10,7 @@ import pytest
 
 from labcore.engine import jobs
 from labcore.runs.store import Store
+from tests.plugins import QUADRATIC
 from tests.ui.browser import browser_page, press, require_browser, streamlit_server, wait_for_traces
 from tests.ui.test_runs_page import put_run
 from tests.waiting import GUARD_S
@@ -22,6 +23,7 @@ PLOTS = """(title) => {
                     xaxis: gd._fullLayout.xaxis.type};
     return null;
 }"""
+pytestmark = pytest.mark.plugins(QUADRATIC)  # the quadratic's page and runs, in this process too
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +31,7 @@ def server(tmp_path_factory):
     require_browser()
     cache = tmp_path_factory.mktemp("browser_class") / "cache"
     store = Store(cache)
-    with streamlit_server(cache, LAB_PLUGINS="tests.plugins.quadratic") as base:
+    with streamlit_server(cache, LAB_PLUGINS=QUADRATIC) as base:
         yield base, store
 
 

@@ -1,6 +1,10 @@
 """Per-click caps and the queue cap, as a user meets them on a page (issue 13)."""
 from labcore.ui import submit as submit_module
 from tests.ui.test_pages import app
+import pytest
+from tests.plugins import QUADRATIC
+
+pytestmark = pytest.mark.plugins(QUADRATIC)  # every test here uses the test plugin
 
 
 def _page(n_seeds, **query):

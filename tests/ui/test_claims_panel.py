@@ -1,6 +1,10 @@
 """The Claims panel through AppTest: verdicts judged on the stored runs, a button that trains
 exactly the runs a claim still needs, and the Runs page judging the user's selection."""
 from tests.ui.test_pages import app, train
+import pytest
+from tests.plugins import QUADRATIC
+
+pytestmark = pytest.mark.plugins(QUADRATIC)  # every test here uses the test plugin
 
 
 def markdown(at):

@@ -7,6 +7,9 @@ import pytest
 from labcore.engine import jobs
 from tests.ui.test_pages import app, train
 from tests.waiting import eventually
+from tests.plugins import QUADRATIC
+
+pytestmark = pytest.mark.plugins(QUADRATIC)  # every test here uses the test plugin
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ import pytest
 
 from labcore.ui import feed, reader
 from tests.ui.test_reader import CountingStore
+from tests.plugins import QUADRATIC
 
 
 class Clock:
@@ -30,6 +31,7 @@ def tick(store, shared):
     return data.frame("a"), data.signature(["a"]), data.active(["a"])
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_thirty_sessions_in_one_tick_read_the_store_once(live):
     store, shared, clock = live
     frames = [tick(store, shared)[0] for _ in range(30)]
@@ -45,6 +47,7 @@ def test_thirty_sessions_in_one_tick_read_the_store_once(live):
     assert len({sig for _, sig, _ in after}) == 1
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_a_sessions_own_action_reads_afresh(live):
     store, shared, clock = live
     tick(store, shared)
@@ -55,6 +58,7 @@ def test_a_sessions_own_action_reads_afresh(live):
     assert not tick(store, shared)[2]  # and the fresh read is what the next ticks share
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_a_finished_run_is_read_once_more_then_never(live):
     store, shared, clock = live
     tick(store, shared)
@@ -69,6 +73,7 @@ def test_a_finished_run_is_read_once_more_then_never(live):
     assert store.reads == reads
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_a_run_created_again_under_its_id_starts_from_its_first_row(live):
     store, shared, clock = live
     tick(store, shared)
@@ -113,6 +118,7 @@ def test_sessions_retuning_together_take_turns():
     assert w.may_rerun(0.5) and not w.may_rerun(0.5)
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_a_frame_grown_by_chunks_equals_the_frame_of_all_rows(live):
     import pandas as pd
 

@@ -2,12 +2,15 @@
 import json
 
 from tests.ui.test_pages import app
+import pytest
+from tests.plugins import QUADRATIC
 
 
 def _configs(at):
     return [json.loads(el.proto.config) for el in at.get("plotly_chart")]
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_charts_download_svg_by_default_and_png_at_the_chosen_width(store):
     from labcore.engine import jobs
 

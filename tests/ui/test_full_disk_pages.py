@@ -6,6 +6,10 @@ from labcore.runs import store as run_store
 from tests.full_disk import simulate
 from tests.ui.test_pages import app, by_title
 from tests.ui.test_runs_page import put_run
+import pytest
+from tests.plugins import QUADRATIC
+
+pytestmark = pytest.mark.plugins(QUADRATIC)  # every test here uses the test plugin
 
 
 def full_line(store) -> str:

@@ -12,6 +12,7 @@ from labcore.core.registry import REGISTRY
 from labcore.ui.lesson import step_values
 from tests.plugins import quadratic_lesson
 from tests.ui.test_pages import app, train
+from tests.plugins import QUADRATIC
 
 PHENOMENA = sorted(n for n in REGISTRY if n != "quadratic")
 
@@ -49,6 +50,7 @@ def _lesson(exp, keys=None):
     return dataclasses.replace(lesson, steps=steps)
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_start_button_enters_step_one_and_url_carries_the_step(store, quad):
     at = app("quadratic")
     assert not any(b.key == "lesson_card" for b in at.button)
@@ -68,6 +70,7 @@ def test_start_button_enters_step_one_and_url_carries_the_step(store, quad):
     assert not at.exception
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_a_shared_step_link_applies_that_steps_settings(store, quad):
     at = app("quadratic", query={"lesson": "2"})
     assert "step 2 of 3" in " ".join(p.proto.text for p in at.get("progress"))
@@ -80,6 +83,7 @@ def test_a_shared_step_link_applies_that_steps_settings(store, quad):
     assert _step(at) == '2'
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_sweep_step_names_the_sweep_button_and_its_axis(store, quad):
     at = app("quadratic", query={"lesson": "3"})
     assert "Press **Sweep lr**" in _text(at)
@@ -89,6 +93,7 @@ def test_sweep_step_names_the_sweep_button_and_its_axis(store, quad):
     assert "lesson" not in at.query_params and at.session_state["lr"] == 0.1  # left, settings kept
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_a_step_number_out_of_range_is_one_line_naming_the_parameter(store, quad):
     at = app("quadratic", query={"lesson": "9"})
     errors = [e.value.replace("\\", "") for e in at.error]  # Markdown escapes shown as plain text
@@ -96,6 +101,7 @@ def test_a_step_number_out_of_range_is_one_line_naming_the_parameter(store, quad
     assert "step 1 of 3" in " ".join(p.proto.text for p in at.get("progress"))
 
 
+@pytest.mark.plugins(QUADRATIC)
 @pytest.mark.slow
 def test_verdicts_of_the_step_claims_on_the_runs_it_trains(store, quad):
     at = app("quadratic", query={"lesson": "1"})
@@ -115,6 +121,7 @@ def test_verdicts_of_the_step_claims_on_the_runs_it_trains(store, quad):
     assert not at.exception
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_home_lists_the_lessons_with_a_link_to_step_one(store, quad):
     at = app()
     assert "Lessons" in [h.value for h in at.subheader]
@@ -123,6 +130,7 @@ def test_home_lists_the_lessons_with_a_link_to_step_one(store, quad):
     assert any(link.query_string == "lesson=1" and link.page.endswith("quadratic") for link in links), links
 
 
+@pytest.mark.slow  # renders every phenomenon's page once per lesson step (AppTest)
 @pytest.mark.parametrize("name", PHENOMENA)
 def test_every_phenomenon_lesson_walks_its_steps_with_their_settings(store, monkeypatch, name):
     exp = REGISTRY[name]

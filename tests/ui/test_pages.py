@@ -6,6 +6,8 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from labcore.engine import jobs
+import pytest
+from tests.plugins import QUADRATIC
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
@@ -74,6 +76,7 @@ def figures(at):
     return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_home_lists_phenomena_active_runs_device_and_store(store):
     rid = jobs.submit("quadratic", {"steps": 100_000, "sleep_ms": 2}, store)
     try:
@@ -115,6 +118,7 @@ def test_lazy_page_form_run_and_live_charts(store):
     assert any("Download CSV" in d.proto.label for d in at.get("download_button"))
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_charts_are_drawn_from_submit_and_fill_with_the_first_rows(store):
     """Issue 32: a run shorter than its start-up (lazy training's default) drew nothing while it
     trained. The charts' frames are on the page from the moment the run is queued, and they
@@ -240,6 +244,7 @@ def test_the_first_page_imports_no_torch(store):
     assert out.stdout.strip().splitlines()[-1] == "False"
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_a_plugin_phenomenon_gets_its_page_from_the_registry(store):
     """The test plugin (tests/plugins/quadratic.py, nothing else) appears as a page with its charts."""
     train("quadratic", [{"steps": 5}], store)
@@ -300,6 +305,7 @@ def REGISTRY_presets(name):
     return list(REGISTRY[name].page.presets)
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_run_on_a_cached_config_says_it_shows_the_stored_run(store):
     train("quadratic", [{"steps": 5}], store)
     at = app("quadratic", query={"steps": "5"})
@@ -309,6 +315,7 @@ def test_run_on_a_cached_config_says_it_shows_the_stored_run(store):
     assert [r["attempt"] for r in store.runs()] == [1]  # nothing trained again
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_failed_run_error_list_is_shown_as_one_line(store):
     rid = jobs.run_id_for("quadratic", {"steps": 7})
     store.create(rid, "quadratic", {"lr": 0.1, "curvature": 1.0, "steps": 7, "sleep_ms": 0.0, "crash_at": -1,
@@ -322,6 +329,7 @@ def test_failed_run_error_list_is_shown_as_one_line(store):
     assert "1 failed (at 40%)" in status and "100%" not in status
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_multi_seed_status_and_legend_count_the_seeds_actually_there(store):
     train("quadratic", [{"steps": 5, "seed": 0}], store)
     at = app("quadratic", query={"steps": "5", "n_seeds": "3"})
@@ -331,6 +339,7 @@ def test_multi_seed_status_and_legend_count_the_seeds_actually_there(store):
     assert [t["name"] for t in loss["data"] if t.get("showlegend", True)] == ["1 of 3 seeds (mean)"]
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_single_run_shows_no_sweep_chart_and_charts_hover_together(store):
     train("quadratic", [{"steps": 5}], store)
     at = app("quadratic", query={"steps": "5"})
@@ -382,6 +391,7 @@ def test_steady_learner_says_why_a_run_stopped_before_its_last_epoch(store):
     assert f"Stopped at epoch {stop['step']} of 300: training loss reached the target 0.1." in captions
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_home_queue_cards_name_the_phenomenon_and_settings(store):
     rid = jobs.submit("quadratic", {"steps": 100_000, "sleep_ms": 2, "lr": 0.01}, store)
     try:

@@ -9,6 +9,9 @@ from tests.full_disk import read_only_mount, simulate_read_only
 from tests.ui.test_full_disk_pages import errors
 from tests.ui.test_pages import app, by_title
 from tests.ui.test_runs_page import put_run
+from tests.plugins import QUADRATIC
+
+pytestmark = pytest.mark.plugins(QUADRATIC)  # every test here uses the test plugin
 
 
 def line(directory) -> str:

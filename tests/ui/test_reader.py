@@ -5,6 +5,9 @@ import pytest
 
 from labcore.ui import reader
 from labcore.ui.feed import Feed
+from tests.plugins import QUADRATIC
+
+pytestmark = pytest.mark.plugins(QUADRATIC)  # every test here uses the test plugin
 
 
 class CountingStore:

@@ -14,6 +14,7 @@ from labcore.runs import compare
 from labcore.runs.store import run_id
 from labcore.ui import runs_actions
 from tests.ui.test_pages import app, arr, figures
+from tests.plugins import QUADRATIC
 
 SWEEPS = {"lazy_training": ("width", (16, 64, 256, 1024)),        # 4 x 5 seeds = 20 runs
           "edge_of_stability": ("lr", (0.02, 0.05, 0.1)),          # 3 x 5 seeds = 15 runs
@@ -130,6 +131,7 @@ def test_names_notes_and_hidden_runs(store, fifty):
     assert at2.query_params["hide"] == ids[1]
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_delete_asks_for_confirmation_and_rerun_keeps_the_name(store):
     ids = [jobs.submit("quadratic", {"steps": 5, "seed": s}, store) for s in (0, 1)]
     for rid in ids:
@@ -155,6 +157,7 @@ def test_delete_asks_for_confirmation_and_rerun_keeps_the_name(store):
     assert store.runs() == []
 
 
+@pytest.mark.plugins(QUADRATIC)
 def test_cancel_from_the_list(store):
     rid = jobs.submit("quadratic", {"steps": 100_000, "sleep_ms": 2}, store)
     at = app("runs", query={"runs": rid})

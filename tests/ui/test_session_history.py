@@ -5,6 +5,10 @@ import re
 
 from labcore.engine import jobs
 from tests.ui.test_pages import app, figures
+import pytest
+from tests.plugins import QUADRATIC
+
+pytestmark = pytest.mark.plugins(QUADRATIC)  # every test here uses the test plugin
 
 
 def _run(at, store, **values):
