@@ -5,7 +5,7 @@ parametrisation it drifts down with width.
 
 One run is one parametrisation (mup, sp or ntk) of the MLP 784 → n → n → 10 (no biases, ReLU,
 Adam): at each width it trains the same initial network once per learning rate 2^e of the grid
-and records each point's final training loss (`loss_lr{k}` for lr = 2⁻ᵏ), the best exponent,
+and records each point's training loss over its last epoch (`loss_lr{k}` for lr = 2⁻ᵏ), the best exponent,
 and a coordinate check at the fixed rate `lr`. Its rows are keyed by width (labcore.phenomena.
 mup.train). torch is imported inside `run` so the registry (and the pages) load without it.
 """
@@ -109,9 +109,10 @@ EXPERIMENT = Experiment(
         panels=("transfer_view",),
         charts=(
             Chart("Best learning rate (log₂) against width", ("best_log2_lr",), log_x=True,
-                  note="The grid point with the lowest final training loss. Flat under μP; under SP it falls "
+                  note="The grid point with the lowest training loss (mean over the last epoch). Flat under μP; "
+                       "under SP it falls "
                        "with width (the wider net needs a smaller rate)."),
-            Chart("Final training loss against width, one line per learning rate", ("loss_lr*",), log_x=True,
+            Chart("Training loss (last epoch) against width, one line per learning rate", ("loss_lr*",), log_x=True,
                   log_y=True, note="loss_lrk is the rate 2⁻ᵏ. Under μP every line falls with width: wider is "
                                    "better at every rate. Points that blew up are drawn at twice their initial loss."),
             Chart("Coordinate check: mean |activation| over the first steps", ("coord_h1", "coord_h2", "coord_out"),

@@ -1,7 +1,7 @@
 """The μP claims, judged on the grids of one or two parametrisations (pure: pandas only).
 
 A run holds a whole width x learning-rate grid of one parametrisation (rows keyed by width,
-`loss_lr{k}` the final training loss at lr = 2⁻ᵏ), so each claim reads the seed mean of one or
+`loss_lr{k}` the training loss over the last epoch at lr = 2⁻ᵏ), so each claim reads the seed mean of one or
 two settings: `labcore check` trains 3 μP runs and 3 SP runs (seeds 0-2) for all four claims.
 """
 from __future__ import annotations
@@ -43,7 +43,7 @@ def _setting(ev: Evidence, key: str, default=None):
 
 
 def lr_grid(frame) -> dict[int, dict[int, float]]:
-    """{width: {exponent e: seed-mean final loss at lr = 2^e}} of a long frame (rows keyed by width)."""
+    """{width: {exponent e: seed-mean last-epoch loss at lr = 2^e}} of a long frame (rows keyed by width)."""
     cols = [c for c in frame.columns if c.startswith("loss_lr")]
     if not cols or not len(frame):
         return {}

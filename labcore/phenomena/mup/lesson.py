@@ -8,7 +8,8 @@ LESSON = Lesson(
     steps=(
         Step("The transfer plot under μP",
              "Each run trains the MLP 784 → n → n → 10 at widths 64, 256 and 1024, once per learning rate of "
-             "the grid, and plots the final training loss against log₂ lr, one curve per width. Train 3 seeds.",
+             "the grid, and plots the training loss of its last epoch against log₂ lr, one curve per width. "
+             "Train 3 seeds.",
              question="Will the wider nets want a smaller learning rate, or the same one?",
              action="seeds", n_seeds=3, claims=("mup_transfer",)),
         Step("The same grid in the standard parametrisation",
@@ -22,7 +23,7 @@ LESSON = Lesson(
                       "over n of them as n grows?",
              action="arms", claims=("coord_check",)),
         Step("Wider is better",
-             "Back to μP: the chart of the final loss against width, one line per learning rate.",
+             "Back to μP: the chart of the training loss against width, one line per learning rate.",
              question="Is there a learning rate at which the wider net is worse?",
              action="seeds", n_seeds=3, claims=("wider_better",)),
         Step("Cross-entropy",

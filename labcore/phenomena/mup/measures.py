@@ -19,7 +19,7 @@ def lr_exponents(lo: int, hi: int) -> list[int]:
 
 
 def metric_of(exponent: int) -> str:
-    """The row column of the final loss at lr = 2^exponent: `loss_lr8` for 2⁻⁸ (exponents ≤ 0)."""
+    """The row column of the (last-epoch) training loss at lr = 2^exponent: `loss_lr8` for 2⁻⁸ (exponents ≤ 0)."""
     return f"loss_lr{-int(exponent)}"
 
 

@@ -1,7 +1,7 @@
 """The μP page's text: what to look for, the recipe and the numbers, the references."""
 
 PAGE_TEXT = (
-    "Train the same MLP at several widths over a grid of learning rates and plot the final training loss "
+    "Train the same MLP at several widths over a grid of learning rates and plot the training loss "
     "against the learning rate, one curve per width (the transfer plot, below). In μP the minima line up, so "
     "the rate tuned on the narrow net is right for the wide one; in the standard parametrisation (SP) they move "
     "to smaller rates as the width grows. The coordinate check shows why: over the first Adam steps every layer's "
@@ -14,7 +14,9 @@ REFERENCE = (
 
 DETAILS = (
     "**The recipe.** MLP 784 → n → n → 10, ReLU, no biases, Adam (β = 0.9, 0.999), minibatches of MNIST "
-    "(MNIST-5k offline), the same initial network and the same batches for every learning rate of a width. "
+    "(MNIST-5k offline), the same initial network and the same batches for every learning rate of a width; "
+    "a point's loss is the mean minibatch loss over its last epoch, as the original code's `train_loss` "
+    "(a single final iterate at a large rate is noisy). "
     "Parametrisations, with m = n / base_width: **μP** input N(0, 1/784) at rate η; hidden N(0, 1/n) at η/m; "
     "readout zero, logits divided by m, rate η. **SP** every layer N(0, 1/fan_in), rate η. **NTK** N(0, 1) "
     "weights times 1/√fan_in, rate η (with Adam its optimum lies far above this grid). "

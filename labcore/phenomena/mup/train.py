@@ -2,7 +2,7 @@
 
 One run is one parametrisation: at every width of `cfg.widths` it trains the same initial
 network once per learning rate 2^e of the grid (Adam, the same minibatches for every point)
-and records each point's final training loss, then a short coordinate check at the fixed
+and records each point's training loss over its last epoch, then a short coordinate check at the fixed
 rate `cfg.lr`. train_loop's step s is the s-th width: its measurement trains that width's
 grid and the step returns the best loss; the row is filed under the width (`ByWidth`), so
 the run's curves are drawn against width.
@@ -49,22 +49,27 @@ def loss_fn(kind: str):
     return lambda out, y: F.mse_loss(out, F.one_hot(y, out.shape[1]).to(out.dtype))
 
 
-def train_point(model: MLP, lr: float, x: torch.Tensor, y: torch.Tensor, batches: torch.Tensor, loss, stop) -> float:
+def train_point(model: MLP, lr: float, x: torch.Tensor, y: torch.Tensor, batches: torch.Tensor, loss, stop,
+                tail: int) -> float:
     """Adam at base rate `lr` (each layer at its rule's multiple) over `batches` (steps, B) of
-    indices into x (n, d), y (n,); returns the final full-batch training loss (inf when a step's
-    loss went non-finite: the point stops there). `stop()` True cancels the run."""
+    indices into x (n, d), y (n,); returns the mean minibatch loss of the last `tail` steps (the
+    last epoch: the original code's `train_loss`, an epoch's average, which a single final
+    iterate's loss at a large rate makes noisy); inf when a step's loss went non-finite (the
+    point stops there). `stop()` True cancels the run."""
     opt = adam(model, lr)
-    for idx in batches:  # (B,)
+    first_kept, total = len(batches) - tail, 0.0
+    for step, idx in enumerate(batches):  # idx: (B,)
         if stop():
             raise Cancelled()
         opt.zero_grad(set_to_none=True)
         step_loss = loss(model(x[idx]), y[idx])
         if not torch.isfinite(step_loss):
             return math.inf
+        if step >= first_kept:
+            total += float(step_loss.detach())
         step_loss.backward()
         opt.step()
-    with torch.no_grad():
-        return float(loss(model(x), y))
+    return total / tail
 
 
 def coordinate_check(model: MLP, lr: float, x: torch.Tensor, y: torch.Tensor, batches: torch.Tensor, loss,
@@ -96,6 +101,7 @@ def run_grid(cfg, recorder) -> None:
     order = torch_generator(cfg.seed, "order")
     batches = torch.randint(0, len(x), (cfg.steps, cfg.batch_size), generator=order).to(dev)  # (steps, B)
     probe = x[: cfg.probe]  # (P, d): the coordinate check's fixed inputs
+    tail = max(1, min(cfg.steps, math.ceil(len(x) / cfg.batch_size)))  # the last epoch's steps
     loss = loss_fn(cfg.loss)
     widths = sorted(cfg.widths)
     exps = measures.lr_exponents(cfg.log2_lr_min, cfg.log2_lr_max)
@@ -121,7 +127,7 @@ def run_grid(cfg, recorder) -> None:
         row, finals, unstable = {}, {}, 0
         for e in exps:
             model0.load_state_dict(state)
-            final = train_point(model0, 2.0 ** e, x, y, batches, loss, recorder.should_stop)
+            final = train_point(model0, 2.0 ** e, x, y, batches, loss, recorder.should_stop, tail)
             finals[e] = final
             row[measures.metric_of(e)], bad = measures.recorded_loss(final, initial)
             unstable += bad
@@ -129,7 +135,7 @@ def run_grid(cfg, recorder) -> None:
         model0.load_state_dict(state)
         row.update(coordinate_check(model0, cfg.lr, x, y, batches[: cfg.coord_steps], loss, probe))
         best = measures.best_exponent(finals)
-        # `loss`: the width's best final loss (NaN when every point blew up: the run is diverged)
+        # `loss`: the width's best last-epoch loss (NaN when every point blew up: the run is diverged)
         row["loss"] = finals[best] if best is not None else math.nan
         if best is not None:
             row["best_log2_lr"] = float(best)

@@ -1,4 +1,4 @@
-"""The μP page's transfer plot: final training loss against log₂ lr, one curve per width
+"""The μP page's transfer plot: training loss (last epoch) against log₂ lr, one curve per width
 (seed mean), from the rows of the page's runs (each row is a width; `loss_lr{k}` its loss
 at lr = 2⁻ᵏ). Drawn here because its x axis (the learning rate) is a column set of each
 row, not the step the page's charts are drawn against."""
@@ -32,7 +32,7 @@ def transfer_view(data, sel) -> None:
     if not len(table):
         return
     param = sel.group[0].parametrization
-    fig = plots.curves(table, ["loss"], f"Transfer plot ({param}): final training loss against log₂ lr",
+    fig = plots.curves(table, ["loss"], f"Transfer plot ({param}): training loss (last epoch) against log₂ lr",
                        x="log2_lr", log_y=True, x_label="log₂ learning rate")
     figure_export.chart(st, fig, key="mup_transfer")
     best = best_exponents(lr_grid(pd.concat([f for f in frames if len(f)], ignore_index=True)))
