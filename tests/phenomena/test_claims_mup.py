@@ -7,14 +7,16 @@ from tests.phenomena.claimkit import run, verdict
 EXPS = (-11, -10, -9, -8, -7, -6, -5)
 
 
-def grid(best: dict[int, int], init: float = 0.1, level: float = 0.01, coord=(0.3, 0.3, 0.3), grows=1.0):
-    """Rows keyed by width: a V-shaped loss over the exponents with its minimum at best[width],
+def grid(best: dict[int, int], init: float = 0.1, level: float = 0.01, coord=(0.3, 0.3, 0.3), grows=1.0,
+         slope: float = 0.5):
+    """Rows keyed by width: a V-shaped loss over the exponents (x 1 + slope per grid point) with its
+    minimum at best[width],
     lower for wider nets (wider is better), and coordinate sizes × (width/64)^grows."""
     rows = []
     for i, (w, b) in enumerate(sorted(best.items())):
         row = {"step": w, "loss_init": init}
         for e in EXPS:
-            row[f"loss_lr{-e}"] = level * (1 + 0.5 * abs(e - b)) * (1 - 0.1 * i)
+            row[f"loss_lr{-e}"] = level * (1 + slope * abs(e - b)) * (1 - 0.1 * i)
         scale = (w / 64) ** grows
         row.update(coord_h1=coord[0], coord_h2=coord[1] * scale, coord_out=coord[2] * scale)
         row["loss"] = min(v for k, v in row.items() if k.startswith("loss_lr"))
@@ -28,24 +30,35 @@ WIDE = {64: -8, 256: -8, 1024: -7}
 SAME = {64: -8, 256: -8, 1024: -8}
 
 
-def test_transfer_holds_fails_waits_and_stays_out_of_other_regimes():
-    assert verdict("mup", "mup_transfer", [run(MUP, grid(WIDE))]).status == HOLDS
-    assert verdict("mup", "mup_transfer", [run(MUP, grid({64: -8, 256: -9, 1024: -10}))]).status == FAILS
-    assert verdict("mup", "mup_transfer", [run(MUP, grid(WIDE), status="running")]).status == NOT_YET
-    assert verdict("mup", "mup_transfer", [run(MUP, grid(WIDE), status="diverged")]).status == FAILS
+def test_same_grid_point_holds_fails_waits_and_stays_out_of_other_regimes():
+    assert verdict("mup", "mup_same_grid_point", [run(MUP, grid(WIDE))]).status == HOLDS
+    assert verdict("mup", "mup_same_grid_point", [run(MUP, grid({64: -8, 256: -9, 1024: -10}))]).status == FAILS
+    assert verdict("mup", "mup_same_grid_point", [run(MUP, grid(WIDE), status="running")]).status == NOT_YET
+    assert verdict("mup", "mup_same_grid_point", [run(MUP, grid(WIDE), status="diverged")]).status == FAILS
     # outside the regime: SP rows, widths within 2x, an optimum at the grid's edge, nothing learned
-    assert verdict("mup", "mup_transfer", [run(SP, grid(WIDE))]).status == NOT_APPLICABLE
-    assert verdict("mup", "mup_transfer", [run(MUP, grid({64: -8, 128: -8}))]).status == NOT_APPLICABLE
-    edge = verdict("mup", "mup_transfer", [run(MUP, grid({64: -8, 256: -8, 1024: -5}))])
+    assert verdict("mup", "mup_same_grid_point", [run(SP, grid(WIDE))]).status == NOT_APPLICABLE
+    assert verdict("mup", "mup_same_grid_point", [run(MUP, grid({64: -8, 128: -8}))]).status == NOT_APPLICABLE
+    edge = verdict("mup", "mup_same_grid_point", [run(MUP, grid({64: -8, 256: -8, 1024: -5}))])
     assert edge.status == NOT_APPLICABLE and "edge" in edge.measured
-    assert verdict("mup", "mup_transfer", [run(MUP, grid(WIDE, init=0.012))]).status == NOT_APPLICABLE
+    assert verdict("mup", "mup_same_grid_point", [run(MUP, grid(WIDE, init=0.012))]).status == NOT_APPLICABLE
 
 
 def test_transfer_reads_the_seed_mean_not_one_seed():
     noisy = grid({64: -8, 256: -8, 1024: -10})  # one seed's optimum moved...
     calm = grid(WIDE)
     runs = [run({**MUP, "seed": s}, rows) for s, rows in ((0, calm), (1, calm), (2, noisy))]
-    assert verdict("mup", "mup_transfer", runs).status == HOLDS  # ...the mean of three stays put
+    assert verdict("mup", "mup_same_grid_point", runs).status == HOLDS  # ...the mean of three stays put
+
+
+def test_transferred_rate_holds_near_the_optimum_fails_far_from_it_and_stays_out_of_sp():
+    assert verdict("mup", "mup_transfer", [run(MUP, grid(WIDE, slope=0.1))]).status == HOLDS  # 1 point off: 10 %
+    assert verdict("mup", "mup_transfer", [run(MUP, grid(WIDE))]).status == FAILS  # a steep curve: 50 %
+    drifted = verdict("mup", "mup_transfer", [run(MUP, grid({64: -8, 256: -9, 1024: -10}))])
+    assert drifted.status == FAILS and "100.0 % at width 1024" in drifted.measured  # 2 points off: 2x the loss
+    assert verdict("mup", "mup_transfer", [run(MUP, grid(WIDE), status="running")]).status == NOT_YET
+    assert verdict("mup", "mup_transfer", [run(SP, grid(WIDE))]).status == NOT_APPLICABLE
+    assert verdict("mup", "mup_transfer", [run(MUP, grid({64: -8, 128: -8}))]).status == NOT_APPLICABLE
+    assert verdict("mup", "mup_transfer", [run(MUP, grid({64: -11, 256: -8, 1024: -8}))]).status == NOT_APPLICABLE
 
 
 def test_sp_drift_holds_fails_and_needs_a_16x_span():

@@ -39,7 +39,7 @@ class Config(BaseConfig):
     base_width: int = param(64, lo=1, hi=8192, log=True,
                             help="μP's base width: m = width / base_width (μP equals SP there, but for the readout)")
     log2_lr_min: int = param(-11, lo=-30, hi=3, help="smallest learning rate of the grid, 2^this")
-    log2_lr_max: int = param(-5, lo=-30, hi=3, help="largest learning rate of the grid, 2^this")
+    log2_lr_max: int = param(-4, lo=-30, hi=3, help="largest learning rate of the grid, 2^this")
     lr: float = param_groups.lr(2.0 ** -7, help="the fixed Adam rate of the coordinate check (the same at every width)")
     coord_steps: int = param(4, lo=1, hi=1000, log=True,
                              help="Adam steps of the coordinate check (activations averaged over them)")

@@ -20,7 +20,7 @@ DETAILS = (
     "Parametrisations, with m = n / base_width: **μP** input N(0, 1/784) at rate η; hidden N(0, 1/n) at η/m; "
     "readout zero, logits divided by m, rate η. **SP** every layer N(0, 1/fan_in), rate η. **NTK** N(0, 1) "
     "weights times 1/√fan_in, rate η (with Adam its optimum lies far above this grid). "
-    "The defaults are reduced to fit a minute of CPU: widths 64, 256, 1024, rates 2⁻¹¹..2⁻⁵, 150 steps of "
+    "The defaults are reduced to fit a minute of CPU: widths 64, 256, 1024, rates 2⁻¹¹..2⁻⁴, 150 steps of "
     "batch 32 on 1,024 images, MSE loss; the *paper recipe* preset is the full grid (widths 64-1024, "
     "rates 2⁻¹⁴..2⁻⁴, 600 steps of batch 64 on 4,096 images). "
     "**Which loss.** With MSE to one-hot targets SP's optimum falls clearly with width (defaults, seed 0: "
