@@ -25,40 +25,42 @@ def grid(best: dict[int, int], init: float = 0.1, level: float = 0.01, coord=(0.
 
 
 MUP = {"parametrization": "mup"}
-SP = {"parametrization": "sp"}
+SP = {"parametrization": "sp", "loss": "mse"}
 WIDE = {64: -8, 256: -8, 1024: -7}
 SAME = {64: -8, 256: -8, 1024: -8}
 
 
-def test_same_grid_point_holds_fails_waits_and_stays_out_of_other_regimes():
-    assert verdict("mup", "mup_same_grid_point", [run(MUP, grid(WIDE))]).status == HOLDS
-    assert verdict("mup", "mup_same_grid_point", [run(MUP, grid({64: -8, 256: -9, 1024: -10}))]).status == FAILS
-    assert verdict("mup", "mup_same_grid_point", [run(MUP, grid(WIDE), status="running")]).status == NOT_YET
-    assert verdict("mup", "mup_same_grid_point", [run(MUP, grid(WIDE), status="diverged")]).status == FAILS
+def test_transfer_holds_fails_waits_and_stays_out_of_other_regimes():
+    assert verdict("mup", "mup_transfer", [run(MUP, grid(WIDE))]).status == HOLDS
+    assert verdict("mup", "mup_transfer", [run(MUP, grid({64: -8, 256: -9, 1024: -10}))]).status == FAILS
+    assert verdict("mup", "mup_transfer", [run(MUP, grid(WIDE), status="running")]).status == NOT_YET
+    assert verdict("mup", "mup_transfer", [run(MUP, grid(WIDE), status="diverged")]).status == FAILS
     # outside the regime: SP rows, widths within 2x, an optimum at the grid's edge, nothing learned
-    assert verdict("mup", "mup_same_grid_point", [run(SP, grid(WIDE))]).status == NOT_APPLICABLE
-    assert verdict("mup", "mup_same_grid_point", [run(MUP, grid({64: -8, 128: -8}))]).status == NOT_APPLICABLE
-    edge = verdict("mup", "mup_same_grid_point", [run(MUP, grid({64: -8, 256: -8, 1024: -5}))])
+    assert verdict("mup", "mup_transfer", [run(SP, grid(WIDE))]).status == NOT_APPLICABLE
+    assert verdict("mup", "mup_transfer", [run(MUP, grid({64: -8, 128: -8}))]).status == NOT_APPLICABLE
+    edge = verdict("mup", "mup_transfer", [run(MUP, grid({64: -8, 256: -8, 1024: -5}))])
     assert edge.status == NOT_APPLICABLE and "edge" in edge.measured
-    assert verdict("mup", "mup_same_grid_point", [run(MUP, grid(WIDE, init=0.012))]).status == NOT_APPLICABLE
+    assert verdict("mup", "mup_transfer", [run(MUP, grid(WIDE, init=0.012))]).status == NOT_APPLICABLE
 
 
 def test_transfer_reads_the_seed_mean_not_one_seed():
     noisy = grid({64: -8, 256: -8, 1024: -10})  # one seed's optimum moved...
     calm = grid(WIDE)
     runs = [run({**MUP, "seed": s}, rows) for s, rows in ((0, calm), (1, calm), (2, noisy))]
-    assert verdict("mup", "mup_same_grid_point", runs).status == HOLDS  # ...the mean of three stays put
+    assert verdict("mup", "mup_transfer", runs).status == HOLDS  # ...the mean of three stays put
 
 
 def test_transferred_rate_holds_near_the_optimum_fails_far_from_it_and_stays_out_of_sp():
-    assert verdict("mup", "mup_transfer", [run(MUP, grid(WIDE, slope=0.1))]).status == HOLDS  # 1 point off: 10 %
-    assert verdict("mup", "mup_transfer", [run(MUP, grid(WIDE))]).status == FAILS  # a steep curve: 50 %
-    drifted = verdict("mup", "mup_transfer", [run(MUP, grid({64: -8, 256: -9, 1024: -10}))])
+    ok = verdict("mup", "tuned_rate_transfers", [run(MUP, grid(WIDE, slope=0.1))])  # 1 point off: 10 %
+    assert ok.status == HOLDS
+    assert verdict("mup", "tuned_rate_transfers", [run(MUP, grid(WIDE))]).status == FAILS  # a steep curve: 50 %
+    drifted = verdict("mup", "tuned_rate_transfers", [run(MUP, grid({64: -8, 256: -9, 1024: -10}))])
     assert drifted.status == FAILS and "100.0 % at width 1024" in drifted.measured  # 2 points off: 2x the loss
-    assert verdict("mup", "mup_transfer", [run(MUP, grid(WIDE), status="running")]).status == NOT_YET
-    assert verdict("mup", "mup_transfer", [run(SP, grid(WIDE))]).status == NOT_APPLICABLE
-    assert verdict("mup", "mup_transfer", [run(MUP, grid({64: -8, 128: -8}))]).status == NOT_APPLICABLE
-    assert verdict("mup", "mup_transfer", [run(MUP, grid({64: -11, 256: -8, 1024: -8}))]).status == NOT_APPLICABLE
+    assert verdict("mup", "tuned_rate_transfers", [run(MUP, grid(WIDE), status="running")]).status == NOT_YET
+    assert verdict("mup", "tuned_rate_transfers", [run(SP, grid(WIDE))]).status == NOT_APPLICABLE
+    assert verdict("mup", "tuned_rate_transfers", [run(MUP, grid({64: -8, 128: -8}))]).status == NOT_APPLICABLE
+    edge = grid({64: -11, 256: -8, 1024: -8})  # the narrowest width's optimum at the grid's edge
+    assert verdict("mup", "tuned_rate_transfers", [run(MUP, edge)]).status == NOT_APPLICABLE
 
 
 def test_sp_drift_holds_fails_and_needs_a_16x_span():
@@ -88,6 +90,16 @@ def test_wider_better_holds_fails_on_a_crossing_and_stays_out_of_sp():
     rows[2]["loss_lr5"] = 2 * rows[0]["loss_lr5"]  # the widest net worse at the largest rate
     v = verdict("mup", "wider_better", [run(MUP, rows)])
     assert v.status == FAILS and "lr 2^-5" in v.measured
+    # a crossing within the seeds' noise is not one: three seeds whose spread covers the gap
+    noisy = [grid(SAME) for _ in range(3)]
+    for i, rows in enumerate(noisy):
+        rows[2]["loss_lr5"] = rows[1]["loss_lr5"] * (1.5 if i == 0 else 0.95)  # mean 13 % above
+    seeds = [run({**MUP, "seed": i}, rows) for i, rows in enumerate(noisy)]
+    assert verdict("mup", "wider_better", seeds).status == HOLDS
+    for rows in noisy:  # the same 20 % gap in every seed: a real crossing
+        rows[2]["loss_lr5"] = rows[1]["loss_lr5"] * 1.2
+    seeds = [run({**MUP, "seed": i}, rows) for i, rows in enumerate(noisy)]
+    assert verdict("mup", "wider_better", seeds).status == FAILS
     assert verdict("mup", "wider_better", [run(SP, grid(SAME))]).status == NOT_APPLICABLE
     assert verdict("mup", "wider_better", [run(MUP, grid({64: -8}))]).status == NOT_APPLICABLE
     assert verdict("mup", "wider_better", [run(MUP, grid(SAME), status="running")]).status == NOT_YET

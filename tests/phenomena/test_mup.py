@@ -123,7 +123,8 @@ def test_a_tiny_grid_logs_one_row_per_width_and_its_coordinate_check_trends():
     for p in ("mup", "sp"):
         rec = Recorder()
         exp.run(exp.make_config(parametrization=p, widths=(32, 512), base_width=32, log2_lr_min=-9,
-                                log2_lr_max=-7, steps=8, n_train=128, probe=64, dataset="digits"), rec)
+                                log2_lr_max=-7, steps=8, n_train=128, probe=64, dataset="digits",
+                                loss="mse"), rec)
         rows[p] = {r["step"]: r for r in rec.rows}
         assert sorted(rows[p]) == [32, 512]
         for r in rec.rows:

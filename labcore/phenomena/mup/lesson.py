@@ -13,9 +13,10 @@ LESSON = Lesson(
              question="Will the wider nets want a smaller learning rate, or the same one?",
              action="seeds", n_seeds=3, claims=("mup_transfer",)),
         Step("The same grid in the standard parametrisation",
-             "Switch to SP: every layer N(0, 1/fan_in) and the same Adam rate everywhere, as most code does.",
+             "Switch to SP: every layer N(0, 1/fan_in) and the same Adam rate everywhere, as most code does. "
+             "Train it with the MSE loss, where the effect is clearest.",
              question="Where will the minimum of the width-1024 curve be, compared with width 64?",
-             action="seeds", n_seeds=3, settings={"parametrization": "sp"}, claims=("sp_drift",)),
+             action="seeds", n_seeds=3, settings={"parametrization": "sp", "loss": "mse"}, claims=("sp_drift",)),
         Step("The coordinate check",
              "Train the three parametrisations side by side and compare the mean |activation| of each layer "
              "over the first four Adam steps at one fixed rate, against width.",
@@ -26,10 +27,10 @@ LESSON = Lesson(
              "Back to μP: the chart of the training loss against width, one line per learning rate.",
              question="Is there a learning rate at which the wider net is worse?",
              action="seeds", n_seeds=3, claims=("wider_better",)),
-        Step("Cross-entropy",
-             "Repeat the SP grid with loss = xent (cross-entropy).",
-             question="Does the optimum still move by 4x over the 16x of width? Why might a loss with "
-                      "saturating gradients hide the drift?",
-             action="seeds", n_seeds=3, settings={"parametrization": "sp", "loss": "xent"}),
+        Step("μP with MSE",
+             "Repeat the μP grid with loss = mse.",
+             question="The minima lined up with cross-entropy. With MSE, is the widest net's curve still sharp at "
+                      "its minimum, and does the rate tuned at width 64 still do well at width 1024?",
+             action="seeds", n_seeds=3, settings={"loss": "mse"}),
     ),
 )
