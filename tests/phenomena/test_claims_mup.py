@@ -25,7 +25,7 @@ def grid(best: dict[int, int], init: float = 0.1, level: float = 0.01, coord=(0.
 
 
 MUP = {"parametrization": "mup"}
-SP = {"parametrization": "sp", "loss": "mse"}
+SP = {"parametrization": "sp"}
 WIDE = {64: -8, 256: -8, 1024: -7}
 SAME = {64: -8, 256: -8, 1024: -8}
 
@@ -66,7 +66,7 @@ def test_transferred_rate_holds_near_the_optimum_fails_far_from_it_and_stays_out
 def test_sp_drift_holds_fails_and_needs_a_16x_span():
     assert verdict("mup", "sp_drift", [run(SP, grid({64: -8, 256: -9, 1024: -10}))]).status == HOLDS
     v = verdict("mup", "sp_drift", [run(SP, grid({64: -8, 256: -9, 1024: -9}))])
-    assert v.status == FAILS and "1 grid points lower" in v.measured
+    assert v.status == FAILS and "1 grid points lower" in v.measured and "loss xent" in v.measured
     assert verdict("mup", "sp_drift", [run(SP, grid({64: -8, 256: -10}))]).status == NOT_APPLICABLE    # 4x only
     assert verdict("mup", "sp_drift", [run(MUP, grid({64: -8, 256: -9, 1024: -10}))]).status == NOT_APPLICABLE
     assert verdict("mup", "sp_drift", [run(SP, grid({64: -8, 256: -9, 1024: -11}))]).status == NOT_APPLICABLE

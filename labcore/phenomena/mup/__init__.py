@@ -32,8 +32,8 @@ class Config(BaseConfig):
                                  help="mup: hidden lr η/m, readout zero and logits/m (m = width/base_width); "
                                       "sp: N(0, 1/fan_in) and lr η everywhere; ntk: N(0, 1) times 1/√fan_in")
     loss: str = param("xent", choices=("xent", "mse"),
-                      help="xent: cross-entropy (μP's optimum is one grid point at every width); mse: mean squared "
-                           "error to one-hot targets (SP's optimum drifts by 2 grid points in every seed)")
+                      help="xent: cross-entropy (μP's optimum within a grid point at every width, SP's drifting 3); "
+                           "mse: mean squared error to one-hot targets (SP drifts 2; μP's widest optimum is flat)")
     widths: tuple = param((64, 256, 1024), lo=4, hi=8192, length=(1, 8),
                           help="hidden widths n of the grid (784 → n → n → 10)")
     base_width: int = param(64, lo=1, hi=8192, log=True,

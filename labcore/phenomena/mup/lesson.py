@@ -13,10 +13,9 @@ LESSON = Lesson(
              question="Will the wider nets want a smaller learning rate, or the same one?",
              action="seeds", n_seeds=3, claims=("mup_transfer",)),
         Step("The same grid in the standard parametrisation",
-             "Switch to SP: every layer N(0, 1/fan_in) and the same Adam rate everywhere, as most code does. "
-             "Train it with the MSE loss, where the effect is clearest.",
+             "Switch to SP: every layer N(0, 1/fan_in) and the same Adam rate everywhere, as most code does.",
              question="Where will the minimum of the width-1024 curve be, compared with width 64?",
-             action="seeds", n_seeds=3, settings={"parametrization": "sp", "loss": "mse"}, claims=("sp_drift",)),
+             action="seeds", n_seeds=3, settings={"parametrization": "sp"}, claims=("sp_drift",)),
         Step("The coordinate check",
              "Train the three parametrisations side by side and compare the mean |activation| of each layer "
              "over the first four Adam steps at one fixed rate, against width.",
