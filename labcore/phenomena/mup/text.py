@@ -25,7 +25,7 @@ DETAILS = (
     "rates 2⁻¹⁴..2⁻⁴, 600 steps of batch 64 on 4,096 images). "
     "**Which loss.** With cross-entropy (the defaults; 3-seed means, seeds 0-2) μP's optimum is 2⁻⁷ at width "
     "64 and 2⁻⁶ at 256 and 1024, and the rate tuned at 64 loses 2.4 % at 1024; SP's moves 2⁻⁷ → 2⁻⁹ → 2⁻¹⁰ "
-    "and the rate tuned at 64 loses 110 % at 1024. With MSE to one-hot targets SP's optimum moves 2 grid "
+    "and the rate tuned at 64 loses 215 % at 1024. With MSE to one-hot targets SP's optimum moves 2 grid "
     "points (2⁻⁸ → 2⁻¹⁰, in every seed), less than with cross-entropy here, while μP's widest curve turns flat "
     "from 2⁻⁸ to 2⁻⁵ (within 13 %) and its argmin wanders over that plateau (the rate tuned at 64 still loses "
     "only 8.5 % there; SP's 60 %). Haas et al. 2025 analyse SP with cross-entropy at large width. "
