@@ -136,3 +136,26 @@ def test_a_tiny_grid_logs_one_row_per_width_and_its_coordinate_check_trends():
     assert 0.5 < mup_ratio < 2 and sp_ratio > 4, (mup_ratio, sp_ratio)
     assert rows["sp"][512]["dw_hidden"] / rows["sp"][32]["dw_hidden"] > 4
     assert 0.5 < rows["mup"][512]["dw_hidden"] / rows["mup"][32]["dw_hidden"] < 2
+
+
+def test_an_npz_file_trains_the_grid_and_the_run_records_it(tmp_path):
+    """Your own data (`file:` datasets, as lazy_training and lottery_ticket offer): the input width
+    and the number of classes are the file's, and the run records the file's name and digest."""
+    import hashlib
+
+    from labcore.admission import admit
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(200, 6)).astype(np.float32)
+    y = (x[:, 0] + x[:, 1] > 0).astype(np.int64)
+    np.savez(tmp_path / "mine.npz", X=x, y=y)
+    exp = get("mup")
+    cfg = exp.make_config(dataset=f"file:{tmp_path / 'mine.npz'}", widths=(16, 64), base_width=16, log2_lr_min=-8,
+                          log2_lr_max=-6, steps=60, n_train=150, probe=32)
+    admit(exp, cfg)
+    rec = Recorder()
+    exp.run(cfg, rec)
+    assert [r["step"] for r in rec.rows] == [16, 64]
+    assert all(r["loss"] < 0.7 * r["loss_init"] for r in rec.rows)  # the file's rule is learned (chance ln 2)
+    sha = hashlib.sha256((tmp_path / "mine.npz").read_bytes()).hexdigest()
+    assert rec.info["data"] == f"mine.npz (sha256 {sha})"
