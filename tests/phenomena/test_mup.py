@@ -159,3 +159,27 @@ def test_an_npz_file_trains_the_grid_and_the_run_records_it(tmp_path):
     assert all(r["loss"] < 0.7 * r["loss_init"] for r in rec.rows)  # the file's rule is learned (chance ln 2)
     sha = hashlib.sha256((tmp_path / "mine.npz").read_bytes()).hexdigest()
     assert rec.info["data"] == f"mine.npz (sha256 {sha})"
+
+
+def test_the_transfer_panel_draws_one_curve_per_width_and_names_each_best_rate():
+    """The page's panel through Streamlit's AppTest, on two runs' rows (a stub reader and selection)."""
+    from streamlit.testing.v1 import AppTest
+
+    def page():
+        from types import SimpleNamespace
+
+        import pandas as pd
+
+        from labcore.core.registry import get
+        from labcore.phenomena.mup.ui import transfer_view
+
+        frames = {"a": pd.DataFrame({"step": [64, 1024], "loss_lr8": [0.2, 0.1], "loss_lr7": [0.3, 0.05]}),
+                  "b": pd.DataFrame({"step": [64, 1024], "loss_lr8": [0.4, 0.3], "loss_lr7": [0.5, 0.07]})}
+        data = SimpleNamespace(frame=lambda rid: frames[rid])
+        sel = SimpleNamespace(group_ids=["a", "b"], group=[get("mup").config()])
+        transfer_view(data, sel)
+
+    at = AppTest.from_function(page).run(timeout=60)
+    assert not at.exception
+    caption = at.caption[0].value
+    assert "n = 64: 2^-8" in caption and "n = 1024: 2^-7" in caption and "2 run(s)" in caption
