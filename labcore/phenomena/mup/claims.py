@@ -1,8 +1,9 @@
 """The μP claims, judged on the grids of one or two parametrisations (pure: pandas only).
 
 A run holds a whole width x learning-rate grid of one parametrisation (rows keyed by width,
-`loss_lr{k}` the training loss over the last epoch at lr = 2⁻ᵏ), so each claim reads the seed mean of one or
-two settings: `labcore check` trains 3 μP runs and 3 SP runs (seeds 0-2) for all four claims.
+`loss_lr{k}` the training loss over the last epoch at lr = 2⁻ᵏ), so each claim reads the seed
+mean of one or two settings: `labcore check` trains 3 μP runs and 3 SP runs (seeds 0-2) for all
+five claims.
 """
 from __future__ import annotations
 
@@ -250,7 +251,7 @@ CLAIMS = (
     Claim("coord_check", "The coordinate check is flat in width under μP (within 2x over 16x width) and grows under "
           "SP (the output ×4 or more)", paper="μP Θ(1); SP ∝ width", source="Yang & Hu 2021, Fig. 2-3; "
           "Yang et al. 2022, Fig. 5", metrics=LAYERS, judge=coord_check, scope="sweep", axis="parametrization",
-          values=("mup", "sp"), seeds=3, needs="press the arms μP and SP"),
+          values=("mup", "sp"), seeds=3, needs="set N seeds = 3, then press the variants μP and SP"),
     Claim("wider_better", "Under μP wider is better at every learning rate of the grid",
           paper="μP loss curves never cross", source="Yang et al. 2022, Fig. 1 (right) and Fig. 3",
           metrics=("loss_lr{k}",), judge=wider_better, scope="seeds", settings={"parametrization": "mup"},
