@@ -96,13 +96,11 @@ def test_measures_against_independent_computations():
     assert measures.metric_of(-8) == "loss_lr8" and measures.exponent_of("loss_lr8") == -8
     assert measures.recorded_loss(0.5, 2.3) == (0.5, False)
     assert measures.recorded_loss(3.0, 2.0) == (3.0, True)                    # above its start: unstable
-    assert measures.recorded_loss(math.inf, 2.0) == (2.0 * measures.CAP / 2 * 2, True)
+    assert measures.recorded_loss(math.inf, 2.0) == (measures.CAP * 2.0, True)
     assert measures.recorded_loss(1e9, 2.0) == (measures.CAP * 2.0, True)     # capped
     assert measures.best_exponent({-8: 0.3, -7: 0.2, -6: math.nan}) == -7
     assert measures.best_exponent({-8: 0.2, -7: 0.2}) == -8                   # ties: the smaller rate
     assert measures.best_exponent({-8: math.nan}) is None
-    table = measures.lr_table([{"step": 64, "loss_lr8": 0.3, "loss_lr7": float("nan"), "coord_h1": 1.0}])
-    assert table == {64: {-8: 0.3}}
 
 
 def test_the_transfer_frame_is_the_seed_mean_per_width_and_rate():

@@ -6,8 +6,6 @@ recipe), so "one grid point" is a factor 2 of the learning rate.
 from __future__ import annotations
 
 import math
-from typing import Sequence
-
 import torch
 
 CAP = 2.0  # a grid point whose loss blew up is recorded at CAP x its initial loss (the chart stays readable)
@@ -57,15 +55,3 @@ def spectral_change(w0: torch.Tensor, w: torch.Tensor) -> float:
     it grows with width under SP and Adam."""
     top0 = float(torch.linalg.matrix_norm(w0.detach().double(), ord=2))
     return float(torch.linalg.matrix_norm((w - w0).detach().double(), ord=2)) / top0 if top0 > 0 else math.inf
-
-
-def lr_table(rows: Sequence[dict]) -> dict[int, dict[int, float]]:
-    """{width: {exponent: loss}} from rows keyed by width (`step`) with `loss_lr{k}` columns;
-    missing or NaN values are left out."""
-    table: dict[int, dict[int, float]] = {}
-    for row in rows:
-        cols = {exponent_of(k): float(v) for k, v in row.items()
-                if k.startswith("loss_lr") and v is not None and v == v}
-        if cols:
-            table.setdefault(int(row["step"]), {}).update(cols)
-    return table
