@@ -67,3 +67,25 @@ def test_final_sharpness_follows_two_over_lr():
     waiting = sweep(lambda lr: 1.0)[:2] + [run({"lr": 0.24}, steps(2, sharpness=8.0, loss=0.1), "running")]
     assert verdict("edge_of_stability", "sharpness_follows_lr", waiting).status == NOT_YET
     assert verdict("edge_of_stability", "sharpness_follows_lr", sweep(lambda lr: 1.0)[:1]).status == NOT_APPLICABLE
+
+
+ADAM_LR = 2e-3
+ADAM_EDGE = 38 / ADAM_LR
+
+
+def test_adam_edge_holds_on_the_preconditioned_threshold_fails_off_it_and_is_not_for_sgd():
+    adam = {"optimizer": "adam", "lr": ADAM_LR}
+    rows = eos_rows()  # sharpness in units of 2/0.15: rescale to Adam's 38/η
+    scaled = [{**r, "sharpness": r["sharpness"] / EDGE * ADAM_EDGE} for r in rows]
+    v = verdict("edge_of_stability", "adam_edge", [run(adam, scaled)])
+    assert v.status == HOLDS and "38/η" in v.measured
+    # the same curve read against 2/η (settling at 19 × 2/η) is not at the edge
+    assert verdict("edge_of_stability", "adam_edge", [run(adam, [{**r, "sharpness": 2 * r["sharpness"]}
+                                                                 for r in scaled])]).status == FAILS
+    never = [{**r, "sharpness": r["sharpness"] / EDGE * ADAM_EDGE} for r in eos_rows(edge_at=1000)]
+    assert verdict("edge_of_stability", "adam_edge", [run(adam, never)]).status in (FAILS, NOT_APPLICABLE)
+    # outside its regime: GD runs, and a β₁ whose threshold the curve does not sit at
+    assert verdict("edge_of_stability", "adam_edge", [run({"lr": LR}, rows)]).status == NOT_APPLICABLE
+    off = verdict("edge_of_stability", "adam_edge", [run({**adam, "beta1": 0.5}, scaled)])  # threshold 6/η
+    assert off.status in (FAILS, NOT_APPLICABLE) and "6/η" in off.measured
+    assert verdict("edge_of_stability", "adam_edge", [run(adam, scaled, "running")]).status == NOT_YET

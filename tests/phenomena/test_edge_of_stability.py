@@ -115,3 +115,55 @@ def test_cost_counts_the_hvps_an_estimate_takes_at_each_lr():
     assert flops == sorted(flops) and 1.6 < flops[-1] / flops[0] < 2.6
     assert hvps_per_estimate(Config(lr=2.0)) == 30.0 == hvps_per_estimate(Config(lr=0.12, eig_method="power"))
     assert cost(Config(lr=0.12))[0] == cost(Config(lr=0.34))[0]  # memory does not depend on it
+
+
+def test_adams_preconditioned_sharpness_equals_the_dense_eigenvalues_of_p_inverse_h():
+    """λmax(P⁻¹H) with P = diag(√v̂ + ε) read from Adam's state, against numpy's eigenvalues of the
+    dense (non-symmetric) P⁻¹H of a tiny net after a few full-batch Adam steps."""
+    import numpy as np
+
+    from labcore.phenomena.edge_of_stability.nets import adam_preconditioner
+
+    gen = torch.Generator().manual_seed(0)
+    torch.manual_seed(0)
+    x, y = torch.randn(40, 6, generator=gen), torch.randint(0, 3, (40,), generator=gen)
+    model = fc_net(6, 7, 2, 3, "tanh", "pytorch")
+    crit = loss_fn("mse", 3)
+    names, params = zip(*model.named_parameters())
+    sizes = [p.numel() for p in params]
+    opt = torch.optim.Adam(params, lr=0.01, betas=(0.9, 0.999), eps=1e-8)
+    assert adam_preconditioner(opt, params) is None  # no preconditioner before the first step
+    for _ in range(5):
+        opt.zero_grad()
+        crit(model(x), y).backward()
+        opt.step()
+
+    def flat_loss(theta):  # theta: (P,)
+        parts = [t.reshape(p.shape) for t, p in zip(theta.split(sizes), params)]
+        return crit(functional_call(model, dict(zip(names, parts)), (x,)), y)
+
+    theta = torch.cat([p.detach().reshape(-1) for p in params])
+    hess = torch.autograd.functional.hessian(flat_loss, theta).double().numpy()  # (P, P)
+    # P from Adam's own formula: v̂ = v / (1 − β₂^t), built here from the state independently
+    v_hat = torch.cat([opt.state[p]["exp_avg_sq"].reshape(-1) for p in params]).double() / (1 - 0.999 ** 5)
+    p_diag = (v_hat.sqrt() + 1e-8).numpy()
+    exact = float(np.max(np.linalg.eigvals(hess / p_diag[:, None]).real))
+    est = Sharpness(model, crit, x, y, tol=1e-7, max_iter=200, generator=gen,
+                    scale=lambda: adam_preconditioner(opt, params))()
+    assert math.isclose(est.values[0], exact, rel_tol=1e-3)
+    plain = float(np.linalg.eigvalsh(hess)[-1])
+    assert exact > 10 * plain  # the preconditioner matters: √v̂ is small late in training
+
+
+def test_full_batch_adam_logs_its_threshold_and_the_preconditioned_sharpness_from_its_first_step():
+    from labcore.phenomena.edge_of_stability import threshold
+
+    exp = get("edge_of_stability")
+    cfg = exp.make_config(**{**TINY, "optimizer": "adam", "lr": 2e-3, "steps": 30})
+    assert threshold(cfg) == pytest.approx(38 / 2e-3)
+    assert threshold(exp.make_config(lr=0.2)) == pytest.approx(10.0)  # GD: 2/η
+    rows = _rows(optimizer="adam", lr=2e-3, steps=30)
+    assert all(r["adam_threshold"] == pytest.approx(38 / 2e-3) and "two_over_lr" not in r for r in rows)
+    sharp = [r for r in rows if "sharpness" in r]
+    assert sharp[0]["step"] == 10 and all(r["sharpness"] > 0 for r in sharp)  # none at step 0: no P yet
+    assert "adam_threshold" not in _rows(steps=2)[0]  # GD rows as before

@@ -21,11 +21,28 @@ LRS = (0.12, 0.17, 0.24, 0.34)   # the page's η sweep
 SLOPE_BAND = (-1.2, -0.8)        # final sharpness ∝ (2/η)^1 (defaults sweep: 0.98)
 
 
+# Adam (Cohen et al. 2022, Fig. 1 and Sec. 3): full-batch Adam's preconditioned sharpness
+# λmax(P⁻¹H) rises to (2 + 2β₁)/((1 − β₁)η) = 38/η at β₁ = 0.9 and hovers there. Judged with the
+# SGD claims' bands (REACHED, BELOW, TAIL, HOVER_MEAN, HOVER_ALL) at ADAM_LR on the defaults'
+# net (digits, fc-tanh 200-200, MSE): edge by step ~75 of 1,000, then 0.93-1.06 × 38/η (seed 0).
+ADAM_LR = 2e-3
+
+
+def limit(frame) -> float:
+    """The threshold of the judged runs' optimiser: 2/η (GD), (2 + 2β₁)/((1 − β₁)η) (Adam)."""
+    row = frame.iloc[0]
+    lr = float(row["cfg_lr"])
+    if str(row.get("cfg_optimizer", "sgd")) == "adam":
+        beta1 = float(row.get("cfg_beta1", 0.9))
+        return (2 + 2 * beta1) / ((1 - beta1) * lr)
+    return 2.0 / lr
+
+
 def _sharpness(ev: Evidence):
-    """(steps, sharpness / (2/η)) of the seed-mean sharpness curve of a single setting."""
+    """(steps, sharpness / threshold) of the seed-mean sharpness curve of a single setting
+    (threshold 2/η for GD; Adam's preconditioned sharpness over (2 + 2β₁)/((1 − β₁)η))."""
     curve = ev.curve("sharpness")
-    lr = float(ev.frame["cfg_lr"].iloc[0])
-    return curve.index.to_numpy(), curve.to_numpy() * lr / 2.0
+    return curve.index.to_numpy(), curve.to_numpy() / limit(ev.frame)
 
 
 def _edge(ev: Evidence):
@@ -43,7 +60,7 @@ def sharpening(ev: Evidence) -> Verdict:
         return Verdict(NOT_APPLICABLE, f"starts at {fmt(ratio[0], 2)} × 2/η: already at the edge (η too large "
                                        "for this net)")
     edge = _edge(ev)
-    measured = f"{fmt(ratio[0], 2)} × 2/η at step 0 → max {fmt(ratio.max(), 2)} × 2/η"
+    measured = f"{fmt(ratio[0], 2)} × 2/η at step {int(steps[0])} → max {fmt(ratio.max(), 2)} × 2/η"
     if edge is None:
         return Verdict(FAILS, measured + f": 2/η not reached in {int(steps[-1])} steps")
     return Verdict(HOLDS, measured + f", reached {REACHED} × 2/η at step {int(edge)}")
@@ -82,6 +99,20 @@ def loss_falls(ev: Evidence) -> Verdict:
 
 
 @final
+def adam_edge(ev: Evidence) -> Verdict:
+    """Full-batch Adam: the preconditioned sharpness starts below BELOW x 38/η, reaches REACHED x
+    38/η and hovers there (the SGD bands, `sharpening` and `hovers`, on the Adam threshold)."""
+    if str(ev.frame["cfg_optimizer"].iloc[0] if "cfg_optimizer" in ev.frame else "sgd") != "adam":
+        return Verdict(NOT_APPLICABLE, "judged on optimizer=adam (the preconditioned sharpness)")
+    rises, stays = sharpening(ev), hovers(ev)
+    status = HOLDS if rises.status == HOLDS and stays.status == HOLDS else (
+        NOT_APPLICABLE if NOT_APPLICABLE in (rises.status, stays.status) else FAILS)
+    beta1 = float(ev.frame["cfg_beta1"].iloc[0]) if "cfg_beta1" in ev.frame else 0.9
+    label = f"{(2 + 2 * beta1) / (1 - beta1):.3g}/η"  # 38/η at β₁ = 0.9
+    return Verdict(status, f"{rises.measured}; {stays.measured}".replace("2/η", label))
+
+
+@final
 def follows_lr(ev: Evidence) -> Verdict:
     """Final sharpness ∝ 2/η over the η sweep: log-log slope against η in SLOPE_BAND."""
     table = by_value(ev, "lr", "sharpness")
@@ -109,6 +140,10 @@ CLAIMS = (
           paper="final sharpness ≈ 2/η", source="Fig. 1 (several η)",
           metrics=("sharpness",), judge=follows_lr, scope="sweep", axis="lr", values=LRS, seeds=1,
           needs="press Sweep lr (4 runs)"),
+    Claim("adam_edge", "Full-batch Adam: the preconditioned sharpness λmax(P⁻¹H) rises to (2 + 2β₁)/((1 − β₁)η) "
+          "= 38/η and hovers there", paper="rises to 38/η, hovers", source="Cohen et al. 2022, Fig. 1, Sec. 3",
+          metrics=("sharpness",), judge=adam_edge, settings={"optimizer": "adam", "lr": ADAM_LR}, seeds=1,
+          needs=f"set optimizer = adam, lr = {ADAM_LR:g}, then press Run"),
 )
 # seeds=1: GD is full batch, so a seed only changes the init; the defaults sit well inside every
 # band (edge at step 380 of 1,000, tail 0.99-1.07 × 2/η, sweep slope -0.98).

@@ -21,5 +21,12 @@ LESSON = Lesson(
              "settle at its own 2/η: a smaller step lets the curvature climb higher.",
              question="If η doubles, what happens to the final sharpness?",
              action="sweep", claims=("sharpness_follows_lr",)),
+        Step("Adam at its own edge",
+             "Switch to full-batch Adam at η = 0.002. Adam divides each step by √v̂, so the curvature that "
+             "matters is the preconditioned sharpness λmax(P⁻¹H), and with momentum β₁ = 0.9 its stability "
+             "threshold is (2 + 2β₁)/((1 − β₁)η) = 38/η.",
+             question="Will the preconditioned sharpness stop at 38/η the way GD's stopped at 2/η, even though "
+                      "Adam keeps changing P?",
+             settings={"optimizer": "adam", "lr": 0.002}, claims=("adam_edge",)),
     ),
 )

@@ -36,14 +36,35 @@ def loss_fn(kind: str, n_classes: int):
     return mse
 
 
+def adam_preconditioner(opt: torch.optim.Adam, params) -> torch.Tensor | None:
+    """P^-1/2 of Adam's current preconditioner P = diag(√v̂ + ε), flattened over `params` (P,),
+    with v̂ = v / (1 − β₂^t) the bias-corrected second moment of the step it last took; None
+    before its first step (no v yet). Cohen et al. 2022, Sec. 3: the preconditioned sharpness
+    is λmax(P⁻¹H), computed as the top eigenvalue of the symmetric P^-1/2 H P^-1/2."""
+    parts = []
+    for p in params:
+        state = opt.state.get(p, {})
+        if "exp_avg_sq" not in state:
+            return None
+        group = next(g for g in opt.param_groups if any(q is p for q in g["params"]))
+        t = float(state["step"])
+        v_hat = state["exp_avg_sq"] / (1 - group["betas"][1] ** t)
+        parts.append((v_hat.sqrt() + group["eps"]).rsqrt().reshape(-1))
+    return torch.cat(parts).detach()
+
+
 class Sharpness:
     """Top Hessian eigenvalue(s) of the full-batch loss, warm-started from the previous
-    estimate's eigenvectors (the Hessian moves little between estimates)."""
+    estimate's eigenvectors (the Hessian moves little between estimates). With `scale`, a
+    function returning a vector d (P,), the eigenvalues are those of diag(d) H diag(d): with
+    d = P^-1/2 of Adam (`adam_preconditioner`), the preconditioned sharpness λmax(P⁻¹H)."""
 
     def __init__(self, model: nn.Module, loss, x: torch.Tensor, y: torch.Tensor, k: int = 1,
-                 method: str = "lanczos", tol: float = 1e-3, max_iter: int = 30, generator=None) -> None:
+                 method: str = "lanczos", tol: float = 1e-3, max_iter: int = 30, generator=None,
+                 scale=None) -> None:
         self.model, self.loss, self.x, self.y = model, loss, x, y
         self.k, self.method, self.tol, self.max_iter, self.generator = k, method, tol, max_iter, generator
+        self.scale = scale
         self.params = [p for p in model.parameters() if p.requires_grad]
         self.dim = sum(p.numel() for p in self.params)
         self.vectors: torch.Tensor | None = None  # (P, k) from the last estimate
@@ -51,6 +72,14 @@ class Sharpness:
     def __call__(self) -> Eigs:
         """Estimate at the model's current parameters."""
         matvec = hvp_operator(self.loss(self.model(self.x), self.y), self.params)
+        d = self.scale() if self.scale is not None else None
+        if d is not None:  # the symmetric D H D, same spectrum as D² H = P⁻¹H
+            hvp, d = matvec, d.to(matvec.like.dtype)
+
+            def matvec(v: torch.Tensor) -> torch.Tensor:
+                return d * hvp(d * v)
+
+            matvec.like = hvp.like
         # One warm start vector: the sum of the previous top-k eigenvectors spans their
         # directions' Krylov space (for k = 1 it is the previous eigenvector itself).
         v0 = None if self.vectors is None else self.vectors.sum(1)
