@@ -26,9 +26,12 @@ SWEEP = [{"width": 16, "steps": 20, "n_train": 64, "n_test": 64, "probe": 4, "se
 def ray_store(tmp_path_factory):
     """A store served by the Ray backend of a local 2-CPU Ray instance."""
     ctx = ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, namespace="labcore-tests")
-    saved = {k: os.environ.get(k) for k in ("LAB_BACKEND", "RAY_ADDRESS", "LAB_RAY_CPUS", "LAB_WORKER_IDLE_S")}
+    saved = {k: os.environ.get(k) for k in ("LAB_BACKEND", "RAY_ADDRESS", "LAB_RAY_CPUS", "LAB_WORKER_IDLE_S",
+                                            "LAB_PLUGINS")}
+    # the dispatcher and its Ray job outlive a test: they carry the quadratic plugin from the
+    # first submit on, whichever test makes it (a marked test only loads it in this process)
     os.environ.update(LAB_BACKEND="ray", RAY_ADDRESS=ctx.address_info["gcs_address"], LAB_RAY_CPUS="1",
-                      LAB_WORKER_IDLE_S="120")
+                      LAB_WORKER_IDLE_S="120", LAB_PLUGINS=QUADRATIC)
     store = Store(tmp_path_factory.mktemp("ray") / "cache")
     try:
         yield store

@@ -29,7 +29,9 @@ def test_every_tuple_parameter_exists():
 def test_a_bad_tuple_in_the_url_is_one_line_and_the_page_keeps_run(store, page, spec):
     clean = controls(app(page))
     assert {"Run", "Cancel"} <= clean
-    for bad in ("abc", "10-x", "0-5"):
+    # out of range: below lo where 0 is not allowed (0-5), else above hi (mode_connectivity's k may be 0)
+    out = "0-5" if (spec.lo or 0) > 0 else f"5-{int(spec.hi) + 1}"
+    for bad in ("abc", "10-x", out):
         at = app(page, query={spec.name: bad})
         lines = errors(at)
         assert len(lines) == 1, lines
