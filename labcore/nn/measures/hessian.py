@@ -60,6 +60,20 @@ def _start(matvec: Matvec, dim: int, v0: torch.Tensor | None, like: torch.Tensor
     return v0 / v0.norm()
 
 
+def lanczos_step(matvec: Matvec, basis: list[torch.Tensor], q: torch.Tensor) -> tuple[float, torch.Tensor, float]:
+    """One Lanczos step from the unit vector q (P,), appended to `basis`: (α = q·Hq, the next
+    residual w (P,) reorthogonalised against the whole basis, β = ‖w‖). Full
+    reorthogonalisation, two Gram-Schmidt passes ("twice is enough"): without it float32
+    Lanczos loses orthogonality and repeats the outliers (ghost eigenvalues)."""
+    basis.append(q)
+    w = matvec(q)  # (P,)
+    alpha = float(q @ w)
+    Q = torch.stack(basis, 1)  # (P, m)
+    w = w - Q @ (Q.T @ w)
+    w = w - Q @ (Q.T @ w)
+    return alpha, w, float(w.norm())
+
+
 def lanczos(matvec: Matvec, dim: int, k: int = 1, v0: torch.Tensor | None = None, tol: float = 1e-3,
             max_iter: int = 30, like: torch.Tensor | None = None, generator=None,
             history: list | None = None) -> Eigs:
@@ -76,14 +90,8 @@ def lanczos(matvec: Matvec, dim: int, k: int = 1, v0: torch.Tensor | None = None
     betas: list[float] = []
     theta, s, residual = np.zeros(1), np.ones((1, 1)), float("inf")
     for _ in range(max(1, min(max_iter, dim))):
-        basis.append(q)
-        w = matvec(q)  # (P,)
-        alphas.append(float(q @ w))
-        Q = torch.stack(basis, 1)  # (P, m)
-        # Two passes of Gram-Schmidt against all previous vectors ("twice is enough").
-        w = w - Q @ (Q.T @ w)
-        w = w - Q @ (Q.T @ w)
-        beta = float(w.norm())
+        alpha, w, beta = lanczos_step(matvec, basis, q)
+        alphas.append(alpha)
         T = np.diag(alphas) + np.diag(betas, 1) + np.diag(betas, -1)  # (m, m) tridiagonal
         theta, s = np.linalg.eigh(T)  # ascending
         theta, s = theta[::-1], s[:, ::-1]

@@ -20,7 +20,7 @@ from typing import Callable, Sequence
 import numpy as np
 import torch
 
-from labcore.nn.measures.hessian import hvp_operator, lanczos
+from labcore.nn.measures.hessian import hvp_operator, lanczos, lanczos_step
 
 Matvec = Callable[[torch.Tensor], torch.Tensor]
 
@@ -49,15 +49,9 @@ def lanczos_tridiagonal(matvec: Matvec, v0: torch.Tensor, steps: int) -> tuple[n
     alphas: list[float] = []
     betas: list[float] = []
     for _ in range(max(1, min(steps, v0.numel()))):
-        basis.append(q)
-        w = matvec(q)  # (P,)
-        alphas.append(float(q @ w))
-        Q = torch.stack(basis, 1)  # (P, j)
-        # full reorthogonalisation, twice: without it float32 Lanczos repeats the outliers
-        # (ghost eigenvalues) and the density would count each several times
-        w = w - Q @ (Q.T @ w)
-        w = w - Q @ (Q.T @ w)
-        beta = float(w.norm())
+        # fully reorthogonalised: a ghost copy of an outlier would be counted twice in the density
+        alpha, w, beta = lanczos_step(matvec, basis, q)
+        alphas.append(alpha)
         if len(alphas) == steps or beta <= 1e-8 * max(abs(a) for a in alphas) or beta == 0.0:
             break
         betas.append(beta)
