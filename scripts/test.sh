@@ -13,4 +13,6 @@ if [ ! -x /usr/bin/chromium ]; then
   ($SUDO apt-get update -qq && $SUDO apt-get install -y -qq chromium >/dev/null) \
     || echo "warning: could not install chromium; the tests that need it will fail (LAB_REQUIRE_BROWSER=0: skip)" >&2
 fi
-exec .venv/bin/python -m pytest -q tests "$@"
+# Two test processes (pytest-xdist), each module's tests in one of them (--dist loadscope: a
+# module's server or Ray cluster fixture starts once); LAB_TEST_WORKERS=0 runs them in this process.
+exec .venv/bin/python -m pytest -q -n "${LAB_TEST_WORKERS:-2}" --dist loadscope tests "$@"

@@ -34,6 +34,11 @@ ALIKE = 2.0         # runs whose cost differs by less than this factor take time
 # page says "estimating" (information bottleneck's first ETA said 24 min for 4 min 38 s:
 # its first epochs are not its average pace)
 CALIBRATED_AT = 0.2
+# nor is a run more than REACH times the largest size measured (finished here, or past
+# CALIBRATED_AT) sized by those measurements: a lazy width sweep's narrow widths are mostly
+# per-step overhead, and sized on them the widest width's first ETA was 78 % short
+# (docs/measurements.md, "ETA"); "estimating" until it, or a run near its size, is measured
+REACH = 4.0
 
 
 def observe(history: dict, recs: list[dict], now: float) -> None:
@@ -184,6 +189,19 @@ def _training_s(rec: dict, cold: bool) -> float | None:
     return None if cold else max(finished - started, 1e-3)
 
 
+def _beyond_reach(active: list[dict], measured: list[tuple[float, float]], size: dict) -> bool:
+    """True when a run of `active` that is not yet past CALIBRATED_AT of its own progress is
+    more than REACH times the largest size measured (`measured`: (flops, seconds) of finished
+    runs and the calibration; and the active runs past CALIBRATED_AT)."""
+    trusted = [f for f, _ in measured]
+    trusted += [size[r["id"]] for r in active if float(r.get("progress") or 0.0) >= CALIBRATED_AT]
+    if not trusted:
+        return False  # the earlier rules decided: a lone run past CALIBRATED_AT has no like to reach
+    top = max(trusted)
+    return any(size[r["id"]] > REACH * top for r in active
+               if float(r.get("progress") or 0.0) < CALIBRATED_AT)
+
+
 def _run_seconds(rid: str, progress: float, rate: float | None, pairs: dict, size: dict) -> float:
     """Training seconds of a running run: its own pace, weighted by its progress against what
     the group's other measured runs of a like size (within ALIKE) took. A run's first seconds
@@ -241,6 +259,8 @@ def eta_seconds(recs: list[dict], history: dict | None = None, work: dict | None
             pairs.update(done)
         elif young or not running:
             return None
+    if calibration is not None and _beyond_reach(active, [*done.values(), *calibration], size):
+        return None
     # Runs yet to start are sized on the finished runs once there are any: a running run's
     # pace so far is not its whole time (edge of stability's steps before the edge need a
     # third of the HVPs of those at it; its young runs' paces put the η sweep 30% short)

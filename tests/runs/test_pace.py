@@ -202,3 +202,22 @@ def test_calibration_reads_this_phenomenons_finished_runs():
              "moved": 1.0, "finished": 9.0}]
     got = pace.calibration(exp, recs)        # only the finished quadratic run: its cost and 4 s of training
     assert got == [(pytest.approx(exp.cost(exp.make_config(steps=40))[1]), pytest.approx(4.0))]
+
+
+def test_a_run_far_beyond_every_measured_size_is_estimating_until_measured():
+    """The lazy width sweep's first ETA was 78 % short: its narrow widths (mostly overhead) sized
+    the widest. A young run more than REACH times the largest measured size leaves the ETA
+    "estimating" until it, or a run near its size, is measured."""
+    small = {"id": "a", "status": "done", "progress": 1.0, "started": 0.0, "moved": 0.5, "finished": 1.5, "pid": 7}
+    big = {"id": "b", "status": "running", "progress": 0.05, "started": 1.5, "moved": 2.0, "heartbeat": 4.0,
+           "pid": 7}
+    work = {"a": 1.0, "b": 16.0}
+    assert pace.eta_seconds([small, big], {}, work) is not None                  # not asked: a guess
+    assert pace.eta_seconds([small, big], {}, work, calibration=[]) is None     # asked: beyond reach
+    # within REACH of the measured size: sized by it
+    assert pace.eta_seconds([small, big], {}, {"a": 1.0, "b": pace.REACH}, calibration=[]) is not None
+    # a like run finished here (the calibration) brings it within reach
+    assert pace.eta_seconds([small, big], {}, work, calibration=[(16.0, 40.0)]) is not None
+    # past CALIBRATED_AT of its own progress, its own pace
+    older = dict(big, progress=0.3, heartbeat=8.0)
+    assert pace.eta_seconds([small, older], {}, work, calibration=[]) == pytest.approx(0.7 * 6.0 / 0.3)

@@ -132,14 +132,29 @@ def run_page(page, url: str, status: str = "Status: 1 done", button: str = "Run"
 
 
 def pick_runs(page, ids) -> None:
-    """Pick the runs `ids` one after another in the Runs page's "Compare runs" box, then close it."""
+    """Pick the runs `ids` one after another in the Runs page's "Compare runs" box, then close it.
+
+    A pick made while the page reruns after the previous one can be lost (the dropdown closes
+    under the click), so each pick is retried until its chip shows; each try waits a while, the
+    whole pick at most a few GUARD_S (a hang guard, not a time limit on a loaded machine)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     select = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Compare runs")
     for rid in ids:
-        select.locator("input").click()
-        page.get_by_role("option", name=re.compile(rid)).click()
-        # the chip is there before the next pick: on a busy machine the rerun after a pick
-        # can take seconds, and a pick made meanwhile was lost
-        select.filter(has_text=rid).wait_for(timeout=GUARD_S * 1000)
+        chip = select.filter(has_text=rid)
+        deadline = time.monotonic() + 3 * GUARD_S
+        while True:
+            try:
+                select.locator("input").click(timeout=60_000)
+                page.get_by_role("option", name=re.compile(rid)).click(timeout=60_000)
+                chip.wait_for(timeout=60_000)
+                break
+            except PlaywrightTimeout:
+                if chip.count():  # picked after all, only late
+                    break
+                if time.monotonic() > deadline:
+                    raise
+                page.keyboard.press("Escape")
     page.keyboard.press("Escape")
 
 
