@@ -101,6 +101,19 @@ class Evidence:
         sub = frame.dropna(subset=[metric]).sort_values("step")
         return sub.groupby("run_id")[metric].last()
 
+    def tail_means(self, metric: str, fraction: float, **settings: Any):
+        """Mean of `metric` per run (a Series indexed by run_id) over the last `fraction` of
+        the run's steps (its rows after step (1 - fraction) x its last step): what a run trained
+        to, rather than its last evaluation alone, where the last is noisy."""
+        frame = self.runs(**settings)
+        if metric not in frame:
+            import pandas as pd
+
+            return pd.Series(dtype=float)
+        sub = frame.dropna(subset=[metric])
+        last = sub.groupby("run_id")["step"].transform("max")
+        return sub[sub["step"] > (1.0 - fraction) * last].groupby("run_id")[metric].mean()
+
     def curve(self, metric: str, **settings: Any):
         """The seed-mean curve of `metric` (a Series indexed by step) over matching runs."""
         frame = self.runs(**settings)

@@ -38,3 +38,18 @@ def test_outside_the_regime_is_never_a_false_tick():
     cuda = fd(0.35, 1.0, deterministic=False, device="cuda", **CONST)
     assert verdict("feature_diversity", "constnet_stays_symmetric", [cuda]).status == NOT_APPLICABLE
     assert verdict("feature_diversity", "breakers_reach_he", arms()[:2]).status == NOT_APPLICABLE
+
+
+def test_the_accuracy_a_net_trains_to_is_its_mean_over_the_last_fifth_not_one_evaluation():
+    """At a constant rate one evaluation can dip by 6 points (dropout, seed 100: 0.976 at step
+    800, 0.920 at 1,000): the claim judges the mean over the last TAIL of the steps."""
+    def breaker(last, rest, name):  # 10 evaluations; the last two fifths differ
+        return run(dict(init="constant", breaker=name),
+                   steps(10, test_acc=lambda s: last if s == 9 else rest, fwd_corr=0.4, bwd_corr=0.4,
+                         feat_corr=0.4))
+    he = fd(0.985, 0.05, n=10, init="random", breaker="none")
+    dip = [breaker(0.92, 0.975, "dropout"), breaker(0.97, 0.97, "noise"), he]
+    assert verdict("feature_diversity", "breakers_reach_he", dip).status == HOLDS   # mean 0.9475 ≥ 0.935
+    # nor does one lucky last evaluation lift a net that sat lower: mean 0.92 < 0.935
+    peak = [breaker(0.99, 0.85, "dropout"), breaker(0.97, 0.97, "noise"), he]
+    assert verdict("feature_diversity", "breakers_reach_he", peak).status == FAILS
