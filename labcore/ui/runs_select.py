@@ -25,7 +25,9 @@ def seed_from_url(known: list[str]) -> list[str]:
     text, ids = _url_ids(KEY)
     hide_text, hidden = _url_ids(HIDE)
     unknown: list[str] = []
-    if (text, hide_text) != st.session_state.get("_runs_url"):
+    # this session's own last write, finished or cut short by the next rerun (see write_url)
+    own = (st.session_state.get("_runs_url"), st.session_state.get("_runs_url_next"))
+    if (text, hide_text) not in own:
         found, unknown = compare.resolve(ids, known)
         st.session_state[KEY] = found
         st.session_state["_hidden"] = [h for h in hidden if h in found]
@@ -38,6 +40,11 @@ def write_url(selected: list[str]) -> None:
     """Put the selection (and the hidden runs among it) in the URL, ids only."""
     hidden = [h for h in st.session_state.get("_hidden", []) if h in selected]
     text, hide_text = ",".join(selected), ",".join(hidden)
+    # A pick made while the page reruns stops this run at its next message, possibly between
+    # the URL's write and `_runs_url`'s below: the next run then found the URL "changed since
+    # this session wrote it", took it for an opened link and dropped the new pick (a quick second
+    # pick on a busy server was lost). The write about to be made is known first.
+    st.session_state["_runs_url_next"] = (text, hide_text)
     for param, value in ((KEY, text), (HIDE, hide_text)):
         if value:
             if st.query_params.get(param) != value:

@@ -166,5 +166,13 @@ TRACES = """(args) => {
 
 
 def wait_for_traces(page, title: str, n: int) -> None:
-    """Wait until the Plotly chart whose title contains `title` draws `n` traces."""
-    page.wait_for_function(TRACES, arg=[title, n], timeout=GUARD_S * 1000)
+    """Wait until the Plotly chart whose title contains `title` draws `n` traces; on a timeout,
+    the charts the page does show (title, traces) and its address say what it drew instead."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function(TRACES, arg=[title, n], timeout=GUARD_S * 1000)
+    except PlaywrightTimeout:
+        shown = page.evaluate("""() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(
+            gd => [((gd.layout && gd.layout.title) || {}).text || '', (gd.data || []).length])""")
+        raise AssertionError(f"no chart {title!r} with {n} traces at {page.url}; charts: {shown}") from None
