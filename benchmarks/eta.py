@@ -11,7 +11,8 @@ After the last run has finished, the true time left at each sample is known, and
 relative error |eta − true| / true is printed at 20, 40, 60 and 80% of the wall time, with
 the median and the max over 20-90% (the last seconds, where a second of error is a large
 fraction, are reported as the max absolute error instead). An estimate still missing
-("estimating…") counts as an error of 1; the median and max once an ETA is shown, and when
+("estimating…") counts as an error of 1; one under 5 s, which the page shows as the bound "ETA
+under 5 s", as (true − 5 s) / true when the truth is longer, else 0; the median and max once an ETA is shown, and when
 the first one was, are printed beside (nothing is measured before the first run's first
 progress: a cold worker's start and imports, which take most of a short sweep on a busy
 machine; each page starts with a cold worker here).
@@ -102,6 +103,7 @@ def measure(name: str, scale: float, warm: bool = False) -> dict:
 def evaluate(trace: dict) -> dict:
     """Replay a trace through the page's functions; the error table of one page."""
     from labcore.runs import pace
+    from labcore.runs.analysis import FEW_S
 
     exp, configs = page_configs(trace["page"], trace["scale"])
     samples = trace["samples"]
@@ -121,7 +123,11 @@ def evaluate(trace: dict) -> dict:
         points.append(((now - trace["t0"]) / wall, end - now, watched, cold))
 
     def error(eta, left):
-        return 1.0 if eta is None else abs(eta - left) / left
+        if eta is None:
+            return 1.0
+        if eta < FEW_S:  # the page shows "ETA under 5 s": a bound, right when the truth is within it
+            return max(0.0, left - FEW_S) / left
+        return abs(eta - left) / left
 
     out = {"page": trace["page"], "runs": len(configs), "wall_s": wall, "not_done": len(bad),
            "load": statistics.mean(s[2] for s in samples),

@@ -34,7 +34,8 @@ SLOW_MODULES = {
 
 def pytest_collection_modifyitems(config, items):
     """Mark every test `browser`, `ray`, `slow` or `unit`: by its module, or by its own
-    `slow` marker (see pyproject.toml)."""
+    `slow` marker (see pyproject.toml); then order the modules longest kind first, so that
+    the test processes (`-n 2`, whole modules each) start the long ones and end on short ones."""
     for item in items:
         path = Path(str(item.fspath)).resolve().relative_to(ROOT).as_posix()
         name = path.rsplit("/", 1)[-1]
@@ -46,6 +47,12 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.slow)
         else:
             item.add_marker(pytest.mark.unit)
+    kinds = ("browser", "ray", "slow", "unit")
+    rank: dict = {}  # a module's rank: its longest kind of test (each module stays whole, in order)
+    for item in items:
+        kind = next(i for i, k in enumerate(kinds) if item.get_closest_marker(k))
+        rank[item.fspath] = min(rank.get(item.fspath, kind), kind)
+    items.sort(key=lambda item: rank[item.fspath])
 
 
 def pytest_configure(config):

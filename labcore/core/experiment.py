@@ -128,6 +128,10 @@ class Experiment:
     smoke: dict = field(default_factory=dict)  # overrides that make a contract-test run tiny
     claims: tuple = ()     # labcore.core.claims.Claim: the paper's claims, judged on runs
     lesson: Any = None     # labcore.core.lessons.Lesson: a guided walk through the page
+    # The recipe's version: raised when a changed default makes a run at the same settings
+    # train something else, so a store's older runs of this phenomenon stop matching (their
+    # run ids differ) instead of being shown as the new defaults' results.
+    recipe: int = 1
     # The training loss above this multiple of its first value ends a run `diverged`
     # (labcore.core.recorder); raise it (or None: only non-finite) where a loss legitimately grows.
     divergence_factor: float | None = 100.0

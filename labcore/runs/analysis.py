@@ -139,6 +139,9 @@ def runs_table(records: Iterable[dict]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=cols)
 
 
+FEW_S = 5.0  # an ETA below this is shown as "under 5 s"
+
+
 def status_line(recs: list[dict], expected: int | None = None, eta: float | None = None) -> str:
     """'1 done, 2 queued · 33% · ETA 40 s' for a group of run records.
 
@@ -171,7 +174,9 @@ def status_line(recs: list[dict], expected: int | None = None, eta: float | None
         line += f" · {100 * done / (len(going) + missing):.0f}%"
     if todo:
         if eta is not None:
-            line += f" · ETA {duration(eta)}"
+            # the last seconds are a bound, not a count: progress reaches the record every half
+            # second and a run's end (last rows, its record) takes a second more
+            line += f" · ETA under {FEW_S:.0f} s" if eta < FEW_S else f" · ETA {duration(eta)}"
         elif any(r["status"] == "running" for r in todo):
             line += " · ETA estimating…"  # the first seconds of a run: no pace measured yet
         else:

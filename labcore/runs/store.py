@@ -65,10 +65,22 @@ def default_dir() -> Path:
 
 
 def run_id(experiment: str, overrides: dict[str, Any], schema: int = SCHEMA_VERSION) -> str:
-    """Short hash of the canonical JSON of (experiment, schema version, non-default fields)."""
-    blob = json.dumps({"e": experiment, "v": schema, "c": overrides}, sort_keys=True,
-                      separators=(",", ":"), default=str)
+    """Short hash of the canonical JSON of (experiment, schema version, non-default fields),
+    and the experiment's recipe version when above 1 (`Experiment.recipe`: a changed default)."""
+    key = {"e": experiment, "v": schema, "c": overrides}
+    recipe = _recipe(experiment)
+    if recipe > 1:  # only then, so that every other phenomenon's ids stay as they were
+        key["r"] = recipe
+    blob = json.dumps(key, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha1(blob.encode()).hexdigest()[:12]
+
+
+def _recipe(experiment: str) -> int:
+    """The registered experiment's recipe version (1 for a name not registered here)."""
+    from labcore.core.registry import REGISTRY
+
+    exp = REGISTRY.get(experiment)
+    return int(getattr(exp, "recipe", 1)) if exp is not None else 1
 
 
 class Store:

@@ -84,6 +84,9 @@ def test_status_line_counts_missing_and_stopped_runs_never_as_100_percent():
     line = analysis.status_line([_rec("a", "done", 1.0), _rec("b", "queued"), _rec("c", "queued")], eta=65)
     assert line == "2 queued, 1 done · 33% · ETA 1 min 05 s"
     assert analysis.status_line([_rec("a", "running", 0.5)]).endswith("· 50% · ETA estimating…")
+    # the last seconds are a bound: the record moves every half second and a run's end takes one more
+    assert analysis.status_line([_rec("a", "running", 0.9)], eta=2.2).endswith("· 90% · ETA under 5 s")
+    assert analysis.status_line([_rec("a", "running", 0.9)], eta=5.2).endswith("· 90% · ETA 5 s")
     assert analysis.status_line([]) == "not run yet: press Run"
 
 

@@ -30,6 +30,21 @@ def test_run_id_is_stable_and_depends_on_settings():
     assert len(a) == 12
 
 
+def test_a_raised_recipe_version_changes_that_phenomenons_ids_only(monkeypatch):
+    """A changed default (Experiment.recipe raised) must not let a store's older runs pass for the
+    new defaults' results; every other phenomenon's ids stay as they were."""
+    import dataclasses
+
+    from labcore.core.registry import REGISTRY
+
+    assert run_id("lazy_training", {}) == "3485a88e40d0"   # its id before recipe versions existed
+    fd = REGISTRY["feature_diversity"]
+    assert fd.recipe == 2 and run_id("feature_diversity", {}) != "db6c1e4f3a16"  # the recipe-1 id
+    monkeypatch.setitem(REGISTRY, "feature_diversity", dataclasses.replace(fd, recipe=1))
+    assert run_id("feature_diversity", {}) == "db6c1e4f3a16"
+    assert run_id("not_registered_here", {}) == run_id("not_registered_here", {})
+
+
 @pytest.mark.plugins(QUADRATIC)
 def test_incremental_reads_return_only_new_rows(store):
     store.create("r1", "quadratic", {}, {})

@@ -156,6 +156,7 @@ EXPERIMENT = Experiment(
     cost=cost,
     claims=CLAIMS,
     lesson=LESSON,
+    recipe=2,  # 2: 1,000 steps and gradient noise 1e-3 (were 600 and 1e-4)
     page=PageSpec(
         what_to_look_for=(
             'A **ConstNet** starts with every channel identical; trained deterministically '
