@@ -36,9 +36,10 @@ ALIKE = 2.0         # runs whose cost differs by less than this factor take time
 CALIBRATED_AT = 0.2
 # nor is a run more than REACH times the largest size measured (finished here, or past
 # CALIBRATED_AT) sized by those measurements: a lazy width sweep's narrow widths are mostly
-# per-step overhead, and sized on them the widest width's first ETA was 78 % short
-# (docs/measurements.md, "ETA"); "estimating" until it, or a run near its size, is measured
-REACH = 4.0
+# per-step overhead, and sized on them the widest width's first ETA was 50-78 % short; at 3 the
+# η sweep's runs (under 3x apart) still size each other (docs/measurements.md, "ETA"); "estimating"
+# until the run, or one near its size, is measured
+REACH = 3.0
 
 
 def observe(history: dict, recs: list[dict], now: float) -> None:
