@@ -51,7 +51,7 @@ def submit(store: Store, rid: str, experiment: str, config: dict, overrides: dic
     """Arm run `rid` unless it is a cache hit or active. Returns "hit", "attached" or "queued".
     `group` tags the armed record as a member of a seed group (claimed together, one slot)."""
     with store.transact():
-        old = sched.record(store, rid)
+        old = _settle(store, sched.record(store, rid))
         if old is not None and old["status"] in ACTIVE:
             return "attached"
         if old is not None and old["status"] in REUSABLE and not force:
@@ -285,6 +285,21 @@ def exit_cause(store: Store, pid: int | None) -> str:
             name = f"signal {-rc}"
         return f"worker process {pid} was killed ({name})"
     return f"worker process {pid} exited with code {rc}"
+
+
+def _settle(store: Store, rec: dict | None) -> dict | None:
+    """`rec`, made `interrupted` first (rows kept) when it is `running` but its worker is gone,
+    so a submit re-arms it rather than attaching to a run nobody trains (e.g. after the
+    engine was killed: the attached run would be reaped a moment later and end interrupted)."""
+    if rec is None or rec["status"] != "running":
+        return rec
+    claim = CLAIMS.get(store).get(rec["id"])
+    if not _dead(claim or {}, rec) or (claim and local.owns(claim) and _fresh_death(store, claim, rec)):
+        return rec  # alive, or its parent is about to record how it ended: attach
+    seen = claim is None or local.owns(claim)
+    _interrupt(store, rec, exit_cause(store, (claim or rec).get("pid")) if seen else "lease expired")
+    _drop_claim(store, rec["id"])
+    return rec
 
 
 def _interrupt(store: Store, rec: dict, why: str) -> None:

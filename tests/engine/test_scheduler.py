@@ -102,6 +102,27 @@ def test_get_has_no_side_effects_and_queued_runs_are_never_dead(store):
 
 
 @pytest.mark.plugins(QUADRATIC)
+def test_a_submit_re_arms_a_running_run_whose_worker_is_gone(store):
+    """After the engine was killed, a run still reads `running`: a submit must train it again,
+    not attach to it (it would be reaped a moment later and end `interrupted`, untrained)."""
+    _arm(store, "r")
+    scheduler.claim(store, 2, rid="r", pid=2**22 + 12345)  # a pid that does not exist
+    store.update("r", heartbeat=time.time() - 5)  # past the grace for its parent to record the exit
+    assert scheduler.submit(store, "r", "quadratic", {"steps": 5}, {}) == "queued"
+    rec = store.get("r")
+    assert rec["status"] == "queued" and rec["attempt"] == 2 and store.read("claims") == {}
+    assert store.read("queue") == ["r"]
+
+
+@pytest.mark.plugins(QUADRATIC)
+def test_a_submit_attaches_to_a_run_whose_worker_lives(store):
+    _arm(store, "r")
+    scheduler.claim(store, 2, rid="r", pid=os.getpid())  # this process: alive
+    assert scheduler.submit(store, "r", "quadratic", {"steps": 5}, {}) == "attached"
+    assert store.get("r")["status"] == "running" and store.get("r")["attempt"] == 1
+
+
+@pytest.mark.plugins(QUADRATIC)
 def test_long_expired_lease_interrupts_and_the_worker_stops_at_its_next_beat(store, monkeypatch):
     monkeypatch.setenv("LAB_LEASE_DEAD_S", "0")
     _arm(store)
