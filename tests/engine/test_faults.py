@@ -64,7 +64,7 @@ def test_waiting_cli_exits_with_one_line_when_its_worker_is_killed(tmp_path):
 def test_a_stopped_worker_is_never_declared_dead_while_it_exists(store, monkeypatch):
     monkeypatch.setenv("LAB_LEASE_S", "0.5")       # workers read these at start
     monkeypatch.setenv("LAB_LEASE_DEAD_S", "0.5")
-    rid, pid = running(store, 5, steps=3000)
+    rid, pid = running(store, 5, steps=1000)  # 2 s of steps left: the pause holds it, not the length
     with stopped(pid):
         stalled = store.get(rid)["lease_until"] + scheduler.dead_after_s()
         assert eventually(lambda: time.time() > stalled + 1.0)  # well past the lease
@@ -191,6 +191,7 @@ def test_a_worker_crashing_at_start_is_restarted_with_backoff_then_given_up(stor
 
     monkeypatch.setattr(pool, "command", command)
     monkeypatch.setattr(supervisor, "ensure", lambda store_: None)  # its workers would not crash
+    monkeypatch.setattr(pool, "BACKOFF_S", 0.2)  # the doubling is what is tested, not the 1 s base
     rid = jobs.submit("quadratic", {"steps": 3}, store)
     rec = jobs.wait(rid, store, timeout=240)  # waiting tends the pool: the crash loop runs here
     assert rec["status"] == "failed", rec
