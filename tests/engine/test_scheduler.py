@@ -170,11 +170,14 @@ def test_a_crash_before_training_is_failed_with_its_traceback(store):
     assert store.read("claims") == {}
 
 
-def test_thread_budget_and_torch_reset():
+def test_thread_budget_and_torch_reset(monkeypatch):
     import torch
 
-    reset_torch(launch.threads_per_worker())
-    assert torch.get_num_threads() == max(1, (os.cpu_count() or 1) // launch.max_jobs())
+    monkeypatch.delenv("LAB_THREADS", raising=False)
+    reset_torch(launch.threads_per_worker())  # one core left to the server and the browser
+    assert torch.get_num_threads() == max(1, ((os.cpu_count() or 1) - 1) // launch.max_jobs())
+    monkeypatch.setenv("LAB_THREADS", "3")
+    assert launch.threads_per_worker() == 3
     torch.set_default_dtype(torch.float64)
     torch.use_deterministic_algorithms(True)
     reset_torch(1)
