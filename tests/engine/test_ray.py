@@ -27,11 +27,12 @@ def ray_store(tmp_path_factory):
     """A store served by the Ray backend of a local 2-CPU Ray instance."""
     ctx = ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, namespace="labcore-tests")
     saved = {k: os.environ.get(k) for k in ("LAB_BACKEND", "RAY_ADDRESS", "LAB_RAY_CPUS", "LAB_WORKER_IDLE_S",
-                                            "LAB_PLUGINS")}
+                                            "LAB_PLUGINS", "LAB_MAX_JOBS")}
     # the dispatcher and its Ray job outlive a test: they carry the quadratic plugin from the
     # first submit on, whichever test makes it (a marked test only loads it in this process)
     os.environ.update(LAB_BACKEND="ray", RAY_ADDRESS=ctx.address_info["gcs_address"], LAB_RAY_CPUS="1",
-                      LAB_WORKER_IDLE_S="120", LAB_PLUGINS=QUADRATIC)
+                      LAB_WORKER_IDLE_S="120", LAB_PLUGINS=QUADRATIC,
+                      LAB_MAX_JOBS="2")  # two slots: a third run waits (the tests count on it)
     store = Store(tmp_path_factory.mktemp("ray") / "cache")
     try:
         yield store
