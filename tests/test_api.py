@@ -13,6 +13,7 @@ from labcore.core.params import ParamError
 from labcore.core.run_states import UnknownRun
 from tests.ui.browser import require_chromium
 from tests.plugins import QUADRATIC
+from tests.waiting import GUARD_S
 
 pytestmark = pytest.mark.plugins(QUADRATIC)  # every test here uses the test plugin
 
@@ -28,7 +29,7 @@ def test_sweep_returns_handles_and_metrics_match_the_cli_export(store, tmp_path)
     first = runs[0]
     res = subprocess.run([sys.executable, "-m", "labcore", "export", first.id, "--out", str(tmp_path / "x")],
                          cwd=ROOT, env={**__import__("os").environ, "LAB_CACHE_DIR": str(store.dir)},
-                         capture_output=True, text=True, timeout=120)
+                         capture_output=True, text=True, timeout=GUARD_S)
     assert res.returncode == 0, res.stderr
     csv = pd.read_csv(tmp_path / "x" / "metrics.csv")
     mine = long[long["run"] == first.id].pivot_table(index="step", columns="metric", values="value")

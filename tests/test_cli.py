@@ -6,6 +6,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from tests.plugins import QUADRATIC
+from tests.waiting import GUARD_S
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -14,7 +15,7 @@ def cli(*args, env_dir, **extra_env):
     import os
     env = {**os.environ, "LAB_CACHE_DIR": str(env_dir), **extra_env}
     return subprocess.run([sys.executable, "-m", "labcore", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=GUARD_S)
 
 
 def test_run_writes_its_files_and_second_run_is_a_cache_hit(tmp_path):
@@ -93,7 +94,7 @@ def test_a_closed_pipe_is_not_an_error(tmp_path):
     import os
     env = {**os.environ, "LAB_CACHE_DIR": str(tmp_path / "cache")}
     res = subprocess.run(f"{sys.executable} -m labcore list | head -1", shell=True, cwd=ROOT, env=env,
-                         capture_output=True, text=True, timeout=120)
+                         capture_output=True, text=True, timeout=GUARD_S)
     assert res.returncode == 0 and "Traceback" not in res.stderr and res.stdout.count("\n") == 1
 
 

@@ -14,6 +14,7 @@ import pytest
 from labcore import cli, scaffold
 from labcore.engine import jobs
 from tests.plugins import QUADRATIC
+from tests.waiting import GUARD_S
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "adding-a-phenomenon.md"
@@ -83,7 +84,7 @@ def test_a_user_folder_phenomenon_is_listed_as_yours_and_a_broken_one_is_one_lin
     (folder / "lazy_training.py").write_text(  # a name the lab has: refused, the built-in kept
         "from labcore.phenomena.lazy_training import EXPERIMENT as E\nimport dataclasses\n"
         "EXPERIMENT = dataclasses.replace(E, title='impostor')\n")
-    out = lab("list", env={"LAB_EXPERIMENTS": str(folder)}, timeout=120)
+    out = lab("list", env={"LAB_EXPERIMENTS": str(folder)}, timeout=GUARD_S)
     assert out.returncode == 0, out.stderr
     assert "good_one: Good one  (yours)" in out.stdout
     assert "lazy_training: Lazy training vs width\n" in out.stdout and "impostor" not in out.stdout
@@ -94,7 +95,7 @@ def test_a_user_folder_phenomenon_is_listed_as_yours_and_a_broken_one_is_one_lin
     assert "NameError" in byname["broken_name"] and "__init__.py, line 1" in byname["broken_name"]
     assert "defines no EXPERIMENT" in byname["no_experiment"]
     assert "already registered" in byname["lazy_training"]
-    run = lab("run", "broken_name", env={"LAB_EXPERIMENTS": str(folder)}, timeout=120)
+    run = lab("run", "broken_name", env={"LAB_EXPERIMENTS": str(folder)}, timeout=GUARD_S)
     assert run.returncode == 2 and "NameError" in run.stderr and len(run.stderr.strip().splitlines()) == 1
 
 
@@ -107,7 +108,7 @@ def test_home_shows_a_broken_user_phenomenon_in_one_line(store, monkeypatch):
 
     monkeypatch.setitem(registry.ERRORS, "halfdone", "/x/halfdone: NameError: name 'Chart' is not defined")
     monkeypatch.setitem(registry.USER, "quadratic", Path("/x/quadratic.py"))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=GUARD_S)
     at.run()
     assert not at.exception, at.exception
     assert any("halfdone" in w.value and "NameError" in w.value for w in at.warning)

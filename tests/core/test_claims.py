@@ -11,6 +11,7 @@ from labcore.core.claims import (FAILS, HOLDS, NOT_APPLICABLE, NOT_YET, Claim, E
 from labcore.core.judging import MISSING, by_value, final, per_run, rank_corr, slope
 from tests.plugins import QUADRATIC
 from tests.plugins.quadratic import EXPERIMENT as QUAD
+from tests.waiting import GUARD_S
 
 
 def ok(ev):
@@ -149,7 +150,7 @@ def test_a_selection_is_judged_on_the_runs_each_claim_needs_as_the_page_judges_t
     claim = next(c for c in QUAD.claims if c.key == "faster_with_larger_lr")
     base = QUAD.config()
     ids = jobs.submit_many("quadratic", [cfg for cfg, _ in concerned(QUAD, claim, base)], store)
-    recs = [jobs.wait(rid, store, timeout=120) for rid in ids]
+    recs = [jobs.wait(rid, store, timeout=GUARD_S) for rid in ids]
     assert all(r["status"] == "done" for r in recs)
     page = judge(QUAD, claim, base, store)
     runs_page = {j.claim.key: j for j in judge_selection(QUAD, recs, store.metrics)}

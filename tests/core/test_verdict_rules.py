@@ -10,6 +10,7 @@ import pytest
 from labcore.core.claims import FAILS, MISSING, NOT_YET, Evidence, evaluate, runs_for
 from labcore.core.registry import REGISTRY
 from tests.plugins import QUADRATIC
+from tests.waiting import GUARD_S
 
 CLAIMS = [(name, claim) for name, exp in sorted(REGISTRY.items()) for claim in exp.claims]
 # the claims that need several runs (one trained, the rest can be missing) and those a diverged
@@ -61,7 +62,7 @@ def test_the_page_the_runs_page_the_api_and_check_agree_on_the_same_runs(store, 
     cfgs = {rid: cfg for c in exp.claims for cfg, rid in concerned(exp, c, base)}
     # one run first: the sweep claim needs its second run in every view
     first = jobs.submit_many("quadratic", [next(iter(cfgs.values()))], store)
-    assert jobs.wait(first[0], store, timeout=120)["status"] == "done"
+    assert jobs.wait(first[0], store, timeout=GUARD_S)["status"] == "done"
     data = RunData(store, exp.name)
     page = {c.key: judge(exp, c, base, data, data.frame).verdict for c in exp.claims}
     runs_page = {j.claim.key: j.verdict for j in judge_selection(exp, [store.get(first[0])], store.metrics)}

@@ -14,7 +14,7 @@ from benchmarks.faults import cancel_races
 from labcore.engine import jobs, pool, scheduler
 from labcore.runs.store import Store
 from tests.engine.running import running, stopped
-from tests.waiting import eventually
+from tests.waiting import eventually, GUARD_S
 from tests.plugins import QUADRATIC
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -48,7 +48,7 @@ def test_waiting_cli_exits_with_one_line_when_its_worker_is_killed(tmp_path):
         rec = eventually(lambda: next((r for r in store.runs() if r["status"] == "running"), None))
         eventually(lambda: len(store.metrics(rec["id"])) > 0)
         os.kill(rec["pid"], signal.SIGKILL)
-        out, _ = cli.communicate(timeout=120)  # a hang guard, not a timing
+        out, _ = cli.communicate(timeout=GUARD_S)  # a hang guard, not a timing
         assert cli.returncode == 1
         lines = out.strip().splitlines()
         assert len(lines) == 1 and "interrupted" in lines[0]
@@ -70,7 +70,7 @@ def test_a_stopped_worker_is_never_declared_dead_while_it_exists(store, monkeypa
         assert eventually(lambda: time.time() > stalled + 1.0)  # well past the lease
         assert scheduler.reap(store) == [] and scheduler.reap_claims(store) == []
         assert jobs.current_record(rid, store)["status"] == "running"
-    rec = jobs.wait(rid, store, timeout=120)
+    rec = jobs.wait(rid, store, timeout=GUARD_S)
     assert rec["status"] == "done" and rec["error"] is None
 
 
@@ -108,7 +108,7 @@ def test_a_disk_that_fills_mid_run_fails_the_run_and_the_waiting_cli_returns(tmp
             rec = eventually(lambda: next((r for r in store.runs() if r["status"] == "running"), None))
             eventually(lambda: len(store.metrics(rec["id"])) > 0)
             fill(disk)
-            out, _ = cli.communicate(timeout=120)  # a hang guard, not a timing
+            out, _ = cli.communicate(timeout=GUARD_S)  # a hang guard, not a timing
             assert cli.returncode == 1
             lines = out.strip().splitlines()
             assert len(lines) == 1 and "failed" in lines[0] and "disk full" in lines[0], lines
@@ -139,8 +139,8 @@ def test_a_simulated_full_disk_mid_run_ends_failed_disk_full(store, monkeypatch)
     worker.start()
     eventually(lambda: len(store.metrics("r")) > 0)
     full.set()
-    final = jobs.wait("r", store, timeout=120)  # a hang guard, not a timing
-    worker.join(120)
+    final = jobs.wait("r", store, timeout=GUARD_S)  # a hang guard, not a timing
+    worker.join(GUARD_S)
     assert done == ["failed"]
     assert final["status"] == "failed" and final["error"].startswith("disk full"), final
     assert not (store.dir / "reserve").exists()  # what made room for the final status
@@ -160,7 +160,7 @@ def test_a_waiting_cli_settles_its_run_when_worker_and_supervisor_are_killed(tmp
         sup = eventually(lambda: SUPERVISOR.read(store))
         os.kill(sup["pid"], signal.SIGKILL)
         os.kill(rec["pid"], signal.SIGKILL)
-        out, _ = cli.communicate(timeout=120)  # a hang guard, not a timing
+        out, _ = cli.communicate(timeout=GUARD_S)  # a hang guard, not a timing
         assert cli.returncode == 1
         lines = out.strip().splitlines()
         assert len(lines) == 1 and "interrupted" in lines[0] and f"worker process {rec['pid']}" in lines[0]

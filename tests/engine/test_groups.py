@@ -9,6 +9,7 @@ from labcore.core import registry
 from labcore.core.recorder import Diverged, Recorder
 from labcore.engine import groups, jobs, runner, scheduler
 from tests.plugins import QUADRATIC
+from tests.waiting import GUARD_S
 
 PLUGIN = "tests.engine.seeded_plugin"
 # lr·λ_s = 0.9·(1 + seed): seeds 0 and 1 converge, seeds 2 and 3 blow up (at different steps)
@@ -84,7 +85,7 @@ def test_cancel_of_one_member_stops_the_group_in_a_worker(store):
 
 def test_a_group_in_a_worker_matches_solo_runs_and_reports_the_diverged_step(store):
     ids = jobs.submit_group("seeded_quadratic", cfgs(range(4)), store)
-    finals = [jobs.wait(r, store, timeout=120) for r in ids]
+    finals = [jobs.wait(r, store, timeout=GUARD_S) for r in ids]
     assert [f["status"] for f in finals] == ["done", "done", "diverged", "diverged"]
     assert [f["diverged_step"] for f in finals] == [solo(c)[1] for c in cfgs(range(4))]
     assert len({f["pid"] for f in finals}) == 1
@@ -96,7 +97,7 @@ def test_submit_many_makes_one_group_per_swept_value(store):
     assert ids == [jobs.run_id_for("seeded_quadratic", c) for c in many]
     gid = [store.get(r).get("group") for r in ids]
     assert gid[0] == gid[1] and gid[2] == gid[3] and gid[0] != gid[2] and None not in gid
-    assert [jobs.wait(r, store, timeout=120)["status"] for r in ids] == ["done"] * 4
+    assert [jobs.wait(r, store, timeout=GUARD_S)["status"] for r in ids] == ["done"] * 4
 
 
 @pytest.mark.plugins(QUADRATIC)

@@ -8,6 +8,7 @@ from labcore.engine import jobs, pool
 from labcore.core.registry import get
 from tests.engine.running import running
 from tests.plugins import QUADRATIC
+from tests.waiting import GUARD_S
 
 
 @pytest.mark.plugins(QUADRATIC)
@@ -54,7 +55,7 @@ def test_sigkill_leaves_run_interrupted_with_rows_kept_and_the_pool_replaces_the
     assert len(store.metrics(rid)) >= 20
     # the slot of the dead worker is reclaimed and a new worker takes the next run
     rid2 = jobs.submit("quadratic", {"steps": 5}, store)
-    rec2 = jobs.wait(rid2, store, timeout=120)
+    rec2 = jobs.wait(rid2, store, timeout=GUARD_S)
     assert rec2["status"] == "done" and rec2["pid"] != dead
     assert str(dead) not in pool.live_workers(store)
 

@@ -13,7 +13,7 @@ import pytest
 import ray  # required (requirements.txt): a missing ray fails here rather than skipping the module
 
 from tests.engine.running import LONG, running, wait_rows
-from tests.waiting import eventually
+from tests.waiting import eventually, GUARD_S
 from labcore.engine import jobs
 from labcore.engine.backends import ray as ray_backend
 from labcore.runs.store import Store
@@ -81,7 +81,7 @@ def test_cancel_a_running_and_a_queued_ray_run(ray_store):
     for rid in running:
         jobs.cancel(rid, ray_store)
     for rid in running:
-        rec = jobs.wait(rid, ray_store, timeout=120, poll=0.05)
+        rec = jobs.wait(rid, ray_store, timeout=GUARD_S, poll=0.05)
         assert rec["status"] == "cancelled"
         assert 0 < len(ray_store.metrics(rid)) < 100_001  # rows up to the cancel are kept
     assert len(ray_store.metrics(waiting)) == 0 and ray_store.read("claims") == {}
@@ -120,7 +120,7 @@ def test_the_dashboard_shows_ray_runs_live(ray_store, monkeypatch):
         assert ray_store.get(rid)["status"] == "running"
     finally:
         jobs.cancel(rid, ray_store)
-        assert jobs.wait(rid, ray_store, timeout=120)["status"] == "cancelled"
+        assert jobs.wait(rid, ray_store, timeout=GUARD_S)["status"] == "cancelled"
 
 
 def test_a_seed_group_runs_as_one_ray_task(ray_store):

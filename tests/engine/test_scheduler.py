@@ -7,7 +7,7 @@ import time
 import pytest
 
 from tests.engine.running import running, stopped
-from tests.waiting import eventually
+from tests.waiting import eventually, GUARD_S
 from labcore.core.recorder import Recorder
 from labcore.engine import jobs, launch, pool, scheduler
 from labcore.engine.runner import execute, reset_torch
@@ -33,11 +33,11 @@ def test_sixteen_simultaneous_submits_give_one_record_one_attempt_one_worker(sto
     for p in procs:
         p.start()
     for p in procs:
-        p.join(120)
+        p.join(GUARD_S)
         assert p.exitcode == 0
     assert len(store.runs()) == 1
     rid = store.runs()[0]["id"]
-    rec = jobs.wait(rid, store, timeout=120)
+    rec = jobs.wait(rid, store, timeout=GUARD_S)
     assert rec["status"] == "done" and rec["attempt"] == 1
     assert len(pool.live_workers(store)) <= 1  # one run queued: one worker started
     assert list(store.metrics(rid)["step"]) == list(range(61))  # contiguous, no interleaving

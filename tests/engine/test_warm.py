@@ -7,6 +7,7 @@ import pandas as pd
 from labcore.engine import jobs, launch
 import pytest
 from tests.plugins import QUADRATIC
+from tests.waiting import GUARD_S
 
 TINY = {"width": 16, "steps": 10, "n_train": 64}
 
@@ -14,7 +15,7 @@ TINY = {"width": 16, "steps": 10, "n_train": 64}
 @pytest.mark.plugins(QUADRATIC)
 def test_warm_worker_results_equal_a_cold_workers(store):
     first = jobs.submit("quadratic", {"steps": 3}, store)  # the worker has trained before
-    assert jobs.wait(first, store, timeout=120)["status"] == "done"
+    assert jobs.wait(first, store, timeout=GUARD_S)["status"] == "done"
     rid = jobs.submit("lazy_training", TINY, store)
     warm = jobs.wait(rid, store, timeout=300)
     assert warm["status"] == "done"
@@ -34,7 +35,7 @@ def test_worker_recycles_after_max_runs_and_the_pool_replaces_it(store, monkeypa
     monkeypatch.setenv("LAB_WORKER_MAX_RUNS", "1")
     monkeypatch.setenv("LAB_MAX_JOBS", "1")
     ids = [jobs.submit("quadratic", {"steps": 3, "seed": s}, store) for s in range(2)]
-    recs = [jobs.wait(rid, store, timeout=120) for rid in ids]
+    recs = [jobs.wait(rid, store, timeout=GUARD_S) for rid in ids]
     assert [r["status"] for r in recs] == ["done", "done"]
     assert recs[0]["pid"] != recs[1]["pid"]
 
@@ -65,9 +66,9 @@ def test_the_dashboards_warm_worker_waits_while_it_lives_and_leaves_with_it(stor
         assert pid and jobs.start_warm_worker(store, dashboard.pid) is None  # one warm worker, not two
         assert list(WORKERS.read(store)) == [str(pid)]
         rid = jobs.submit("quadratic", {"steps": 3}, store)
-        assert jobs.wait(rid, store, timeout=120)["pid"] == pid  # it trains the first click
+        assert jobs.wait(rid, store, timeout=GUARD_S)["pid"] == pid  # it trains the first click
         other = jobs.submit("quadratic", {"steps": 3, "seed": 1}, store)
-        assert jobs.wait(other, store, timeout=120)["pid"] == pid  # and stays for the next
+        assert jobs.wait(other, store, timeout=GUARD_S)["pid"] == pid  # and stays for the next
         assert local.pid_alive(pid) and str(pid) in pool.live_workers(store)
     finally:
         dashboard.kill()

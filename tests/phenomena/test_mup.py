@@ -12,6 +12,7 @@ from labcore.core.recorder import Recorder
 from labcore.core.registry import get
 from labcore.phenomena.mup import measures
 from labcore.phenomena.mup.nets import MLP, adam, rules
+from tests.waiting import GUARD_S
 
 
 def _model(parametrization: str, width: int, base: int = 64, d_in: int = 784, seed: int = 0) -> MLP:
@@ -177,7 +178,7 @@ def test_the_transfer_panel_draws_one_curve_per_width_and_names_each_best_rate()
         sel = SimpleNamespace(group_ids=["a", "b"], group=[get("mup").config()])
         transfer_view(data, sel)
 
-    at = AppTest.from_function(page).run(timeout=60)
+    at = AppTest.from_function(page).run(timeout=GUARD_S)
     assert not at.exception
     caption = at.caption[0].value
     assert "n = 64: 2^-8" in caption and "n = 1024: 2^-7" in caption and "2 run(s)" in caption

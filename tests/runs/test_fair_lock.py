@@ -3,7 +3,7 @@ item 6). `benchmarks/append_latency.py` measures the latency; this checks the or
 import threading
 
 from labcore.runs.store import Store
-from tests.waiting import eventually
+from tests.waiting import eventually, GUARD_S
 import pytest
 from tests.plugins import QUADRATIC
 
@@ -39,7 +39,7 @@ def test_a_waiting_append_goes_before_a_stream_of_later_ones(tmp_path):
             t.start()
         eventually(lambda: _tail(holder) >= mine + 1 + STREAMS)  # the streams wait too
     for t in (waiter, *later):
-        t.join(120)
+        t.join(GUARD_S)
     order = [r["who"] for r in holder.read_rows("r")[0]]
     assert len(order) == 1 + STREAMS * APPENDS
     print("the early append went in at place", order.index(0.0))

@@ -3,6 +3,7 @@ exactly the runs a claim still needs, and the Runs page judging the user's selec
 from tests.ui.test_pages import app, train
 import pytest
 from tests.plugins import QUADRATIC
+from tests.waiting import GUARD_S
 
 pytestmark = pytest.mark.plugins(QUADRATIC)  # every test here uses the test plugin
 
@@ -26,7 +27,7 @@ def test_claims_panel_renders_verdicts_and_offers_the_missing_runs(store):
     from labcore.engine import jobs
 
     rid = jobs.run_id_for("quadratic", {"lr": 0.5})
-    assert jobs.wait(rid, store, timeout=60)["status"] == "done"
+    assert jobs.wait(rid, store, timeout=GUARD_S)["status"] == "done"
     at = app("quadratic")
     assert "**Claims** — ✓ 2" in markdown(at)
 

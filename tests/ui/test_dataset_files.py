@@ -12,6 +12,7 @@ from labcore.core import dataset_files
 from labcore.core.params import ParamError
 from labcore.core.registry import REGISTRY
 from labcore.engine import jobs
+from tests.waiting import GUARD_S
 
 
 def blobs(path: Path, n: int = 800, d: int = 6) -> Path:
@@ -88,7 +89,7 @@ def test_the_page_offers_registered_files_and_a_run_trains_on_one(registered, st
     next(b for b in at.button if b.label == "Run").click()
     at.run()
     rid = jobs.run_id_for("lazy_training", {"dataset": "file:blobs", "width": 32, "steps": 20})
-    rec = jobs.wait(rid, store, timeout=120)
+    rec = jobs.wait(rid, store, timeout=GUARD_S)
     assert rec["status"] == "done", rec.get("error")
     digest = hashlib.sha256((registered / "datasets" / "blobs.npz").read_bytes()).hexdigest()
     assert rec["meta"]["data"] == f"blobs.npz (sha256 {digest})"

@@ -4,6 +4,7 @@ import json
 from tests.ui.test_pages import app
 import pytest
 from tests.plugins import QUADRATIC
+from tests.waiting import GUARD_S
 
 
 def _configs(at):
@@ -15,7 +16,7 @@ def test_charts_download_svg_by_default_and_png_at_the_chosen_width(store):
     from labcore.engine import jobs
 
     rid = jobs.submit("quadratic", {"steps": 5}, store)
-    assert jobs.wait(rid, store, timeout=120)["status"] == "done"
+    assert jobs.wait(rid, store, timeout=GUARD_S)["status"] == "done"
     at = app("quadratic", query={"steps": "5"})
     configs = _configs(at)
     assert configs and all(c["toImageButtonOptions"]["format"] == "svg" for c in configs)

@@ -9,12 +9,13 @@ from streamlit.testing.v1 import AppTest
 from labcore.engine import jobs
 import pytest
 from tests.plugins import QUADRATIC
+from tests.waiting import GUARD_S
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 
 def app(page=None, query=None):
-    at = AppTest.from_file(APP, default_timeout=60)
+    at = AppTest.from_file(APP, default_timeout=GUARD_S)
     for k, v in (query or {}).items():
         at.query_params[k] = v
     at.run()
@@ -107,7 +108,7 @@ def test_lazy_page_form_run_and_live_charts(store):
     next(b for b in at.button if b.label == "Run").click()
     at.run()
     rid = jobs.run_id_for("lazy_training", {"width": 32, "steps": 20})
-    assert jobs.wait(rid, store, timeout=60)["status"] == "done"
+    assert jobs.wait(rid, store, timeout=GUARD_S)["status"] == "done"
     at.run()
     assert "1 done" in " ".join(m.value for m in at.markdown)
     figs = figures(at)
@@ -145,7 +146,7 @@ def test_charts_are_drawn_from_submit_and_fill_with_the_first_rows(store):
         assert WAITING not in [a.get("text") for a in loss["layout"].get("annotations", ())]
     finally:
         jobs.cancel(rid, store)
-        jobs.wait(rid, store, timeout=60)
+        jobs.wait(rid, store, timeout=GUARD_S)
 
 
 def test_seed_group_draws_mean_and_std_band(store):
@@ -239,7 +240,7 @@ def test_the_first_page_imports_no_torch(store):
     import sys
 
     code = ("import sys\nfrom streamlit.testing.v1 import AppTest\n"
-            f"at = AppTest.from_file({APP!r}, default_timeout=60)\nat.run()\n"
+            f"at = AppTest.from_file({APP!r}, default_timeout=300)\nat.run()\n"
             "assert not at.exception, at.exception\nprint('torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "False"

@@ -15,6 +15,7 @@ from labcore.runs.store import run_id
 from labcore.ui import runs_actions
 from tests.ui.test_pages import app, arr, figures
 from tests.plugins import QUADRATIC
+from tests.waiting import GUARD_S
 
 SWEEPS = {"lazy_training": ("width", (16, 64, 256, 1024)),        # 4 x 5 seeds = 20 runs
           "edge_of_stability": ("lr", (0.02, 0.05, 0.1)),          # 3 x 5 seeds = 15 runs
@@ -135,7 +136,7 @@ def test_names_notes_and_hidden_runs(store, fifty):
 def test_delete_asks_for_confirmation_and_rerun_keeps_the_name(store):
     ids = [jobs.submit("quadratic", {"steps": 5, "seed": s}, store) for s in (0, 1)]
     for rid in ids:
-        assert jobs.wait(rid, store, timeout=60)["status"] == "done"
+        assert jobs.wait(rid, store, timeout=GUARD_S)["status"] == "done"
     store.update(ids[0], None, name="first")
     at = app("runs", query={"runs": ",".join(ids)})
     at.button(key="delete").click()
@@ -146,7 +147,7 @@ def test_delete_asks_for_confirmation_and_rerun_keeps_the_name(store):
     assert len(store.runs()) == 2 and not at.warning
     at.button(key="runs_rerun").click()
     at.run()
-    assert jobs.wait(ids[0], store, timeout=60)["status"] == "done"
+    assert jobs.wait(ids[0], store, timeout=GUARD_S)["status"] == "done"
     rec = store.get(ids[0])
     assert rec["attempt"] == 2 and rec["name"] == "first"  # trained again, name kept
     at.run()
@@ -163,7 +164,7 @@ def test_cancel_from_the_list(store):
     at = app("runs", query={"runs": rid})
     at.button(key="runs_cancel").click()
     at.run()
-    assert jobs.wait(rid, store, timeout=30)["status"] == "cancelled"
+    assert jobs.wait(rid, store, timeout=GUARD_S)["status"] == "cancelled"
 
 
 def test_exposed_dashboard_without_token_cannot_change_runs(store, fifty, monkeypatch):

@@ -7,6 +7,7 @@ from labcore.engine import jobs
 from tests.ui.test_pages import app, figures
 import pytest
 from tests.plugins import QUADRATIC
+from tests.waiting import GUARD_S
 
 pytestmark = pytest.mark.plugins(QUADRATIC)  # every test here uses the test plugin
 
@@ -17,7 +18,7 @@ def _run(at, store, **values):
     next(b for b in at.button if b.label == "Run").click()
     at.run()
     rid = jobs.run_id_for("quadratic", {"steps": 5, "lr": float(values["lr"])})
-    assert jobs.wait(rid, store, timeout=120)["status"] == "done"
+    assert jobs.wait(rid, store, timeout=GUARD_S)["status"] == "done"
     at.run()
     return rid
 

@@ -4,6 +4,7 @@ lazy-training page's link to the diagonal-net page."""
 import pytest
 
 from tests.ui.test_pages import app, arr, by_title, train
+from tests.waiting import GUARD_S
 
 pytestmark = pytest.mark.slow  # trains through workers and renders pages (AppTest)
 
@@ -13,7 +14,7 @@ def test_catapult_page_draws_loss_eta_lambda_and_the_sweep_without_the_diverged_
     train("catapult", [{**small, "lr_factor": c} for c in (0.5, 3.0)], store)
     from labcore.engine import jobs
     rid = jobs.submit("catapult", {**small, "lr_factor": 16.0}, store)
-    assert jobs.wait(rid, store, timeout=90)["status"] == "diverged"
+    assert jobs.wait(rid, store, timeout=GUARD_S)["status"] == "diverged"
     at = app("catapult", query={k: str(v) for k, v in small.items()})
     figs = by_title(at)
     assert "Training loss" in figs
