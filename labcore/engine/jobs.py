@@ -67,7 +67,8 @@ def submit(experiment: str, config: Any = None, store: Store | None = None, forc
     """Start (or find) the run of `experiment` with `config`; returns its run id.
 
     A finished run with the same settings is a cache hit; a queued or running one is
-    re-attached; otherwise (or with force=True) the run is armed and queued, and (with
+    re-attached (a running one whose worker is gone is marked interrupted and armed again);
+    otherwise (or with force=True) the run is armed and queued, and (with
     start=True) the backend makes sure a worker will claim it. Raises QueueFull past
     LAB_MAX_QUEUED waiting runs.
     """
