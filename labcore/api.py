@@ -346,5 +346,20 @@ def save_figure(fig, path: str | Path, *, width: int = 900, height: int | None =
     if not os.environ.get("BROWSER_PATH") and Path("/usr/bin/chromium").exists():
         os.environ["BROWSER_PATH"] = "/usr/bin/chromium"  # kaleido's choreographer looks here
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(fig.to_image(format=fmt, width=width, height=height or fig.layout.height or 450))
+    size = {"width": width, "height": height or fig.layout.height or 450}
+    for attempt in range(EXPORT_TRIES):
+        try:
+            data = fig.to_image(format=fmt, **size)
+            break
+        except Exception as exc:  # noqa: BLE001 - only kaleido's own race is retried, by its class name
+            # kaleido (1.x) can run its render call before its page's script has defined
+            # `kaleido_scopes` ("ReferenceError: kaleido_scopes is not defined"), seen once on a
+            # loaded 2-core machine; a new try starts a fresh page. The class sits in a private
+            # module of kaleido, so it is matched by name.
+            if type(exc).__name__ != "JavascriptError" or attempt == EXPORT_TRIES - 1:
+                raise
+    path.write_bytes(data)
     return path
+
+
+EXPORT_TRIES = 3  # kaleido's page-load race (see save_figure)

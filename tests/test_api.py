@@ -115,6 +115,33 @@ def test_svg_export_contains_the_plotted_series(store, tmp_path):
     assert svg.count('class="trace scatter') >= 2 and "lr=0.5" in svg  # both runs, legend entries
 
 
+def test_save_figure_tries_again_after_kaleidos_page_load_race_and_only_then(tmp_path, monkeypatch):
+    import plotly.graph_objects as go
+
+    class JavascriptError(Exception):  # kaleido's class, by name (it lives in a private module)
+        pass
+
+    calls = []
+
+    def flaky(self, **kw):
+        calls.append(kw)
+        if len(calls) < 3:
+            raise JavascriptError("ReferenceError: kaleido_scopes is not defined")
+        return b"<svg/>"
+
+    monkeypatch.setattr(go.Figure, "to_image", flaky)
+    assert api.save_figure(go.Figure(), tmp_path / "f.svg").read_bytes() == b"<svg/>"
+    assert len(calls) == 3 == api.EXPORT_TRIES
+    calls.clear()
+    monkeypatch.setattr(api, "EXPORT_TRIES", 2)
+    with pytest.raises(JavascriptError):  # still failing on the last try: the error is the user's
+        api.save_figure(go.Figure(), tmp_path / "g.svg")
+    monkeypatch.setattr(go.Figure, "to_image", lambda self, **kw: calls.append(kw) or 1 / 0)
+    with pytest.raises(ZeroDivisionError):  # any other error: at once, not tried again
+        api.save_figure(go.Figure(), tmp_path / "h.svg")
+    assert len(calls) == 3 and not (tmp_path / "g.svg").exists()
+
+
 @pytest.mark.slow
 def test_api_runs_show_on_the_runs_page_and_dashboard_runs_in_the_api(store):
     from tests.ui.test_pages import app, figures
