@@ -330,6 +330,9 @@ def export(ids: str | Run | Iterable[str | Run], out: str | Path, *, format: str
     return exports.export(_store(store), _ids(ids), out, format)
 
 
+EXPORT_TRIES = 3  # kaleido's page-load race (see save_figure)
+
+
 def save_figure(fig, path: str | Path, *, width: int = 900, height: int | None = None) -> Path:
     """Write a Plotly figure as SVG, PNG or PDF (by the file's suffix) at `width` pixels, with
     Plotly's static export (kaleido driving a local Chromium: Debian's /usr/bin/chromium is
@@ -360,6 +363,3 @@ def save_figure(fig, path: str | Path, *, width: int = 900, height: int | None =
                 raise
     path.write_bytes(data)
     return path
-
-
-EXPORT_TRIES = 3  # kaleido's page-load race (see save_figure)

@@ -9,8 +9,8 @@ from tests.waiting import TEARDOWN_S
 
 ROOT = Path(__file__).resolve().parent.parent
 # One worker per test store unless a test asks for more (it sets LAB_MAX_JOBS itself): each
-# worker is a fresh interpreter importing torch (~1.7 s of CPU), and 132 were started per suite
-# with two slots, a third of the suite's CPU. Concurrency has its own tests.
+# worker is a fresh interpreter importing torch, the suite's largest cost (docs/measurements.md,
+# "Test suite"). Concurrency has its own tests.
 os.environ.setdefault("LAB_MAX_JOBS", "1")
 # No warm worker per dashboard (AppTest or a served one) unless a test asks for it: each
 # would import torch beside the tests (tests/ui/test_classroom.py checks the warm worker).

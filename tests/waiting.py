@@ -12,9 +12,9 @@ import time
 GUARD_S = 300.0
 # How long a test's workers get to leave on SIGTERM at teardown before SIGKILL (pool.shutdown's
 # own default, 10 s, is for a real store): none. The test's store is thrown away, so nothing
-# needs a graceful exit, and one (the worker settling its claim, then an interpreter shutdown
-# with torch loaded) took 0.7-0.9 s per test, over a minute of the suite. The flock-based store
-# lock and SQLite's journal are released and recovered when a holder is killed.
+# needs a graceful exit (the worker settling its claim, then an interpreter shutdown with torch
+# loaded: docs/measurements.md, "Test suite"). The flock-based store lock and SQLite's journal
+# are released and recovered when a holder is killed.
 # tests/engine/test_faults.py shuts pools down with the default.
 TEARDOWN_S = 0.0
 

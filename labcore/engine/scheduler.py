@@ -229,13 +229,11 @@ def _reap_claims(store: Store) -> dict:
         rec = sched.record(store, rid)
         if rec is None or rec["status"] != "running" or rec.get("attempt") != c["attempt"]:
             continue  # stale claim: the run moved on
-        if _dead(c, rec):
-            if local.owns(c) and _fresh_death(store, c, rec):
-                kept[rid] = c  # its parent is about to record how it ended: settle next time
-                continue
-            _interrupt(store, rec, exit_cause(store, c["pid"]) if local.owns(c) else "lease expired")
+        why = _death(store, c, rec)
+        if why is None:
+            kept[rid] = c  # alive, or its parent is about to record how it ended: settle next time
             continue
-        kept[rid] = c
+        _interrupt(store, rec, why)
     if kept != claims:
         CLAIMS.set(store, kept)
     return kept
@@ -287,18 +285,27 @@ def exit_cause(store: Store, pid: int | None) -> str:
     return f"worker process {pid} exited with code {rc}"
 
 
+def _death(store: Store, claim: dict | None, rec: dict) -> str | None:
+    """Why the worker of running `rec` is to be declared dead now (how it ended, or "lease
+    expired" where its process cannot be seen); None while it lives, or while its parent is
+    about to record how it ended (settled at the next look)."""
+    if not _dead(claim or {}, rec):
+        return None
+    if claim and local.owns(claim) and _fresh_death(store, claim, rec):
+        return None
+    return exit_cause(store, (claim or rec).get("pid")) if not claim or local.owns(claim) else "lease expired"
+
+
 def _settle(store: Store, rec: dict | None) -> dict | None:
     """`rec`, made `interrupted` first (rows kept) when it is `running` but its worker is gone,
     so a submit re-arms it rather than attaching to a run nobody trains (e.g. after the
     engine was killed: the attached run would be reaped a moment later and end interrupted)."""
     if rec is None or rec["status"] != "running":
         return rec
-    claim = CLAIMS.get(store).get(rec["id"])
-    if not _dead(claim or {}, rec) or (claim and local.owns(claim) and _fresh_death(store, claim, rec)):
-        return rec  # alive, or its parent is about to record how it ended: attach
-    seen = claim is None or local.owns(claim)
-    _interrupt(store, rec, exit_cause(store, (claim or rec).get("pid")) if seen else "lease expired")
-    _drop_claim(store, rec["id"])
+    why = _death(store, CLAIMS.get(store).get(rec["id"]), rec)
+    if why is not None:
+        _interrupt(store, rec, why)
+        _drop_claim(store, rec["id"])
     return rec
 
 

@@ -240,7 +240,7 @@ def test_the_first_page_imports_no_torch(store):
     import sys
 
     code = ("import sys\nfrom streamlit.testing.v1 import AppTest\n"
-            f"at = AppTest.from_file({APP!r}, default_timeout=300)\nat.run()\n"
+            f"at = AppTest.from_file({APP!r}, default_timeout={GUARD_S})\nat.run()\n"
             "assert not at.exception, at.exception\nprint('torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "False"

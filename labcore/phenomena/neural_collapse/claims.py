@@ -50,7 +50,13 @@ def _at_zero_and_end(run, metric: str) -> tuple[float, float, float] | None:
     start = rows[rows["step"] == zero]
     if start.empty:
         return None
-    return zero, float(start[metric].iloc[0]), float(rows[metric].iloc[-END_POINTS:].median())
+    return zero, float(start[metric].iloc[0]), _terminal(rows[metric])
+
+
+def _terminal(values) -> float:
+    """A run's terminal value from its measurements in step order: the median of the last
+    END_POINTS (one late spike does not decide it)."""
+    return float(values.iloc[-END_POINTS:].median())
 
 
 def terminal_phase(metric: str, holds: Callable[[float, float], bool], say: Callable[[float, float], str],
@@ -91,7 +97,7 @@ def _terminal_values(ev: Evidence, metric: str, **settings):
     if metric not in frame:
         return ev.finals(metric, **settings)  # empty
     rows = frame.dropna(subset=[metric]).sort_values("step")
-    return rows.groupby("run_id")[metric].apply(lambda v: float(v.iloc[-END_POINTS:].median()))
+    return rows.groupby("run_id")[metric].apply(_terminal)
 
 
 @final
