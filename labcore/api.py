@@ -149,6 +149,7 @@ def sweep(name: str, *, seeds: Sequence[int] | None = None, wait: bool = True, p
 
     admit_all(exp, configs)  # the machine's checks (device, dataset, memory), as the CLI and pages do
     st = _store(store)
+    jobs.fork_workers()  # a notebook starts runs again and again
     ids = jobs.submit_many(name, configs, st, force=force)
     if wait:
         _wait(ids, st, timeout, progress)

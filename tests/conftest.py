@@ -28,7 +28,7 @@ SLOW_MODULES = {
     "tests/ui/test_read_only_pages.py",
     "tests/ui/test_form_fallbacks.py",
     "tests/engine/test_groups.py", "tests/engine/test_jobs.py", "tests/engine/test_pool_reap.py",
-    "tests/engine/test_scheduler.py", "tests/engine/test_warm.py",
+    "tests/engine/test_scheduler.py", "tests/engine/test_warm.py", "tests/engine/test_zygote.py",
     "tests/engine/test_faults.py", "tests/test_api.py", "tests/test_check.py", "tests/runs/test_quarantine.py",
     "tests/ui/test_claims_panel.py", "tests/ui/test_classroom.py", "tests/ui/test_pages_interp.py",
     "tests/ui/test_session_history.py", "tests/ui/test_figure_export.py",
@@ -60,10 +60,15 @@ def pytest_collection_modifyitems(config, items):
 
 def pytest_configure(config):
     """Trainings inside the test process use one intra-op thread: torch's default (all
-    cores) thrashes on a 2-core machine where workers and the browser also run."""
+    cores) thrashes on a 2-core machine where workers and the browser also run. A test
+    process starts many workers, so it forks them from a zygote, as the dashboard does
+    (labcore.engine.zygote; the first starts and $LAB_WORKER_START=exec take a fresh interpreter)."""
     import torch
 
+    from labcore.engine import jobs
+
     torch.set_num_threads(1)
+    jobs.fork_workers()
 
 
 @pytest.fixture(autouse=True)

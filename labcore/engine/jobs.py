@@ -44,6 +44,15 @@ def start_warm_worker(store: Store, owner: int) -> int | None:
     return pool.ensure_warm(store, owner)
 
 
+def fork_workers() -> None:
+    """This process will start many workers over its life (the dashboard, a notebook, a test
+    process): from its second on, fork them from a process that has imported torch once
+    (labcore.engine.zygote) instead of starting a fresh interpreter each time."""
+    from labcore.engine import zygote
+
+    zygote.enable()
+
+
 def make_config(experiment: str, config: Any) -> Any:
     """A validated Config from a Config instance or a dict of (string) values."""
     from labcore.core.params import from_dict

@@ -69,4 +69,9 @@ def worker_env(store: Store) -> dict[str, str]:
 
 def command(store: Store, *args: str) -> list[str]:
     """The argv of a worker process: `python -m labcore.worker ARGS --store DIR`."""
-    return [sys.executable, "-m", "labcore.worker", *args, "--store", str(store.dir)]
+    return [sys.executable, "-m", "labcore.worker", *worker_args(store, *args)]
+
+
+def worker_args(store: Store, *args: str) -> list[str]:
+    """The arguments of `labcore.worker`'s main for a worker of `store`: ARGS --store DIR."""
+    return [*args, "--store", str(store.dir)]

@@ -26,8 +26,9 @@ import threading
 import time
 from pathlib import Path
 
+from labcore.engine import zygote
 from labcore.engine.backends import local
-from labcore.engine.launch import ROOT, command, max_crashes, max_jobs, worker_env
+from labcore.engine.launch import ROOT, command, max_crashes, max_jobs, worker_args, worker_env
 from labcore.runs import scheduling as sched
 from labcore.runs.scheduling import CLAIMS, CRASHES, QUEUE, WORKERS
 from labcore.runs.store import Store
@@ -155,29 +156,35 @@ def _spawn(store: Store, *args: str) -> int:
     logs = store.dir / "logs"
     logs.mkdir(mode=0o700, exist_ok=True)
     name = logs / f"worker-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{time.monotonic_ns()}.log"
-    fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    try:
-        proc = subprocess.Popen(command(store, "--serve", *args), cwd=str(ROOT), env=worker_env(store),
-                                stdout=fd, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                start_new_session=True)  # survives the page or CLI that started it
-    finally:
-        os.close(fd)
+    env = worker_env(store)
+    forked = zygote.start(worker_args(store, "--serve", *args), env, str(ROOT), str(name))
+    if forked is not None:
+        pid, wait = forked
+    else:
+        fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        try:
+            proc = subprocess.Popen(command(store, "--serve", *args), cwd=str(ROOT), env=env, stdout=fd,
+                                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                    start_new_session=True)  # survives the page or CLI that started it
+        finally:
+            os.close(fd)
+        pid, wait = proc.pid, proc.wait
     # Reap the worker the moment it exits (otherwise it stays <defunct> under the server
     # until the next Popen happens to collect it) and record how it ended, so its run's
     # error can say "killed (SIGKILL)" or "exited with code N". One daemon thread per worker.
-    threading.Thread(target=_watch, args=(store, proc, time.monotonic(), name),
-                     name=f"reap-worker-{proc.pid}", daemon=True).start()
-    return proc.pid
+    threading.Thread(target=_watch, args=(store, pid, wait, time.monotonic(), name),
+                     name=f"reap-worker-{pid}", daemon=True).start()
+    return pid
 
 
-def _watch(store: Store, proc: subprocess.Popen, started: float, log: Path) -> None:
-    rc = proc.wait()
-    if rc != 0:
+def _watch(store: Store, pid: int, wait, started: float, log: Path) -> None:
+    rc = wait()  # None: its zygote died first, so nobody saw how it ended
+    if rc is not None and rc != 0:
         from labcore.engine import scheduler
 
         try:
-            scheduler.record_exit(store, proc.pid, rc)
-            claimed = any(c.get("pid") == proc.pid for c in CLAIMS.read(store).values())
+            scheduler.record_exit(store, pid, rc)
+            claimed = any(c.get("pid") == pid for c in CLAIMS.read(store).values())
             if rc not in STOPPED_BY_US and not claimed and time.monotonic() - started < CRASH_WINDOW_S:
                 _crashed(store, rc, log)
         except Exception:  # noqa: BLE001 - the run is then settled as "died"

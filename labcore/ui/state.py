@@ -55,6 +55,7 @@ def check_warm_worker() -> None:
     point waits for no process start and torch import: docs/measurements.md, "Warm worker").
     Checked at most every WARM_CHECK_S for the whole server; `LAB_WARM_WORKER=0` turns it
     off (the test suite does, except where it tests it)."""
+    jobs.fork_workers()  # a dashboard starts workers all its life
     if os.environ.get("LAB_WARM_WORKER", "1") == "0":
         return
     last = _warm_checked()

@@ -200,6 +200,7 @@ def test_a_worker_crashing_at_start_is_restarted_with_backoff_then_given_up(stor
         return crash
 
     monkeypatch.setattr(pool, "command", command)
+    monkeypatch.setenv("LAB_WORKER_START", "exec")  # every start through `command`, none forked
     monkeypatch.setattr(supervisor, "ensure", lambda store_: None)  # its workers would not crash
     monkeypatch.setattr(pool, "BACKOFF_S", 0.2)  # the waits' doubling is tested below, not the 1 s base
     rid = jobs.submit("quadratic", {"steps": 3}, store)

@@ -27,7 +27,10 @@ def _arm(store, rid="r", config=None):
 
 @pytest.mark.plugins(QUADRATIC)
 def test_sixteen_simultaneous_submits_give_one_record_one_attempt_one_worker(store):
-    ctx = mp.get_context("spawn")
+    # 16 processes of their own, forked from one that imported this module once (a fresh
+    # interpreter each, "spawn", imported the lab 16 times: most of this test's time)
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload([__name__])
     barrier = ctx.Barrier(16)
     procs = [ctx.Process(target=_submit, args=(str(store.dir), barrier)) for _ in range(16)]
     for p in procs:

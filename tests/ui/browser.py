@@ -89,20 +89,45 @@ def streamlit_app(cache_dir: Path, port: int | None = None, **extra_env: str):
         log.close()
 
 
+_SHARED: dict = {}  # this test process's Chromium while a browser module runs (tests/ui/conftest.py)
+
+
+def _browser():
+    """The test process's headless Debian Chromium, launched on first use (a launch costs
+    about half a second of CPU: one per module instead of one per test) and again if it died."""
+    browser = _SHARED.get("browser")
+    if browser is None or not browser.is_connected():
+        from playwright.sync_api import sync_playwright
+
+        if "pw" not in _SHARED:
+            _SHARED["pw"] = sync_playwright().start()
+        _SHARED["browser"] = browser = _SHARED["pw"].chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-dev-shm-usage"])
+    return browser
+
+
+def close_browser() -> None:
+    """Close the shared Chromium and Playwright's driver (at the end of each browser module)."""
+    browser, pw = _SHARED.pop("browser", None), _SHARED.pop("pw", None)
+    try:
+        if browser is not None and browser.is_connected():
+            browser.close()
+    finally:
+        if pw is not None:
+            pw.stop()
+
+
 @contextlib.contextmanager
 def browser_page():
-    """A Playwright page in headless Debian Chromium."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                     args=["--no-sandbox", "--disable-dev-shm-usage"])
-        page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
-        page.set_default_timeout(GUARD_S * 1000)  # a hang guard: a loaded machine can take minutes
-        try:
-            yield page
-        finally:
-            browser.close()
+    """A Playwright page in headless Debian Chromium, in a fresh context of its own (no
+    cookies, storage or cache from another test)."""
+    context = _browser().new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(GUARD_S * 1000)  # a hang guard: a loaded machine can take minutes
+    try:
+        yield page
+    finally:
+        context.close()
 
 
 def plot_points(page, title: str) -> int:
