@@ -15,8 +15,10 @@ standard library), so a forked worker reads its own environment (LAB_PLUGINS, LA
 
 Where `start` returns None the caller starts a fresh interpreter as before: before `enable()`,
 for a process's first start (so a one-off CLI or the dashboard's first warm worker pay no
-second torch import beside their worker's), while the zygote is still importing, after it died,
-with $LAB_WORKER_START=exec, off Linux, and on a machine with an NVIDIA driver (a fork after
+second torch import beside their worker's), while the zygote is still importing, after it died
+or failed to answer, when the worker's environment differs from the zygote's in a variable the
+preloaded libraries read at import (IMPORT_ENV: TORCH_*, OPENBLAS_*, PYTHONHASHSEED, ...), with
+$LAB_WORKER_START=exec, off Linux, and on a machine with an NVIDIA driver (a fork after
 importing torch is safe while CUDA is uninitialised, but that has not been measured there).
 
 Protocol, one JSON object a line on a socket pair: the parent sends {"argv", "env", "cwd",
@@ -33,16 +35,48 @@ import sys
 import threading
 
 PRELOAD = ("numpy", "torch", "torch._dynamo")  # third-party only: nothing that reads LAB_* at import
-ANSWER_S = 60.0  # a zygote that has not answered a fork by then (stopped?) is given up for fresh interpreters
+# Settings read when the interpreter or PRELOAD start, so a fork keeps the zygote's values: a
+# worker whose environment differs in one of them starts fresh. Not among them: the thread
+# counts the fork sets itself (_thread_budget), PYTHONPATH (it rebuilds sys.path), and what
+# libraries set for themselves once loaded (KMP_DUPLICATE_LIB_OK by scikit-learn,
+# TORCHINDUCTOR_CACHE_DIR by torch), which would otherwise differ for every worker.
+IMPORT_ENV = ("TORCH_", "TORCHDYNAMO_", "PYTORCH_", "OMP_", "MKL_", "OPENBLAS_", "GOTO_", "CUDA_",
+              "PYTHONHASHSEED", "PYTHONWARNINGS", "PYTHONOPTIMIZE", "PYTHONMALLOC", "LD_PRELOAD",
+              "LD_LIBRARY_PATH")
+SET_BY_FORK = {"OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"}
+# The store's write lock is held while a worker starts: a zygote that has not answered a fork
+# within this (a fork takes milliseconds) is killed and given up for fresh interpreters.
+ANSWER_S = 10.0
 _lock = threading.Lock()  # one request at a time on the socket; guards the state below
-_state: dict = {"enabled": False, "starts": 0, "client": None, "pid": os.getpid()}
+_state: dict = {"enabled": False, "starts": 0, "client": None}
 
 
-def _mine() -> dict:
-    """This process's state (a process forked from this one starts without the parent's zygote)."""
-    if _state["pid"] != os.getpid():
-        _state.update(starts=0, client=None, pid=os.getpid())
-    return _state
+_ORPHANS: list = []  # in a forked child: the parent's client, kept so that nothing collects it
+
+
+def _forget_after_fork() -> None:
+    """In a process forked from this one: no zygote (the parent's stays the parent's) and a
+    fresh lock (the parent's may have been held at the fork)."""
+    global _lock
+    _lock = threading.Lock()
+    client, _state["client"], _state["starts"] = _state["client"], None, 0
+    if client is not None:
+        # Close this process's copy of the socket only (a shutdown would cut the parent's
+        # connection too), by its fd: the file objects' locks may have been held by the
+        # parent's reader thread at the fork, so closing or collecting them here could hang.
+        _ORPHANS.append(client)
+        try:
+            os.close(client.sock.detach())
+        except OSError:
+            pass
+
+
+os.register_at_fork(after_in_child=_forget_after_fork)
+
+
+def import_env(env: dict[str, str]) -> dict[str, str]:
+    """The variables of `env` that the interpreter or PRELOAD read at import (IMPORT_ENV)."""
+    return {k: v for k, v in env.items() if k.startswith(IMPORT_ENV) and k not in SET_BY_FORK}
 
 
 def enable() -> None:
@@ -55,13 +89,12 @@ def prepare() -> "Zygote | None":
     start (a benchmark's); returns it (its `ready` is set once imported), or None where
     forked workers are off."""
     with _lock:
-        state = _mine()
-        state["enabled"] = True
+        _state["enabled"] = True
         if not usable():
             return None
-        if state["client"] is None:
-            state["client"] = Zygote()
-        return state["client"]
+        if _state["client"] is None:
+            _state["client"] = Zygote()
+        return _state["client"]
 
 
 def usable() -> bool:
@@ -76,16 +109,15 @@ def start(argv: list[str], env: dict[str, str], cwd: str, log: str):
     where wait() blocks until the worker ends and returns its exit code (None when the zygote
     died first and nobody saw it end), or None: then the caller starts a fresh interpreter."""
     with _lock:
-        state = _mine()
-        if not (state["enabled"] and usable()):
+        if not (_state["enabled"] and usable()):
             return None
-        state["starts"] += 1
-        client = state["client"]
+        _state["starts"] += 1
+        client = _state["client"]
         if client is None or client.dead:
-            if state["starts"] >= 2 and client is None:
-                state["client"] = Zygote()  # imports in the background; used once it says ready
+            if _state["starts"] >= 2 and client is None:
+                _state["client"] = Zygote()  # imports in the background; used once it says ready
             return None
-        if not client.ready.is_set():
+        if not client.ready.is_set() or import_env(env) != client.import_env:
             return None
         return client.fork(argv, env, cwd, log)
 
@@ -104,10 +136,13 @@ class Zygote:
         self.pid_ready = threading.Condition()
         self.exits: dict[int, int | None] = {}
         self.ended = threading.Condition()
+        self.import_env = import_env(dict(os.environ))  # what the zygote's imports read
         fd = theirs.fileno()
         root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        # its own session: a Ctrl-C in the dashboard's terminal is not for it (it leaves when
+        # the dashboard's end of the socket closes); its stderr stays the starter's
         self.proc = subprocess.Popen([sys.executable, "-m", "labcore.engine.zygote", str(fd)], cwd=root,
-                                     pass_fds=(fd,), stdin=subprocess.DEVNULL)
+                                     pass_fds=(fd,), stdin=subprocess.DEVNULL, start_new_session=True)
         theirs.close()
         threading.Thread(target=self._read, name="zygote-reader", daemon=True).start()
         threading.Thread(target=self.proc.wait, name="reap-zygote", daemon=True).start()
@@ -145,7 +180,8 @@ class Zygote:
         with self.pid_ready:
             self.pid_ready.wait_for(lambda: self.pids or self.dead, timeout=ANSWER_S)
             pid = self.pids.pop(0) if self.pids else None
-        if pid is None:  # gone, or stuck: not used again (a late answer would be taken for the next fork's)
+        if pid is None:  # gone, or stuck: killed (so it forks nothing late) and not used again
+            self.proc.kill()
             self.close()
             return None
         return pid, lambda: self._wait(pid)
@@ -193,40 +229,56 @@ def _serve(fd: int) -> None:
 
 
 def _loop(sock: socket.socket, reader, out, say) -> None:
-    """Fork a worker per request line; report each child's end; return when the parent is gone."""
+    """Fork a worker per request line; report each child's end as it happens; return when
+    the parent is gone."""
     import select
 
-    children: set[int] = set()
+    children: dict[int, int | None] = {}  # pid -> its pidfd (readable once it has exited), None: polled
     while True:
-        ready, _, _ = select.select([sock], [], [], 0.2)
-        for pid in list(children):  # report ends (reaped here: the parent is not their parent)
+        fds = [fd for fd in children.values() if fd is not None]
+        polled = any(fd is None for fd in children.values())
+        ready, _, _ = select.select([sock, *fds], [], [], 0.05 if polled else None)
+        for pid, fd in list(children.items()):  # reaped here: the parent is not their parent
+            if fd is not None and fd not in ready:
+                continue
             done, status = os.waitpid(pid, os.WNOHANG)
             if done:
-                children.discard(pid)
+                del children[pid]
+                if fd is not None:
+                    os.close(fd)
                 say({"exit": pid, "rc": os.waitstatus_to_exitcode(status)})
-        if not ready:
+        if sock not in ready:
             continue
         line = reader.readline()
         if not line:
             return  # the parent is gone; the workers carry on without us
         request = json.loads(line)
         pid = os.fork()
-        if pid == 0:  # the worker: no end of the socket may stay open in it, or the parent
-            reader.close()  # would not see the zygote's death until the worker's
+        if pid == 0:  # the worker: no end of the socket (nor a pidfd) may stay open in it, or
+            reader.close()  # the parent would not see the zygote's death until the worker's
             out.close()
             sock.close()
+            for fd in children.values():
+                if fd is not None:
+                    os.close(fd)
             _child(**request)  # never returns
-        children.add(pid)
+        try:
+            children[pid] = os.pidfd_open(pid)  # Linux 5.3+: its end is reported at once
+        except (AttributeError, OSError):
+            children[pid] = None  # then polled every 50 ms
         say({"pid": pid})
 
 
 def _child(argv: list[str], env: dict[str, str], cwd: str, log: str) -> None:
     """In the fork: become what `Popen(python -m labcore.worker ARGV, env=env, cwd=cwd,
-    stdout=log, stderr=STDOUT, stdin=DEVNULL, start_new_session=True)` starts, run it, exit."""
+    stdout=log, stderr=STDOUT, stdin=DEVNULL, start_new_session=True)` starts, run it, and
+    exit as that interpreter would (the traceback and 1 for an exception, -SIGINT for an
+    uncaught KeyboardInterrupt, a SystemExit's message printed)."""
     import atexit
+    import signal
     import traceback
 
-    code = 1
+    code, interrupted = 1, False
     try:
         os.setsid()
         out = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
@@ -237,18 +289,27 @@ def _child(argv: list[str], env: dict[str, str], cwd: str, log: str) -> None:
         os.close(out)
         os.close(null)
         os.chdir(cwd)
+        own = set(filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep)))  # the zygote's
         os.environ.clear()
         os.environ.update(env)
-        # a fresh `python -m` has the working directory and $PYTHONPATH first on its path
+        # a fresh `python -m` has the working directory, then $PYTHONPATH, then the rest
         first = [cwd, *filter(None, env.get("PYTHONPATH", "").split(os.pathsep))]
-        sys.path[:0] = [p for p in first if p not in sys.path]
+        rest = [p for p in sys.path[1:] if p not in own and p not in first]
+        sys.path[:] = list(dict.fromkeys(first)) + rest
         _thread_budget(env)
         sys.argv = ["-m", *argv]
         from labcore.engine.worker_loop import main
 
         code = main(argv)
     except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        if exc.code is None or isinstance(exc.code, int):
+            code = exc.code or 0
+        else:
+            print(exc.code, file=sys.stderr)
+            code = 1
+    except KeyboardInterrupt:
+        traceback.print_exc()
+        interrupted = True
     except BaseException:  # noqa: BLE001 - as an interpreter would: the traceback, then exit 1
         traceback.print_exc()
         code = 1
@@ -257,6 +318,9 @@ def _child(argv: list[str], env: dict[str, str], cwd: str, log: str) -> None:
             atexit._run_exitfuncs()  # what an interpreter's exit runs; os._exit would skip it
             sys.stdout.flush()
             sys.stderr.flush()
+            if interrupted:  # an interpreter ends an uncaught Ctrl-C by SIGINT: -2, not a crash
+                signal.signal(signal.SIGINT, signal.SIG_DFL)
+                os.kill(os.getpid(), signal.SIGINT)
         finally:
             os._exit(code)
 

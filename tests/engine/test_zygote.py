@@ -41,8 +41,7 @@ def _parent(pid: int) -> int:
 @pytest.mark.plugins(QUADRATIC)
 def test_a_forked_worker_trains_with_the_environment_it_was_given(zyg, store, monkeypatch):
     monkeypatch.setenv("LAB_THREADS", "3")  # set after the zygote started: only the request carries it
-    monkeypatch.setattr(zygote, "_state", {"enabled": True, "starts": 5, "client": zyg,
-                                                "pid": os.getpid()})
+    monkeypatch.setattr(zygote, "_state", {"enabled": True, "starts": 5, "client": zyg})
     rid = jobs.submit("quadratic", {"steps": 10}, store)
     rec = jobs.wait(rid, store, timeout=GUARD_S)
     assert rec["status"] == "done" and list(store.metrics(rid)["step"]) == list(range(11))
@@ -80,8 +79,7 @@ def test_a_dead_zygote_leaves_its_workers_running_and_their_ends_unknown(store, 
 
 
 def test_start_forks_only_where_enabled_and_from_the_second_start(monkeypatch, tmp_path):
-    monkeypatch.setattr(zygote, "_state", {"enabled": False, "starts": 0, "client": None,
-                                                "pid": os.getpid()})
+    monkeypatch.setattr(zygote, "_state", {"enabled": False, "starts": 0, "client": None})
     assert zygote.start(["--serve"], {}, str(ROOT), str(tmp_path / "w.log")) is None
     assert zygote._state["client"] is None  # not enabled: no zygote started
     zygote.enable()
@@ -97,18 +95,39 @@ def test_start_forks_only_where_enabled_and_from_the_second_start(monkeypatch, t
         z.close()
 
 
-def test_a_zygote_that_does_not_answer_is_given_up_for_fresh_interpreters(store, tmp_path, monkeypatch):
+def test_a_zygote_that_does_not_answer_is_killed_and_given_up(store, tmp_path, monkeypatch):
     zyg = _started()
     monkeypatch.setattr(zygote, "ANSWER_S", 0.5)
-    os.kill(zyg.proc.pid, signal.SIGSTOP)
-    try:  # no mode: the worker it may fork late exits at once
-        assert zyg.fork(["--store", str(store.dir)], worker_env(store), str(ROOT), str(tmp_path / "w.log")) is None
-        assert zyg.dead
-    finally:
-        os.kill(zyg.proc.pid, signal.SIGCONT)
-    assert zyg.proc.wait(GUARD_S) == 0  # it finds its parent's end closed and leaves
+    log = tmp_path / "w.log"
+    os.kill(zyg.proc.pid, signal.SIGSTOP)  # no mode below: a worker it forked would exit at once
+    assert zyg.fork(["--store", str(store.dir)], worker_env(store), str(ROOT), str(log)) is None
+    assert zyg.dead and zyg.proc.wait(GUARD_S) == -signal.SIGKILL  # killed, so it forks nothing late
+    assert not log.exists()
 
 
-def test_a_process_forked_from_one_with_a_zygote_starts_without_it(monkeypatch):
-    monkeypatch.setattr(zygote, "_state", {"enabled": True, "starts": 7, "client": object(), "pid": -1})
-    assert zygote._mine()["client"] is None and zygote._state["starts"] == 0  # -1: another process's
+def test_a_worker_whose_import_time_settings_differ_starts_fresh(zyg, store, tmp_path, monkeypatch):
+    monkeypatch.setattr(zygote, "_state", {"enabled": True, "starts": 5, "client": zyg})
+    env = worker_env(store)
+    argv = ["--store", str(store.dir)]  # no mode: exits at once
+    assert zygote.import_env({**env, "OMP_NUM_THREADS": "7", "LAB_THREADS": "7"}) == zyg.import_env
+    forked = zygote.start(argv, env, str(ROOT), str(tmp_path / "w.log"))
+    assert forked is not None and forked[1]() == 2
+    # read by torch when it is imported: the zygote's torch was imported without it
+    assert zygote.start(argv, {**env, "TORCH_SHOW_CPP_STACKTRACES": "1"}, str(ROOT), str(tmp_path / "x.log")) is None
+
+
+def test_a_process_forked_from_one_with_a_zygote_starts_without_it(zyg, store, tmp_path, monkeypatch):
+    monkeypatch.setattr(zygote, "_state", {"enabled": True, "starts": 5, "client": zyg})
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: report what it sees, then leave at once
+        ok = zygote._state["client"] is None and zygote._state["starts"] == 0 and not zygote._lock.locked()
+        os.write(write, b"1" if ok else b"0")
+        os._exit(0)
+    os.close(write)
+    assert os.read(read, 1) == b"1"
+    os.close(read)
+    os.waitpid(pid, 0)
+    # the child closed its copies only: the parent's zygote still answers
+    forked = zyg.fork(["--store", str(store.dir)], worker_env(store), str(ROOT), str(tmp_path / "w.log"))
+    assert forked is not None and forked[1]() == 2
