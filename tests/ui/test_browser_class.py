@@ -104,6 +104,8 @@ def test_a_layer_has_one_colour_in_every_chart_of_the_page(server):
     with browser_page() as page:
         page.goto(f"{base}/teacher_student")
         wait_for_traces(page, titles[-1], 3)
+        for title in titles:  # each chart is drawn on its own: the last one first, on a slow machine
+            page.wait_for_function(f"(title) => ({PLOTS})(title) !== null", arg=title, timeout=GUARD_S * 1000)
         colours = [{t[0].split("_")[1]: t[2] for t in plot(page, title)["traces"] if t[0].startswith("corr_l")}
                    for title in titles]
     assert all(c == colours[0] for c in colours) and sorted(colours[0]) == ["l1", "l2", "l3"], colours
