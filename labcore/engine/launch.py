@@ -67,11 +67,14 @@ def worker_env(store: Store) -> dict[str, str]:
             "OMP_NUM_THREADS": n, "MKL_NUM_THREADS": n}
 
 
+WORKER_MODULE = "labcore.worker"  # a worker process is `python -m WORKER_MODULE ...`
+
+
 def command(store: Store, *args: str) -> list[str]:
     """The argv of a worker process: `python -m labcore.worker ARGS --store DIR`."""
-    return [sys.executable, "-m", "labcore.worker", *worker_args(store, *args)]
+    return [sys.executable, "-m", WORKER_MODULE, *worker_args(store, *args)]
 
 
 def worker_args(store: Store, *args: str) -> list[str]:
-    """The arguments of `labcore.worker`'s main for a worker of `store`: ARGS --store DIR."""
+    """The arguments after `python -m labcore.worker` for a worker of `store`: ARGS --store DIR."""
     return [*args, "--store", str(store.dir)]

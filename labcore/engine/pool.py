@@ -28,7 +28,7 @@ from pathlib import Path
 
 from labcore.engine import zygote
 from labcore.engine.backends import local
-from labcore.engine.launch import ROOT, command, max_crashes, max_jobs, worker_args, worker_env
+from labcore.engine.launch import ROOT, WORKER_MODULE, command, max_crashes, max_jobs, worker_args, worker_env
 from labcore.runs import scheduling as sched
 from labcore.runs.scheduling import CLAIMS, CRASHES, QUEUE, WORKERS
 from labcore.runs.store import Store
@@ -157,7 +157,7 @@ def _spawn(store: Store, *args: str) -> int:
     logs.mkdir(mode=0o700, exist_ok=True)
     name = logs / f"worker-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{time.monotonic_ns()}.log"
     env = worker_env(store)
-    forked = zygote.start(worker_args(store, "--serve", *args), env, str(ROOT), str(name))
+    forked = zygote.start(WORKER_MODULE, worker_args(store, "--serve", *args), env, str(ROOT), str(name))
     if forked is not None:
         pid, wait = forked
     else:

@@ -250,12 +250,16 @@ def _dead(claim: dict, rec: dict) -> bool:
     return time.time() - lease > dead_after_s()
 
 
+EXIT_GRACE_S = 3.0  # 1 s let a loaded machine's waiter thread miss it ("died", not "killed (SIGKILL)")
+
+
 def _fresh_death(store: Store, claim: dict, rec: dict) -> bool:
-    """True for a worker that stopped beating under a second ago and whose exit is not
-    recorded yet (its parent's waiter thread writes it within milliseconds)."""
+    """True for a worker that stopped beating under EXIT_GRACE_S ago and whose exit is not
+    recorded yet (its parent's waiter thread writes it, within milliseconds on a quiet
+    machine; heartbeats come every ~0.5 s)."""
     if str(claim.get("pid")) in (EXITS.get(store) or {}):
         return False
-    return time.time() - (rec.get("heartbeat") or 0) < 1.0
+    return time.time() - (rec.get("heartbeat") or 0) < EXIT_GRACE_S
 
 
 def record_exit(store: Store, pid: int, returncode: int) -> None:

@@ -7,7 +7,8 @@ one (docs/measurements.md, "Test suite"). A process that starts many workers ove
 `start` forks the worker from a zygote, `python -m labcore.engine.zygote`, which imports
 PRELOAD once and then only forks on request. The fork sets the environment, working directory,
 log, session and thread budget that `subprocess.Popen` would have given a fresh
-`python -m labcore.worker`, then runs that module's `main`.
+`python -m MODULE ARGS` (MODULE: `labcore.worker`, named by the caller), then runs MODULE as
+`python -m` does (runpy).
 
 Nothing of the lab is imported before the fork (only this module, whose top imports only the
 standard library), so a forked worker reads its own environment (LAB_PLUGINS, LAB_WORKER_IDLE_S,
@@ -21,8 +22,8 @@ preloaded libraries read at import (IMPORT_ENV: TORCH_*, OPENBLAS_*, PYTHONHASHS
 $LAB_WORKER_START=exec, off Linux, and on a machine with an NVIDIA driver (a fork after
 importing torch is safe while CUDA is uninitialised, but that has not been measured there).
 
-Protocol, one JSON object a line on a socket pair: the parent sends {"argv", "env", "cwd",
-"log"}; the zygote answers {"pid"} for each, and {"exit": pid, "rc"} when a child it forked
+Protocol, one JSON object a line on a socket pair: the parent sends {"module", "args", "env",
+"cwd", "log"}; the zygote answers {"pid"} for each, and {"exit": pid, "rc"} when a child it forked
 ends (rc as `subprocess` gives it: -N for signal N). The zygote exits when the parent's end
 closes; its children live on (their own sessions), as exec'd workers outlive their starter.
 """
@@ -103,8 +104,8 @@ def usable() -> bool:
             and not os.path.exists("/dev/nvidiactl"))
 
 
-def start(argv: list[str], env: dict[str, str], cwd: str, log: str):
-    """Fork `python -m labcore.worker ARGV` from this process's zygote, with environment
+def start(module: str, args: list[str], env: dict[str, str], cwd: str, log: str):
+    """Fork `python -m MODULE ARGS` from this process's zygote, with environment
     `env`, working directory `cwd` and stdout/stderr appended to `log`. Returns (pid, wait),
     where wait() blocks until the worker ends and returns its exit code (None when the zygote
     died first and nobody saw it end), or None: then the caller starts a fresh interpreter."""
@@ -119,7 +120,7 @@ def start(argv: list[str], env: dict[str, str], cwd: str, log: str):
             return None
         if not client.ready.is_set() or import_env(env) != client.import_env:
             return None
-        return client.fork(argv, env, cwd, log)
+        return client.fork(module, args, env, cwd, log)
 
 
 class Zygote:
@@ -134,7 +135,7 @@ class Zygote:
         self.file = mine.makefile("r", encoding="utf-8")
         self.pids: list[int] = []           # answered pids, in request order (one request at a time)
         self.pid_ready = threading.Condition()
-        self.exits: dict[int, int | None] = {}
+        self.exits: dict[int, int] = {}
         self.ended = threading.Condition()
         self.import_env = import_env(dict(os.environ))  # what the zygote's imports read
         fd = theirs.fileno()
@@ -168,10 +169,10 @@ class Zygote:
             with cond:
                 cond.notify_all()
 
-    def fork(self, argv: list[str], env: dict[str, str], cwd: str, log: str):
-        """Fork a worker (see `start`; one caller at a time) and return (pid, wait), or None
-        when the zygote is gone."""
-        request = {"argv": argv, "env": env, "cwd": cwd, "log": log}
+    def fork(self, module: str, args: list[str], env: dict[str, str], cwd: str, log: str):
+        """Fork `python -m MODULE ARGS` (see `start`; one caller at a time) and return
+        (pid, wait), or None when the zygote is gone."""
+        request = {"module": module, "args": args, "env": env, "cwd": cwd, "log": log}
         try:
             self.sock.sendall((json.dumps(request) + "\n").encode())
         except OSError:
@@ -197,8 +198,7 @@ class Zygote:
 
     def _wait(self, pid: int) -> int | None:
         with self.ended:
-            while pid not in self.exits and not self.dead:
-                self.ended.wait(1.0)
+            self.ended.wait_for(lambda: pid in self.exits or self.dead)
             return self.exits.pop(pid, None)
 
 
@@ -269,12 +269,13 @@ def _loop(sock: socket.socket, reader, out, say) -> None:
         say({"pid": pid})
 
 
-def _child(argv: list[str], env: dict[str, str], cwd: str, log: str) -> None:
-    """In the fork: become what `Popen(python -m labcore.worker ARGV, env=env, cwd=cwd,
+def _child(module: str, args: list[str], env: dict[str, str], cwd: str, log: str) -> None:
+    """In the fork: become what `Popen(python -m MODULE ARGS, env=env, cwd=cwd,
     stdout=log, stderr=STDOUT, stdin=DEVNULL, start_new_session=True)` starts, run it, and
     exit as that interpreter would (the traceback and 1 for an exception, -SIGINT for an
     uncaught KeyboardInterrupt, a SystemExit's message printed)."""
     import atexit
+    import runpy
     import signal
     import traceback
 
@@ -297,10 +298,9 @@ def _child(argv: list[str], env: dict[str, str], cwd: str, log: str) -> None:
         rest = [p for p in sys.path[1:] if p not in own and p not in first]
         sys.path[:] = list(dict.fromkeys(first)) + rest
         _thread_budget(env)
-        sys.argv = ["-m", *argv]
-        from labcore.engine.worker_loop import main
-
-        code = main(argv)
+        sys.argv = ["-m", *args]  # runpy puts the module's path first, as `python -m` does
+        runpy.run_module(module, run_name="__main__", alter_sys=True)
+        code = 0
     except SystemExit as exc:
         if exc.code is None or isinstance(exc.code, int):
             code = exc.code or 0
